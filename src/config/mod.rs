@@ -1,0 +1,422 @@
+//! Environments: what a run targets, and what the names in features mean there.
+//!
+//! An environment file (`environments/<name>.yaml`) names the target (the embedded simulator or
+//! a real provider), the clients and test users that features refer to by name, TLS and HTTP
+//! options. Features never hold hosts or secrets; only `--env` changes between targets.
+
+mod template;
+
+pub use template::{Secret, Templated, expand};
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::simulator::Defect;
+
+/// Why an environment could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "unknown environment `{name}`: no file {path}. Known environments: {known}. Pass --env with one of them or a path to a .yaml file"
+    )]
+    UnknownEnvironment {
+        name: String,
+        path: String,
+        known: String,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Yaml { path: String, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// A loaded environment file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// The name the run was given (file stem).
+    #[serde(skip)]
+    pub name: String,
+    /// Where the file was read from.
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// One line on what this environment is.
+    #[serde(default)]
+    pub description: Option<String>,
+    pub target: Target,
+    #[serde(default)]
+    pub clients: BTreeMap<String, Client>,
+    #[serde(default)]
+    pub users: BTreeMap<String, User>,
+    #[serde(default)]
+    pub tls: TlsOptions,
+    #[serde(default)]
+    pub http: HttpOptions,
+    /// Tag expression of scenarios this target cannot run (for example
+    /// `@signicat-only`); they are left out of the run.
+    #[serde(default)]
+    pub exclude_tags: Option<String>,
+    /// Extra JSON field names whose values are personal data, redacted in every output.
+    #[serde(default)]
+    pub redact_fields: Vec<String>,
+}
+
+/// What the run talks to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Target {
+    /// The embedded Signicat-shaped simulator, started by the run on 127.0.0.1.
+    Simulator {
+        /// Provider defects to switch on (for proving that verdicts can fail).
+        #[serde(default)]
+        defects: Vec<Defect>,
+    },
+    /// A provider reachable over the network.
+    Remote {
+        /// The issuer URL; discovery is read from `<issuer>/.well-known/openid-configuration`.
+        issuer: Templated,
+        /// How to start the target before the run (and stop it after).
+        #[serde(default)]
+        start: Option<StartCommand>,
+    },
+}
+
+/// A command that starts the target, for targets the run starts itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartCommand {
+    /// Program and arguments, run without a shell.
+    pub command: Vec<String>,
+    /// Working directory, relative to the environment file's directory.
+    #[serde(default)]
+    pub cwd: Option<PathBuf>,
+    /// URL polled until it answers 200.
+    pub ready_url: Templated,
+    /// How long to wait for readiness, in seconds.
+    #[serde(default = "default_start_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_start_timeout() -> u64 {
+    30
+}
+
+/// How a client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// HTTP Basic with client id and secret.
+    #[default]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+    /// A public client: `client_id` only.
+    None,
+}
+
+impl AuthMethod {
+    /// The name used in discovery metadata.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
+        }
+    }
+}
+
+/// A client registered at the target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub id: Templated,
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    #[serde(default)]
+    pub auth_method: AuthMethod,
+    pub redirect_uris: Vec<Templated>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["openid".to_string()]
+}
+
+/// A test user.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub username: Templated,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// The subject identifier the provider gives this user (the simulator uses it; features may
+    /// compare against it).
+    #[serde(default)]
+    pub sub: Option<Templated>,
+    /// Claims the simulator releases for this user, by claim name.
+    #[serde(default)]
+    pub claims: BTreeMap<String, serde_json::Value>,
+}
+
+/// TLS options for talking to the target.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsOptions {
+    /// Accept any certificate (never for production targets).
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    /// Extra CA certificate (PEM), relative to the environment file's directory.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// HTTP options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpOptions {
+    /// Timeout of each request, in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// Connect timeout, in seconds.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_seconds: u64,
+    /// Most redirects followed in one exchange.
+    #[serde(default = "default_max_redirects")]
+    pub max_redirects: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            timeout_seconds: default_timeout(),
+            connect_timeout_seconds: default_connect_timeout(),
+            max_redirects: default_max_redirects(),
+        }
+    }
+}
+
+fn default_timeout() -> u64 {
+    10
+}
+fn default_connect_timeout() -> u64 {
+    5
+}
+fn default_max_redirects() -> usize {
+    10
+}
+
+impl Environment {
+    /// Resolves `--env`: a path to a YAML file, or a name looked up as `<dir>/<name>.yaml`.
+    pub fn locate(name_or_path: &str, dir: &Path) -> Result<PathBuf, ConfigError> {
+        let as_path = Path::new(name_or_path);
+        if name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml") {
+            return Ok(as_path.to_path_buf());
+        }
+        let candidate = dir.join(format!("{name_or_path}.yaml"));
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        let mut known: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let p = e.path();
+                if p.extension()? != "yaml" {
+                    return None;
+                }
+                Some(p.file_stem()?.to_string_lossy().into_owned())
+            })
+            .collect();
+        known.sort();
+        Err(ConfigError::UnknownEnvironment {
+            name: name_or_path.to_string(),
+            path: candidate.display().to_string(),
+            known: if known.is_empty() {
+                format!("none in {}", dir.display())
+            } else {
+                known.join(", ")
+            },
+        })
+    }
+
+    /// Loads an environment by name (from `dir`) or by path.
+    pub fn load(name_or_path: &str, dir: &Path) -> Result<Self, ConfigError> {
+        let path = Self::locate(name_or_path, dir)?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path)
+    }
+
+    /// Parses an environment from YAML text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let mut env: Environment =
+            serde_saphyr::from_str(text).map_err(|e| ConfigError::Yaml {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
+        env.name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        env.path = path.to_path_buf();
+        env.validate().map_err(|message| ConfigError::Invalid {
+            path: shown,
+            message,
+        })?;
+        Ok(env)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (name, client) in &self.clients {
+            if client.redirect_uris.is_empty() {
+                return Err(format!(
+                    "client `{name}` has no redirect_uris: list at least one registered redirect URI"
+                ));
+            }
+            for uri in &client.redirect_uris {
+                url::Url::parse(uri).map_err(|e| {
+                    format!("client `{name}`: redirect URI {uri:?} is not a URL ({e})")
+                })?;
+            }
+            if client.auth_method != AuthMethod::None && client.secret.is_none() {
+                return Err(format!(
+                    "client `{name}` uses {} but has no secret: add `secret:` (for example `secret: ${{{}_SECRET}}`) or set `auth_method: none`",
+                    client.auth_method.as_str(),
+                    name.to_uppercase().replace('-', "_")
+                ));
+            }
+        }
+        if let Target::Remote { issuer, .. } = &self.target {
+            url::Url::parse(issuer)
+                .map_err(|e| format!("target issuer {issuer:?} is not a URL ({e})"))?;
+        }
+        Ok(())
+    }
+
+    /// A client by the name features use, or an error listing the known names.
+    pub fn client(&self, name: &str) -> Result<&Client, String> {
+        self.clients.get(name).ok_or_else(|| {
+            format!(
+                "no client named `{name}` in {}: known clients are {}",
+                self.path.display(),
+                names(self.clients.keys())
+            )
+        })
+    }
+
+    /// A user by the name features use, or an error listing the known names.
+    pub fn user(&self, name: &str) -> Result<&User, String> {
+        self.users.get(name).ok_or_else(|| {
+            format!(
+                "no user named `{name}` in {}: known users are {}",
+                self.path.display(),
+                names(self.users.keys())
+            )
+        })
+    }
+
+    /// Every secret value the environment holds, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        let clients = self.clients.values().filter_map(|c| c.secret.as_ref());
+        let users = self.users.values().filter_map(|u| u.password.as_ref());
+        clients
+            .chain(users)
+            .map(|s| s.expose().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
+fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
+    let list: Vec<&str> = keys.map(String::as_str).collect();
+    if list.is_empty() {
+        "none".to_string()
+    } else {
+        list.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+target:
+  kind: simulator
+clients:
+  web:
+    id: web-client
+    secret: s3cret
+    auth_method: client_secret_post
+    redirect_uris: [https://client.example.org/cb]
+users:
+  alice:
+    username: alice
+    password: pw
+"#;
+
+    #[test]
+    fn parses_a_simulator_environment() {
+        let env = Environment::parse(GOOD, Path::new("environments/sim.yaml")).unwrap();
+        assert_eq!(env.name, "sim");
+        assert!(matches!(env.target, Target::Simulator { .. }));
+        let web = env.client("web").unwrap();
+        assert_eq!(web.auth_method, AuthMethod::ClientSecretPost);
+        assert_eq!(web.secret.as_ref().unwrap().expose(), "s3cret");
+        assert_eq!(env.secrets(), vec!["s3cret", "pw"]);
+    }
+
+    #[test]
+    fn yaml_errors_name_file_line_and_column() {
+        let bad = "target:\n  kind: simulator\nclients:\n  web: [unclosed\n";
+        let err = Environment::parse(bad, Path::new("environments/bad.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("environments/bad.yaml:"), "{err}");
+        assert!(err.contains("line") || err.contains(":4:"), "{err}");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_with_their_name() {
+        let bad = "target:\n  kind: simulator\ncleints: {}\n";
+        let err = Environment::parse(bad, Path::new("e.yaml")).unwrap_err().to_string();
+        assert!(err.contains("cleints"), "{err}");
+    }
+
+    #[test]
+    fn missing_variable_is_named_with_its_location() {
+        let text = "target:\n  kind: remote\n  issuer: https://${IDFLOW_TEST_SURELY_UNSET_VAR}/auth/open\n";
+        let err = Environment::parse(text, Path::new("e.yaml")).unwrap_err().to_string();
+        assert!(err.contains("IDFLOW_TEST_SURELY_UNSET_VAR is not set"), "{err}");
+    }
+
+    #[test]
+    fn unknown_environment_lists_known_ones() {
+        let dir = std::env::temp_dir().join(format!("idflow-envs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("simulator.yaml"), GOOD).unwrap();
+        let err = Environment::load("staging", &dir).unwrap_err().to_string();
+        assert!(err.contains("unknown environment `staging`"), "{err}");
+        assert!(err.contains("simulator"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn confidential_client_without_secret_is_explained() {
+        let text = "target: {kind: simulator}\nclients:\n  web:\n    id: w\n    redirect_uris: [https://x/cb]\n";
+        let err = Environment::parse(text, Path::new("e.yaml")).unwrap_err().to_string();
+        assert!(err.contains("no secret"), "{err}");
+    }
+}

@@ -1,0 +1,3 @@
+//! Report writers. All of them render the one [`model::RunReport`].
+
+pub mod model;

@@ -1,0 +1,202 @@
+//! The report model: what a run produced, built from the runner's event stream and the
+//! exchange records of each scenario. Every writer (HTML, JUnit, Cucumber JSON, console) renders
+//! this one model; shards serialise it inside cucumber.json so that reports can be merged.
+
+use serde::{Deserialize, Serialize};
+
+use crate::http::record::Exchange;
+
+/// Outcome of a step or scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Failed,
+    Undefined,
+    Passed,
+    Skipped,
+}
+
+impl Status {
+    /// Lower-case name, as Cucumber JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+            Status::Undefined => "undefined",
+        }
+    }
+    /// Whether this status fails the run.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Status::Failed | Status::Undefined)
+    }
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Environment name (`simulator`, `oidc-provider` ...).
+    pub environment: String,
+    /// What the environment targets, for people (issuer URL or "embedded simulator").
+    pub target: String,
+    /// Git commit of the suite, when known.
+    #[serde(default)]
+    pub commit: Option<String>,
+    /// Tag expression the run was filtered by.
+    #[serde(default)]
+    pub tags: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub started_at_ms: u128,
+    pub duration_ms: f64,
+    pub features: Vec<FeatureReport>,
+    /// Problems that are not a scenario: unparsable feature files, hook failures.
+    #[serde(default)]
+    pub errors: Vec<RunError>,
+}
+
+/// A problem outside any scenario, such as a feature file that does not parse.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunError {
+    /// File (and line, when known) the problem is in.
+    pub location: String,
+    pub message: String,
+}
+
+/// One feature file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FeatureReport {
+    pub name: String,
+    /// Path relative to where the run started.
+    pub path: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub line: usize,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+/// One scenario (one row of a Scenario Outline's examples counts as one).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ScenarioReport {
+    pub name: String,
+    /// Keyword as written ("Scenario", "Scenario Outline").
+    pub keyword: String,
+    pub line: usize,
+    /// Rule the scenario belongs to, if any.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// Own tags and inherited feature/rule tags, with the leading `@`.
+    pub tags: Vec<String>,
+    pub status: Option<Status>,
+    pub duration_ms: f64,
+    /// Background steps first, then the scenario's.
+    pub steps: Vec<StepReport>,
+    /// Log lines captured while the scenario ran (tracing events).
+    #[serde(default)]
+    pub logs: Vec<String>,
+    /// Tokens decoded during the scenario, with each check's verdict.
+    #[serde(default)]
+    pub tokens: Vec<TokenReport>,
+    /// How many times the scenario was retried before this result.
+    #[serde(default)]
+    pub retries: usize,
+}
+
+impl ScenarioReport {
+    /// The scenario's verdict: failed if any step failed or was undefined.
+    pub fn verdict(&self) -> Status {
+        self.status.unwrap_or(Status::Skipped)
+    }
+}
+
+/// One step.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StepReport {
+    /// "Given ", "When ", "Then ", "And " ...
+    pub keyword: String,
+    pub text: String,
+    pub line: usize,
+    /// True for a step of the feature's Background.
+    #[serde(default)]
+    pub background: bool,
+    #[serde(default)]
+    pub docstring: Option<String>,
+    #[serde(default)]
+    pub table: Option<Vec<Vec<String>>>,
+    pub status: Option<Status>,
+    pub duration_ms: f64,
+    /// Failure message: what was expected, what came, where, and a hint.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Where the step is defined (file:line), when matched.
+    #[serde(default)]
+    pub definition: Option<String>,
+    /// HTTP exchanges made by this step.
+    #[serde(default)]
+    pub exchanges: Vec<Exchange>,
+}
+
+/// A decoded token and the verdict of each check run on it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TokenReport {
+    /// What the token is ("ID token", "refreshed ID token").
+    pub label: String,
+    pub header: serde_json::Value,
+    pub claims: serde_json::Value,
+    pub checks: Vec<CheckReport>,
+}
+
+/// One named check and its verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckReport {
+    /// Short name: "signature", "iss", "aud", "exp", "nonce", "at_hash" ...
+    pub name: String,
+    pub verdict: CheckVerdict,
+    /// What was checked, or why it failed.
+    pub detail: String,
+}
+
+/// Verdict of one check.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckVerdict {
+    Passed,
+    Failed,
+    /// Not applicable here (for example c_hash without a code from the authorization endpoint).
+    NotApplicable,
+}
+
+/// Scenario counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl RunReport {
+    /// Every scenario with its feature.
+    pub fn scenarios(&self) -> impl Iterator<Item = (&FeatureReport, &ScenarioReport)> {
+        self.features
+            .iter()
+            .flat_map(|f| f.scenarios.iter().map(move |s| (f, s)))
+    }
+
+    /// Scenario counts; undefined counts as failed.
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for (_, s) in self.scenarios() {
+            match s.verdict() {
+                Status::Passed => c.passed += 1,
+                Status::Failed | Status::Undefined => c.failed += 1,
+                Status::Skipped => c.skipped += 1,
+            }
+        }
+        c
+    }
+
+    /// True when nothing failed and no file was broken.
+    pub fn succeeded(&self) -> bool {
+        self.errors.is_empty() && self.counts().failed == 0
+    }
+}

@@ -1,0 +1,92 @@
+//! Provider defects the simulator can be told to have, one knob each, so that tests prove the
+//! suite's verdicts can fail: with a defect on, the features that check the affected behaviour
+//! must fail and name the failed check.
+
+use serde::Deserialize;
+
+/// One way the simulated provider misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Defect {
+    /// The ID token carries a nonce other than the one sent.
+    WrongNonce,
+    /// The ID token's at_hash does not match the access token.
+    WrongAtHash,
+    /// ID tokens are signed with a key that is not in the JWKS (its kid is unknown).
+    UnknownSigningKey,
+    /// ID tokens are unsigned, with `alg: none`.
+    AlgNone,
+    /// ID tokens carry an `iss` other than the issuer.
+    WrongIssuer,
+    /// ID tokens are already expired when issued.
+    ExpiredIdToken,
+    /// A used authorization code is accepted again.
+    ReusedCodeAccepted,
+    /// The token endpoint omits `Cache-Control: no-store`.
+    MissingNoStore,
+    /// The authorization response does not echo `state`.
+    StateNotEchoed,
+    /// UserInfo answers with a `sub` other than the ID token's.
+    UserinfoSubDiffers,
+}
+
+impl Defect {
+    /// Every defect, for tests that try them all.
+    pub const ALL: [Defect; 10] = [
+        Defect::WrongNonce,
+        Defect::WrongAtHash,
+        Defect::UnknownSigningKey,
+        Defect::AlgNone,
+        Defect::WrongIssuer,
+        Defect::ExpiredIdToken,
+        Defect::ReusedCodeAccepted,
+        Defect::MissingNoStore,
+        Defect::StateNotEchoed,
+        Defect::UserinfoSubDiffers,
+    ];
+
+    /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Defect::WrongNonce => "wrong_nonce",
+            Defect::WrongAtHash => "wrong_at_hash",
+            Defect::UnknownSigningKey => "unknown_signing_key",
+            Defect::AlgNone => "alg_none",
+            Defect::WrongIssuer => "wrong_issuer",
+            Defect::ExpiredIdToken => "expired_id_token",
+            Defect::ReusedCodeAccepted => "reused_code_accepted",
+            Defect::MissingNoStore => "missing_no_store",
+            Defect::StateNotEchoed => "state_not_echoed",
+            Defect::UserinfoSubDiffers => "userinfo_sub_differs",
+        }
+    }
+
+    /// Parses a name as written in `IDFLOW_SIMULATOR_DEFECTS` (comma separated).
+    pub fn parse_list(list: &str) -> Result<Vec<Defect>, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| {
+                Defect::ALL
+                    .into_iter()
+                    .find(|d| d.name() == name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
+                        format!("unknown simulator defect `{name}`: known defects are {}", known.join(", "))
+                    })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        let all: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
+        assert_eq!(Defect::parse_list(&all.join(",")).unwrap(), Defect::ALL.to_vec());
+        assert!(Defect::parse_list("wrong_nonce, nope").unwrap_err().contains("nope"));
+    }
+}
