@@ -1,3 +1,8 @@
-//! The HTTP engine: reqwest underneath, one [`record::Exchange`] per logical request.
+//! The HTTP engine: reqwest underneath, one [`record::Exchange`] per logical request, redirects
+//! followed by the engine (so a flow can stop at the client's redirect URI), a cookie jar per
+//! scenario, timeouts on everything.
 
+mod engine;
 pub mod record;
+
+pub use engine::{Body, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint, serde_urlencoded_pairs};

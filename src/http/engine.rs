@@ -1,0 +1,514 @@
+//! The shared HTTP client of a run and the per-scenario [`Session`] that records exchanges.
+
+use std::path::Path;
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant, SystemTime};
+
+use cookie_store::CookieStore;
+use url::Url;
+
+use super::record::{Exchange, ExchangeEnd, Header, Hop, RecordedRequest, RecordedResponse, epoch_ms};
+use crate::config::{HttpOptions, TlsOptions};
+
+/// Bodies larger than this are cut when recorded (the real size is kept).
+const MAX_RECORDED_BODY: usize = 4 * 1024 * 1024;
+
+/// Why a request could not be made or completed.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("invalid HTTP client setup: {0}")]
+    Setup(String),
+    #[error("{method} {url}: {message}")]
+    Transport {
+        method: String,
+        url: String,
+        message: String,
+    },
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{method} {url}: more than {limit} redirects (last Location: {last})")]
+    TooManyRedirects {
+        method: String,
+        url: String,
+        limit: usize,
+        last: String,
+    },
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// `application/x-www-form-urlencoded`.
+    Form(Vec<(String, String)>),
+    /// `application/json`.
+    Json(serde_json::Value),
+    /// Any other content, sent as is.
+    Raw { content_type: String, text: String },
+}
+
+/// A request to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestSpec {
+    pub method: String,
+    pub url: Url,
+    pub headers: Vec<Header>,
+    pub body: Option<Body>,
+}
+
+impl RequestSpec {
+    /// A request without headers or body.
+    pub fn new(method: &str, url: Url) -> Self {
+        Self {
+            method: method.to_ascii_uppercase(),
+            url,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+    /// Sets a form body.
+    pub fn form(mut self, fields: Vec<(String, String)>) -> Self {
+        self.body = Some(Body::Form(fields));
+        self
+    }
+}
+
+/// How the engine treats redirects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Redirects {
+    /// Return the redirect response itself.
+    Stop,
+    /// Follow every redirect.
+    Follow,
+    /// Follow redirects but stop, without requesting it, at a Location on one of these
+    /// (registered redirect URIs: scheme, host, port and path compared exactly).
+    FollowUntil(Vec<Url>),
+}
+
+/// The run's HTTP client: one connection pool, TLS setup and timeouts for every scenario.
+#[derive(Debug, Clone)]
+pub struct HttpEngine {
+    client: reqwest::Client,
+    options: HttpOptions,
+}
+
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl HttpEngine {
+    /// Builds the client; `base_dir` resolves a relative `tls.ca_file`.
+    pub fn new(tls: &TlsOptions, options: &HttpOptions, base_dir: &Path) -> Result<Self, HttpError> {
+        install_crypto_provider();
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(options.timeout_seconds.max(1)))
+            .connect_timeout(Duration::from_secs(options.connect_timeout_seconds.max(1)))
+            .user_agent(concat!("idflow/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(64)
+            .tls_danger_accept_invalid_certs(tls.insecure_skip_verify);
+        if let Some(ca) = &tls.ca_file {
+            let path = base_dir.join(ca);
+            let pem = std::fs::read(&path).map_err(|e| {
+                HttpError::Setup(format!("cannot read tls.ca_file {}: {e}", path.display()))
+            })?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                HttpError::Setup(format!("tls.ca_file {} is not a PEM certificate: {e}", path.display()))
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder.build().map_err(|e| HttpError::Setup(error_chain(&e)))?;
+        Ok(Self {
+            client,
+            options: options.clone(),
+        })
+    }
+
+    /// A new session with an empty cookie jar.
+    pub fn session(self: &Arc<Self>) -> Session {
+        Session {
+            engine: Arc::clone(self),
+            cookies: CookieStore::default(),
+            exchanges: Vec::new(),
+        }
+    }
+}
+
+/// One scenario's HTTP state: its cookie jar and every exchange it made.
+#[derive(Debug)]
+pub struct Session {
+    engine: Arc<HttpEngine>,
+    cookies: CookieStore,
+    exchanges: Vec<Exchange>,
+}
+
+impl Session {
+    /// Every exchange so far, oldest first.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// The latest exchange.
+    pub fn last(&self) -> Option<&Exchange> {
+        self.exchanges.last()
+    }
+
+    /// Takes the recorded exchanges out (for the report), leaving none.
+    pub fn take_exchanges(&mut self) -> Vec<Exchange> {
+        std::mem::take(&mut self.exchanges)
+    }
+
+    /// Forgets every cookie (a new user agent).
+    pub fn clear_cookies(&mut self) {
+        self.cookies.clear();
+    }
+
+    /// Sends a request, following redirects as told, and records the exchange. A transport
+    /// failure is recorded too, then returned as an error.
+    pub async fn send(
+        &mut self,
+        label: &str,
+        spec: RequestSpec,
+        redirects: Redirects,
+    ) -> Result<&Exchange, HttpError> {
+        let mut hops = Vec::new();
+        let mut current = spec;
+        let limit = self.engine.options.max_redirects;
+        let (end, stopped_at, error) = loop {
+            let (hop, err) = self.send_one(&current).await;
+            hops.push(hop);
+            if let Some(message) = err {
+                break (ExchangeEnd::TransportError, None, Some(message));
+            }
+            let response = hops.last().and_then(|h| h.response.as_ref()).expect("response present");
+            let location = response
+                .header("location")
+                .filter(|_| (300..400).contains(&response.status))
+                .and_then(|l| current.url.join(l).ok());
+            let Some(next) = location else {
+                break (ExchangeEnd::Response, None, None);
+            };
+            match &redirects {
+                Redirects::Stop => break (ExchangeEnd::Response, None, None),
+                Redirects::FollowUntil(uris) if uris.iter().any(|u| same_endpoint(u, &next)) => {
+                    break (ExchangeEnd::RedirectUri, Some(next.to_string()), None);
+                }
+                _ => {}
+            }
+            if hops.len() > limit {
+                break (ExchangeEnd::TooManyRedirects, None, None);
+            }
+            current = redirected(current, response.status, next);
+        };
+        let exchange = Exchange {
+            seq: self.exchanges.len() + 1,
+            label: label.to_string(),
+            hops,
+            end: end.clone(),
+            stopped_at,
+            error: error.clone(),
+        };
+        tracing::info!(
+            exchange = exchange.seq,
+            label,
+            method = %exchange.request().method,
+            url = %exchange.request().url,
+            status = exchange.response().map(|r| r.status),
+            hops = exchange.hops.len(),
+            ms = format!("{:.1}", exchange.duration_ms()),
+            "http exchange"
+        );
+        self.exchanges.push(exchange);
+        let recorded = self.exchanges.last().expect("just pushed");
+        match end {
+            ExchangeEnd::TransportError => Err(HttpError::Transport {
+                method: recorded.hops.last().map(|h| h.request.method.clone()).unwrap_or_default(),
+                url: recorded.hops.last().map(|h| h.request.url.clone()).unwrap_or_default(),
+                message: error.unwrap_or_default(),
+            }),
+            ExchangeEnd::TooManyRedirects => Err(HttpError::TooManyRedirects {
+                method: recorded.request().method.clone(),
+                url: recorded.request().url.clone(),
+                limit,
+                last: recorded
+                    .response()
+                    .and_then(|r| r.header("location"))
+                    .unwrap_or_default()
+                    .to_string(),
+            }),
+            _ => Ok(recorded),
+        }
+    }
+
+    async fn send_one(&mut self, spec: &RequestSpec) -> (Hop, Option<String>) {
+        let started = SystemTime::now();
+        let clock = Instant::now();
+        let (request, recorded) = match self.build(spec) {
+            Ok(pair) => pair,
+            Err(message) => {
+                let recorded = RecordedRequest {
+                    method: spec.method.clone(),
+                    url: spec.url.to_string(),
+                    headers: spec.headers.clone(),
+                    body: None,
+                };
+                return (hop(recorded, None, started, clock), Some(message));
+            }
+        };
+        let result = self.engine.client.execute(request).await;
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let message = describe_transport_error(&e, &self.engine.options);
+                return (hop(recorded, None, started, clock), Some(message));
+            }
+        };
+        let status = response.status().as_u16();
+        let headers: Vec<Header> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        for (name, value) in &headers {
+            if name.eq_ignore_ascii_case("set-cookie") {
+                let _ = self.cookies.parse(value, &spec.url);
+            }
+        }
+        let bytes = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                let message = format!("reading the response body failed: {}", error_chain(&e));
+                return (hop(recorded, None, started, clock), Some(message));
+            }
+        };
+        let body_size = bytes.len();
+        let shown = &bytes[..body_size.min(MAX_RECORDED_BODY)];
+        let recorded_response = RecordedResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(shown).into_owned(),
+            body_size,
+        };
+        (hop(recorded, Some(recorded_response), started, clock), None)
+    }
+
+    fn build(&self, spec: &RequestSpec) -> Result<(reqwest::Request, RecordedRequest), String> {
+        let method = reqwest::Method::from_bytes(spec.method.as_bytes())
+            .map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
+        let mut builder = self.engine.client.request(method, spec.url.clone());
+        let cookie_header: Vec<String> = self
+            .cookies
+            .get_request_values(&spec.url)
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        let sets_cookie = spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("cookie"));
+        if !cookie_header.is_empty() && !sets_cookie {
+            builder = builder.header("cookie", cookie_header.join("; "));
+        }
+        for (name, value) in &spec.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let mut body_text = None;
+        match &spec.body {
+            None => {}
+            Some(Body::Form(fields)) => {
+                let text = serde_urlencoded_pairs(fields);
+                builder = builder
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(text.clone());
+                body_text = Some(text);
+            }
+            Some(Body::Json(value)) => {
+                let text = value.to_string();
+                if !spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                    builder = builder.header("content-type", "application/json");
+                }
+                builder = builder.body(text.clone());
+                body_text = Some(text);
+            }
+            Some(Body::Raw { content_type, text }) => {
+                if !spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                    builder = builder.header("content-type", content_type.as_str());
+                }
+                builder = builder.body(text.clone());
+                body_text = Some(text.clone());
+            }
+        }
+        let request = builder.build().map_err(|e| format!("cannot build the request: {}", error_chain(&e)))?;
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let recorded = RecordedRequest {
+            method: request.method().to_string(),
+            url: request.url().to_string(),
+            headers,
+            body: body_text,
+        };
+        Ok((request, recorded))
+    }
+}
+
+fn hop(request: RecordedRequest, response: Option<RecordedResponse>, started: SystemTime, clock: Instant) -> Hop {
+    Hop {
+        request,
+        response,
+        started_at_ms: epoch_ms(started),
+        duration_ms: clock.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+/// `a=1&b=2`, form-encoded.
+pub fn serde_urlencoded_pairs(fields: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish()
+}
+
+/// The request for the next hop: 303 (and 301/302 after a non-GET) turn into a GET without a
+/// body, as browsers do; 307/308 repeat the method and body.
+fn redirected(previous: RequestSpec, status: u16, next: Url) -> RequestSpec {
+    let keep_method = matches!(status, 307 | 308);
+    let cross_origin = previous.url.origin() != next.origin();
+    let headers = previous
+        .headers
+        .into_iter()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case("cookie"))
+        .filter(|(n, _)| !(cross_origin && n.eq_ignore_ascii_case("authorization")))
+        .filter(|(n, _)| keep_method || !n.eq_ignore_ascii_case("content-type"))
+        .collect();
+    RequestSpec {
+        method: if keep_method { previous.method } else { "GET".to_string() },
+        url: next,
+        headers,
+        body: if keep_method { previous.body } else { None },
+    }
+}
+
+/// Whether `candidate` is at the endpoint `registered` (scheme, host, port, path).
+pub fn same_endpoint(registered: &Url, candidate: &Url) -> bool {
+    registered.scheme() == candidate.scheme()
+        && registered.host_str() == candidate.host_str()
+        && registered.port_or_known_default() == candidate.port_or_known_default()
+        && registered.path() == candidate.path()
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn describe_transport_error(e: &reqwest::Error, options: &HttpOptions) -> String {
+    let chain = error_chain(e);
+    let lower = chain.to_lowercase();
+    if e.is_timeout() {
+        format!(
+            "timed out after {} s ({chain}); the target is slow or unreachable: raise http.timeout_seconds in the environment file or check the target",
+            options.timeout_seconds
+        )
+    } else if lower.contains("connection refused") {
+        format!("connection refused ({chain}); is the target running at this address? Check the environment's target")
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        format!(
+            "TLS error ({chain}); for a private CA set tls.ca_file in the environment file (tls.insecure_skip_verify only for throwaway targets)"
+        )
+    } else if e.is_connect() {
+        format!("could not connect ({chain}); check the host name and port of the environment's target")
+    } else {
+        chain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn engine() -> Arc<HttpEngine> {
+        Arc::new(HttpEngine::new(&TlsOptions::default(), &HttpOptions::default(), Path::new(".")).unwrap())
+    }
+
+    #[tokio::test]
+    async fn follows_redirects_keeping_cookies_and_stops_at_the_redirect_uri() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/start"))
+            .respond_with(
+                ResponseTemplate::new(302)
+                    .insert_header("location", "/next")
+                    .insert_header("set-cookie", "sid=abc; Path=/"),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/next"))
+            .and(wiremock::matchers::header("cookie", "sid=abc"))
+            .respond_with(ResponseTemplate::new(303).insert_header("location", "https://client.example/cb?code=1"))
+            .mount(&server)
+            .await;
+        let mut session = engine().session();
+        let spec = RequestSpec::new("GET", Url::parse(&format!("{}/start", server.uri())).unwrap());
+        let cb = Url::parse("https://client.example/cb").unwrap();
+        let ex = session.send("start", spec, Redirects::FollowUntil(vec![cb])).await.unwrap();
+        assert_eq!(ex.hops.len(), 2);
+        assert_eq!(ex.end, ExchangeEnd::RedirectUri);
+        assert_eq!(ex.stopped_at.as_deref(), Some("https://client.example/cb?code=1"));
+        assert!(ex.hops[1].request.headers.iter().any(|(n, v)| n == "cookie" && v == "sid=abc"));
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_recorded_and_explained() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let mut session = engine().session();
+        let spec = RequestSpec::new("GET", Url::parse(&format!("http://127.0.0.1:{port}/x")).unwrap());
+        let err = session.send("probe", spec, Redirects::Follow).await.unwrap_err().to_string();
+        assert!(err.contains("connection refused"), "{err}");
+        assert_eq!(session.exchanges().len(), 1);
+        assert_eq!(session.exchanges()[0].end, ExchangeEnd::TransportError);
+    }
+
+    #[tokio::test]
+    async fn records_form_body_and_status() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(400).set_body_string("{\"error\":\"invalid_grant\"}"))
+            .mount(&server)
+            .await;
+        let mut session = engine().session();
+        let spec = RequestSpec::new("POST", Url::parse(&server.uri()).unwrap())
+            .form(vec![("grant_type".into(), "authorization_code".into()), ("code".into(), "a b".into())]);
+        let ex = session.send("token", spec, Redirects::Stop).await.unwrap();
+        assert_eq!(ex.request().body.as_deref(), Some("grant_type=authorization_code&code=a+b"));
+        let resp = ex.response().unwrap();
+        assert_eq!(resp.status, 400);
+        assert_eq!(resp.json().unwrap()["error"], "invalid_grant");
+    }
+
+    #[test]
+    fn redirect_uri_comparison_ignores_query_only() {
+        let reg = Url::parse("https://c.example/cb").unwrap();
+        assert!(same_endpoint(&reg, &Url::parse("https://c.example/cb?code=x#y").unwrap()));
+        assert!(!same_endpoint(&reg, &Url::parse("https://c.example/cb2").unwrap()));
+        assert!(!same_endpoint(&reg, &Url::parse("http://c.example/cb").unwrap()));
+    }
+}
