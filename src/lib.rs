@@ -7,8 +7,12 @@
 
 pub mod clock;
 pub mod config;
+pub mod context;
+pub mod error;
 pub mod http;
 pub mod jwt;
 pub mod oidc;
+pub mod phrase;
 pub mod report;
 pub mod simulator;
+pub mod world;

@@ -2,10 +2,12 @@
 //! PKCE, driving the provider's login and consent forms, the token endpoint, refresh, userinfo.
 
 pub mod authorize;
+pub mod checks;
 pub mod discovery;
 pub mod forms;
 pub mod pkce;
 pub mod token;
+pub mod flow;
 
 pub use authorize::{AuthorizationRequest, AuthorizationResponse, OMITTED};
 pub use discovery::{ProviderMetadata, discovery_url};

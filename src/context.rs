@@ -1,0 +1,101 @@
+//! What every scenario of a run shares: the environment, the HTTP client, the clock, caches
+//! and the collector that hands each scenario's records to the report writers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use url::Url;
+
+use crate::clock::SharedClock;
+use crate::config::Environment;
+use crate::http::HttpEngine;
+use crate::http::record::Exchange;
+use crate::jwt::Jwks;
+use crate::oidc::ProviderMetadata;
+use crate::redact::Redactor;
+use crate::report::model::TokenReport;
+
+/// Identifies a scenario within a run: feature file and line (an outline's example row has
+/// its own line).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScenarioKey {
+    pub path: String,
+    pub line: usize,
+}
+
+/// What a scenario leaves behind for the report.
+#[derive(Debug, Default, Clone)]
+pub struct ScenarioCapture {
+    pub exchanges: Vec<Exchange>,
+    pub tokens: Vec<TokenReport>,
+}
+
+/// Hands each scenario's records from its world (in the after hook) to the writer.
+#[derive(Debug, Default)]
+pub struct Collector {
+    captures: Mutex<HashMap<ScenarioKey, ScenarioCapture>>,
+}
+
+impl Collector {
+    /// Stores a scenario's records.
+    pub fn put(&self, key: ScenarioKey, capture: ScenarioCapture) {
+        self.captures.lock().unwrap_or_else(|e| e.into_inner()).insert(key, capture);
+    }
+    /// Takes a scenario's records out.
+    pub fn take(&self, key: &ScenarioKey) -> ScenarioCapture {
+        self.captures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key)
+            .unwrap_or_default()
+    }
+}
+
+/// Per-run caches of provider documents, so that scenarios do not refetch them.
+#[derive(Debug, Default)]
+pub struct ProviderCache {
+    metadata: Mutex<Option<ProviderMetadata>>,
+    jwks: Mutex<HashMap<String, Arc<Jwks>>>,
+}
+
+impl ProviderCache {
+    /// The cached discovery document.
+    pub fn metadata(&self) -> Option<ProviderMetadata> {
+        self.metadata.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    /// Caches a discovery document.
+    pub fn set_metadata(&self, meta: ProviderMetadata) {
+        *self.metadata.lock().unwrap_or_else(|e| e.into_inner()) = Some(meta);
+    }
+    /// The cached key set at `uri`.
+    pub fn jwks(&self, uri: &str) -> Option<Arc<Jwks>> {
+        self.jwks.lock().unwrap_or_else(|e| e.into_inner()).get(uri).cloned()
+    }
+    /// Caches a key set (replacing an older one: key rotation).
+    pub fn set_jwks(&self, uri: &str, jwks: Arc<Jwks>) {
+        self.jwks.lock().unwrap_or_else(|e| e.into_inner()).insert(uri.to_string(), jwks);
+    }
+}
+
+/// The run's shared state, handed to each scenario's world by the before hook.
+pub struct RunContext {
+    pub env: Environment,
+    pub engine: Arc<HttpEngine>,
+    pub clock: SharedClock,
+    /// The issuer the target is expected to announce.
+    pub issuer: String,
+    /// Base URL relative request URLs are resolved against (the target's origin).
+    pub base_url: Url,
+    pub redactor: Arc<Redactor>,
+    pub cache: ProviderCache,
+    pub collector: Collector,
+}
+
+impl std::fmt::Debug for RunContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunContext")
+            .field("env", &self.env.name)
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,464 @@
+//! The relying party's side of a scenario: every OpenID Connect operation a step can ask for,
+//! each one or more recorded exchanges, with the values the client must remember between them.
+
+use serde_json::Value;
+use url::Url;
+
+use super::authorize::{AuthorizationRequest, AuthorizationResponse};
+use super::discovery::{ProviderMetadata, discovery_url};
+use super::forms::{HtmlForm, parse_forms};
+use super::token::{TokenSet, token_request};
+use crate::config::{AuthMethod, Client};
+use crate::context::RunContext;
+use crate::error::{Error, Result};
+use crate::http::record::Exchange;
+use crate::http::{Redirects, RequestSpec, Session};
+use crate::jwt::{IdTokenVerifier, Jwks, TokenVerdict};
+
+/// What the client remembers during a scenario.
+#[derive(Debug, Default, Clone)]
+pub struct ClientState {
+    /// The environment's name of the client in use.
+    pub client: Option<String>,
+    pub metadata: Option<ProviderMetadata>,
+    pub request: Option<AuthorizationRequest>,
+    pub response: Option<AuthorizationResponse>,
+    /// Tokens from the latest successful token response (or implicit response).
+    pub tokens: Option<TokenSet>,
+    /// Earlier token sets, oldest first (refresh keeps the originals here).
+    pub history: Vec<TokenSet>,
+    /// The latest UserInfo answer, when it was 200 JSON.
+    pub userinfo: Option<Value>,
+}
+
+/// The end-user's answer on the consent page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    Allow,
+    Deny,
+}
+
+/// Overrides for a code exchange, for negative scenarios.
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeOptions {
+    pub auth_method: Option<AuthMethod>,
+    pub secret: Option<String>,
+    pub code_verifier: Option<String>,
+}
+
+/// Which token to present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenChoice {
+    /// The latest one.
+    Current,
+    /// The one before the latest refresh (a rotated-out token).
+    Previous,
+    /// A token the provider never issued.
+    Invalid,
+}
+
+/// One scenario's client operations over its HTTP session.
+pub struct Flow<'a> {
+    pub ctx: &'a RunContext,
+    pub session: &'a mut Session,
+    pub state: &'a mut ClientState,
+}
+
+impl Flow<'_> {
+    /// The client in use, by its environment name.
+    pub fn client(&self) -> Result<(&str, &Client)> {
+        let name = self.state.client.as_deref().ok_or_else(|| {
+            Error::step("no client chosen: start with a step like `Given the client \"web\"`")
+        })?;
+        Ok((name, self.ctx.env.client(name)?))
+    }
+
+    /// Fetches and checks the discovery document (recorded, and cached for the run).
+    pub async fn discover(&mut self) -> Result<ProviderMetadata> {
+        let url = discovery_url(&self.ctx.issuer)?;
+        let spec = RequestSpec::new("GET", url).header("accept", "application/json");
+        let ex = self.session.send("discovery", spec, Redirects::Follow).await?;
+        let resp = response_of(ex)?;
+        if resp.status != 200 {
+            return Err(Error::step(format!(
+                "discovery answered {} at {}: expected 200 with the provider metadata",
+                resp.status,
+                ex.request().url
+            )));
+        }
+        let meta = ProviderMetadata::parse(&resp.body, &self.ctx.issuer)?;
+        self.ctx.cache.set_metadata(meta.clone());
+        self.state.metadata = Some(meta.clone());
+        Ok(meta)
+    }
+
+    /// The provider metadata: this scenario's, the run's cached copy, or fetched now.
+    pub async fn metadata(&mut self) -> Result<ProviderMetadata> {
+        if let Some(meta) = &self.state.metadata {
+            return Ok(meta.clone());
+        }
+        if let Some(meta) = self.ctx.cache.metadata() {
+            self.state.metadata = Some(meta.clone());
+            return Ok(meta);
+        }
+        self.discover().await
+    }
+
+    /// Sends an authorization request for the chosen client and follows the provider until a
+    /// page for the end-user or the client's redirect URI.
+    pub async fn authorize(&mut self, overrides: &[(String, String)]) -> Result<()> {
+        let meta = self.metadata().await?;
+        let (_, client) = self.client()?;
+        let request = AuthorizationRequest::new(client, overrides, self.ctx.clock.unix_seconds())?;
+        let url = request.url(&meta.authorization_endpoint);
+        let stop = self.redirect_uris()?;
+        self.state.request = Some(request);
+        self.state.response = None;
+        let spec = RequestSpec::new("GET", url);
+        let ex = self.session.send("authorization request", spec, Redirects::FollowUntil(stop)).await?;
+        self.state.response = redirect_response(ex)?;
+        Ok(())
+    }
+
+    fn redirect_uris(&self) -> Result<Vec<Url>> {
+        let (_, client) = self.client()?;
+        let mut uris: Vec<Url> = client.redirect_uris.iter().filter_map(|u| Url::parse(u).ok()).collect();
+        if let Some(sent) = self.state.request.as_ref().map(|r| r.redirect_uri.clone()) {
+            uris.push(sent);
+        }
+        Ok(uris)
+    }
+
+    /// Drives the provider's login and consent pages as a browser would, reading each form's
+    /// fields and action, until the provider redirects to the client.
+    pub async fn log_in(&mut self, user: &str, consent: Consent) -> Result<()> {
+        let user_cfg = self.ctx.env.user(user)?;
+        let username = user_cfg.username.to_string();
+        let password = user_cfg.password.as_ref().map(|p| p.expose().to_string()).unwrap_or_default();
+        let stop = self.redirect_uris()?;
+        let mut logged_in = false;
+        for _ in 0..6 {
+            if self.state.response.is_some() {
+                return Ok(());
+            }
+            let (page_url, status, body) = {
+                let ex = self.session.last().ok_or_else(|| {
+                    Error::step("no authorization request was sent: start with `When the client starts an authorization request`")
+                })?;
+                let hop = ex.hops.last().expect("an exchange has a hop");
+                let resp = response_of(ex)?;
+                (Url::parse(&hop.request.url).map_err(|e| e.to_string())?, resp.status, resp.body.clone())
+            };
+            let forms = parse_forms(&body, &page_url);
+            let Some(form) = forms.into_iter().find(|f| !f.fields.is_empty() || !f.buttons.is_empty()) else {
+                return Err(Error::step(format!(
+                    "the provider showed a page without a form at {page_url} (status {status}) instead of redirecting to the client\n  page: {}",
+                    text_snippet(&body)
+                )));
+            };
+            let (label, fields) = if is_login(&form) {
+                if logged_in {
+                    return Err(Error::step(format!(
+                        "login as `{user}` failed: the provider showed the login form again\n  page: {}\n  hint: check the user's username and password in the environment file",
+                        text_snippet(&body)
+                    )));
+                }
+                logged_in = true;
+                (format!("login form (as {user})"), fill_login(&form, &username, &password)?)
+            } else {
+                let words: &[&str] = match consent {
+                    Consent::Allow => &["allow", "accept", "approve", "consent", "continue", "yes", "authorize"],
+                    Consent::Deny => &["deny", "reject", "decline", "cancel", "abort", "no"],
+                };
+                let button = form.button_matching(words).or(match consent {
+                    Consent::Allow => form.buttons.first(),
+                    Consent::Deny => None,
+                });
+                if consent == Consent::Deny && button.is_none() {
+                    return Err(Error::step(format!("the consent page at {page_url} has no button to deny")));
+                }
+                ("consent form".to_string(), form.submission(button))
+            };
+            let spec = if form.method == "POST" {
+                RequestSpec::new("POST", form.action.clone()).form(fields)
+            } else {
+                let mut url = form.action.clone();
+                url.query_pairs_mut().extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                RequestSpec::new("GET", url)
+            };
+            let ex = self.session.send(&label, spec, Redirects::FollowUntil(stop.clone())).await?;
+            self.state.response = redirect_response(ex)?;
+        }
+        Err(Error::step("the provider did not redirect to the client after six pages of login and consent"))
+    }
+
+    /// The authorization response, or an error saying why there is none.
+    pub fn response(&self) -> Result<&AuthorizationResponse> {
+        self.state.response.as_ref().ok_or_else(|| {
+            let at = self
+                .session
+                .last()
+                .and_then(|ex| ex.hops.last())
+                .map(|h| format!("{} (status {})", h.request.url, h.response.as_ref().map_or(0, |r| r.status)))
+                .unwrap_or_else(|| "nowhere".into());
+            Error::step(format!(
+                "the provider has not redirected to the client's redirect URI; the user agent is at {at}"
+            ))
+        })
+    }
+
+    fn request(&self) -> Result<&AuthorizationRequest> {
+        self.state
+            .request
+            .as_ref()
+            .ok_or_else(|| Error::step("no authorization request was sent in this scenario"))
+    }
+
+    /// The client's checks of an authorization response: `state` echoed exactly, `iss` (when
+    /// present) equal to the issuer, parameters where the response type puts them.
+    pub fn check_response(&self) -> Result<()> {
+        let request = self.request()?;
+        let response = self.response()?;
+        let fragment = request.expects_fragment();
+        let mut problems = Vec::new();
+        let got_state = response.param("state", fragment);
+        if got_state != request.state.as_deref() {
+            problems.push(format!(
+                "state: expected {:?} (sent in the authorization request), got {:?}",
+                request.state.as_deref().unwrap_or("(none)"),
+                got_state.unwrap_or("(absent)")
+            ));
+        }
+        if let Some(iss) = response.param("iss", fragment)
+            && iss != self.ctx.issuer
+        {
+            problems.push(format!("iss: expected {:?}, got {iss:?}", self.ctx.issuer));
+        }
+        if fragment {
+            for key in ["code", "id_token", "access_token", "state"] {
+                if response.param(key, false).is_some() {
+                    problems.push(format!("{key} is in the query, but response_type {} must answer in the fragment", request.response_type));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::step(format!("the authorization response fails the client's checks:\n  {}", problems.join("\n  "))))
+        }
+    }
+
+    /// Replaces the state of the received authorization response, as an attacker would.
+    pub fn tamper_state(&mut self) -> Result<()> {
+        let fragment = self.request()?.expects_fragment();
+        let response = self.state.response.as_mut().ok_or_else(|| Error::step("no authorization response to tamper with"))?;
+        let list = if fragment { &mut response.fragment } else { &mut response.query };
+        list.retain(|(k, _)| k != "state");
+        list.push(("state".into(), "forged-by-attacker".into()));
+        Ok(())
+    }
+
+    /// The authorization code of the response.
+    pub fn code(&self) -> Result<String> {
+        let response = self.response()?;
+        if let Some(err) = response.any_param("error") {
+            return Err(Error::step(format!(
+                "the provider answered error {err:?} ({}) instead of an authorization code",
+                response.any_param("error_description").unwrap_or("no description")
+            )));
+        }
+        response
+            .any_param("code")
+            .map(str::to_string)
+            .ok_or_else(|| Error::step(format!("no code in the authorization response {}", response.url)))
+    }
+
+    /// Exchanges the authorization code at the token endpoint.
+    pub async fn exchange_code(&mut self, options: &ExchangeOptions) -> Result<()> {
+        let code = self.code()?;
+        let request = self.request()?.clone();
+        let mut form = vec![
+            ("grant_type".to_string(), "authorization_code".to_string()),
+            ("code".to_string(), code),
+            ("redirect_uri".to_string(), request.redirect_uri.to_string()),
+        ];
+        let verifier = options.code_verifier.clone().or(request.pkce.map(|p| p.verifier));
+        if let Some(v) = verifier {
+            self.ctx.redactor.learn(&v);
+            form.push(("code_verifier".into(), v));
+        }
+        self.token_call("token request (authorization code)", form, options).await
+    }
+
+    /// Uses a refresh token.
+    pub async fn refresh(&mut self, which: TokenChoice) -> Result<()> {
+        let token = match which {
+            TokenChoice::Current => self.state.tokens.as_ref().and_then(|t| t.refresh_token.clone()),
+            TokenChoice::Previous => self.state.history.last().and_then(|t| t.refresh_token.clone()),
+            TokenChoice::Invalid => Some("not-a-refresh-token-issued-by-the-provider".into()),
+        }
+        .ok_or_else(|| Error::step("no refresh token: the token response had none (is offline access allowed for this client?)"))?;
+        let form = vec![
+            ("grant_type".to_string(), "refresh_token".to_string()),
+            ("refresh_token".to_string(), token),
+        ];
+        self.token_call("token request (refresh)", form, &ExchangeOptions::default()).await
+    }
+
+    async fn token_call(&mut self, label: &str, form: Vec<(String, String)>, options: &ExchangeOptions) -> Result<()> {
+        let meta = self.metadata().await?;
+        let (_, client) = self.client()?;
+        let method = options.auth_method.unwrap_or(client.auth_method);
+        let spec = token_request(&meta.token_endpoint, client, method, options.secret.as_deref(), form);
+        let ex = self.session.send(label, spec, Redirects::Stop).await?;
+        let resp = response_of(ex)?;
+        if resp.status == 200
+            && let Some(json) = resp.json()
+        {
+            let new = TokenSet::from_json(json);
+            for t in [&new.access_token, &new.refresh_token, &new.id_token].into_iter().flatten() {
+                self.ctx.redactor.learn(t);
+            }
+            if let Some(old) = self.state.tokens.replace(new) {
+                self.state.history.push(old);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the tokens of an implicit authorization response (from the fragment).
+    pub fn take_implicit_tokens(&mut self) -> Result<()> {
+        let response = self.response()?;
+        let set = TokenSet::from_params(&response.fragment);
+        if set.id_token.is_none() && set.access_token.is_none() {
+            return Err(Error::step(format!(
+                "no id_token or access_token in the fragment of {}{}",
+                response.url,
+                response.any_param("error").map(|e| format!(" (error {e:?})")).unwrap_or_default()
+            )));
+        }
+        for t in [&set.access_token, &set.id_token].into_iter().flatten() {
+            self.ctx.redactor.learn(t);
+        }
+        if let Some(old) = self.state.tokens.replace(set) {
+            self.state.history.push(old);
+        }
+        Ok(())
+    }
+
+    /// Calls UserInfo with a Bearer token, by GET or POST.
+    pub async fn userinfo(&mut self, method: &str, which: TokenChoice) -> Result<()> {
+        let meta = self.metadata().await?;
+        let endpoint = meta
+            .userinfo_endpoint
+            .clone()
+            .ok_or_else(|| Error::step("the provider's discovery document has no userinfo_endpoint"))?;
+        let token = match which {
+            TokenChoice::Current => self.state.tokens.as_ref().and_then(|t| t.access_token.clone()),
+            TokenChoice::Previous => self.state.history.last().and_then(|t| t.access_token.clone()),
+            TokenChoice::Invalid => Some("not-an-access-token-issued-by-the-provider".into()),
+        }
+        .ok_or_else(|| Error::step("no access token: obtain tokens before calling UserInfo"))?;
+        let mut spec = RequestSpec::new(method, endpoint)
+            .header("authorization", format!("Bearer {token}"))
+            .header("accept", "application/json");
+        if spec.method == "POST" {
+            spec = spec.form(Vec::new());
+        }
+        let ex = self.session.send(&format!("userinfo ({method})"), spec, Redirects::Stop).await?;
+        let resp = response_of(ex)?;
+        self.state.userinfo = (resp.status == 200).then(|| resp.json()).flatten();
+        Ok(())
+    }
+
+    /// Runs every ID token check on the latest ID token (`refreshed` for one from a refresh,
+    /// whose nonce is optional but must then match).
+    pub async fn verify_id_token(&mut self) -> Result<TokenVerdict> {
+        let tokens = self.state.tokens.clone().ok_or_else(|| Error::step("no tokens were received in this scenario"))?;
+        let id_token = tokens.id_token.clone().ok_or_else(|| Error::step("the latest token response has no id_token"))?;
+        let (_, client) = self.client()?;
+        let client_id = client.id.to_string();
+        let request = self.state.request.clone();
+        let implicit = request.as_ref().is_some_and(|r| r.response_type.split(' ').any(|t| t == "token"));
+        let refreshed = !self.state.history.is_empty() && request.as_ref().is_some_and(|r| !r.expects_fragment());
+        let jwks = self.jwks(&id_token).await?;
+        let mut verifier = IdTokenVerifier::new(self.ctx.issuer.clone(), client_id, self.ctx.clock.unix_seconds());
+        verifier.nonce = request.as_ref().and_then(|r| r.nonce.clone());
+        verifier.max_age = request.as_ref().and_then(|r| r.max_age);
+        verifier.access_token = tokens.access_token.clone();
+        verifier.require_at_hash = implicit;
+        verifier.auth_request_at = request.as_ref().map(|r| r.sent_at);
+        if refreshed && crate::jwt::decode(&id_token).is_ok_and(|d| d.claims.get("nonce").is_none()) {
+            verifier.nonce = None;
+        }
+        Ok(verifier.verify(&id_token, &jwks))
+    }
+
+    /// The provider's keys, from the run's cache; fetched again when the token's kid is unknown
+    /// (key rotation).
+    async fn jwks(&mut self, token: &str) -> Result<std::sync::Arc<Jwks>> {
+        let meta = self.metadata().await?;
+        let uri = meta.jwks_uri.to_string();
+        let kid = crate::jwt::decode(token)
+            .ok()
+            .and_then(|d| d.header.get("kid").and_then(|k| k.as_str()).map(str::to_string));
+        if let Some(cached) = self.ctx.cache.jwks(&uri)
+            && kid.as_deref().is_none_or(|k| cached.has_kid(k))
+        {
+            return Ok(cached);
+        }
+        let spec = RequestSpec::new("GET", meta.jwks_uri.clone()).header("accept", "application/json");
+        let ex = self.session.send("JWKS", spec, Redirects::Follow).await?;
+        let resp = response_of(ex)?;
+        let json = resp
+            .json()
+            .ok_or_else(|| Error::step(format!("the JWKS at {uri} is not JSON (status {})", resp.status)))?;
+        let jwks = std::sync::Arc::new(Jwks::from_json(&json).map_err(|e| Error::step(format!("the JWKS at {uri}: {e}")))?);
+        self.ctx.cache.set_jwks(&uri, jwks.clone());
+        Ok(jwks)
+    }
+}
+
+fn response_of(ex: &Exchange) -> Result<&crate::http::record::RecordedResponse> {
+    ex.response()
+        .ok_or_else(|| Error::step(format!("{} {} got no response", ex.request().method, ex.request().url)))
+}
+
+fn redirect_response(ex: &Exchange) -> Result<Option<AuthorizationResponse>> {
+    match &ex.stopped_at {
+        Some(url) => Ok(Some(AuthorizationResponse::parse(url)?)),
+        None => Ok(None),
+    }
+}
+
+/// A login form asks for a password, or says so in a hidden `prompt` field (node oidc-provider).
+fn is_login(form: &HtmlForm) -> bool {
+    form.has_password() || form.value("prompt") == Some("login")
+}
+
+fn fill_login(form: &HtmlForm, username: &str, password: &str) -> Result<Vec<(String, String)>> {
+    let mut form = form.clone();
+    let user_field = form
+        .username_field()
+        .map(|f| f.name.clone())
+        .ok_or_else(|| Error::step(format!("the login form at {} has no text field for the username", form.action)))?;
+    form.set(&user_field, username);
+    let password_fields: Vec<String> = form.fields.iter().filter(|f| f.kind == "password").map(|f| f.name.clone()).collect();
+    for name in password_fields {
+        form.set(&name, password);
+    }
+    let button = form.button_matching(&["login", "log in", "sign in", "submit", "continue"]).cloned();
+    Ok(form.submission(button.as_ref()))
+}
+
+/// The visible text of a page, shortened, for error messages.
+fn text_snippet(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let text: Vec<&str> = doc.root_element().text().map(str::trim).filter(|t| !t.is_empty()).collect();
+    let joined = text.join(" ");
+    if joined.chars().count() > 240 {
+        format!("{}…", joined.chars().take(240).collect::<String>())
+    } else {
+        joined
+    }
+}
