@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod expect;
 pub mod http;
 pub mod jwt;
 pub mod report;
