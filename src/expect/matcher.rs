@@ -559,3 +559,314 @@ fn within(v: &Value, lo: i64, hi: i64, now: i64) -> Result<(), String> {
         Err("the value is not a plausible Unix time".into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SUBJECT: &str = "JSONPath $.x in the response to POST /token";
+    const NOW: i64 = 1_700_000_000;
+
+    fn fails(actual: Option<&Value>, m: &Matcher) -> Mismatch {
+        let e = check(SUBJECT, actual, m).expect_err("expected a mismatch");
+        assert_eq!(e.subject, SUBJECT);
+        e
+    }
+
+    #[test]
+    fn mismatch_display_is_multi_line() {
+        let m = Mismatch {
+            subject: "claim nonce of the ID token".into(),
+            expected: "\"abc\"".into(),
+            actual: "\"xyz\"".into(),
+            hint: Some("a hint".into()),
+        };
+        assert_eq!(
+            m.to_string(),
+            "claim nonce of the ID token\n  expected: \"abc\"\n  actual:   \"xyz\"\n  hint: a hint"
+        );
+        let m = Mismatch { hint: None, ..m };
+        assert!(!m.to_string().contains("hint"));
+    }
+
+    #[test]
+    fn equals() {
+        let m = Matcher::Equals(json!("Bearer"));
+        assert!(check(SUBJECT, Some(&json!("Bearer")), &m).is_ok());
+        let e = fails(Some(&json!("bearer")), &m);
+        assert_eq!(e.expected, "\"Bearer\"");
+        assert_eq!(e.actual, "\"bearer\"");
+        assert!(e.hint.unwrap().contains("letter case"));
+    }
+
+    #[test]
+    fn equals_numbers_by_value_and_gherkin_numbers() {
+        let m = Matcher::Equals(super::super::parse_value("42"));
+        assert!(check(SUBJECT, Some(&json!(42.0)), &m).is_ok());
+        assert!(check(SUBJECT, Some(&json!(42)), &m).is_ok());
+        let e = fails(Some(&json!("42")), &m);
+        assert!(
+            e.hint
+                .unwrap()
+                .contains("the string \"42\", not the number 42")
+        );
+        let e = fails(Some(&json!(42)), &Matcher::Equals(json!("42")));
+        assert!(e.hint.unwrap().contains("without quotes"));
+    }
+
+    #[test]
+    fn equals_ignoring_case() {
+        let m = Matcher::EqualsIgnoringCase("Bearer".into());
+        assert!(check(SUBJECT, Some(&json!("bearer")), &m).is_ok());
+        let e = fails(Some(&json!("MAC")), &m);
+        assert_eq!(e.expected, "\"Bearer\" (ignoring case)");
+        assert_eq!(e.actual, "\"MAC\"");
+        let e = fails(Some(&json!(1)), &m);
+        assert!(e.hint.unwrap().contains("not a string"));
+    }
+
+    #[test]
+    fn not_equals() {
+        let m = Matcher::NotEquals(json!(0));
+        assert!(check(SUBJECT, Some(&json!(1)), &m).is_ok());
+        let e = fails(Some(&json!(0.0)), &m);
+        assert_eq!(e.expected, "anything but 0");
+        assert_eq!(e.actual, "0.0");
+    }
+
+    #[test]
+    fn contains() {
+        let m = Matcher::Contains(json!("openid"));
+        assert!(check(SUBJECT, Some(&json!("openid profile")), &m).is_ok());
+        assert!(check(SUBJECT, Some(&json!(["openid", "email"])), &m).is_ok());
+        assert!(check(SUBJECT, Some(&json!({"openid": true})), &m).is_ok());
+        let e = fails(Some(&json!("profile email")), &m);
+        assert_eq!(e.expected, "something containing \"openid\"");
+        assert_eq!(e.actual, "\"profile email\"");
+        let e = fails(Some(&json!(["openid profile"])), &m);
+        assert!(e.hint.unwrap().contains("space-separated"));
+        let e = fails(Some(&json!(7)), &m);
+        assert!(e.hint.unwrap().contains("cannot contain"));
+        // Numbers in arrays compare by value.
+        assert!(
+            check(
+                SUBJECT,
+                Some(&json!([1.0, 2])),
+                &Matcher::Contains(json!(1))
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn matches_regex() {
+        let m = Matcher::matches("^[A-Za-z0-9_-]{22}$").unwrap();
+        assert!(check(SUBJECT, Some(&json!("77QmUPtjPfzWtF2AnpK9RQ")), &m).is_ok());
+        let e = fails(Some(&json!("short")), &m);
+        assert_eq!(e.expected, "a string matching /^[A-Za-z0-9_-]{22}$/");
+        assert_eq!(e.actual, "\"short\"");
+        assert!(
+            check(
+                SUBJECT,
+                Some(&json!(3600)),
+                &Matcher::matches(r"^\d+$").unwrap()
+            )
+            .is_ok()
+        );
+        let e = fails(Some(&json!(["x"])), &m);
+        assert!(e.hint.unwrap().contains("an array, not a string"));
+        let err = Matcher::matches("(unclosed").unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid regular expression /(unclosed/"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn exists_and_absent_distinguish_null() {
+        assert!(check(SUBJECT, Some(&Value::Null), &Matcher::Exists).is_ok());
+        let e = fails(None, &Matcher::Exists);
+        assert_eq!(e.expected, "present");
+        assert_eq!(e.actual, "absent (no such member)");
+
+        assert!(check(SUBJECT, None, &Matcher::Absent).is_ok());
+        let e = fails(Some(&Value::Null), &Matcher::Absent);
+        assert_eq!(e.expected, "absent");
+        assert_eq!(e.actual, "present: null");
+        assert!(e.hint.unwrap().contains("present with value null"));
+
+        let e = fails(None, &Matcher::Equals(Value::Null));
+        assert_eq!(e.actual, "absent (no such member)");
+    }
+
+    #[test]
+    fn has_type() {
+        let m = Matcher::HasType(JsonType::Integer);
+        assert!(check(SUBJECT, Some(&json!(3600)), &m).is_ok());
+        assert!(check(SUBJECT, Some(&json!(3600.0)), &m).is_ok());
+        let e = fails(Some(&json!("3600")), &m);
+        assert_eq!(e.expected, "a value of type integer");
+        assert_eq!(
+            e.hint.unwrap(),
+            "the value is of type string: a number sent as a string"
+        );
+        let e = fails(Some(&json!(1.5)), &m);
+        assert_eq!(e.hint.unwrap(), "the value is of type number");
+        assert!(
+            check(
+                SUBJECT,
+                Some(&Value::Null),
+                &Matcher::HasType(JsonType::Null)
+            )
+            .is_ok()
+        );
+        assert_eq!("an array".parse::<JsonType>().unwrap(), JsonType::Array);
+        assert!("thing".parse::<JsonType>().is_err());
+    }
+
+    #[test]
+    fn compare() {
+        let m = Matcher::Compare(CmpOp::Gt, 0.0);
+        assert!(check(SUBJECT, Some(&json!(3600)), &m).is_ok());
+        let e = fails(Some(&json!(0)), &m);
+        assert_eq!(e.expected, "a number > 0");
+        assert_eq!(e.actual, "0");
+        let e = fails(Some(&json!("3600")), &m);
+        assert!(e.hint.unwrap().contains("number sent as a string"));
+        assert!(check(SUBJECT, Some(&json!(5)), &Matcher::Compare(CmpOp::Le, 5.0)).is_ok());
+        assert!(
+            check(
+                SUBJECT,
+                Some(&json!(4.9)),
+                &Matcher::Compare(CmpOp::Lt, 5.0)
+            )
+            .is_ok()
+        );
+        assert!(check(SUBJECT, Some(&json!(5)), &Matcher::Compare(CmpOp::Ge, 5.0)).is_ok());
+        assert_eq!(">=".parse::<CmpOp>().unwrap(), CmpOp::Ge);
+        assert!("=>".parse::<CmpOp>().is_err());
+    }
+
+    #[test]
+    fn within_seconds_from_now() {
+        let m = Matcher::WithinSecondsFromNow {
+            seconds: 300,
+            now: NOW,
+        };
+        assert!(check(SUBJECT, Some(&json!(NOW + 300)), &m).is_ok());
+        assert!(check(SUBJECT, Some(&json!(NOW - 3)), &m).is_ok());
+        let e = fails(Some(&json!(NOW + 3600)), &m);
+        assert!(
+            e.expected.contains("within 300 s from now"),
+            "{}",
+            e.expected
+        );
+        assert!(e.hint.unwrap().contains("3600 s from now"));
+        let e = fails(Some(&json!((NOW + 60) * 1000)), &m);
+        assert!(e.hint.unwrap().contains("milliseconds"));
+    }
+
+    #[test]
+    fn within_seconds_ago() {
+        let m = Matcher::WithinSecondsAgo {
+            seconds: 60,
+            now: NOW,
+        };
+        assert!(check(SUBJECT, Some(&json!(NOW - 60)), &m).is_ok());
+        let e = fails(Some(&json!(NOW - 600)), &m);
+        assert!(e.expected.contains("within the last 60 s"));
+        assert_eq!(e.actual, "1699999400");
+        assert!(e.hint.unwrap().contains("600 s ago"));
+        let e = fails(Some(&json!("now")), &m);
+        assert!(e.hint.unwrap().contains("not a number"));
+    }
+
+    #[test]
+    fn has_length() {
+        let m = Matcher::HasLength(2);
+        assert!(check(SUBJECT, Some(&json!([1, 2])), &m).is_ok());
+        assert!(check(SUBJECT, Some(&json!("ab")), &m).is_ok());
+        assert!(check(SUBJECT, Some(&json!({"a": 1, "b": 2})), &m).is_ok());
+        let e = fails(Some(&json!([1, 2, 3])), &m);
+        assert_eq!(e.expected, "length 2");
+        assert_eq!(e.hint.unwrap(), "the length is 3");
+        let e = fails(Some(&json!(12)), &m);
+        assert!(e.hint.unwrap().contains("no length"));
+    }
+
+    #[test]
+    fn long_actual_values_are_truncated() {
+        let big = json!({"data": "x".repeat(2000)});
+        let e = fails(Some(&big), &Matcher::Equals(json!({})));
+        assert!(
+            e.actual.contains("truncated, 2011 characters in all"),
+            "{}",
+            e.actual
+        );
+        assert!(e.actual.chars().count() < 360);
+    }
+
+    #[test]
+    fn check_all_exists_absent() {
+        assert!(check_all(SUBJECT, &[json!(1)], &Matcher::Exists).is_ok());
+        let e = check_all(SUBJECT, &[], &Matcher::Exists).unwrap_err();
+        assert_eq!(e.actual, "no match");
+        assert!(check_all(SUBJECT, &[], &Matcher::Absent).is_ok());
+        let e = check_all(SUBJECT, &[json!(1), json!(2)], &Matcher::Absent).unwrap_err();
+        assert_eq!(e.actual, "2 matches: [1,2]");
+        // A single null match is present, not absent.
+        assert!(check_all(SUBJECT, &[Value::Null], &Matcher::Absent).is_err());
+    }
+
+    #[test]
+    fn check_all_single_and_several_matches() {
+        let eq = Matcher::Equals(json!("a"));
+        assert!(check_all(SUBJECT, &[json!("a")], &eq).is_ok());
+        let e = check_all(SUBJECT, &[], &eq).unwrap_err();
+        assert_eq!(e.actual, "no match (the path selects nothing)");
+        let many = [json!("a"), json!("b")];
+        assert!(check_all(SUBJECT, &many, &Matcher::Equals(json!(["a", "b"]))).is_ok());
+        let e = check_all(SUBJECT, &many, &eq).unwrap_err();
+        assert_eq!(e.actual, "2 matches: [\"a\",\"b\"]");
+        assert!(check_all(SUBJECT, &many, &Matcher::Contains(json!("b"))).is_ok());
+        assert!(check_all(SUBJECT, &many, &Matcher::HasLength(2)).is_ok());
+        assert!(check_all(SUBJECT, &many, &Matcher::HasType(JsonType::String)).is_ok());
+        let mixed = [json!("a"), json!(1)];
+        let e = check_all(SUBJECT, &mixed, &Matcher::HasType(JsonType::String)).unwrap_err();
+        assert_eq!(e.subject, format!("{SUBJECT} (match 2 of 2)"));
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let values = [
+            Value::Null,
+            json!(f64::MAX),
+            json!(i64::MIN),
+            json!(u64::MAX),
+            json!(""),
+            json!([]),
+            json!({}),
+        ];
+        let matchers = [
+            Matcher::WithinSecondsFromNow {
+                seconds: i64::MAX,
+                now: i64::MAX,
+            },
+            Matcher::WithinSecondsAgo {
+                seconds: i64::MAX,
+                now: i64::MIN,
+            },
+            Matcher::Compare(CmpOp::Lt, f64::NAN),
+            Matcher::HasLength(usize::MAX),
+            Matcher::Contains(Value::Null),
+            Matcher::Equals(json!(-0.0)),
+        ];
+        for v in &values {
+            for m in &matchers {
+                let _ = check(SUBJECT, Some(v), m).map_err(|e| e.to_string());
+                let _ = check_all(SUBJECT, std::slice::from_ref(v), m);
+            }
+        }
+    }
+}

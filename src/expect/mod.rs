@@ -16,8 +16,8 @@
 mod matcher;
 mod value;
 
-pub use matcher::{CmpOp, JsonType, Matcher, Mismatch, check, check_all};
-pub use value::{format_unix_time, json_eq, parse_value, render};
+pub use matcher::{CmpOp, JsonType, Matcher, Mismatch, TIME_LEEWAY_SECONDS, check, check_all};
+pub use value::{RENDER_LIMIT, format_unix_time, json_eq, parse_value, render};
 
 use serde_json::Value;
 
@@ -106,6 +106,14 @@ mod tests {
             vec![json!("a"), json!("b")]
         );
         assert!(query(&doc, "$.missing").unwrap().is_empty());
+        // The forms the hint recommends work.
+        let jwks = json!({"keys": [{"kid": "a", "use": "enc"}, {"kid": "b", "use": "sig"}], "x-custom": 1});
+        assert_eq!(
+            query(&jwks, "$.keys[?@.use == 'sig'].kid").unwrap(),
+            vec![json!("b")]
+        );
+        assert_eq!(query(&jwks, "$['x-custom']").unwrap(), vec![json!(1)]);
+        assert_eq!(query(&jwks, " $.keys[0].kid ").unwrap(), vec![json!("a")]);
     }
 
     #[test]
