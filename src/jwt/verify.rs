@@ -412,10 +412,10 @@ impl IdTokenVerifier {
             return fail(
                 NAME,
                 format!(
-                    "{} is more than 50 years ahead ({}): probably milliseconds, \
-                     but NumericDate is seconds since the epoch",
+                    "{} is more than 50 years ahead: probably milliseconds (as milliseconds it \
+                     would be {}), but NumericDate is seconds since the epoch",
                     num(exp),
-                    when(exp)
+                    when(exp / 1000.0)
                 ),
             );
         }
@@ -456,9 +456,10 @@ impl IdTokenVerifier {
             return fail(
                 NAME,
                 format!(
-                    "{} is more than 50 years in the future: probably milliseconds, \
-                     but NumericDate is seconds since the epoch",
-                    num(iat)
+                    "{} is more than 50 years in the future: probably milliseconds (as \
+                     milliseconds it would be {}), but NumericDate is seconds since the epoch",
+                    num(iat),
+                    when(iat / 1000.0)
                 ),
             );
         }
@@ -532,7 +533,10 @@ impl IdTokenVerifier {
         let claim = claims.get(name);
         let Some(value) = value else {
             return match claim {
-                None if required => fail(name, "missing, but required".to_string()),
+                None if required => fail(
+                    name,
+                    format!("missing, but required (and no {what} was given to check it against)"),
+                ),
                 None => not_applicable(name, format!("absent; no {what} to check")),
                 Some(v) => not_applicable(
                     name,
