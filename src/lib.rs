@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod expect;
 pub mod http;
 pub mod jwt;
 pub mod oidc;

@@ -1,0 +1,121 @@
+//! JSON values: reading them from Gherkin text, comparing them, showing them in messages.
+
+use serde_json::Value;
+
+/// How many characters of an actual value a message shows.
+pub const RENDER_LIMIT: usize = 300;
+
+/// Gherkin text to JSON: a valid JSON literal (`42`, `4.5`, `true`, `null`, `"x"`, `[..]`,
+/// `{..}`) becomes that JSON value; anything else is taken as a string, unchanged.
+///
+/// So `Bearer` is the string `"Bearer"`, `42` the number 42, and `"42"` the string `"42"`.
+pub fn parse_value(text: &str) -> Value {
+    serde_json::from_str::<Value>(text.trim()).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// JSON equality where numbers compare by value: `42` equals `42.0`. Arrays and objects
+/// compare element by element.
+pub fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+                (Some(i), Some(j), _, _) => i == j,
+                (_, _, Some(i), Some(j)) => i == j,
+                _ => match (x.as_f64(), y.as_f64()) {
+                    (Some(f), Some(g)) => f == g,
+                    _ => false,
+                },
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Compact JSON for messages, cut at [`RENDER_LIMIT`] characters with the full size noted.
+pub fn render(v: &Value) -> String {
+    let text = v.to_string();
+    let total = text.chars().count();
+    if total <= RENDER_LIMIT {
+        return text;
+    }
+    let cut: String = text.chars().take(RENDER_LIMIT).collect();
+    format!("{cut}… (truncated, {total} characters in all)")
+}
+
+/// A Unix time (seconds) as an ISO 8601 UTC timestamp, `2024-05-01T12:00:00Z`.
+pub fn format_unix_time(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parse_value_reads_json_literals_and_falls_back_to_strings() {
+        assert_eq!(parse_value("42"), json!(42));
+        assert_eq!(parse_value("4.5"), json!(4.5));
+        assert_eq!(parse_value("true"), json!(true));
+        assert_eq!(parse_value("null"), Value::Null);
+        assert_eq!(parse_value("\"42\""), json!("42"));
+        assert_eq!(parse_value("[1, \"a\"]"), json!([1, "a"]));
+        assert_eq!(parse_value("{\"a\": 1}"), json!({"a": 1}));
+        assert_eq!(parse_value("Bearer"), json!("Bearer"));
+        assert_eq!(parse_value("openid profile"), json!("openid profile"));
+        assert_eq!(parse_value("[not json"), json!("[not json"));
+        assert_eq!(parse_value(""), json!(""));
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        assert!(json_eq(&json!(42), &json!(42.0)));
+        assert!(json_eq(&json!([1, {"a": 2.0}]), &json!([1.0, {"a": 2}])));
+        assert!(!json_eq(&json!(42), &json!("42")));
+        assert!(!json_eq(&json!(u64::MAX), &json!(-1)));
+    }
+
+    #[test]
+    fn render_truncates_long_values() {
+        let long = json!("x".repeat(1000));
+        let r = render(&long);
+        assert!(r.contains("truncated, 1002 characters in all"), "{r}");
+        assert!(r.chars().count() < 400);
+        assert_eq!(render(&json!({"a": [1, 2]})), r#"{"a":[1,2]}"#);
+        let multibyte = json!("é".repeat(500));
+        assert!(render(&multibyte).contains("502 characters"));
+    }
+
+    #[test]
+    fn formats_unix_time() {
+        assert_eq!(format_unix_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_unix_time(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(format_unix_time(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_unix_time(-1), "1969-12-31T23:59:59Z");
+    }
+}
