@@ -119,3 +119,14 @@ mod tests {
         assert_eq!(format_unix_time(-1), "1969-12-31T23:59:59Z");
     }
 }
+
+/// Text shortened to at most `max` characters for messages, with the full size noted.
+pub fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(max).collect();
+        format!("{head:?}… ({} bytes in all)", text.len())
+    }
+}

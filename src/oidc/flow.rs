@@ -403,7 +403,7 @@ impl Flow<'_> {
             .ok()
             .and_then(|d| d.header.get("kid").and_then(|k| k.as_str()).map(str::to_string));
         if let Some(cached) = self.ctx.cache.jwks(&uri)
-            && kid.as_deref().is_none_or(|k| cached.has_kid(k))
+            && kid.as_deref().is_none_or(|k| cached.kids().iter().any(|c| c == k))
         {
             return Ok(cached);
         }

@@ -1,0 +1,306 @@
+//! Runs features against an environment and writes the reports.
+//!
+//! [`run`] is the whole run: load the environment, start its target (the embedded simulator
+//! when it says so), give every scenario's world the shared [`RunContext`], let cucumber
+//! schedule the scenarios, build the report from the event stream, write the reports (also
+//! when scenarios failed), and print `N passed, N failed`.
+
+mod libtest;
+mod target;
+pub mod writer;
+
+pub use libtest::{LibtestArgs, cargo_test_main};
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use cucumber::World as _;
+use cucumber::tag::Ext as _;
+use futures::FutureExt as _;
+
+use crate::config::{ConfigError, Environment};
+use crate::context::{Collector, ProviderCache, RunContext};
+use crate::http::HttpEngine;
+use crate::http::record::epoch_ms;
+use crate::redact::Redactor;
+use crate::report::model::{RunError as ReportedError, RunReport};
+use crate::simulator::Defect;
+use crate::world::IdflowWorld;
+use writer::{ReportWriter, scenario_key};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Feature files or directories.
+    pub paths: Vec<PathBuf>,
+    /// Environment name (looked up in `env_dir`) or path to a YAML file.
+    pub env: String,
+    pub env_dir: PathBuf,
+    /// Tag expression, such as `@oidc and not @slow`.
+    pub tags: Option<String>,
+    /// Only scenarios whose name (or feature name) contains this text.
+    pub name_filter: Option<String>,
+    pub report_dir: PathBuf,
+    /// Most scenarios in flight at once.
+    pub concurrency: usize,
+    /// Simulator defects to switch on, over the environment's (`IDFLOW_SIMULATOR_DEFECTS`).
+    pub defects: Vec<Defect>,
+    /// No line per scenario, only the summary.
+    pub quiet: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            paths: vec![PathBuf::from("features")],
+            env: "simulator".into(),
+            env_dir: PathBuf::from("environments"),
+            tags: None,
+            name_filter: None,
+            report_dir: PathBuf::from("reports"),
+            concurrency: 8,
+            defects: Vec::new(),
+            quiet: false,
+        }
+    }
+}
+
+/// Why a run could not start (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Target(String),
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub report: RunReport,
+    pub report_files: Vec<PathBuf>,
+}
+
+impl RunOutcome {
+    /// 0 when every scenario passed, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        if self.report.succeeded() { 0 } else { 1 }
+    }
+}
+
+/// The closing line every run prints: `N passed, N failed` (`, N skipped`).
+pub fn summary_line(report: &RunReport) -> String {
+    let c = report.counts();
+    let failed = c.failed + report.errors.len();
+    if c.skipped > 0 {
+        format!("{} passed, {failed} failed, {} skipped", c.passed, c.skipped)
+    } else {
+        format!("{} passed, {failed} failed", c.passed)
+    }
+}
+
+/// Runs the features and writes the reports. Configuration problems end the run before any
+/// scenario (exit 2), with a report saying why.
+pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
+    let started = SystemTime::now();
+    let clock_start = Instant::now();
+    match prepare(&options).await {
+        Ok(prepared) => Ok(execute(options, prepared, started, clock_start).await),
+        Err(err) => {
+            let report = RunReport {
+                environment: options.env.clone(),
+                started_at_ms: epoch_ms(started),
+                errors: vec![ReportedError {
+                    location: options.env.clone(),
+                    message: err.to_string(),
+                }],
+                ..Default::default()
+            };
+            let redactor = Redactor::new(Vec::new(), Vec::new());
+            let _ = crate::report::write_all(&report, &redactor, &options.report_dir);
+            Err(err)
+        }
+    }
+}
+
+struct Prepared {
+    ctx: Arc<RunContext>,
+    target: target::RunningTarget,
+    input: PathBuf,
+    walker: Option<String>,
+}
+
+async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
+    let env = Environment::load(&options.env, &options.env_dir)?;
+    let (input, walker) = feature_input(&options.paths)?;
+    if let Some(t) = &options.tags {
+        parse_tags(t)?;
+    }
+    let base_dir = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let engine = HttpEngine::new(&env.tls, &env.http, &base_dir).map_err(|e| RunError::Target(e.to_string()))?;
+    let target = target::start(&env, &options.defects).await?;
+    let mut personal = vec!["nin".to_string(), "dateOfBirth".to_string()];
+    personal.extend(env.redact_fields.iter().cloned());
+    let redactor = Arc::new(Redactor::new(env.secrets(), personal));
+    let base_url = target.base_url.clone();
+    let ctx = Arc::new(RunContext {
+        issuer: target.issuer.clone(),
+        base_url,
+        clock: target.clock.clone(),
+        engine: Arc::new(engine),
+        env,
+        redactor,
+        cache: ProviderCache::default(),
+        collector: Collector::default(),
+    });
+    Ok(Prepared { ctx, target, input, walker })
+}
+
+/// The parser's input: one path as is, several as a glob over all of them.
+fn feature_input(paths: &[PathBuf]) -> Result<(PathBuf, Option<String>), RunError> {
+    for p in paths {
+        if !p.exists() {
+            return Err(RunError::Usage(format!(
+                "{} does not exist: pass feature files or directories (default: features/)",
+                p.display()
+            )));
+        }
+    }
+    match paths {
+        [] => Ok((PathBuf::from("features"), None)),
+        [one] => Ok((one.clone(), None)),
+        many => {
+            let parts: Vec<String> = many
+                .iter()
+                .map(|p| {
+                    let s = p.display().to_string();
+                    if p.is_dir() { format!("{}/**/*.feature", s.trim_end_matches('/')) } else { s }
+                })
+                .collect();
+            Ok((PathBuf::from("."), Some(format!("{{{}}}", parts.join(",")))))
+        }
+    }
+}
+
+fn parse_tags(expr: &str) -> Result<cucumber::gherkin::tagexpr::TagOperation, RunError> {
+    expr.parse().map_err(|e| {
+        RunError::Usage(format!(
+            "invalid tag expression {expr:?}: {e}; write for example `@oidc and not @slow`"
+        ))
+    })
+}
+
+async fn execute(options: RunOptions, prepared: Prepared, started: SystemTime, clock_start: Instant) -> RunOutcome {
+    let Prepared { ctx, target, input, walker } = prepared;
+    let include = options.tags.as_deref().map(parse_tags).transpose().ok().flatten();
+    let exclude = ctx.env.exclude_tags.as_deref().and_then(|t| parse_tags(t).ok());
+    let name_filter = options.name_filter.clone();
+
+    let mut cli = cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default();
+    if let Some(glob) = &walker {
+        cli.parser.features = glob.parse().ok();
+    }
+    let before_ctx = ctx.clone();
+    let cucumber = IdflowWorld::cucumber()
+        .with_writer(ReportWriter::new(ctx.clone(), options.quiet))
+        .with_cli(cli)
+        .max_concurrent_scenarios(options.concurrency.max(1))
+        .before(move |feature, _rule, scenario, world| {
+            world.attach(before_ctx.clone(), scenario_key(feature, scenario));
+            async {}.boxed_local()
+        })
+        .after(|_feature, _rule, _scenario, _finished, world| {
+            if let Some(w) = world {
+                w.detach();
+            }
+            async {}.boxed_local()
+        });
+    let cucumber = init_tracing(cucumber);
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let writer = cucumber
+        .filter_run(input, move |feature, rule, scenario| {
+            let tags: Vec<String> = feature
+                .tags
+                .iter()
+                .chain(rule.iter().flat_map(|r| r.tags.iter()))
+                .chain(scenario.tags.iter())
+                .cloned()
+                .collect();
+            let included = include.as_ref().is_none_or(|op| op.eval(tags.iter()));
+            let excluded = exclude.as_ref().is_some_and(|op| op.eval(tags.iter()));
+            let named = name_filter
+                .as_deref()
+                .is_none_or(|n| scenario.name.contains(n) || feature.name.contains(n));
+            included && !excluded && named
+        })
+        .await;
+    std::panic::set_hook(previous_hook);
+    let mut report = writer.into_report();
+    report.environment = ctx.env.name.clone();
+    report.target = target.description.clone();
+    report.commit = git_commit();
+    report.tags = options.tags.clone();
+    report.started_at_ms = epoch_ms(started);
+    report.duration_ms = clock_start.elapsed().as_secs_f64() * 1000.0;
+    drop(target);
+    let report_files = match crate::report::write_all(&report, &ctx.redactor, &options.report_dir) {
+        Ok(files) => files,
+        Err(e) => {
+            report.errors.push(ReportedError {
+                location: options.report_dir.display().to_string(),
+                message: e.to_string(),
+            });
+            Vec::new()
+        }
+    };
+    println!("{}", summary_line(&report));
+    RunOutcome { report, report_files }
+}
+
+type BasicCucumber<Wr> = cucumber::Cucumber<
+    IdflowWorld,
+    cucumber::parser::Basic,
+    PathBuf,
+    cucumber::runner::Basic<
+        IdflowWorld,
+        cucumber::runner::basic::WhichScenarioFn,
+        cucumber::runner::basic::BeforeHookFn<IdflowWorld>,
+        cucumber::runner::basic::AfterHookFn<IdflowWorld>,
+    >,
+    Wr,
+    cucumber::cli::Empty,
+>;
+
+/// Logs go through `tracing` at the level of `RUST_LOG` (default `info` for idflow, `warn`
+/// otherwise) and are attached to the scenario that emitted them. Only the first run of a
+/// process can install the subscriber.
+fn init_tracing<Wr>(cucumber: BasicCucumber<Wr>) -> BasicCucumber<Wr>
+where
+    Wr: cucumber::Writer<IdflowWorld> + cucumber::writer::Normalized,
+{
+    use tracing_subscriber::layer::SubscriberExt as _;
+    if tracing::dispatcher::has_been_set() {
+        return cucumber;
+    }
+    cucumber.configure_and_init_tracing(
+        tracing_subscriber::fmt::format::DefaultFields::new(),
+        tracing_subscriber::fmt::format::Format::default().with_ansi(false).without_time(),
+        |layer| {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,idflow=info"));
+            tracing_subscriber::registry().with(tracing_subscriber::Layer::with_filter(layer, filter))
+        },
+    )
+}
+
+fn git_commit() -> Option<String> {
+    if let Ok(c) = std::env::var("IDFLOW_COMMIT").or_else(|_| std::env::var("CI_COMMIT_SHA")).or_else(|_| std::env::var("GITHUB_SHA")) {
+        return Some(c);
+    }
+    let out = std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}

@@ -1,0 +1,341 @@
+//! The cucumber writer that turns the run's event stream (plus each scenario's records from the
+//! collector) into the [`RunReport`], printing a line per scenario as it finishes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use cucumber::event::{self, Cucumber, Feature, Rule, RetryableScenario, Scenario, StepError};
+use cucumber::gherkin;
+use cucumber::{Event, Writer, parser};
+
+use crate::catalogue;
+use crate::context::{RunContext, ScenarioKey};
+use crate::http::record::epoch_ms;
+use crate::report::model::{FeatureReport, RunError, RunReport, ScenarioReport, Status, StepReport};
+use crate::world::IdflowWorld;
+
+/// Where a feature file is, relative to the working directory when possible.
+pub fn feature_path(feature: &gherkin::Feature) -> String {
+    match &feature.path {
+        Some(path) => relative(path),
+        None => feature.name.clone(),
+    }
+}
+
+/// The key of a scenario in the collector.
+pub fn scenario_key(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> ScenarioKey {
+    ScenarioKey {
+        path: feature_path(feature),
+        line: scenario.position.line,
+    }
+}
+
+struct Running {
+    feature: usize,
+    report: ScenarioReport,
+    started: SystemTime,
+    step_started: Vec<SystemTime>,
+}
+
+/// Builds the report from events.
+pub struct ReportWriter {
+    ctx: Arc<RunContext>,
+    report: RunReport,
+    features: HashMap<String, usize>,
+    running: HashMap<ScenarioKey, Running>,
+    quiet: bool,
+}
+
+impl ReportWriter {
+    /// A writer for a run.
+    pub fn new(ctx: Arc<RunContext>, quiet: bool) -> Self {
+        Self {
+            ctx,
+            report: RunReport::default(),
+            features: HashMap::new(),
+            running: HashMap::new(),
+            quiet,
+        }
+    }
+
+    /// The finished report.
+    pub fn into_report(mut self) -> RunReport {
+        for f in &mut self.report.features {
+            f.scenarios.sort_by_key(|s| s.line);
+        }
+        self.report
+    }
+
+    fn feature_index(&mut self, feature: &gherkin::Feature) -> usize {
+        let path = feature_path(feature);
+        if let Some(i) = self.features.get(&path) {
+            return *i;
+        }
+        let tags = feature.tags.iter().map(|t| format!("@{t}")).collect();
+        self.report.features.push(FeatureReport {
+            name: feature.name.clone(),
+            path: path.clone(),
+            description: feature.description.clone(),
+            tags,
+            line: feature.position.line,
+            scenarios: Vec::new(),
+        });
+        let i = self.report.features.len() - 1;
+        self.features.insert(path, i);
+        i
+    }
+
+    fn on_scenario(
+        &mut self,
+        at: SystemTime,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+        ev: RetryableScenario<IdflowWorld>,
+    ) {
+        let key = scenario_key(feature, scenario);
+        if matches!(ev.event, Scenario::Started) {
+            let fi = self.feature_index(feature);
+            let mut tags: Vec<String> = feature.tags.iter().map(|t| format!("@{t}")).collect();
+            if let Some(r) = rule {
+                tags.extend(r.tags.iter().map(|t| format!("@{t}")));
+            }
+            tags.extend(scenario.tags.iter().map(|t| format!("@{t}")));
+            let report = ScenarioReport {
+                name: scenario.name.clone(),
+                keyword: scenario.keyword.clone(),
+                line: scenario.position.line,
+                rule: rule.map(|r| r.name.clone()),
+                tags,
+                retries: ev.retries.map(|r| r.current).unwrap_or_default(),
+                ..Default::default()
+            };
+            self.running.insert(
+                key,
+                Running {
+                    feature: fi,
+                    report,
+                    started: at,
+                    step_started: Vec::new(),
+                },
+            );
+            return;
+        }
+        let Some(run) = self.running.get_mut(&key) else { return };
+        match ev.event {
+            Scenario::Started => {}
+            Scenario::Background(step, se) => step_event(run, at, &key, &step, true, se),
+            Scenario::Step(step, se) => step_event(run, at, &key, &step, false, se),
+            Scenario::Hook(which, event::Hook::Failed(_, info)) => {
+                run.report.steps.push(StepReport {
+                    keyword: format!("{which:?} hook"),
+                    text: String::new(),
+                    status: Some(Status::Failed),
+                    error: Some(panic_text(&info)),
+                    ..Default::default()
+                });
+            }
+            Scenario::Hook(..) => {}
+            Scenario::Log(line) => run.report.logs.push(line.trim_end().to_string()),
+            Scenario::Finished => {
+                let Some(mut run) = self.running.remove(&key) else { return };
+                let capture = self.ctx.collector.take(&key);
+                distribute(&mut run, capture.exchanges);
+                run.report.tokens = capture.tokens;
+                run.report.duration_ms = ms_between(run.started, at);
+                run.report.status = Some(verdict(&run.report.steps));
+                if !self.quiet {
+                    print_scenario(&self.ctx, &key, &run.report);
+                }
+                self.report.features[run.feature].scenarios.push(run.report);
+            }
+        }
+    }
+}
+
+fn step_event(
+    run: &mut Running,
+    at: SystemTime,
+    key: &ScenarioKey,
+    step: &gherkin::Step,
+    background: bool,
+    ev: event::Step<IdflowWorld>,
+) {
+    let find = |run: &mut Running| {
+        run.report
+            .steps
+            .iter()
+            .rposition(|s| s.line == step.position.line && s.background == background)
+    };
+    match ev {
+        event::Step::Started => {
+            run.report.steps.push(StepReport {
+                keyword: step.keyword.clone(),
+                text: step.value.clone(),
+                line: step.position.line,
+                background,
+                docstring: step.docstring.clone(),
+                table: step.table.as_ref().map(|t| t.rows.clone()),
+                ..Default::default()
+            });
+            run.step_started.push(at);
+        }
+        event::Step::Passed(_, loc) => {
+            if let Some(i) = find(run) {
+                let s = &mut run.report.steps[i];
+                s.status = Some(Status::Passed);
+                s.definition = loc.map(|l| format!("{}:{}", l.path, l.line));
+                s.duration_ms = ms_between(run.step_started[i], at);
+            }
+        }
+        event::Step::Skipped => {
+            if let Some(i) = find(run) {
+                let suggestions = catalogue::closest(&step.value, 3)
+                    .into_iter()
+                    .map(|s| format!("    {s}"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let s = &mut run.report.steps[i];
+                s.status = Some(Status::Undefined);
+                s.error = Some(format!(
+                    "undefined step: no step definition matches `{}{}` at {}:{}\n  closest known steps:\n{suggestions}\n  hint: the README's step catalogue lists every step; a project can add its own",
+                    step.keyword, step.value, key.path, step.position.line
+                ));
+            }
+        }
+        event::Step::Failed(_, loc, _, err) => {
+            if let Some(i) = find(run) {
+                let s = &mut run.report.steps[i];
+                s.status = Some(Status::Failed);
+                s.definition = loc.map(|l| format!("{}:{}", l.path, l.line));
+                s.duration_ms = ms_between(run.step_started[i], at);
+                s.error = Some(match err {
+                    StepError::Panic(info) => panic_text(&info),
+                    StepError::NotFound => format!("undefined step `{}` at {}:{}", step.value, key.path, step.position.line),
+                    StepError::AmbiguousMatch(e) => format!(
+                        "ambiguous step `{}` at {}:{}: {e}\n  hint: reword the step so only one definition matches",
+                        step.value, key.path, step.position.line
+                    ),
+                });
+            }
+        }
+    }
+}
+
+fn panic_text(info: &event::Info) -> String {
+    info.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "the step panicked without a message".into())
+}
+
+/// Gives each exchange to the step that was running when it started.
+fn distribute(run: &mut Running, exchanges: Vec<crate::http::record::Exchange>) {
+    let starts: Vec<u128> = run.step_started.iter().map(|t| epoch_ms(*t)).collect();
+    for ex in exchanges {
+        let at = ex.started_at_ms();
+        let idx = starts.iter().rposition(|s| *s <= at).unwrap_or(0);
+        if let Some(step) = run.report.steps.get_mut(idx) {
+            step.exchanges.push(ex);
+        }
+    }
+}
+
+fn verdict(steps: &[StepReport]) -> Status {
+    if steps.iter().any(|s| s.status == Some(Status::Failed)) {
+        Status::Failed
+    } else if steps.iter().any(|s| s.status == Some(Status::Undefined)) {
+        Status::Undefined
+    } else if !steps.is_empty() && steps.iter().all(|s| s.status == Some(Status::Passed)) {
+        Status::Passed
+    } else {
+        Status::Skipped
+    }
+}
+
+fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
+    b.duration_since(a).map(|d| d.as_secs_f64() * 1000.0).unwrap_or_default()
+}
+
+fn print_scenario(ctx: &RunContext, key: &ScenarioKey, s: &ScenarioReport) {
+    let mark = match s.verdict() {
+        Status::Passed => "✔",
+        Status::Failed | Status::Undefined => "✘",
+        Status::Skipped => "-",
+    };
+    println!("{mark} {}:{} {} ({:.0} ms)", key.path, key.line, s.name, s.duration_ms);
+    for step in &s.steps {
+        if let Some(err) = &step.error {
+            let text = ctx.redactor.redact_text(err);
+            println!("    {}{} (line {})", step.keyword, step.text, step.line);
+            for line in text.lines() {
+                println!("      {line}");
+            }
+        }
+    }
+}
+
+impl Writer<IdflowWorld> for ReportWriter {
+    type Cli = cucumber::cli::Empty;
+
+    async fn handle_event(&mut self, event: parser::Result<Event<Cucumber<IdflowWorld>>>, _: &Self::Cli) {
+        let event = match event {
+            Ok(e) => e,
+            Err(err) => {
+                let error = parse_error(&err);
+                if !self.quiet {
+                    println!("✘ {}: {}", error.location, error.message);
+                }
+                self.report.errors.push(error);
+                return;
+            }
+        };
+        let (value, meta) = event.split();
+        match value {
+            Cucumber::Feature(feature, Feature::Scenario(scenario, ev)) => {
+                self.on_scenario(meta.at, &feature, None, &scenario, ev);
+            }
+            Cucumber::Feature(feature, Feature::Rule(rule, Rule::Scenario(scenario, ev))) => {
+                self.on_scenario(meta.at, &feature, Some(&rule), &scenario, ev);
+            }
+            Cucumber::Feature(feature, Feature::Started) => {
+                self.feature_index(&feature);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl cucumber::writer::Normalized for ReportWriter {}
+
+fn parse_error(err: &parser::Error) -> RunError {
+    match err {
+        parser::Error::Parsing(e) => {
+            let text = e.to_string();
+            match &**e {
+                gherkin::ParseFileError::Reading { path, .. } => RunError {
+                    location: relative(path),
+                    message: format!("cannot read the feature file: {text}"),
+                },
+                gherkin::ParseFileError::Parsing { path, source, .. } => RunError {
+                    location: relative(path),
+                    message: format!(
+                        "the feature file does not parse: {source}\n  hint: check the Gherkin keywords (Feature:, Scenario:, Given/When/Then) and indentation near the reported line"
+                    ),
+                },
+            }
+        }
+        parser::Error::ExampleExpansion(e) => RunError {
+            location: format!("line {}", e.pos.line),
+            message: format!("a Scenario Outline placeholder has no Examples column: {e}"),
+        },
+    }
+}
+
+fn relative(path: &std::path::Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|c| path.strip_prefix(&c).ok().map(|p| p.display().to_string()))
+        .unwrap_or_else(|| path.display().to_string())
+}
