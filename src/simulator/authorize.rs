@@ -44,7 +44,11 @@ fn error_page(status: u16, message: &str) -> ResponseTemplate {
 }
 
 /// Builds the redirect carrying an authorization response (`params` plus `state` and `iss`).
-fn respond_to(shared: &Shared, target: &Target, mut params: Vec<(&str, String)>) -> ResponseTemplate {
+fn respond_to(
+    shared: &Shared,
+    target: &Target,
+    mut params: Vec<(&str, String)>,
+) -> ResponseTemplate {
     if let Some(state) = &target.state
         && !shared.has(Defect::StateNotEchoed)
     {
@@ -65,13 +69,21 @@ fn respond_to(shared: &Shared, target: &Target, mut params: Vec<(&str, String)>)
     redirect(url.as_str())
 }
 
-fn error_redirect(shared: &Shared, target: &Target, error: &str, description: &str) -> ResponseTemplate {
+fn error_redirect(
+    shared: &Shared,
+    target: &Target,
+    error: &str,
+    description: &str,
+) -> ResponseTemplate {
     respond_to(
         shared,
         target,
         vec![
             ("error", error.to_string()),
-            ("error_description", super::web::clean_description(description)),
+            (
+                "error_description",
+                super::web::clean_description(description),
+            ),
         ],
     )
 }
@@ -116,12 +128,22 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         fragment: response_type.map_or(raw_type.contains("token"), ResponseType::uses_fragment),
         state: params.get("state").map(str::to_string),
     };
-    let fail = |target, error, description: &str| Err(Refusal::Redirect(target, error, description.to_string()));
+    let fail = |target, error, description: &str| {
+        Err(Refusal::Redirect(target, error, description.to_string()))
+    };
     if params.get("request").is_some() {
-        return fail(target, "request_not_supported", "request objects are not supported");
+        return fail(
+            target,
+            "request_not_supported",
+            "request objects are not supported",
+        );
     }
     if params.get("request_uri").is_some() {
-        return fail(target, "request_uri_not_supported", "request_uri is not supported");
+        return fail(
+            target,
+            "request_uri_not_supported",
+            "request_uri is not supported",
+        );
     }
     let Some(response_type) = response_type else {
         return if raw_type.is_empty() {
@@ -130,7 +152,9 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             fail(
                 target,
                 "unsupported_response_type",
-                &format!("response_type {raw_type} is not supported; use code, id_token or id_token token"),
+                &format!(
+                    "response_type {raw_type} is not supported; use code, id_token or id_token token"
+                ),
             )
         };
     };
@@ -145,7 +169,11 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
     }
     let nonce = params.get("nonce").map(str::to_string);
     if response_type != ResponseType::Code && nonce.is_none() {
-        return fail(target, "invalid_request", "nonce is required for the implicit flow");
+        return fail(
+            target,
+            "invalid_request",
+            "nonce is required for the implicit flow",
+        );
     }
     let code_challenge = match params.get("code_challenge") {
         None => None,
@@ -168,7 +196,11 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         && client.auth_method == AuthMethod::None
         && code_challenge.is_none()
     {
-        return fail(target, "invalid_request", "public clients must use PKCE (code_challenge with S256)");
+        return fail(
+            target,
+            "invalid_request",
+            "public clients must use PKCE (code_challenge with S256)",
+        );
     }
     let prompt: BTreeSet<String> = params
         .get("prompt")
@@ -180,16 +212,30 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         .iter()
         .find(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account"))
     {
-        return fail(target, "invalid_request", &format!("unknown prompt value {bad}"));
+        return fail(
+            target,
+            "invalid_request",
+            &format!("unknown prompt value {bad}"),
+        );
     }
     if prompt.contains("none") && prompt.len() > 1 {
-        return fail(target, "invalid_request", "prompt=none cannot be combined with other values");
+        return fail(
+            target,
+            "invalid_request",
+            "prompt=none cannot be combined with other values",
+        );
     }
     let max_age = match params.get("max_age") {
         None => None,
         Some(raw) => match raw.parse::<u32>() {
             Ok(v) => Some(i64::from(v)),
-            Err(_) => return fail(target, "invalid_request", "max_age must be a number of seconds"),
+            Err(_) => {
+                return fail(
+                    target,
+                    "invalid_request",
+                    "max_age must be a number of seconds",
+                );
+            }
         },
     };
     let ui_locale = params
@@ -283,10 +329,20 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> ResponseTemplate {
     if request.prompt.contains("none") {
         let target = target_of(&request);
         if needs_login {
-            return error_redirect(shared, &target, "login_required", "no live session for prompt=none");
+            return error_redirect(
+                shared,
+                &target,
+                "login_required",
+                "no live session for prompt=none",
+            );
         }
         if needs_consent {
-            return error_redirect(shared, &target, "consent_required", "the client has no consent for prompt=none");
+            return error_redirect(
+                shared,
+                &target,
+                "consent_required",
+                "the client has no consent for prompt=none",
+            );
         }
     }
     match session {
@@ -301,7 +357,12 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> ResponseTemplate {
     }
 }
 
-fn show_login(state: &mut State, request: AuthRequest, now: i64, error: Option<(&str, &str)>) -> ResponseTemplate {
+fn show_login(
+    state: &mut State,
+    request: AuthRequest,
+    now: i64,
+    error: Option<(&str, &str)>,
+) -> ResponseTemplate {
     let txn = random_token();
     let csrf = random_token();
     let html = pages::login(&LoginPage {
@@ -325,7 +386,13 @@ fn show_login(state: &mut State, request: AuthRequest, now: i64, error: Option<(
     html_response(200, html)
 }
 
-fn show_consent(state: &mut State, request: AuthRequest, session: String, username: &str, now: i64) -> ResponseTemplate {
+fn show_consent(
+    state: &mut State,
+    request: AuthRequest,
+    session: String,
+    username: &str,
+    now: i64,
+) -> ResponseTemplate {
     let txn = random_token();
     let csrf = random_token();
     let html = pages::consent(&ConsentPage {
@@ -350,10 +417,21 @@ fn show_consent(state: &mut State, request: AuthRequest, session: String, userna
 }
 
 /// Issues the authorization response for an authenticated, consenting user.
-fn finish(shared: &Shared, state: &mut State, request: &AuthRequest, username: &str, auth_time: i64) -> ResponseTemplate {
+fn finish(
+    shared: &Shared,
+    state: &mut State,
+    request: &AuthRequest,
+    username: &str,
+    auth_time: i64,
+) -> ResponseTemplate {
     let target = target_of(request);
     let Some(user) = shared.user(username) else {
-        return error_redirect(shared, &target, "login_required", "the session's user is gone");
+        return error_redirect(
+            shared,
+            &target,
+            "login_required",
+            "the session's user is gone",
+        );
     };
     let now = shared.now();
     let grant = Grant {
@@ -413,7 +491,13 @@ fn finish(shared: &Shared, state: &mut State, request: &AuthRequest, username: &
 }
 
 /// Finds the form's transaction, checking its CSRF field and stage.
-fn take_transaction(state: &mut State, params: &Params, now: i64) -> Result<(String, Transaction), ResponseTemplate> {
+// The early answer is built once per request; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn take_transaction(
+    state: &mut State,
+    params: &Params,
+    now: i64,
+) -> Result<(String, Transaction), ResponseTemplate> {
     let txn = params
         .get("txn")
         .ok_or_else(|| error_page(400, "the form lacks its txn field"))?;
@@ -423,7 +507,10 @@ fn take_transaction(state: &mut State, params: &Params, now: i64) -> Result<(Str
         .filter(|t| t.expires_at > now)
         .cloned()
         .ok_or_else(|| {
-            error_page(400, "this sign-in is unknown or has expired; start again from the application")
+            error_page(
+                400,
+                "this sign-in is unknown or has expired; start again from the application",
+            )
         })?;
     if params.get("csrf") != Some(found.csrf.as_str()) {
         return Err(error_page(400, "the form's csrf field does not match"));
@@ -431,6 +518,8 @@ fn take_transaction(state: &mut State, params: &Params, now: i64) -> Result<(Str
     Ok((txn.to_string(), found))
 }
 
+// The early answer is built once per request; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
 fn form_params(req: &Request) -> Result<Params, ResponseTemplate> {
     if !is_method(req, "POST") {
         return Err(method_not_allowed(req, "POST"));
@@ -471,8 +560,12 @@ pub(crate) fn login(shared: &Shared, req: &Request) -> ResponseTemplate {
         );
     };
     state.transactions.remove(&txn);
-    let existing = cookie(req, SESSION_COOKIE)
-        .filter(|id| state.sessions.get(id).is_some_and(|s| s.username == user.username));
+    let existing = cookie(req, SESSION_COOKIE).filter(|id| {
+        state
+            .sessions
+            .get(id)
+            .is_some_and(|s| s.username == user.username)
+    });
     let session_id = match existing {
         Some(id) => {
             if let Some(s) = state.sessions.get_mut(&id) {
@@ -536,7 +629,12 @@ pub(crate) fn consent(shared: &Shared, req: &Request) -> ResponseTemplate {
         }
         Some("deny") => {
             state.transactions.remove(&txn);
-            error_redirect(shared, &target_of(request), "access_denied", "the user denied access")
+            error_redirect(
+                shared,
+                &target_of(request),
+                "access_denied",
+                "the user denied access",
+            )
         }
         _ => error_page(400, "decision must be allow or deny"),
     }

@@ -27,7 +27,12 @@ const ADDRESS: &[&str] = &["address"];
 
 /// Claim names the standard scopes release.
 pub(crate) fn standard_claim_names() -> impl Iterator<Item = &'static str> {
-    PROFILE.iter().chain(EMAIL).chain(PHONE).chain(ADDRESS).copied()
+    PROFILE
+        .iter()
+        .chain(EMAIL)
+        .chain(PHONE)
+        .chain(ADDRESS)
+        .copied()
 }
 
 /// The user's claims the scopes allow. Standard scopes release their claims; any other scope

@@ -16,13 +16,30 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> ResponseTemplate 
         return method_not_allowed(req, "GET");
     }
     let issuer = &shared.issuer;
-    let mut scopes: BTreeSet<String> = ["openid", "profile", "email", "phone", "address", "offline_access"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let mut scopes: BTreeSet<String> = [
+        "openid",
+        "profile",
+        "email",
+        "phone",
+        "address",
+        "offline_access",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
     scopes.extend(shared.clients.iter().flat_map(|c| c.scopes.iter().cloned()));
     let mut claim_names: BTreeSet<String> = [
-        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "azp", "at_hash", "c_hash",
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "acr",
+        "azp",
+        "at_hash",
+        "c_hash",
     ]
     .into_iter()
     .chain(claims::standard_claim_names())

@@ -60,12 +60,7 @@ mod tests {
 
     fn round_trip(pem: &str, n: &str) -> bool {
         let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
-        let token = encode(
-            &Header::new(Algorithm::RS256),
-            &json!({"sub": "x"}),
-            &key,
-        )
-        .unwrap();
+        let token = encode(&Header::new(Algorithm::RS256), &json!({"sub": "x"}), &key).unwrap();
         let jwk: Jwk = serde_json::from_value(jwk("k", n)).unwrap();
         let mut validation = Validation::new(Algorithm::RS256);
         validation.required_spec_claims.clear();

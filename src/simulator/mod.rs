@@ -74,8 +74,14 @@ impl Respond for Endpoint {
 
 /// The simulator's routes: path and handler.
 const ROUTES: &[(&str, Handler)] = &[
-    ("/auth/open/.well-known/openid-configuration", discovery::configuration),
-    ("/auth/open/.well-known/openid-configuration/jwks", discovery::jwks),
+    (
+        "/auth/open/.well-known/openid-configuration",
+        discovery::configuration,
+    ),
+    (
+        "/auth/open/.well-known/openid-configuration/jwks",
+        discovery::jwks,
+    ),
     ("/auth/open/connect/authorize", authorize::authorize),
     ("/auth/open/connect/token", token::token),
     ("/auth/open/connect/userinfo", userinfo::userinfo),

@@ -10,7 +10,9 @@ use wiremock::{Request, ResponseTemplate};
 use super::Defect;
 use super::id_token::{self, Extras};
 use super::state::{RegisteredClient, Shared, TOKEN_LIFETIME};
-use super::web::{Params, basic_credentials, is_form, is_method, json_response, method_not_allowed, oauth_error};
+use super::web::{
+    Params, basic_credentials, is_form, is_method, json_response, method_not_allowed, oauth_error,
+};
 use crate::config::AuthMethod;
 
 /// Adds the caching headers token responses must carry (unless the defect says otherwise).
@@ -30,19 +32,37 @@ fn invalid_client(description: &str) -> ResponseTemplate {
 }
 
 /// Authenticates the client with the method it is registered for.
-pub(crate) fn authenticate<'a>(shared: &'a Shared, req: &Request, params: &Params) -> Result<&'a RegisteredClient, ResponseTemplate> {
+// The early answer is built once per request; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+pub(crate) fn authenticate<'a>(
+    shared: &'a Shared,
+    req: &Request,
+    params: &Params,
+) -> Result<&'a RegisteredClient, ResponseTemplate> {
     let basic = basic_credentials(req).map_err(|e| invalid_client(&e))?;
     let form_secret = params.get("client_secret");
     if basic.is_some() && form_secret.is_some() {
-        return Err(oauth_error(400, "invalid_request", "use one client authentication method, not both Basic and client_secret"));
+        return Err(oauth_error(
+            400,
+            "invalid_request",
+            "use one client authentication method, not both Basic and client_secret",
+        ));
     }
     let client_id = match (&basic, params.get("client_id")) {
         (Some((id, _)), Some(form_id)) if id != form_id => {
-            return Err(oauth_error(400, "invalid_request", "client_id in the form differs from the Basic credentials"));
+            return Err(oauth_error(
+                400,
+                "invalid_request",
+                "client_id in the form differs from the Basic credentials",
+            ));
         }
         (Some((id, _)), _) => id.as_str(),
         (None, Some(id)) => id,
-        (None, None) => return Err(invalid_client("no client authentication: send Basic credentials or client_id")),
+        (None, None) => {
+            return Err(invalid_client(
+                "no client authentication: send Basic credentials or client_id",
+            ));
+        }
     };
     let client = shared
         .client(client_id)
@@ -52,12 +72,16 @@ pub(crate) fn authenticate<'a>(shared: &'a Shared, req: &Request, params: &Param
         AuthMethod::ClientSecretBasic => match &basic {
             Some((_, secret)) if secret == expected => Ok(client),
             Some(_) => Err(invalid_client("wrong client secret")),
-            None => Err(invalid_client("this client authenticates with client_secret_basic")),
+            None => Err(invalid_client(
+                "this client authenticates with client_secret_basic",
+            )),
         },
         AuthMethod::ClientSecretPost => match (&basic, form_secret) {
             (None, Some(secret)) if secret == expected => Ok(client),
             (None, Some(_)) => Err(invalid_client("wrong client secret")),
-            _ => Err(invalid_client("this client authenticates with client_secret_post")),
+            _ => Err(invalid_client(
+                "this client authenticates with client_secret_post",
+            )),
         },
         AuthMethod::None => {
             if basic.is_some() || form_secret.is_some() {
@@ -80,7 +104,11 @@ fn handle(shared: &Shared, req: &Request) -> ResponseTemplate {
         return method_not_allowed(req, "POST");
     }
     if !is_form(req) {
-        return oauth_error(400, "invalid_request", "token requests must be form-encoded (Content-Type: application/x-www-form-urlencoded)");
+        return oauth_error(
+            400,
+            "invalid_request",
+            "token requests must be form-encoded (Content-Type: application/x-www-form-urlencoded)",
+        );
     }
     let params = match Params::form(req) {
         Ok(p) => p,
@@ -94,7 +122,11 @@ fn handle(shared: &Shared, req: &Request) -> ResponseTemplate {
         None => oauth_error(400, "invalid_request", "grant_type is missing"),
         Some("authorization_code") => code_grant(shared, client, &params),
         Some("refresh_token") => refresh_grant(shared, client, &params),
-        Some(other) => oauth_error(400, "unsupported_grant_type", &format!("grant_type {other} is not supported")),
+        Some(other) => oauth_error(
+            400,
+            "unsupported_grant_type",
+            &format!("grant_type {other} is not supported"),
+        ),
     }
 }
 
@@ -141,7 +173,11 @@ fn code_grant(shared: &Shared, client: &RegisteredClient, params: &Params) -> Re
             }
         }
         (Some(_), None) => return invalid_grant("code_verifier is missing"),
-        (None, Some(_)) => return invalid_grant("code_verifier sent but the authorization request had no code_challenge"),
+        (None, Some(_)) => {
+            return invalid_grant(
+                "code_verifier sent but the authorization request had no code_challenge",
+            );
+        }
         (None, None) => {}
     }
     if let Some(r) = state.codes.get_mut(code) {
@@ -183,7 +219,11 @@ fn refresh_grant(shared: &Shared, client: &RegisteredClient, params: &Params) ->
         Some(asked) => {
             let asked: Vec<String> = asked.split_whitespace().map(String::from).collect();
             if let Some(extra) = asked.iter().find(|s| !record.scopes.contains(s)) {
-                return oauth_error(400, "invalid_scope", &format!("scope {extra} was not granted"));
+                return oauth_error(
+                    400,
+                    "invalid_scope",
+                    &format!("scope {extra} was not granted"),
+                );
             }
             asked
         }
@@ -203,7 +243,12 @@ fn refresh_grant(shared: &Shared, client: &RegisteredClient, params: &Params) ->
     token_response(&access, refresh.as_deref(), &id_token, &scopes)
 }
 
-fn token_response(access: &str, refresh: Option<&str>, id_token: &str, scopes: &[String]) -> ResponseTemplate {
+fn token_response(
+    access: &str,
+    refresh: Option<&str>,
+    id_token: &str,
+    scopes: &[String],
+) -> ResponseTemplate {
     let mut body = json!({
         "access_token": access,
         "token_type": "Bearer",

@@ -10,12 +10,15 @@ use super::web::{Params, bearer_token, is_form, is_method, json_response, method
 
 fn invalid_token(description: &str) -> ResponseTemplate {
     let description = super::web::clean_description(description);
-    json_response(401, &json!({"error": "invalid_token", "error_description": description}))
-        .insert_header(
-            "www-authenticate",
-            format!("Bearer error=\"invalid_token\", error_description=\"{description}\"").as_str(),
-        )
-        .insert_header("cache-control", "no-store")
+    json_response(
+        401,
+        &json!({"error": "invalid_token", "error_description": description}),
+    )
+    .insert_header(
+        "www-authenticate",
+        format!("Bearer error=\"invalid_token\", error_description=\"{description}\"").as_str(),
+    )
+    .insert_header("cache-control", "no-store")
 }
 
 /// `GET`/`POST /auth/open/connect/userinfo` with a Bearer access token.

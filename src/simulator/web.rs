@@ -13,7 +13,9 @@ use wiremock::{Request, ResponseTemplate};
 pub(crate) struct Params(BTreeMap<String, String>);
 
 impl Params {
-    fn from_pairs<'a>(pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>) -> Result<Self, String> {
+    fn from_pairs<'a>(
+        pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+    ) -> Result<Self, String> {
         let mut map = BTreeMap::new();
         for (k, v) in pairs {
             if map.insert(k.to_string(), v.to_string()).is_some() {
@@ -35,7 +37,10 @@ impl Params {
 
     /// A parameter; an empty value counts as absent.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -53,7 +58,10 @@ pub(crate) fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 pub(crate) fn is_form(req: &Request) -> bool {
     header(req, "content-type")
         .and_then(|ct| ct.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|mime| {
+            mime.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// A cookie's value.
@@ -83,7 +91,8 @@ pub(crate) fn basic_credentials(req: &Request) -> Result<Option<(String, String)
     let decoded = STANDARD
         .decode(encoded.trim())
         .map_err(|_| "Basic credentials are not base64".to_string())?;
-    let text = String::from_utf8(decoded).map_err(|_| "Basic credentials are not UTF-8".to_string())?;
+    let text =
+        String::from_utf8(decoded).map_err(|_| "Basic credentials are not UTF-8".to_string())?;
     let (id, secret) = text
         .split_once(':')
         .ok_or_else(|| "Basic credentials lack a colon".to_string())?;
@@ -122,9 +131,7 @@ pub(crate) fn clean_description(text: &str) -> String {
 
 /// A JSON answer.
 pub(crate) fn json_response(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("content-type", "application/json")
-        .set_body_string(body.to_string())
+    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), "application/json")
 }
 
 /// An RFC 6749 error `{error, error_description}`.
@@ -138,9 +145,8 @@ pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> Respon
 /// An HTML page.
 pub(crate) fn html_response(status: u16, body: String) -> ResponseTemplate {
     ResponseTemplate::new(status)
-        .insert_header("content-type", "text/html; charset=utf-8")
         .insert_header("cache-control", "no-store")
-        .set_body_string(body)
+        .set_body_raw(body.into_bytes(), "text/html; charset=utf-8")
 }
 
 /// A 302 to `location`.
