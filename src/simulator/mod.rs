@@ -8,7 +8,7 @@
 //! the Identity Broker aliases `/broker/openidconnect/*`.
 //!
 //! Each endpoint is a function `fn(&Shared, &Request) -> ResponseTemplate` in a module of its
-//! own, mounted by path in [`Simulator::start`]; all of them share one [`state::Shared`] (keys,
+//! own, mounted by path in [`Simulator::start`]; all of them share one `state::Shared` (keys,
 //! clock, defects and the run's records behind a mutex).
 
 mod authorize;

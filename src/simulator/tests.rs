@@ -1281,3 +1281,110 @@ async fn no_defect_means_no_misbehaviour() {
         .unwrap();
     assert_eq!(info["sub"], claims["sub"]);
 }
+
+#[tokio::test]
+async fn malformed_requests_get_400s_not_panics() {
+    let mut rig = Rig::new(&[]).await;
+    let raw = |path: &str| rig.url(path);
+    let cases = [
+        (
+            "GET",
+            raw("/auth/open/connect/authorize?client_id=%ff%fe&redirect_uri=%00"),
+            "",
+        ),
+        (
+            "GET",
+            raw(
+                "/auth/open/connect/authorize?client_id=web-client&redirect_uri=https%3A%2F%2Fclient.example.org%2Fcb&response_type=code&scope=openid&max_age=-1",
+            ),
+            "",
+        ),
+        (
+            "POST",
+            raw("/auth/open/connect/authorize"),
+            "client_id=web-client&client_id=web-client",
+        ),
+        (
+            "POST",
+            raw("/auth/open/login"),
+            "txn=nope&csrf=x&username=alice&password=alice-pw",
+        ),
+        ("POST", raw("/auth/open/login"), ""),
+        ("POST", raw("/auth/open/consent"), "txn=nope&decision=allow"),
+        (
+            "POST",
+            raw("/auth/open/connect/userinfo"),
+            "access_token=%zz",
+        ),
+    ];
+    for (method, url, body) in cases {
+        let req = if method == "GET" {
+            rig.http.get(&url)
+        } else {
+            rig.http
+                .post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+        };
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        assert!(
+            (400..500).contains(&status) || status == 302,
+            "{url} {body}: {status}"
+        );
+        if status == 302 {
+            let q = query_of(&location(&resp).unwrap());
+            assert_eq!(q["error"], "invalid_request", "{url}");
+        }
+    }
+    // A consent form with a bad decision, and a login form replayed after use.
+    let ch = challenge(VERIFIER);
+    let page = rig.authorize(&code_params("s", "n", &ch)).await;
+    let html = page.text().await.unwrap();
+    let login = forms(&html).into_iter().next().unwrap();
+    let consent = rig
+        .submit(&login, &[("username", "alice"), ("password", "alice-pw")])
+        .await;
+    let consent_html = consent.text().await.unwrap();
+    let consent_form = forms(&consent_html).into_iter().next().unwrap();
+    assert_eq!(
+        rig.submit(&consent_form, &[("decision", "maybe")])
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        rig.submit(&consent_form, &[("decision", "allow"), ("csrf", "forged")])
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        rig.submit(&login, &[("username", "alice"), ("password", "alice-pw")])
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        rig.submit(&consent_form, &[("decision", "allow")])
+            .await
+            .status(),
+        302
+    );
+}
+
+#[tokio::test]
+async fn authorization_requests_may_be_posted() {
+    let mut rig = Rig::new(&[]).await;
+    let ch = challenge(VERIFIER);
+    let resp = rig
+        .http
+        .post(rig.url("/auth/open/connect/authorize"))
+        .form(&code_params("posted", "n", &ch))
+        .send()
+        .await
+        .unwrap();
+    let consent = rig.login(resp, "alice", "alice-pw").await;
+    let done = rig.decide(consent, "allow").await;
+    assert_eq!(query_of(&location(&done).unwrap())["state"], "posted");
+}
