@@ -615,6 +615,9 @@ pub(crate) fn consent(shared: &Shared, req: &Request) -> ResponseTemplate {
     let Stage::Consent { session } = &transaction.stage else {
         return error_page(400, "this sign-in has not passed the login step");
     };
+    if cookie(req, SESSION_COOKIE).is_some_and(|c| &c != session) {
+        return error_page(400, "this consent belongs to another browser session");
+    }
     let Some(s) = state.sessions.get(session).cloned() else {
         return error_page(400, "the session of this sign-in has ended; start again");
     };

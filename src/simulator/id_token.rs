@@ -12,6 +12,9 @@ use super::keys::{SIGNING_KID, UNPUBLISHED_KID};
 use super::state::{Grant, Shared, TOKEN_LIFETIME};
 use crate::jwt::left_half_hash;
 
+/// The issuer ID tokens claim under the `wrong_issuer` defect.
+pub(crate) const WRONG_ISSUER: &str = "https://issuer.invalid/auth/open";
+
 /// What goes into one ID token besides the grant.
 #[derive(Debug, Default)]
 pub(crate) struct Extras<'a> {
@@ -30,7 +33,8 @@ pub(crate) fn mint(shared: &Shared, grant: &Grant, extras: &Extras<'_>) -> Optio
         (now, now + TOKEN_LIFETIME)
     };
     let iss = if shared.has(Defect::WrongIssuer) {
-        format!("{}-wrong", shared.issuer)
+        // Clearly another issuer, not a prefix or suffix variant of the real one.
+        WRONG_ISSUER.to_string()
     } else {
         shared.issuer.clone()
     };

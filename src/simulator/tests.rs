@@ -1209,7 +1209,10 @@ async fn defect_alg_none() {
 async fn defect_wrong_issuer() {
     let (rig, t) = id_token_with(&[Defect::WrongIssuer]).await;
     let id_token = t["id_token"].as_str().unwrap();
-    assert_ne!(claims_of(id_token)["iss"], rig.sim.issuer());
+    assert_eq!(
+        claims_of(id_token)["iss"],
+        "https://issuer.invalid/auth/open"
+    );
     assert!(rig.verify(id_token, "web-client").await.is_err());
 }
 
@@ -1387,4 +1390,25 @@ async fn authorization_requests_may_be_posted() {
     let consent = rig.login(resp, "alice", "alice-pw").await;
     let done = rig.decide(consent, "allow").await;
     assert_eq!(query_of(&location(&done).unwrap())["state"], "posted");
+}
+
+#[tokio::test]
+async fn consent_is_bound_to_the_browser_session() {
+    let mut rig = Rig::new(&[]).await;
+    let ch = challenge(VERIFIER);
+    let page = rig.authorize(&code_params("s", "n", &ch)).await;
+    let consent = rig.login(page, "alice", "alice-pw").await;
+    let html = consent.text().await.unwrap();
+    let form = forms(&html).into_iter().next().unwrap();
+    let own = rig.cookie.clone();
+    rig.cookie = Some(format!("{}=someone-elses", "idflow_sim_session"));
+    assert_eq!(
+        rig.submit(&form, &[("decision", "allow")]).await.status(),
+        400
+    );
+    rig.cookie = own;
+    assert_eq!(
+        rig.submit(&form, &[("decision", "allow")]).await.status(),
+        302
+    );
 }
