@@ -2,8 +2,183 @@
 //!
 //! It stands beside the runner and knows nothing of steps: it is configured with the clients and
 //! users of an environment, a [`Clock`](crate::clock::Clock) and a set of [`Defect`]s, binds to
-//! 127.0.0.1, and serves the paths of Signicat's documentation under `/auth/open`.
+//! 127.0.0.1, and serves the paths of Signicat's documentation under `/auth/open`:
+//! discovery and JWKS, the authorization endpoint with HTML login and consent forms, the token
+//! endpoint (authorization code with PKCE, refresh token with rotation) and UserInfo, also under
+//! the Identity Broker aliases `/broker/openidconnect/*`.
+//!
+//! Each endpoint is a function `fn(&Shared, &Request) -> ResponseTemplate` in a module of its
+//! own, mounted by path in [`Simulator::start`]; all of them share one `state::Shared` (keys,
+//! clock, defects and the run's records behind a mutex).
 
+mod authorize;
+mod claims;
 mod defects;
+mod discovery;
+mod id_token;
+mod keys;
+mod pages;
+mod state;
+mod token;
+mod userinfo;
+mod web;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use wiremock::matchers::{any, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub use defects::Defect;
+pub use keys::{SIGNING_KID, UNPUBLISHED_KID};
+pub use state::default_sub;
+
+use state::Shared;
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulatorError {
+    /// The requested port is taken.
+    #[error(
+        "cannot start the simulator: port {port} on 127.0.0.1 is already in use. Stop the process listening there (`ss -ltnp 'sport = :{port}'` shows it), choose another port, or leave the port unset for a random free one"
+    )]
+    PortInUse { port: u16 },
+    /// Binding failed for another reason.
+    #[error("cannot start the simulator on 127.0.0.1:{port}: {source}")]
+    Bind {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The embedded test keys could not be loaded (a build problem).
+    #[error("cannot start the simulator: {0}")]
+    Keys(String),
+}
+
+/// A handler of one path.
+type Handler = fn(&Shared, &Request) -> ResponseTemplate;
+
+/// A wiremock responder calling a handler with the shared state.
+struct Endpoint {
+    shared: Arc<Shared>,
+    handler: Handler,
+}
+
+impl Respond for Endpoint {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        (self.handler)(&self.shared, request)
+    }
+}
+
+/// The simulator's routes: path and handler.
+const ROUTES: &[(&str, Handler)] = &[
+    (
+        "/auth/open/.well-known/openid-configuration",
+        discovery::configuration,
+    ),
+    (
+        "/auth/open/.well-known/openid-configuration/jwks",
+        discovery::jwks,
+    ),
+    ("/auth/open/connect/authorize", authorize::authorize),
+    ("/auth/open/connect/token", token::token),
+    ("/auth/open/connect/userinfo", userinfo::userinfo),
+    (pages::LOGIN_PATH, authorize::login),
+    (pages::CONSENT_PATH, authorize::consent),
+    ("/broker/openidconnect/authorize", authorize::authorize),
+    ("/broker/openidconnect/token", token::token),
+    ("/broker/openidconnect/userinfo", userinfo::userinfo),
+];
+
+/// A running simulated provider; dropping it stops the server.
+pub struct Simulator {
+    server: MockServer,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.server.uri())
+            .field("defects", &self.shared.defects)
+            .finish()
+    }
+}
+
+impl Simulator {
+    /// Starts the simulator on 127.0.0.1 (`port`, or a random free one), serving the clients
+    /// and users of `env`, reading time from `clock`, misbehaving as `defects` say.
+    pub async fn start(
+        env: &crate::config::Environment,
+        clock: crate::clock::SharedClock,
+        defects: &[Defect],
+        port: Option<u16>,
+    ) -> Result<Simulator, SimulatorError> {
+        let wanted = port.unwrap_or(0);
+        let listener = std::net::TcpListener::bind(("127.0.0.1", wanted)).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AddrInUse {
+                SimulatorError::PortInUse { port: wanted }
+            } else {
+                SimulatorError::Bind {
+                    port: wanted,
+                    source,
+                }
+            }
+        })?;
+        let bound = listener
+            .local_addr()
+            .map_err(|source| SimulatorError::Bind {
+                port: wanted,
+                source,
+            })?
+            .port();
+        let keys = keys::Keys::load().map_err(SimulatorError::Keys)?;
+        let base_url = format!("http://127.0.0.1:{bound}");
+        let shared = Arc::new(Shared::new(env, clock, defects, base_url, keys));
+        let server = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording()
+            .start()
+            .await;
+        for (route, handler) in ROUTES {
+            Mock::given(path(*route))
+                .respond_with(Endpoint {
+                    shared: shared.clone(),
+                    handler: *handler,
+                })
+                .mount(&server)
+                .await;
+        }
+        Mock::given(any())
+            .respond_with(Endpoint {
+                shared: shared.clone(),
+                handler: |_, req| web::not_found(req),
+            })
+            .with_priority(u8::MAX)
+            .mount(&server)
+            .await;
+        Ok(Simulator { server, shared })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The issuer, `base_url + "/auth/open"`.
+    pub fn issuer(&self) -> String {
+        self.shared.issuer.clone()
+    }
+
+    /// The port the simulator listens on.
+    pub fn port(&self) -> u16 {
+        self.server.address().port()
+    }
+
+    /// The defects switched on.
+    pub fn defects(&self) -> Vec<Defect> {
+        self.shared.defects.iter().copied().collect()
+    }
+}

@@ -1,0 +1,644 @@
+//! The authorization endpoint and the login and consent forms behind it.
+//!
+//! A request is validated (client and redirect URI first: a bad one gets an error page, never a
+//! redirect), then either answered at once (a live session with consent), or parked as a
+//! transaction while the browser fills in the login and consent forms.
+
+use std::collections::BTreeSet;
+
+use url::Url;
+use wiremock::{Request, ResponseTemplate};
+
+use super::Defect;
+use super::id_token::{self, Extras};
+use super::pages::{self, ConsentPage, LoginPage};
+use super::state::{
+    AuthRequest, CODE_LIFETIME, CodeRecord, Grant, ResponseType, SESSION_COOKIE, Session, Shared,
+    Stage, State, TOKEN_LIFETIME, TRANSACTION_LIFETIME, Transaction, random_token,
+};
+use super::web::{Params, cookie, html_response, is_form, is_method, method_not_allowed, redirect};
+use crate::config::AuthMethod;
+
+/// Where an authorization response goes.
+struct Target {
+    redirect_uri: String,
+    fragment: bool,
+    state: Option<String>,
+}
+
+/// Why a request cannot go on.
+enum Refusal {
+    /// Shown as an HTML error page with this status.
+    Page(u16, String),
+    /// Sent back to the client as an error response.
+    Redirect(Target, &'static str, String),
+}
+
+fn error_page(status: u16, message: &str) -> ResponseTemplate {
+    let title = if status >= 500 {
+        "Something went wrong"
+    } else {
+        "Invalid request"
+    };
+    html_response(status, pages::error("en", title, message))
+}
+
+/// Builds the redirect carrying an authorization response (`params` plus `state` and `iss`).
+fn respond_to(
+    shared: &Shared,
+    target: &Target,
+    mut params: Vec<(&str, String)>,
+) -> ResponseTemplate {
+    if let Some(state) = &target.state
+        && !shared.has(Defect::StateNotEchoed)
+    {
+        params.push(("state", state.clone()));
+    }
+    params.push(("iss", shared.issuer.clone()));
+    let Ok(mut url) = Url::parse(&target.redirect_uri) else {
+        return error_page(400, "the registered redirect_uri is not a URL");
+    };
+    if target.fragment {
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        url.set_fragment(Some(&encoded));
+    } else {
+        url.query_pairs_mut().extend_pairs(params);
+    }
+    redirect(url.as_str())
+}
+
+fn error_redirect(
+    shared: &Shared,
+    target: &Target,
+    error: &str,
+    description: &str,
+) -> ResponseTemplate {
+    respond_to(
+        shared,
+        target,
+        vec![
+            ("error", error.to_string()),
+            (
+                "error_description",
+                super::web::clean_description(description),
+            ),
+        ],
+    )
+}
+
+fn refuse(shared: &Shared, refusal: Refusal) -> ResponseTemplate {
+    match refusal {
+        Refusal::Page(status, message) => error_page(status, &message),
+        Refusal::Redirect(target, error, description) => {
+            error_redirect(shared, &target, error, &description)
+        }
+    }
+}
+
+fn is_pkce_value(value: &str) -> bool {
+    (43..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// Validates an authorization request.
+fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusal> {
+    let page = |m: String| Refusal::Page(400, m);
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| page("client_id is missing".into()))?;
+    let client = shared
+        .client(client_id)
+        .ok_or_else(|| page(format!("unknown client_id {client_id}")))?;
+    let redirect_uri = params
+        .get("redirect_uri")
+        .ok_or_else(|| page("redirect_uri is missing".into()))?;
+    if !client.redirect_uris.iter().any(|u| u == redirect_uri) {
+        return Err(page(format!(
+            "redirect_uri {redirect_uri} is not registered for client {client_id}"
+        )));
+    }
+    let raw_type = params.get("response_type").unwrap_or_default();
+    let response_type = ResponseType::parse(raw_type);
+    let target = Target {
+        redirect_uri: redirect_uri.to_string(),
+        fragment: response_type.map_or(raw_type.contains("token"), ResponseType::uses_fragment),
+        state: params.get("state").map(str::to_string),
+    };
+    let fail = |target, error, description: &str| {
+        Err(Refusal::Redirect(target, error, description.to_string()))
+    };
+    if params.get("request").is_some() {
+        return fail(
+            target,
+            "request_not_supported",
+            "request objects are not supported",
+        );
+    }
+    if params.get("request_uri").is_some() {
+        return fail(
+            target,
+            "request_uri_not_supported",
+            "request_uri is not supported",
+        );
+    }
+    let Some(response_type) = response_type else {
+        return if raw_type.is_empty() {
+            fail(target, "invalid_request", "response_type is missing")
+        } else {
+            fail(
+                target,
+                "unsupported_response_type",
+                &format!(
+                    "response_type {raw_type} is not supported; use code, id_token or id_token token"
+                ),
+            )
+        };
+    };
+    let scopes: Vec<String> = params
+        .get("scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        return fail(target, "invalid_scope", "scope must contain openid");
+    }
+    let nonce = params.get("nonce").map(str::to_string);
+    if response_type != ResponseType::Code && nonce.is_none() {
+        return fail(
+            target,
+            "invalid_request",
+            "nonce is required for the implicit flow",
+        );
+    }
+    let code_challenge = match params.get("code_challenge") {
+        None => None,
+        Some(challenge) => {
+            let method = params.get("code_challenge_method").unwrap_or("plain");
+            if method != "S256" && method != "plain" {
+                return fail(
+                    target,
+                    "invalid_request",
+                    &format!("code_challenge_method {method} is not supported; use S256"),
+                );
+            }
+            if !is_pkce_value(challenge) {
+                return fail(target, "invalid_request", "code_challenge is malformed");
+            }
+            Some((challenge.to_string(), method.to_string()))
+        }
+    };
+    if response_type == ResponseType::Code
+        && client.auth_method == AuthMethod::None
+        && code_challenge.is_none()
+    {
+        return fail(
+            target,
+            "invalid_request",
+            "public clients must use PKCE (code_challenge with S256)",
+        );
+    }
+    let prompt: BTreeSet<String> = params
+        .get("prompt")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    if let Some(bad) = prompt
+        .iter()
+        .find(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account"))
+    {
+        return fail(
+            target,
+            "invalid_request",
+            &format!("unknown prompt value {bad}"),
+        );
+    }
+    if prompt.contains("none") && prompt.len() > 1 {
+        return fail(
+            target,
+            "invalid_request",
+            "prompt=none cannot be combined with other values",
+        );
+    }
+    let max_age = match params.get("max_age") {
+        None => None,
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(v) => Some(i64::from(v)),
+            Err(_) => {
+                return fail(
+                    target,
+                    "invalid_request",
+                    "max_age must be a number of seconds",
+                );
+            }
+        },
+    };
+    let ui_locale = params
+        .get("ui_locales")
+        .and_then(|l| l.split_whitespace().next())
+        .filter(|l| l.len() <= 35 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .unwrap_or("en")
+        .to_string();
+    let hint_sub = match params.get("id_token_hint") {
+        None => None,
+        Some(hint) => match id_token::hint_subject(shared, hint) {
+            Ok(sub) => Some(sub),
+            Err(e) => return fail(target, "invalid_request", &e),
+        },
+    };
+    Ok(AuthRequest {
+        client_id: client_id.to_string(),
+        redirect_uri: redirect_uri.to_string(),
+        response_type,
+        scopes,
+        state: target.state,
+        nonce,
+        code_challenge,
+        prompt,
+        max_age,
+        ui_locale,
+        login_hint: params.get("login_hint").map(str::to_string),
+        acr: params
+            .get("acr_values")
+            .and_then(|a| a.split_whitespace().next())
+            .map(str::to_string),
+        hint_sub,
+        signicat_profile: params.get("signicat_profile").map(str::to_string),
+    })
+}
+
+fn target_of(request: &AuthRequest) -> Target {
+    Target {
+        redirect_uri: request.redirect_uri.clone(),
+        fragment: request.response_type.uses_fragment(),
+        state: request.state.clone(),
+    }
+}
+
+/// `GET`/`POST /auth/open/connect/authorize`.
+pub(crate) fn authorize(shared: &Shared, req: &Request) -> ResponseTemplate {
+    let params = if is_method(req, "GET") {
+        Params::query(req)
+    } else if is_method(req, "POST") {
+        if !is_form(req) {
+            return error_page(400, "a POSTed authorization request must be form-encoded");
+        }
+        Params::form(req)
+    } else {
+        return method_not_allowed(req, "GET, POST");
+    };
+    let params = match params {
+        Ok(p) => p,
+        Err(e) => return error_page(400, &e),
+    };
+    let request = match parse_request(shared, &params) {
+        Ok(r) => r,
+        Err(refusal) => return refuse(shared, refusal),
+    };
+    let now = shared.now();
+    let mut state = shared.state();
+    state.sweep(now);
+    let session = cookie(req, SESSION_COOKIE).and_then(|id| {
+        let s = state.sessions.get(&id)?.clone();
+        shared.user(&s.username)?;
+        Some((id, s))
+    });
+    let needs_login = match &session {
+        None => true,
+        Some((_, s)) => {
+            let stale = request.max_age.is_some_and(|m| now - s.auth_time > m);
+            let other_user = request
+                .hint_sub
+                .as_ref()
+                .is_some_and(|h| shared.user(&s.username).is_none_or(|u| &u.sub != h));
+            stale
+                || other_user
+                || request.prompt.contains("login")
+                || request.prompt.contains("select_account")
+        }
+    };
+    let needs_consent = request.prompt.contains("consent")
+        || session
+            .as_ref()
+            .is_none_or(|(_, s)| !s.consented.contains(&request.client_id));
+    if request.prompt.contains("none") {
+        let target = target_of(&request);
+        if needs_login {
+            return error_redirect(
+                shared,
+                &target,
+                "login_required",
+                "no live session for prompt=none",
+            );
+        }
+        if needs_consent {
+            return error_redirect(
+                shared,
+                &target,
+                "consent_required",
+                "the client has no consent for prompt=none",
+            );
+        }
+    }
+    match session {
+        Some((id, s)) if !needs_login => {
+            if needs_consent {
+                show_consent(&mut state, request, id, &s.username, now)
+            } else {
+                finish(shared, &mut state, &request, &s.username, s.auth_time)
+            }
+        }
+        _ => show_login(&mut state, request, now, None),
+    }
+}
+
+fn show_login(
+    state: &mut State,
+    request: AuthRequest,
+    now: i64,
+    error: Option<(&str, &str)>,
+) -> ResponseTemplate {
+    let txn = random_token();
+    let csrf = random_token();
+    let html = pages::login(&LoginPage {
+        lang: &request.ui_locale,
+        txn: &txn,
+        csrf: &csrf,
+        client_id: &request.client_id,
+        username: error.map(|(u, _)| u).or(request.login_hint.as_deref()),
+        error: error.map(|(_, e)| e),
+        profile: request.signicat_profile.as_deref(),
+    });
+    state.transactions.insert(
+        txn,
+        Transaction {
+            request,
+            csrf,
+            stage: Stage::Login,
+            expires_at: now + TRANSACTION_LIFETIME,
+        },
+    );
+    html_response(200, html)
+}
+
+fn show_consent(
+    state: &mut State,
+    request: AuthRequest,
+    session: String,
+    username: &str,
+    now: i64,
+) -> ResponseTemplate {
+    let txn = random_token();
+    let csrf = random_token();
+    let html = pages::consent(&ConsentPage {
+        lang: &request.ui_locale,
+        txn: &txn,
+        csrf: &csrf,
+        client_id: &request.client_id,
+        username,
+        scopes: &request.scopes,
+        profile: request.signicat_profile.as_deref(),
+    });
+    state.transactions.insert(
+        txn,
+        Transaction {
+            request,
+            csrf,
+            stage: Stage::Consent { session },
+            expires_at: now + TRANSACTION_LIFETIME,
+        },
+    );
+    html_response(200, html)
+}
+
+/// Issues the authorization response for an authenticated, consenting user.
+fn finish(
+    shared: &Shared,
+    state: &mut State,
+    request: &AuthRequest,
+    username: &str,
+    auth_time: i64,
+) -> ResponseTemplate {
+    let target = target_of(request);
+    let Some(user) = shared.user(username) else {
+        return error_redirect(
+            shared,
+            &target,
+            "login_required",
+            "the session's user is gone",
+        );
+    };
+    let now = shared.now();
+    let grant = Grant {
+        client_id: request.client_id.clone(),
+        username: user.username.clone(),
+        sub: user.sub.clone(),
+        scopes: request.scopes.clone(),
+        auth_time,
+        acr: request.acr.clone(),
+    };
+    let grant_id = state.add_grant(grant.clone());
+    let params = match request.response_type {
+        ResponseType::Code => {
+            let code = random_token();
+            state.codes.insert(
+                code.clone(),
+                CodeRecord {
+                    grant_id,
+                    redirect_uri: request.redirect_uri.clone(),
+                    nonce: request.nonce.clone(),
+                    code_challenge: request.code_challenge.clone(),
+                    expires_at: now + CODE_LIFETIME,
+                    used: false,
+                },
+            );
+            vec![("code", code)]
+        }
+        ResponseType::IdToken => {
+            let extras = Extras {
+                nonce: request.nonce.as_deref(),
+                ..Extras::default()
+            };
+            let Some(id_token) = id_token::mint(shared, &grant, &extras) else {
+                return error_redirect(shared, &target, "server_error", "signing failed");
+            };
+            vec![("id_token", id_token)]
+        }
+        ResponseType::IdTokenToken => {
+            let (access, _) = state.issue_tokens(grant_id, &request.scopes, now, false);
+            let extras = Extras {
+                nonce: request.nonce.as_deref(),
+                access_token: Some(&access),
+                ..Extras::default()
+            };
+            let Some(id_token) = id_token::mint(shared, &grant, &extras) else {
+                return error_redirect(shared, &target, "server_error", "signing failed");
+            };
+            vec![
+                ("access_token", access),
+                ("token_type", "Bearer".to_string()),
+                ("expires_in", TOKEN_LIFETIME.to_string()),
+                ("id_token", id_token),
+            ]
+        }
+    };
+    respond_to(shared, &target, params)
+}
+
+/// Finds the form's transaction, checking its CSRF field and stage.
+// The early answer is built once per request; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn take_transaction(
+    state: &mut State,
+    params: &Params,
+    now: i64,
+) -> Result<(String, Transaction), ResponseTemplate> {
+    let txn = params
+        .get("txn")
+        .ok_or_else(|| error_page(400, "the form lacks its txn field"))?;
+    let found = state
+        .transactions
+        .get(txn)
+        .filter(|t| t.expires_at > now)
+        .cloned()
+        .ok_or_else(|| {
+            error_page(
+                400,
+                "this sign-in is unknown or has expired; start again from the application",
+            )
+        })?;
+    if params.get("csrf") != Some(found.csrf.as_str()) {
+        return Err(error_page(400, "the form's csrf field does not match"));
+    }
+    Ok((txn.to_string(), found))
+}
+
+// The early answer is built once per request; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn form_params(req: &Request) -> Result<Params, ResponseTemplate> {
+    if !is_method(req, "POST") {
+        return Err(method_not_allowed(req, "POST"));
+    }
+    if !is_form(req) {
+        return Err(error_page(400, "the form must be posted form-encoded"));
+    }
+    Params::form(req).map_err(|e| error_page(400, &e))
+}
+
+/// `POST /auth/open/login`: the login form.
+pub(crate) fn login(shared: &Shared, req: &Request) -> ResponseTemplate {
+    let params = match form_params(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let now = shared.now();
+    let mut state = shared.state();
+    let (txn, transaction) = match take_transaction(&mut state, &params, now) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if transaction.stage != Stage::Login {
+        return error_page(400, "this sign-in is past the login step");
+    }
+    let username = params.get("username").unwrap_or_default();
+    let password = params.get("password").unwrap_or_default();
+    let user = shared
+        .user(username)
+        .filter(|u| u.password.as_deref().is_none_or(|p| p == password));
+    let Some(user) = user else {
+        state.transactions.remove(&txn);
+        return show_login(
+            &mut state,
+            transaction.request,
+            now,
+            Some((username, "Wrong username or password.")),
+        );
+    };
+    state.transactions.remove(&txn);
+    let existing = cookie(req, SESSION_COOKIE).filter(|id| {
+        state
+            .sessions
+            .get(id)
+            .is_some_and(|s| s.username == user.username)
+    });
+    let session_id = match existing {
+        Some(id) => {
+            if let Some(s) = state.sessions.get_mut(&id) {
+                s.auth_time = now;
+            }
+            id
+        }
+        None => {
+            let id = random_token();
+            state.sessions.insert(
+                id.clone(),
+                Session {
+                    username: user.username.clone(),
+                    auth_time: now,
+                    consented: Default::default(),
+                },
+            );
+            id
+        }
+    };
+    let set_cookie = format!("{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax");
+    let request = transaction.request;
+    let consented = state
+        .sessions
+        .get(&session_id)
+        .is_some_and(|s| s.consented.contains(&request.client_id));
+    let response = if consented && !request.prompt.contains("consent") {
+        finish(shared, &mut state, &request, &user.username, now)
+    } else {
+        show_consent(&mut state, request, session_id, &user.username, now)
+    };
+    response.append_header("set-cookie", set_cookie.as_str())
+}
+
+/// `POST /auth/open/consent`: the consent form.
+pub(crate) fn consent(shared: &Shared, req: &Request) -> ResponseTemplate {
+    let params = match form_params(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let now = shared.now();
+    let mut state = shared.state();
+    let (txn, transaction) = match take_transaction(&mut state, &params, now) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Stage::Consent { session } = &transaction.stage else {
+        return error_page(400, "this sign-in has not passed the login step");
+    };
+    if cookie(req, SESSION_COOKIE).is_some_and(|c| &c != session) {
+        return error_page(400, "this consent belongs to another browser session");
+    }
+    let Some(s) = state.sessions.get(session).cloned() else {
+        return error_page(400, "the session of this sign-in has ended; start again");
+    };
+    let request = &transaction.request;
+    match params.get("decision") {
+        Some("allow") => {
+            state.transactions.remove(&txn);
+            if let Some(s) = state.sessions.get_mut(session) {
+                s.consented.insert(request.client_id.clone());
+            }
+            finish(shared, &mut state, request, &s.username, s.auth_time)
+        }
+        Some("deny") => {
+            state.transactions.remove(&txn);
+            error_redirect(
+                shared,
+                &target_of(request),
+                "access_denied",
+                "the user denied access",
+            )
+        }
+        _ => error_page(400, "decision must be allow or deny"),
+    }
+}

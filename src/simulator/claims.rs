@@ -1,0 +1,83 @@
+//! Which user claims a scope releases (OpenID Connect Core §5.4), shared by the ID token and
+//! UserInfo.
+
+use serde_json::{Map, Value};
+
+use super::state::RegisteredUser;
+
+const PROFILE: &[&str] = &[
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+];
+const EMAIL: &[&str] = &["email", "email_verified"];
+const PHONE: &[&str] = &["phone_number", "phone_number_verified"];
+const ADDRESS: &[&str] = &["address"];
+
+/// Claim names the standard scopes release.
+pub(crate) fn standard_claim_names() -> impl Iterator<Item = &'static str> {
+    PROFILE
+        .iter()
+        .chain(EMAIL)
+        .chain(PHONE)
+        .chain(ADDRESS)
+        .copied()
+}
+
+/// The user's claims the scopes allow. Standard scopes release their claims; any other scope
+/// `x` releases the user's claims named `x` or starting with `x_` (for example `mobileid_*`).
+pub(crate) fn for_scopes(user: &RegisteredUser, scopes: &[String]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in &user.claims {
+        let allowed = scopes.iter().any(|scope| match scope.as_str() {
+            "openid" | "offline_access" => false,
+            "profile" => PROFILE.contains(&name.as_str()),
+            "email" => EMAIL.contains(&name.as_str()),
+            "phone" => PHONE.contains(&name.as_str()),
+            "address" => ADDRESS.contains(&name.as_str()),
+            other => name == other || name.starts_with(&format!("{other}_")),
+        });
+        if allowed && !matches!(name.as_str(), "sub" | "iss" | "aud") {
+            out.insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn scopes_release_their_claims_only() {
+        let user = RegisteredUser {
+            username: "a".into(),
+            password: None,
+            sub: "s".into(),
+            claims: [
+                ("name".to_string(), json!("Alice")),
+                ("email".to_string(), json!("a@example.org")),
+                ("mobileid_device".to_string(), json!("d1")),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let profile = for_scopes(&user, &["openid".into(), "profile".into()]);
+        assert_eq!(profile.len(), 1);
+        assert_eq!(profile["name"], "Alice");
+        let mobile = for_scopes(&user, &["openid".into(), "mobileid".into()]);
+        assert_eq!(mobile.keys().collect::<Vec<_>>(), vec!["mobileid_device"]);
+    }
+}

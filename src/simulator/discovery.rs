@@ -1,0 +1,82 @@
+//! Discovery metadata (`/.well-known/openid-configuration`) and the JWK Set.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+use wiremock::{Request, ResponseTemplate};
+
+use super::claims;
+use super::keys;
+use super::state::Shared;
+use super::web::{is_method, json_response, method_not_allowed};
+
+/// `GET /auth/open/.well-known/openid-configuration`.
+pub(crate) fn configuration(shared: &Shared, req: &Request) -> ResponseTemplate {
+    if !is_method(req, "GET") {
+        return method_not_allowed(req, "GET");
+    }
+    let issuer = &shared.issuer;
+    let mut scopes: BTreeSet<String> = [
+        "openid",
+        "profile",
+        "email",
+        "phone",
+        "address",
+        "offline_access",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    scopes.extend(shared.clients.iter().flat_map(|c| c.scopes.iter().cloned()));
+    let mut claim_names: BTreeSet<String> = [
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "acr",
+        "azp",
+        "at_hash",
+        "c_hash",
+    ]
+    .into_iter()
+    .chain(claims::standard_claim_names())
+    .map(String::from)
+    .collect();
+    claim_names.extend(shared.users.iter().flat_map(|u| u.claims.keys().cloned()));
+    json_response(
+        200,
+        &json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/connect/authorize"),
+            "token_endpoint": format!("{issuer}/connect/token"),
+            "userinfo_endpoint": format!("{issuer}/connect/userinfo"),
+            "jwks_uri": format!("{issuer}/.well-known/openid-configuration/jwks"),
+            "response_types_supported": ["code", "id_token", "id_token token"],
+            "response_modes_supported": ["query", "fragment"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "implicit"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": scopes,
+            "claims_supported": claim_names,
+            "prompt_values_supported": ["none", "login", "consent", "select_account"],
+            "ui_locales_supported": ["en", "nb", "sv", "da", "fi"],
+            "claims_parameter_supported": false,
+            "request_parameter_supported": false,
+            "request_uri_parameter_supported": false,
+            "authorization_response_iss_parameter_supported": true,
+        }),
+    )
+}
+
+/// `GET /auth/open/.well-known/openid-configuration/jwks`.
+pub(crate) fn jwks(_shared: &Shared, req: &Request) -> ResponseTemplate {
+    if !is_method(req, "GET") {
+        return method_not_allowed(req, "GET");
+    }
+    json_response(200, &keys::jwks())
+}

@@ -1,0 +1,338 @@
+//! What the simulated provider knows and remembers: its registered clients and users (from the
+//! environment), its keys, its clock and defects, and the mutable records of a run (pending
+//! authorization transactions, browser sessions, codes and tokens).
+//!
+//! Every endpoint module gets an `Arc<Shared>`; mutable records sit behind one mutex so that a
+//! handler sees a consistent picture. Later modules (CIBA, REST sessions, MobileID) add their
+//! records to [`State`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use super::Defect;
+use super::keys::Keys;
+use crate::clock::SharedClock;
+use crate::config::{AuthMethod, Environment};
+
+/// Lifetime of an authorization code, in seconds.
+pub(crate) const CODE_LIFETIME: i64 = 60;
+/// Lifetime of an access token (and of an ID token), in seconds.
+pub(crate) const TOKEN_LIFETIME: i64 = 3600;
+/// Lifetime of a pending login/consent transaction, in seconds.
+pub(crate) const TRANSACTION_LIFETIME: i64 = 600;
+/// Name of the browser session cookie.
+pub(crate) const SESSION_COOKIE: &str = "idflow_sim_session";
+
+/// A client as the simulator registers it.
+#[derive(Debug, Clone)]
+pub(crate) struct RegisteredClient {
+    pub id: String,
+    pub secret: Option<String>,
+    pub auth_method: AuthMethod,
+    pub redirect_uris: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+/// A user as the simulator registers it.
+#[derive(Debug, Clone)]
+pub(crate) struct RegisteredUser {
+    pub username: String,
+    pub password: Option<String>,
+    pub sub: String,
+    pub claims: BTreeMap<String, serde_json::Value>,
+}
+
+/// The sub the simulator gives a user without a configured one: stable, derived from the name.
+pub fn default_sub(username: &str) -> String {
+    let digest = Sha256::digest(format!("idflow-simulator:{username}").as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..18])
+}
+
+/// Which response an authorization request asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResponseType {
+    Code,
+    IdToken,
+    IdTokenToken,
+}
+
+impl ResponseType {
+    pub fn parse(value: &str) -> Option<Self> {
+        let mut parts: Vec<&str> = value.split(' ').filter(|s| !s.is_empty()).collect();
+        parts.sort_unstable();
+        match parts.as_slice() {
+            ["code"] => Some(Self::Code),
+            ["id_token"] => Some(Self::IdToken),
+            ["id_token", "token"] => Some(Self::IdTokenToken),
+            _ => None,
+        }
+    }
+    /// Implicit responses travel in the fragment, code responses in the query.
+    pub fn uses_fragment(self) -> bool {
+        !matches!(self, Self::Code)
+    }
+}
+
+/// A validated authorization request.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub response_type: ResponseType,
+    pub scopes: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<(String, String)>,
+    pub prompt: BTreeSet<String>,
+    pub max_age: Option<i64>,
+    pub ui_locale: String,
+    pub login_hint: Option<String>,
+    pub acr: Option<String>,
+    pub hint_sub: Option<String>,
+    pub signicat_profile: Option<String>,
+}
+
+/// Where a pending authorization transaction stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Stage {
+    Login,
+    Consent { session: String },
+}
+
+/// An authorization request waiting for the user (login and/or consent).
+#[derive(Debug, Clone)]
+pub(crate) struct Transaction {
+    pub request: AuthRequest,
+    pub csrf: String,
+    pub stage: Stage,
+    pub expires_at: i64,
+}
+
+/// A browser session (the simulator's cookie).
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub username: String,
+    pub auth_time: i64,
+    pub consented: HashSet<String>,
+}
+
+/// What an authentication granted; codes, access and refresh tokens point at one.
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    pub client_id: String,
+    pub username: String,
+    pub sub: String,
+    pub scopes: Vec<String>,
+    pub auth_time: i64,
+    pub acr: Option<String>,
+}
+
+/// An issued authorization code.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeRecord {
+    pub grant_id: u64,
+    pub redirect_uri: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<(String, String)>,
+    pub expires_at: i64,
+    pub used: bool,
+}
+
+/// An issued access token.
+#[derive(Debug, Clone)]
+pub(crate) struct AccessRecord {
+    pub grant_id: u64,
+    pub scopes: Vec<String>,
+    pub expires_at: i64,
+}
+
+/// An issued refresh token.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshRecord {
+    pub grant_id: u64,
+    pub scopes: Vec<String>,
+}
+
+/// The records of a run.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub transactions: HashMap<String, Transaction>,
+    pub sessions: HashMap<String, Session>,
+    pub grants: HashMap<u64, Grant>,
+    /// Grants whose tokens were revoked (for example after a code was redeemed twice).
+    pub revoked_grants: HashSet<u64>,
+    pub codes: HashMap<String, CodeRecord>,
+    pub access_tokens: HashMap<String, AccessRecord>,
+    pub refresh_tokens: HashMap<String, RefreshRecord>,
+    next_grant: u64,
+}
+
+impl State {
+    /// Records a grant and returns its id.
+    pub fn add_grant(&mut self, grant: Grant) -> u64 {
+        self.next_grant += 1;
+        self.grants.insert(self.next_grant, grant);
+        self.next_grant
+    }
+
+    /// Issues an access token (and a refresh token when asked) for a grant.
+    pub fn issue_tokens(
+        &mut self,
+        grant_id: u64,
+        scopes: &[String],
+        now: i64,
+        with_refresh: bool,
+    ) -> (String, Option<String>) {
+        let access = random_token();
+        self.access_tokens.insert(
+            access.clone(),
+            AccessRecord {
+                grant_id,
+                scopes: scopes.to_vec(),
+                expires_at: now + TOKEN_LIFETIME,
+            },
+        );
+        let refresh = with_refresh.then(|| {
+            let refresh = random_token();
+            self.refresh_tokens.insert(
+                refresh.clone(),
+                RefreshRecord {
+                    grant_id,
+                    scopes: scopes.to_vec(),
+                },
+            );
+            refresh
+        });
+        (access, refresh)
+    }
+
+    /// Revokes every token issued from a grant.
+    pub fn revoke_grant(&mut self, grant_id: u64) {
+        self.revoked_grants.insert(grant_id);
+        self.access_tokens.retain(|_, t| t.grant_id != grant_id);
+        self.refresh_tokens.retain(|_, t| t.grant_id != grant_id);
+    }
+
+    /// Forgets expired transactions and codes, so a long run does not grow without bound.
+    pub fn sweep(&mut self, now: i64) {
+        self.transactions.retain(|_, t| t.expires_at > now);
+        self.codes
+            .retain(|_, c| c.expires_at + TRANSACTION_LIFETIME > now);
+        self.access_tokens
+            .retain(|_, t| t.expires_at + TOKEN_LIFETIME > now);
+    }
+}
+
+/// Everything the endpoints share.
+pub(crate) struct Shared {
+    pub issuer: String,
+    pub base_url: String,
+    pub clients: Vec<RegisteredClient>,
+    pub users: Vec<RegisteredUser>,
+    pub clock: SharedClock,
+    pub defects: BTreeSet<Defect>,
+    pub keys: Keys,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    pub fn new(
+        env: &Environment,
+        clock: SharedClock,
+        defects: &[Defect],
+        base_url: String,
+        keys: Keys,
+    ) -> Self {
+        let clients = env
+            .clients
+            .values()
+            .map(|c| RegisteredClient {
+                id: c.id.to_string(),
+                secret: c.secret.as_ref().map(|s| s.expose().to_string()),
+                auth_method: c.auth_method,
+                redirect_uris: c.redirect_uris.iter().map(|u| u.to_string()).collect(),
+                scopes: c.scopes.clone(),
+            })
+            .collect();
+        let users = env
+            .users
+            .values()
+            .map(|u| RegisteredUser {
+                username: u.username.to_string(),
+                password: u.password.as_ref().map(|p| p.expose().to_string()),
+                sub: u
+                    .sub
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| default_sub(&u.username)),
+                claims: u.claims.clone(),
+            })
+            .collect();
+        Self {
+            issuer: format!("{base_url}/auth/open"),
+            base_url,
+            clients,
+            users,
+            clock,
+            defects: defects.iter().copied().collect(),
+            keys,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The records, locked. A poisoned lock is recovered: the records stay usable.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a defect knob is on.
+    pub fn has(&self, defect: Defect) -> bool {
+        self.defects.contains(&defect)
+    }
+
+    /// The clock's time in Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.unix_seconds()
+    }
+
+    pub fn client(&self, id: &str) -> Option<&RegisteredClient> {
+        self.clients.iter().find(|c| c.id == id)
+    }
+
+    pub fn user(&self, username: &str) -> Option<&RegisteredUser> {
+        self.users.iter().find(|u| u.username == username)
+    }
+}
+
+/// A fresh unguessable value (codes, tokens, transaction ids, cookies).
+pub(crate) fn random_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_types_parse_in_any_order() {
+        assert_eq!(ResponseType::parse("code"), Some(ResponseType::Code));
+        assert_eq!(
+            ResponseType::parse("token id_token"),
+            Some(ResponseType::IdTokenToken)
+        );
+        assert_eq!(ResponseType::parse("id token token"), None);
+        assert_eq!(ResponseType::parse(""), None);
+    }
+
+    #[test]
+    fn default_sub_is_stable_and_distinct() {
+        assert_eq!(default_sub("alice"), default_sub("alice"));
+        assert_ne!(default_sub("alice"), default_sub("bob"));
+        assert!(default_sub("alice").len() <= 255);
+    }
+}
