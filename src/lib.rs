@@ -9,5 +9,6 @@ pub mod clock;
 pub mod config;
 pub mod http;
 pub mod jwt;
+pub mod redact;
 pub mod report;
 pub mod simulator;
