@@ -35,7 +35,7 @@ pub fn steps() -> &'static [StepDoc] {
 }
 
 fn parse(file: &'static str, source: &str) -> Vec<StepDoc> {
-    let attr = regex::Regex::new(r#"^#\[(given|when|then)\((expr|regex) = r?#?"(.*)"#?\)\]$"#).expect("static regex");
+    let attr = regex::Regex::new(r###"^#\[(given|when|then)\((expr|regex) = r?#?"(.*)"#?\)\]$"###).expect("static regex");
     let mut out = Vec::new();
     let mut doc: Vec<String> = Vec::new();
     for (i, raw) in source.lines().enumerate() {

@@ -5,6 +5,7 @@
 //! OpenID Connect flows, JWT checks and expectations. Report writers consume the run's event
 //! stream. An embedded simulator ([`simulator`]) stands in for a Signicat tenant.
 
+pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod context;
@@ -14,6 +15,10 @@ pub mod http;
 pub mod jwt;
 pub mod oidc;
 pub mod phrase;
+pub mod redact;
 pub mod report;
+pub mod runner;
 pub mod simulator;
 pub mod world;
+#[path = "../steps/mod.rs"]
+pub mod steps;

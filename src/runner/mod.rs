@@ -199,7 +199,12 @@ async fn execute(options: RunOptions, prepared: Prepared, started: SystemTime, c
     let exclude = ctx.env.exclude_tags.as_deref().and_then(|t| parse_tags(t).ok());
     let name_filter = options.name_filter.clone();
 
-    let mut cli = cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default();
+    let mut cli = cucumber::cli::Opts::<
+        cucumber::parser::basic::Cli,
+        cucumber::runner::basic::Cli,
+        cucumber::cli::Empty,
+        cucumber::cli::Empty,
+    >::default();
     if let Some(glob) = &walker {
         cli.parser.features = glob.parse().ok();
     }
@@ -261,25 +266,28 @@ async fn execute(options: RunOptions, prepared: Prepared, started: SystemTime, c
     RunOutcome { report, report_files }
 }
 
-type BasicCucumber<Wr> = cucumber::Cucumber<
-    IdflowWorld,
-    cucumber::parser::Basic,
-    PathBuf,
-    cucumber::runner::Basic<
-        IdflowWorld,
-        cucumber::runner::basic::WhichScenarioFn,
-        cucumber::runner::basic::BeforeHookFn<IdflowWorld>,
-        cucumber::runner::basic::AfterHookFn<IdflowWorld>,
-    >,
-    Wr,
-    cucumber::cli::Empty,
->;
-
 /// Logs go through `tracing` at the level of `RUST_LOG` (default `info` for idflow, `warn`
 /// otherwise) and are attached to the scenario that emitted them. Only the first run of a
 /// process can install the subscriber.
-fn init_tracing<Wr>(cucumber: BasicCucumber<Wr>) -> BasicCucumber<Wr>
+fn init_tracing<Wr, Which, Before, After>(
+    cucumber: cucumber::Cucumber<
+        IdflowWorld,
+        cucumber::parser::Basic,
+        PathBuf,
+        cucumber::runner::Basic<IdflowWorld, Which, Before, After>,
+        Wr,
+        cucumber::cli::Empty,
+    >,
+) -> cucumber::Cucumber<
+    IdflowWorld,
+    cucumber::parser::Basic,
+    PathBuf,
+    cucumber::runner::Basic<IdflowWorld, Which, Before, After>,
+    Wr,
+    cucumber::cli::Empty,
+>
 where
+    cucumber::runner::Basic<IdflowWorld, Which, Before, After>: cucumber::Runner<IdflowWorld>,
     Wr: cucumber::Writer<IdflowWorld> + cucumber::writer::Normalized,
 {
     use tracing_subscriber::layer::SubscriberExt as _;

@@ -1,0 +1,1123 @@
+//! Secret redaction: secrets never appear in clear in anything the run writes.
+//!
+//! A [`Redactor`] works in two passes:
+//!
+//! 1. **Structural**: it knows where secrets live in HTTP traffic (the `Authorization` header,
+//!    cookies, token/code/secret fields of JSON and form bodies, query and fragment parameters,
+//!    password inputs of HTML forms) and replaces them there. Tokens and codes become a
+//!    *fingerprint* such as `‹code#9f8e7d›` (a short SHA-256 prefix, so a reviewer can follow
+//!    the same value across exchanges); secrets, passwords and personal data become
+//!    `‹redacted›`. Every value redacted this way is *learned*.
+//! 2. **Literal**: every known or learned secret is replaced wherever it appears in any text, in
+//!    plain, percent-encoded (`%20` or `+`), JSON-escaped and Base64/Base64url form (also when
+//!    embedded at any alignment inside a longer Base64 blob).
+//!
+//! Values that are too short or too trivial to be secrets (fewer than 4 characters, `true`,
+//! `null`, ...) are replaced structurally but not learned, so they do not blank out unrelated
+//! text. Cookie values are learned from 8 characters on. A JSON or parameter `code` whose value
+//! is a plain identifier (`invalid_request`, `NOT_FOUND`) is an error code, not an authorization
+//! code, and is left as it is.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{LazyLock, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use regex::Regex;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use url::form_urlencoded;
+
+use crate::http::record::{Exchange, Header, header_value};
+use crate::report::model::RunReport;
+
+/// What a redacted secret (password, client secret, personal data) is replaced by.
+pub const REDACTED: &str = "‹redacted›";
+
+/// Personal fields redacted unless configured otherwise; configured ones are added to these.
+pub const DEFAULT_PERSONAL_FIELDS: &[&str] = &["nin", "dateOfBirth"];
+
+/// Field and parameter names whose values are tokens or codes: replaced by a fingerprint.
+const TOKEN_FIELDS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "code",
+    "code_verifier",
+];
+
+/// Field and parameter names whose values are secrets: replaced by [`REDACTED`].
+const SECRET_FIELDS: &[&str] = &["client_secret", "password"];
+
+/// Headers whose whole value is a credential.
+const SECRET_HEADERS: &[&str] = &["x-api-key", "api-key", "x-auth-token"];
+
+/// Secrets shorter than this (in characters) are not replaced literally.
+const MIN_SECRET_CHARS: usize = 4;
+/// Cookie values shorter than this are not learned (they are often flags like `lang=en`).
+const MIN_COOKIE_CHARS: usize = 8;
+/// Shortest Base64 fragment replaced when a secret is embedded in a longer Base64 blob.
+const MIN_BASE64_CORE: usize = 8;
+
+/// How a value is masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Mask {
+    /// `‹secret#hash›`: known to be secret, nothing more.
+    Generic,
+    /// `‹kind#hash›`: a token or code of a known kind.
+    Fingerprint(&'static str),
+    /// `‹redacted›`.
+    Redacted,
+}
+
+impl Mask {
+    fn rank(self) -> u8 {
+        match self {
+            Mask::Generic => 0,
+            Mask::Fingerprint(_) => 1,
+            Mask::Redacted => 2,
+        }
+    }
+    fn render(self, value: &str) -> String {
+        match self {
+            Mask::Generic => format!("‹secret#{}›", fingerprint(value)),
+            Mask::Fingerprint(kind) => format!("‹{kind}#{}›", fingerprint(value)),
+            Mask::Redacted => REDACTED.to_owned(),
+        }
+    }
+}
+
+/// The first 6 hex digits of the value's SHA-256.
+pub fn fingerprint(value: &str) -> String {
+    let digest = Sha256::digest(value.as_bytes());
+    digest[..3].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// True for text that already is a redaction marker.
+fn is_marker(v: &str) -> bool {
+    v.starts_with('‹')
+}
+
+/// A literal pattern and the index of the secret it stands for.
+struct Pattern {
+    text: String,
+    secret: usize,
+}
+
+#[derive(Default)]
+struct State {
+    /// Secret → (index, mask).
+    secrets: HashMap<String, (usize, Mask)>,
+    /// Replacement text per secret index.
+    replacements: Vec<String>,
+    /// Patterns by their first four bytes, longest first.
+    buckets: HashMap<[u8; 4], Vec<Pattern>>,
+    /// Bit set over the first two bytes of every pattern: a cheap pre-filter.
+    first2: Vec<u64>,
+}
+
+impl State {
+    fn add(&mut self, secret: &str, mask: Mask) -> String {
+        if let Some((idx, old)) = self.secrets.get_mut(secret) {
+            if mask.rank() > old.rank() {
+                *old = mask;
+                self.replacements[*idx] = mask.render(secret);
+            }
+            return self.replacements[*idx].clone();
+        }
+        let idx = self.replacements.len();
+        let replacement = mask.render(secret);
+        self.replacements.push(replacement.clone());
+        self.secrets.insert(secret.to_owned(), (idx, mask));
+        if self.first2.is_empty() {
+            self.first2 = vec![0; 1024];
+        }
+        for text in variants(secret) {
+            let b = text.as_bytes();
+            let key = [b[0], b[1], b[2], b[3]];
+            let k2 = (usize::from(b[0]) << 8) | usize::from(b[1]);
+            self.first2[k2 / 64] |= 1 << (k2 % 64);
+            let bucket = self.buckets.entry(key).or_default();
+            if bucket.iter().any(|p| p.text == text) {
+                continue;
+            }
+            let at = bucket.partition_point(|p| p.text.len() >= text.len());
+            bucket.insert(at, Pattern { text, secret: idx });
+        }
+        replacement
+    }
+
+    /// Replaces every pattern in `s`; `None` when nothing matched.
+    fn scan(&self, s: &str) -> Option<String> {
+        let b = s.as_bytes();
+        if self.buckets.is_empty() || b.len() < 4 {
+            return None;
+        }
+        let mut out = String::new();
+        let mut last = 0;
+        let mut i = 0;
+        while i + 4 <= b.len() {
+            let k2 = (usize::from(b[i]) << 8) | usize::from(b[i + 1]);
+            if self.first2[k2 / 64] & (1 << (k2 % 64)) != 0
+                && let Some(bucket) = self.buckets.get(&[b[i], b[i + 1], b[i + 2], b[i + 3]])
+                && let Some(p) = bucket
+                    .iter()
+                    .find(|p| b[i..].starts_with(p.text.as_bytes()))
+            {
+                // Patterns are whole UTF-8 strings, so a match starts and ends on char boundaries.
+                out.push_str(&s[last..i]);
+                out.push_str(&self.replacements[p.secret]);
+                i += p.text.len();
+                last = i;
+                continue;
+            }
+            i += 1;
+        }
+        if last == 0 {
+            return None;
+        }
+        out.push_str(&s[last..]);
+        Some(out)
+    }
+}
+
+/// Every form in which a secret may appear in text.
+fn variants(secret: &str) -> Vec<String> {
+    let mut v = vec![secret.to_owned()];
+    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let pct = form.replace('+', "%20");
+    v.push(lower_hex(&form));
+    v.push(lower_hex(&pct));
+    v.push(form);
+    v.push(pct);
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    v.push(json.replace('/', "\\/"));
+    v.push(json);
+    v.push(quick_xml::escape::escape(secret).into_owned());
+    for engine in [STANDARD, URL_SAFE] {
+        v.push(engine.encode(secret));
+    }
+    for engine in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
+        // The characters that only depend on the secret's bytes, at each of the 3 alignments
+        // the secret can have inside a longer Base64 text.
+        for k in 0..3usize {
+            let mut bytes = vec![0u8; k];
+            bytes.extend_from_slice(secret.as_bytes());
+            let enc = engine.encode(&bytes);
+            let start = (8 * k).div_ceil(6);
+            let end = (8 * bytes.len()) / 6;
+            if end >= start + MIN_BASE64_CORE {
+                v.push(enc[start..end].to_owned());
+            }
+        }
+    }
+    v.retain(|t| t.len() >= 4);
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// `%2F` → `%2f`.
+fn lower_hex(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let n = tail.len().min(3);
+        out.push_str(&tail[..n].to_ascii_lowercase());
+        rest = &tail[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a value is worth replacing literally everywhere.
+fn learnable(v: &str, min_chars: usize) -> bool {
+    v.chars().count() >= min_chars.max(MIN_SECRET_CHARS)
+        && !is_marker(v)
+        && !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "none" | "undefined"
+        )
+}
+
+/// An error code such as `invalid_request` rather than an authorization code.
+fn looks_like_identifier(v: &str) -> bool {
+    v.len() <= 64
+        && v.chars()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.' | ' '))
+}
+
+fn normalise_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+static INPUT_TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)<input\b[^>]*>").unwrap());
+static INPUT_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\btype\s*=\s*["']?([a-z-]+)"#).unwrap());
+static INPUT_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\bname\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#).unwrap()
+});
+static INPUT_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#).unwrap()
+});
+static AUTH_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b((?:proxy-)?authorization:\s*)([A-Za-z]+)\s+([A-Za-z0-9._~+/=-]+)").unwrap()
+});
+
+/// Finds and masks secrets in HTTP exchanges, reports and free text; learns as it goes.
+///
+/// Shared by the whole run (`Send + Sync`): the engine [`learn`](Redactor::learn)s tokens as
+/// it receives them, writers redact with what is known by then.
+pub struct Redactor {
+    personal: Vec<String>,
+    /// `?name=value` / `&name=value` / `#name=value` in free text.
+    param_in_text: Regex,
+    /// `"name": "value"` in free text (logged JSON).
+    json_in_text: Regex,
+    state: RwLock<State>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.read().secrets.len();
+        f.debug_struct("Redactor")
+            .field("personal_fields", &self.personal)
+            .field("secrets", &format_args!("{n} secrets"))
+            .finish()
+    }
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Redactor::new(Vec::new(), Vec::new())
+    }
+}
+
+impl Redactor {
+    /// A redactor that knows the environment's secrets (client secrets, passwords) and redacts
+    /// the personal fields [`DEFAULT_PERSONAL_FIELDS`] plus `personal_fields`. Secrets shorter
+    /// than 4 characters are ignored.
+    pub fn new(known_secrets: Vec<String>, personal_fields: Vec<String>) -> Redactor {
+        let mut personal: Vec<String> = DEFAULT_PERSONAL_FIELDS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(personal_fields)
+            .collect();
+        personal.sort();
+        personal.dedup();
+        let names: Vec<String> = TOKEN_FIELDS
+            .iter()
+            .chain(SECRET_FIELDS)
+            .map(|s| s.to_string())
+            .chain(personal.iter().cloned())
+            .map(|n| regex::escape(&n))
+            .collect();
+        let names = names.join("|");
+        let param_in_text =
+            Regex::new(&format!(r#"([?&#;](?i:{names})=)([^&\s#"'<>]+)"#)).expect("param regex");
+        let json_in_text = Regex::new(&format!(r#"("(?i:{names})"\s*:\s*")((?:[^"\\]|\\.)*)""#))
+            .expect("json regex");
+        let r = Redactor {
+            personal,
+            param_in_text,
+            json_in_text,
+            state: RwLock::new(State::default()),
+        };
+        for s in &known_secrets {
+            r.note(s, Mask::Redacted, MIN_SECRET_CHARS);
+        }
+        r
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a secret and returns what it is to be replaced by.
+    fn note(&self, value: &str, mask: Mask, min_chars: usize) -> String {
+        if !learnable(value, min_chars) {
+            return mask.render(value);
+        }
+        if let Some((idx, old)) = self.read().secrets.get(value)
+            && old.rank() >= mask.rank()
+        {
+            return self.read().replacements[*idx].clone();
+        }
+        let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        st.add(value, mask)
+    }
+
+    /// Learns a value the engine knows to be secret (a token it received, the PKCE verifier):
+    /// from now on it is replaced by `‹secret#hash›` (or a more specific fingerprint once the
+    /// structural pass has seen where it was used).
+    pub fn learn(&self, secret: &str) {
+        self.note(secret, Mask::Generic, MIN_SECRET_CHARS);
+    }
+
+    /// How many distinct secrets are known.
+    pub fn known(&self) -> usize {
+        self.read().secrets.len()
+    }
+
+    /// The mask for values of a field or parameter, if they are secret.
+    fn field_mask(&self, name: &str) -> Option<Mask> {
+        if let Some(kind) = TOKEN_FIELDS.iter().find(|t| t.eq_ignore_ascii_case(name)) {
+            return Some(Mask::Fingerprint(kind));
+        }
+        if SECRET_FIELDS.iter().any(|t| t.eq_ignore_ascii_case(name)) {
+            return Some(Mask::Redacted);
+        }
+        let n = normalise_name(name);
+        self.personal
+            .iter()
+            .any(|p| normalise_name(p) == n)
+            .then_some(Mask::Redacted)
+    }
+
+    /// Masks a string value of a secret field; `None` to leave it as it is.
+    fn mask_value(&self, value: &str, mask: Mask) -> Option<String> {
+        if is_marker(value) || value.is_empty() {
+            return None;
+        }
+        if mask == Mask::Fingerprint("code") && looks_like_identifier(value) {
+            return None;
+        }
+        Some(self.note(value, mask, MIN_SECRET_CHARS))
+    }
+
+    /// Redacts an exchange: structurally (learning what it redacts), then literally.
+    pub fn redact_exchange(&self, ex: &mut Exchange) {
+        self.redact_exchange_structure(ex);
+        self.redact_exchange_text(ex);
+    }
+
+    fn redact_exchange_structure(&self, ex: &mut Exchange) {
+        for hop in &mut ex.hops {
+            let req = &mut hop.request;
+            req.url = self.redact_url(&req.url);
+            self.redact_headers(&mut req.headers);
+            let ct = header_value(&req.headers, "content-type").map(str::to_owned);
+            if let Some(body) = &mut req.body
+                && let Some(new) = self.redact_body(body, ct.as_deref())
+            {
+                *body = new;
+            }
+            if let Some(resp) = &mut hop.response {
+                self.redact_headers(&mut resp.headers);
+                let ct = header_value(&resp.headers, "content-type").map(str::to_owned);
+                if let Some(new) = self.redact_body(&resp.body, ct.as_deref()) {
+                    resp.body = new;
+                }
+            }
+        }
+        if let Some(s) = &mut ex.stopped_at {
+            *s = self.redact_url(s);
+        }
+    }
+
+    fn redact_exchange_text(&self, ex: &mut Exchange) {
+        self.redact_in_place(&mut ex.label);
+        for hop in &mut ex.hops {
+            let req = &mut hop.request;
+            self.redact_in_place(&mut req.method);
+            self.redact_in_place(&mut req.url);
+            for (n, v) in &mut req.headers {
+                self.redact_in_place(n);
+                self.redact_in_place(v);
+            }
+            if let Some(b) = &mut req.body {
+                self.redact_in_place(b);
+            }
+            if let Some(resp) = &mut hop.response {
+                for (n, v) in &mut resp.headers {
+                    self.redact_in_place(n);
+                    self.redact_in_place(v);
+                }
+                self.redact_in_place(&mut resp.body);
+            }
+        }
+        for s in [&mut ex.stopped_at, &mut ex.error].into_iter().flatten() {
+            self.redact_in_place(s);
+        }
+    }
+
+    fn redact_headers(&self, headers: &mut [Header]) {
+        for (name, value) in headers.iter_mut() {
+            let lower = name.to_ascii_lowercase();
+            let new = match lower.as_str() {
+                "authorization" | "proxy-authorization" => self.redact_authorization(value),
+                "cookie" => value
+                    .split(';')
+                    .map(|c| self.redact_cookie_pair(c))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                "set-cookie" => match value.split_once(';') {
+                    Some((pair, attrs)) => format!("{};{attrs}", self.redact_cookie_pair(pair)),
+                    None => self.redact_cookie_pair(value),
+                },
+                "location" | "content-location" | "referer" => self.redact_url(value),
+                h if SECRET_HEADERS.contains(&h) => self
+                    .mask_value(value, Mask::Redacted)
+                    .unwrap_or_else(|| value.clone()),
+                _ => continue,
+            };
+            *value = new;
+        }
+    }
+
+    fn redact_authorization(&self, value: &str) -> String {
+        let Some((scheme, cred)) = value.trim().split_once(' ') else {
+            return self
+                .mask_value(value.trim(), Mask::Redacted)
+                .unwrap_or_else(|| value.to_owned());
+        };
+        let cred = cred.trim();
+        if is_marker(cred) {
+            return value.to_owned();
+        }
+        if scheme.eq_ignore_ascii_case("basic") {
+            self.note(cred, Mask::Redacted, MIN_SECRET_CHARS);
+            if let Ok(bytes) = STANDARD.decode(cred)
+                && let Ok(pair) = String::from_utf8(bytes)
+                && let Some((_, secret)) = pair.split_once(':')
+            {
+                self.note(secret, Mask::Redacted, MIN_SECRET_CHARS);
+                let decoded: String = form_urlencoded::parse(format!("s={secret}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                self.note(&decoded, Mask::Redacted, MIN_SECRET_CHARS);
+            }
+            format!("{scheme} {REDACTED}")
+        } else if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("dpop") {
+            let m = self.note(cred, Mask::Fingerprint("access_token"), MIN_SECRET_CHARS);
+            format!("{scheme} {m}")
+        } else {
+            let m = self.note(cred, Mask::Redacted, MIN_SECRET_CHARS);
+            format!("{scheme} {m}")
+        }
+    }
+
+    fn redact_cookie_pair(&self, pair: &str) -> String {
+        match pair.split_once('=') {
+            Some((name, value)) => {
+                let v = value.trim().trim_matches('"');
+                if v.is_empty() || is_marker(v) {
+                    return pair.to_owned();
+                }
+                self.note(v, Mask::Redacted, MIN_COOKIE_CHARS);
+                format!("{name}={REDACTED}")
+            }
+            None => pair.to_owned(),
+        }
+    }
+
+    /// Redacts secret query and fragment parameters of a URL (absolute or relative).
+    pub fn redact_url(&self, url: &str) -> String {
+        // A '#' inside a marker (`‹code#…›`) does not start the fragment.
+        let mut in_marker = false;
+        let hash = url.char_indices().find_map(|(i, c)| {
+            match c {
+                '‹' => in_marker = true,
+                '›' => in_marker = false,
+                '#' if !in_marker => return Some(i),
+                _ => {}
+            }
+            None
+        });
+        let (before, fragment) = match hash {
+            Some(i) => (&url[..i], Some(&url[i + 1..])),
+            None => (url, None),
+        };
+        let (base, query) = match before.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (before, None),
+        };
+        let mut out = base.to_owned();
+        if let Some(q) = query {
+            out.push('?');
+            out.push_str(&self.redact_pairs(q));
+        }
+        if let Some(f) = fragment {
+            out.push('#');
+            if f.contains('=') {
+                out.push_str(&self.redact_pairs(f));
+            } else {
+                out.push_str(f);
+            }
+        }
+        out
+    }
+
+    /// Redacts `name=value&...` pairs (form bodies, queries, fragments).
+    fn redact_pairs(&self, s: &str) -> String {
+        s.split('&')
+            .map(|piece| {
+                let Some((name, value)) = piece.split_once('=') else {
+                    return piece.to_owned();
+                };
+                let Some((dname, dvalue)) = form_urlencoded::parse(piece.as_bytes()).next() else {
+                    return piece.to_owned();
+                };
+                match self.field_mask(&dname) {
+                    Some(mask) if !is_marker(value) => match self.mask_value(&dvalue, mask) {
+                        Some(m) => format!("{name}={m}"),
+                        None => piece.to_owned(),
+                    },
+                    _ => piece.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The redacted body, or `None` when nothing changed.
+    fn redact_body(&self, body: &str, content_type: Option<&str>) -> Option<String> {
+        let ct = content_type.unwrap_or("").to_ascii_lowercase();
+        let trimmed = body.trim_start();
+        if (ct.contains("json") || trimmed.starts_with('{') || trimmed.starts_with('['))
+            && let Ok(mut v) = serde_json::from_str::<Value>(body)
+        {
+            if !self.redact_json(&mut v) {
+                return None;
+            }
+            let text = if body.contains('\n') {
+                serde_json::to_string_pretty(&v)
+            } else {
+                serde_json::to_string(&v)
+            };
+            return text.ok();
+        }
+        if ct.contains("x-www-form-urlencoded") {
+            let new = self.redact_pairs(body);
+            return (new != body).then_some(new);
+        }
+        if ct.contains("html") || body.contains("<input") || body.contains("<INPUT") {
+            return self.redact_html_inputs(body);
+        }
+        None
+    }
+
+    /// Redacts secret fields of a JSON value in place (learning them); true if anything changed.
+    pub fn redact_json(&self, v: &mut Value) -> bool {
+        match v {
+            Value::Object(map) => {
+                let mut changed = false;
+                for (k, val) in map.iter_mut() {
+                    match self.field_mask(k) {
+                        Some(mask) => changed |= self.mask_json_value(val, mask),
+                        None => changed |= self.redact_json(val),
+                    }
+                }
+                changed
+            }
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |c, item| self.redact_json(item) | c),
+            Value::String(s) if s.contains('?') || s.contains('#') => {
+                let new = self.redact_url(s);
+                let changed = new != *s;
+                *s = new;
+                changed
+            }
+            _ => false,
+        }
+    }
+
+    fn mask_json_value(&self, val: &mut Value, mask: Mask) -> bool {
+        match val {
+            Value::String(s) => match self.mask_value(s, mask) {
+                Some(m) => {
+                    *val = Value::String(m);
+                    true
+                }
+                None => false,
+            },
+            // Numeric error codes are no secret; numeric personal data is.
+            Value::Number(n) if mask == Mask::Redacted => {
+                self.note(&n.to_string(), Mask::Redacted, MIN_SECRET_CHARS);
+                *val = Value::String(REDACTED.to_owned());
+                true
+            }
+            Value::Object(_) | Value::Array(_) if mask == Mask::Redacted => {
+                self.learn_leaves(val);
+                *val = Value::String(REDACTED.to_owned());
+                true
+            }
+            Value::Object(_) | Value::Array(_) => self.redact_json(val),
+            _ => false,
+        }
+    }
+
+    fn learn_leaves(&self, v: &Value) {
+        match v {
+            Value::String(s) => {
+                self.note(s, Mask::Redacted, MIN_SECRET_CHARS);
+            }
+            Value::Number(n) => {
+                self.note(&n.to_string(), Mask::Redacted, MIN_SECRET_CHARS);
+            }
+            Value::Array(a) => a.iter().for_each(|x| self.learn_leaves(x)),
+            Value::Object(m) => m.values().for_each(|x| self.learn_leaves(x)),
+            _ => {}
+        }
+    }
+
+    /// Redacts the values of password inputs and of inputs named like a secret field (the
+    /// auto-submitting form of `response_mode=form_post`).
+    fn redact_html_inputs(&self, body: &str) -> Option<String> {
+        let mut changed = false;
+        let out = INPUT_TAG.replace_all(body, |c: &regex::Captures<'_>| {
+            let tag = &c[0];
+            let is_password = INPUT_TYPE
+                .captures(tag)
+                .is_some_and(|t| t[1].eq_ignore_ascii_case("password"));
+            let name_mask = INPUT_NAME.captures(tag).and_then(|n| {
+                let name = n
+                    .get(1)
+                    .or(n.get(2))
+                    .or(n.get(3))
+                    .map_or("", |m| m.as_str());
+                self.field_mask(name)
+            });
+            let mask = if is_password {
+                Some(Mask::Redacted)
+            } else {
+                name_mask
+            };
+            let (Some(mask), Some(val)) = (mask, INPUT_VALUE.captures(tag)) else {
+                return tag.to_owned();
+            };
+            let whole = val.get(0).expect("match");
+            let raw = val
+                .get(1)
+                .or(val.get(2))
+                .or(val.get(3))
+                .map_or("", |m| m.as_str());
+            let value = quick_xml::escape::unescape(raw)
+                .map_or_else(|_| raw.to_owned(), |v| v.into_owned());
+            let Some(m) = self.mask_value(&value, mask) else {
+                return tag.to_owned();
+            };
+            if value != raw {
+                self.note(raw, mask, MIN_SECRET_CHARS);
+            }
+            changed = true;
+            format!(
+                "{}value=\"{m}\"{}",
+                &tag[..whole.start()],
+                &tag[whole.end()..]
+            )
+        });
+        changed.then(|| out.into_owned())
+    }
+
+    /// Replaces every known or learned secret in `s`, in any of its encoded forms; also masks
+    /// secret parameters (`?code=…`), JSON fields (`"password": "…"`) and `Authorization:`
+    /// headers found in free text, learning them.
+    pub fn redact_text(&self, s: &str) -> String {
+        let mut s = s.to_owned();
+        self.redact_in_place(&mut s);
+        s
+    }
+
+    /// [`redact_text`](Redactor::redact_text) in place; only writes when something changed.
+    pub fn redact_in_place(&self, s: &mut String) {
+        if s.len() < 4 {
+            return;
+        }
+        if s.contains('=') {
+            let new = self
+                .param_in_text
+                .replace_all(s, |c: &regex::Captures<'_>| {
+                    let prefix = &c[1];
+                    let raw = &c[2];
+                    let name = prefix[1..prefix.len() - 1].to_owned();
+                    let value = form_urlencoded::parse(format!("v={raw}").as_bytes())
+                        .next()
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default();
+                    match self
+                        .field_mask(&name)
+                        .and_then(|m| self.mask_value(&value, m))
+                    {
+                        Some(m) => format!("{prefix}{m}"),
+                        None => c[0].to_owned(),
+                    }
+                });
+            if let std::borrow::Cow::Owned(n) = new {
+                *s = n;
+            }
+        }
+        if s.contains('"') {
+            let new = self.json_in_text.replace_all(s, |c: &regex::Captures<'_>| {
+                let prefix = &c[1];
+                let raw = &c[2];
+                let name = prefix[1..].split('"').next().unwrap_or("").to_owned();
+                let value: String =
+                    serde_json::from_str(&format!("\"{raw}\"")).unwrap_or_else(|_| raw.to_owned());
+                match self
+                    .field_mask(&name)
+                    .and_then(|m| self.mask_value(&value, m))
+                {
+                    Some(m) => format!("{prefix}{m}\""),
+                    None => c[0].to_owned(),
+                }
+            });
+            if let std::borrow::Cow::Owned(n) = new {
+                *s = n;
+            }
+        }
+        if s.len() > 14 && (s.contains(':')) {
+            let new = AUTH_IN_TEXT.replace_all(s, |c: &regex::Captures<'_>| {
+                format!(
+                    "{}{}",
+                    &c[1],
+                    self.redact_authorization(&format!("{} {}", &c[2], &c[3]))
+                )
+            });
+            if let std::borrow::Cow::Owned(n) = new {
+                *s = n;
+            }
+        }
+        if let Some(new) = self.read().scan(s) {
+            *s = new;
+        }
+    }
+
+    fn redact_json_strings(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => self.redact_in_place(s),
+            Value::Array(a) => a.iter_mut().for_each(|x| self.redact_json_strings(x)),
+            Value::Object(m) => m.values_mut().for_each(|x| self.redact_json_strings(x)),
+            _ => {}
+        }
+    }
+
+    /// Redacts a whole report: first the structural pass over every exchange and decoded token
+    /// (learning), then the literal pass over every string. Decoded token claims stay readable,
+    /// except personal fields.
+    pub fn redact_report(&self, report: &mut RunReport) {
+        for f in &mut report.features {
+            for s in &mut f.scenarios {
+                for step in &mut s.steps {
+                    for ex in &mut step.exchanges {
+                        self.redact_exchange_structure(ex);
+                    }
+                }
+                for t in &mut s.tokens {
+                    self.redact_json(&mut t.header);
+                    self.redact_json(&mut t.claims);
+                }
+            }
+        }
+        let r = report;
+        for s in [&mut r.environment, &mut r.target] {
+            self.redact_in_place(s);
+        }
+        for s in [&mut r.commit, &mut r.tags].into_iter().flatten() {
+            self.redact_in_place(s);
+        }
+        for e in &mut r.errors {
+            self.redact_in_place(&mut e.location);
+            self.redact_in_place(&mut e.message);
+        }
+        for f in &mut r.features {
+            self.redact_in_place(&mut f.name);
+            self.redact_in_place(&mut f.path);
+            if let Some(d) = &mut f.description {
+                self.redact_in_place(d);
+            }
+            f.tags.iter_mut().for_each(|t| self.redact_in_place(t));
+            for s in &mut f.scenarios {
+                self.redact_in_place(&mut s.name);
+                self.redact_in_place(&mut s.keyword);
+                if let Some(rule) = &mut s.rule {
+                    self.redact_in_place(rule);
+                }
+                s.tags.iter_mut().for_each(|t| self.redact_in_place(t));
+                s.logs.iter_mut().for_each(|t| self.redact_in_place(t));
+                for t in &mut s.tokens {
+                    self.redact_in_place(&mut t.label);
+                    self.redact_json_strings(&mut t.header);
+                    self.redact_json_strings(&mut t.claims);
+                    for c in &mut t.checks {
+                        self.redact_in_place(&mut c.name);
+                        self.redact_in_place(&mut c.detail);
+                    }
+                }
+                for step in &mut s.steps {
+                    self.redact_in_place(&mut step.keyword);
+                    self.redact_in_place(&mut step.text);
+                    for o in [&mut step.docstring, &mut step.error, &mut step.definition]
+                        .into_iter()
+                        .flatten()
+                    {
+                        self.redact_in_place(o);
+                    }
+                    for row in step.table.iter_mut().flatten() {
+                        row.iter_mut().for_each(|c| self.redact_in_place(c));
+                    }
+                    for ex in &mut step.exchanges {
+                        self.redact_exchange_text(ex);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::http::record::{ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+
+    fn hop(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Hop {
+        Hop {
+            request: RecordedRequest {
+                method: method.into(),
+                url: url.into(),
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect(),
+                body: body.map(str::to_owned),
+            },
+            response: None,
+            started_at_ms: 0,
+            duration_ms: 1.0,
+        }
+    }
+
+    fn respond(mut h: Hop, status: u16, headers: &[(&str, &str)], body: &str) -> Hop {
+        h.response = Some(RecordedResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.into(),
+            body_size: body.len(),
+        });
+        h
+    }
+
+    fn exchange(hops: Vec<Hop>) -> Exchange {
+        Exchange {
+            seq: 1,
+            label: "test".into(),
+            hops,
+            end: ExchangeEnd::Response,
+            stopped_at: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn redactor_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Redactor>();
+    }
+
+    #[test]
+    fn fingerprint_is_six_hex_digits() {
+        let f = fingerprint("abc");
+        assert_eq!(f, "ba7816");
+    }
+
+    #[test]
+    fn authorization_headers_keep_the_scheme() {
+        let r = Redactor::default();
+        let basic = STANDARD.encode("client:s3cret%2Bx");
+        let mut ex = exchange(vec![hop(
+            "POST",
+            "https://idp/token",
+            &[
+                ("authorization", &format!("Basic {basic}")),
+                ("proxy-authorization", "Bearer tok-ABCDEFGH"),
+            ],
+            None,
+        )]);
+        r.redact_exchange(&mut ex);
+        let h = &ex.hops[0].request.headers;
+        assert_eq!(h[0].1, "Basic ‹redacted›");
+        assert_eq!(
+            h[1].1,
+            format!("Bearer ‹access_token#{}›", fingerprint("tok-ABCDEFGH"))
+        );
+        // The secret inside the Basic credentials is learned, decoded.
+        assert_eq!(r.redact_text("said s3cret+x"), "said ‹redacted›");
+    }
+
+    #[test]
+    fn cookies_keep_names() {
+        let r = Redactor::default();
+        let mut ex = exchange(vec![respond(
+            hop("GET", "/", &[("cookie", "sid=abcdefgh1234; lang=en")], None),
+            200,
+            &[("set-cookie", "sid=zyxwvuts9876; Path=/; HttpOnly")],
+            "",
+        )]);
+        r.redact_exchange(&mut ex);
+        assert_eq!(
+            ex.hops[0].request.headers[0].1,
+            "sid=‹redacted›; lang=‹redacted›"
+        );
+        assert_eq!(
+            ex.hops[0].response.as_ref().unwrap().headers[0].1,
+            "sid=‹redacted›; Path=/; HttpOnly"
+        );
+        // Short values are not learned: "en" stays readable elsewhere.
+        assert_eq!(
+            r.redact_text("lang en, zyxwvuts9876"),
+            "lang en, ‹redacted›"
+        );
+    }
+
+    #[test]
+    fn query_fragment_and_form_are_rebuilt() {
+        let r = Redactor::default();
+        let u = r.redact_url("https://rp/cb?state=s1&code=C0de-12345#access_token=AT-123456&x=1");
+        let fp = fingerprint("C0de-12345");
+        assert_eq!(
+            u,
+            format!(
+                "https://rp/cb?state=s1&code=‹code#{fp}›#access_token=‹access_token#{}›&x=1",
+                fingerprint("AT-123456")
+            )
+        );
+        // Idempotent: redacting again changes nothing.
+        assert_eq!(r.redact_url(&u), u);
+        let mut ex = exchange(vec![hop(
+            "POST",
+            "/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some("grant_type=authorization_code&client_secret=a%2Bb%2Fc%3Dd%26e&code=C0de-12345"),
+        )]);
+        r.redact_exchange(&mut ex);
+        assert_eq!(
+            ex.hops[0].request.body.as_deref(),
+            Some(
+                format!("grant_type=authorization_code&client_secret=‹redacted›&code=‹code#{fp}›")
+                    .as_str()
+            )
+        );
+        assert_eq!(r.redact_text("x a+b/c=d&e y"), "x ‹redacted› y");
+    }
+
+    #[test]
+    fn json_bodies_fingerprint_tokens_and_redact_personal_data() {
+        let r = Redactor::new(vec![], vec!["phone".into()]);
+        let body = r#"{"access_token":"AT-abcdef","token_type":"Bearer","user":{"nin":"01017012345","date_of_birth":"1970-01-01","phone":4712345678,"name":"Kari"},"code":"invalid_request"}"#;
+        let mut ex = exchange(vec![respond(
+            hop("POST", "/token", &[], None),
+            200,
+            &[("content-type", "application/json")],
+            body,
+        )]);
+        r.redact_exchange(&mut ex);
+        let v: Value = serde_json::from_str(&ex.hops[0].response.as_ref().unwrap().body).unwrap();
+        assert_eq!(
+            v["access_token"],
+            format!("‹access_token#{}›", fingerprint("AT-abcdef"))
+        );
+        assert_eq!(v["user"]["nin"], REDACTED);
+        assert_eq!(v["user"]["date_of_birth"], REDACTED);
+        assert_eq!(v["user"]["phone"], REDACTED);
+        assert_eq!(v["user"]["name"], "Kari");
+        assert_eq!(v["code"], "invalid_request", "error codes stay readable");
+        assert_eq!(r.redact_text("nin 01017012345"), "nin ‹redacted›");
+    }
+
+    #[test]
+    fn html_password_and_form_post_inputs() {
+        let r = Redactor::default();
+        let html = r#"<form><input type="password" name="pw" value="hunter2!x"><input type=hidden name=id_token value='eyJhbGc.eyJzdWIi.sig'><input name="state" value="abc"></form>"#;
+        let mut ex = exchange(vec![respond(
+            hop("GET", "/login", &[], None),
+            200,
+            &[("content-type", "text/html")],
+            html,
+        )]);
+        r.redact_exchange(&mut ex);
+        let out = &ex.hops[0].response.as_ref().unwrap().body;
+        assert!(out.contains(r#"value="‹redacted›""#), "{out}");
+        assert!(out.contains("‹id_token#"), "{out}");
+        assert!(out.contains(r#"value="abc""#), "{out}");
+        assert!(!out.contains("hunter2!x"));
+    }
+
+    #[test]
+    fn literal_forms_are_replaced() {
+        let secret = "p@ss w+rd/=&€xyz";
+        let r = Redactor::new(vec![secret.into(), "abc".into()], vec![]);
+        let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        for text in [
+            secret.to_owned(),
+            form.clone(),
+            form.replace('+', "%20"),
+            lower_hex(&form),
+            STANDARD.encode(secret),
+            URL_SAFE_NO_PAD.encode(secret),
+            URL_SAFE_NO_PAD.encode(format!("x{secret}yy")),
+            STANDARD.encode(format!("id:{secret}")),
+            serde_json::to_string(secret).unwrap(),
+        ] {
+            let out = r.redact_text(&format!("before {text} after"));
+            assert!(!out.contains(&text), "{text} in {out}");
+            assert!(out.contains("‹redacted›"), "{out}");
+        }
+        // Shorter than 4 characters: ignored.
+        assert_eq!(r.redact_text("abc"), "abc");
+    }
+
+    #[test]
+    fn learned_values_get_more_specific_labels() {
+        let r = Redactor::default();
+        r.learn("tok-1234567");
+        let fp = fingerprint("tok-1234567");
+        assert_eq!(r.redact_text("x tok-1234567"), format!("x ‹secret#{fp}›"));
+        let mut ex = exchange(vec![hop(
+            "GET",
+            "/userinfo",
+            &[("authorization", "Bearer tok-1234567")],
+            None,
+        )]);
+        r.redact_exchange(&mut ex);
+        assert_eq!(
+            r.redact_text("x tok-1234567"),
+            format!("x ‹access_token#{fp}›")
+        );
+        assert_eq!(r.known(), 1);
+    }
+
+    #[test]
+    fn free_text_parameters_and_headers_are_masked() {
+        let r = Redactor::default();
+        let out = r.redact_text(
+            "GET /cb?code=Zq9-code-77&state=1 failed; body {\"refresh_token\": \"RT-99999\"}; Authorization: Bearer AT-fromlog",
+        );
+        assert!(!out.contains("Zq9-code-77"), "{out}");
+        assert!(!out.contains("RT-99999"), "{out}");
+        assert!(!out.contains("AT-fromlog"), "{out}");
+        assert!(out.contains("state=1"));
+        // Learned: the same code elsewhere is masked with the same fingerprint.
+        assert_eq!(
+            r.redact_text("Zq9-code-77"),
+            format!("‹code#{}›", fingerprint("Zq9-code-77"))
+        );
+    }
+
+    #[test]
+    fn debug_does_not_print_secrets() {
+        let r = Redactor::new(vec!["topsecret".into()], vec![]);
+        assert!(!format!("{r:?}").contains("topsecret"));
+    }
+}

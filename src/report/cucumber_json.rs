@@ -1,0 +1,555 @@
+//! Cucumber JSON: the array-of-features format that standard tools (Jenkins cucumber reports,
+//! cucumber-html-reporter, Xray ...) read, carrying idflow's own data so that [`parse`] can
+//! rebuild the full model (for `report merge` of shards).
+//!
+//! - Each step carries an embedding of type [`MIME`] (Base64 JSON) with its exchanges, its
+//!   background flag and exact status and duration.
+//! - Each element (scenario) carries the same kind of embedding, in an `embeddings` field that
+//!   readers ignore, with the scenario's logs, tokens, rule, retries, status and duration.
+//! - The first feature carries the run metadata (environment, target, commit, tags, start,
+//!   duration, run-level errors) in an `idflow` field. A run without features writes one
+//!   placeholder feature (`"idflow": {"placeholder": true}`) to hold it.
+//!
+//! Background steps stay in each scenario's steps (flagged in their embedding). [`parse`] also
+//! reads plain Cucumber JSON from other tools, with what it can know.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use super::ReportError;
+use super::model::{
+    FeatureReport, RunError, RunReport, ScenarioReport, Status, StepReport, TokenReport,
+};
+use crate::http::record::Exchange;
+
+/// Media type of idflow's embeddings.
+pub const MIME: &str = "application/vnd.idflow+json";
+
+#[derive(Serialize, Deserialize, Default)]
+struct Feature {
+    #[serde(default)]
+    uri: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    keyword: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    line: usize,
+    #[serde(default)]
+    tags: Vec<Tag>,
+    #[serde(default)]
+    elements: Vec<Element>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    idflow: Option<FeatureExtras>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct FeatureExtras {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    run: Option<RunMeta>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    placeholder: bool,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct RunMeta {
+    environment: String,
+    target: String,
+    #[serde(default)]
+    commit: Option<String>,
+    #[serde(default)]
+    tags: Option<String>,
+    started_at_ms: u128,
+    duration_ms: f64,
+    #[serde(default)]
+    errors: Vec<RunError>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Tag {
+    name: String,
+    #[serde(default)]
+    line: usize,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Element {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    keyword: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    line: usize,
+    #[serde(default)]
+    tags: Vec<Tag>,
+    #[serde(default)]
+    steps: Vec<Step>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    embeddings: Vec<Embedding>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Step {
+    #[serde(default)]
+    keyword: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    line: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    doc_string: Option<DocString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rows: Option<Vec<Row>>,
+    #[serde(default)]
+    result: StepResult,
+    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    matched: Option<Match>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    embeddings: Vec<Embedding>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DocString {
+    value: String,
+    #[serde(default)]
+    content_type: String,
+    #[serde(default)]
+    line: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Row {
+    cells: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct StepResult {
+    #[serde(default)]
+    status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    duration: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error_message: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Match {
+    location: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Embedding {
+    mime_type: String,
+    data: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StepExtras {
+    #[serde(default)]
+    background: bool,
+    status: Option<Status>,
+    duration_ms: f64,
+    #[serde(default)]
+    exchanges: Vec<Exchange>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ScenarioExtras {
+    #[serde(default)]
+    rule: Option<String>,
+    status: Option<Status>,
+    duration_ms: f64,
+    #[serde(default)]
+    logs: Vec<String>,
+    #[serde(default)]
+    tokens: Vec<TokenReport>,
+    #[serde(default)]
+    retries: usize,
+}
+
+/// Renders the report as Cucumber JSON (pretty-printed).
+pub fn render(report: &RunReport) -> String {
+    let mut features: Vec<Feature> = report.features.iter().map(feature).collect();
+    let meta = RunMeta {
+        environment: report.environment.clone(),
+        target: report.target.clone(),
+        commit: report.commit.clone(),
+        tags: report.tags.clone(),
+        started_at_ms: report.started_at_ms,
+        duration_ms: report.duration_ms,
+        errors: report.errors.clone(),
+    };
+    if features.is_empty() {
+        features.push(Feature {
+            keyword: "Feature".into(),
+            name: "idflow run".into(),
+            id: "idflow-run".into(),
+            idflow: Some(FeatureExtras {
+                run: None,
+                placeholder: true,
+            }),
+            ..Default::default()
+        });
+    }
+    features[0].idflow.get_or_insert_with(Default::default).run = Some(meta);
+    serde_json::to_string_pretty(&features).expect("cucumber JSON serialises")
+}
+
+fn embed<T: Serialize>(value: &T) -> Embedding {
+    let json = serde_json::to_vec(value).expect("idflow extras serialise");
+    Embedding {
+        mime_type: MIME.into(),
+        data: STANDARD.encode(json),
+    }
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_owned()
+}
+
+fn tags(names: &[String], line: usize) -> Vec<Tag> {
+    names
+        .iter()
+        .map(|n| Tag {
+            name: n.clone(),
+            line,
+        })
+        .collect()
+}
+
+fn nanos(ms: f64) -> u64 {
+    (ms.max(0.0) * 1e6).round() as u64
+}
+
+fn feature(f: &FeatureReport) -> Feature {
+    let fid = slug(&f.name);
+    let elements = f
+        .scenarios
+        .iter()
+        .map(|s| {
+            let repeated = f.scenarios.iter().filter(|o| o.name == s.name).count() > 1;
+            let mut id = format!("{fid};{}", slug(&s.name));
+            if repeated {
+                id.push_str(&format!(";{}", s.line));
+            }
+            element(s, id)
+        })
+        .collect();
+    Feature {
+        uri: f.path.clone(),
+        id: fid,
+        keyword: "Feature".into(),
+        name: f.name.clone(),
+        description: f.description.clone().unwrap_or_default(),
+        line: f.line,
+        tags: tags(&f.tags, f.line.saturating_sub(1).max(1)),
+        elements,
+        idflow: None,
+    }
+}
+
+fn element(s: &ScenarioReport, id: String) -> Element {
+    let extras = ScenarioExtras {
+        rule: s.rule.clone(),
+        status: s.status,
+        duration_ms: s.duration_ms,
+        logs: s.logs.clone(),
+        tokens: s.tokens.clone(),
+        retries: s.retries,
+    };
+    Element {
+        id,
+        keyword: s.keyword.clone(),
+        kind: "scenario".into(),
+        name: s.name.clone(),
+        description: String::new(),
+        line: s.line,
+        tags: tags(&s.tags, s.line.saturating_sub(1).max(1)),
+        steps: s.steps.iter().map(step).collect(),
+        embeddings: vec![embed(&extras)],
+    }
+}
+
+fn step(st: &StepReport) -> Step {
+    let extras = StepExtras {
+        background: st.background,
+        status: st.status,
+        duration_ms: st.duration_ms,
+        exchanges: st.exchanges.clone(),
+    };
+    Step {
+        keyword: st.keyword.clone(),
+        name: st.text.clone(),
+        line: st.line,
+        doc_string: st.docstring.as_ref().map(|d| DocString {
+            value: d.clone(),
+            content_type: String::new(),
+            line: st.line + 1,
+        }),
+        rows: st.table.as_ref().map(|rows| {
+            rows.iter()
+                .map(|cells| Row {
+                    cells: cells.clone(),
+                })
+                .collect()
+        }),
+        result: StepResult {
+            status: st.status.unwrap_or(Status::Skipped).as_str().into(),
+            duration: Some(nanos(st.duration_ms)),
+            error_message: st.error.clone(),
+        },
+        matched: st.definition.as_ref().map(|l| Match {
+            location: l.clone(),
+        }),
+        embeddings: vec![embed(&extras)],
+    }
+}
+
+/// Reads back a report written by [`render`] (or plain Cucumber JSON from another tool, with
+/// the run metadata left empty).
+pub fn parse(text: &str) -> Result<RunReport, ReportError> {
+    let features: Vec<Feature> =
+        serde_json::from_str(text).map_err(|e| ReportError::Parse(e.to_string()))?;
+    let mut report = RunReport::default();
+    for f in features {
+        let extras = f.idflow.unwrap_or_default();
+        if let Some(meta) = extras.run {
+            report.environment = meta.environment;
+            report.target = meta.target;
+            report.commit = meta.commit;
+            report.tags = meta.tags;
+            report.started_at_ms = meta.started_at_ms;
+            report.duration_ms = meta.duration_ms;
+            report.errors.extend(meta.errors);
+        }
+        if extras.placeholder {
+            continue;
+        }
+        let mut scenarios = Vec::new();
+        let mut background: Vec<StepReport> = Vec::new();
+        for e in f.elements {
+            let at = |line: usize| format!("{}:{line}", f.uri);
+            let mut steps = e
+                .steps
+                .into_iter()
+                .map(|s| parse_step(s, &at))
+                .collect::<Result<Vec<_>, _>>()?;
+            if e.kind == "background" {
+                steps.iter_mut().for_each(|s| s.background = true);
+                background = steps;
+                continue;
+            }
+            let mut all = std::mem::take(&mut background);
+            all.append(&mut steps);
+            let extras: Option<ScenarioExtras> = extras_of(&e.embeddings, &at(e.line))?;
+            let mut s = ScenarioReport {
+                name: e.name,
+                keyword: e.keyword,
+                line: e.line,
+                tags: e.tags.into_iter().map(|t| t.name).collect(),
+                ..Default::default()
+            };
+            match extras {
+                Some(x) => {
+                    s.rule = x.rule;
+                    s.status = x.status;
+                    s.duration_ms = x.duration_ms;
+                    s.logs = x.logs;
+                    s.tokens = x.tokens;
+                    s.retries = x.retries;
+                }
+                None => {
+                    s.duration_ms = all.iter().map(|st| st.duration_ms).sum();
+                    s.status = Some(derived_status(&all));
+                }
+            }
+            s.steps = all;
+            scenarios.push(s);
+        }
+        report.features.push(FeatureReport {
+            name: f.name,
+            path: f.uri,
+            description: (!f.description.is_empty()).then_some(f.description),
+            tags: f.tags.into_iter().map(|t| t.name).collect(),
+            line: f.line,
+            scenarios,
+        });
+    }
+    Ok(report)
+}
+
+fn derived_status(steps: &[StepReport]) -> Status {
+    let statuses = || steps.iter().map(|s| s.status.unwrap_or(Status::Skipped));
+    if statuses().any(|s| s == Status::Failed) {
+        Status::Failed
+    } else if statuses().any(|s| s == Status::Undefined) {
+        Status::Undefined
+    } else if !steps.is_empty() && statuses().all(|s| s == Status::Passed) {
+        Status::Passed
+    } else {
+        Status::Skipped
+    }
+}
+
+fn parse_status(s: &str) -> Status {
+    match s {
+        "passed" => Status::Passed,
+        "failed" => Status::Failed,
+        "undefined" | "pending" | "ambiguous" => Status::Undefined,
+        _ => Status::Skipped,
+    }
+}
+
+fn extras_of<T: DeserializeOwned>(
+    embeddings: &[Embedding],
+    at: &str,
+) -> Result<Option<T>, ReportError> {
+    let Some(e) = embeddings.iter().find(|e| e.mime_type == MIME) else {
+        return Ok(None);
+    };
+    let bytes = STANDARD
+        .decode(e.data.trim())
+        .map_err(|err| ReportError::Parse(format!("idflow embedding at {at}: {err}")))?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|err| ReportError::Parse(format!("idflow embedding at {at}: {err}")))
+}
+
+fn parse_step(s: Step, at: &dyn Fn(usize) -> String) -> Result<StepReport, ReportError> {
+    let extras: Option<StepExtras> = extras_of(&s.embeddings, &at(s.line))?;
+    let mut st = StepReport {
+        keyword: s.keyword,
+        text: s.name,
+        line: s.line,
+        docstring: s.doc_string.map(|d| d.value),
+        table: s
+            .rows
+            .map(|rows| rows.into_iter().map(|r| r.cells).collect()),
+        error: s.result.error_message,
+        definition: s.matched.map(|m| m.location),
+        ..Default::default()
+    };
+    match extras {
+        Some(x) => {
+            st.background = x.background;
+            st.status = x.status;
+            st.duration_ms = x.duration_ms;
+            st.exchanges = x.exchanges;
+        }
+        None => {
+            st.status = Some(parse_status(&s.result.status));
+            st.duration_ms = s.result.duration.unwrap_or_default() as f64 / 1e6;
+        }
+    }
+    Ok(st)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+    use serde_json::Value;
+
+    fn same(a: &RunReport, b: &RunReport) {
+        assert_eq!(
+            serde_json::to_value(a).unwrap(),
+            serde_json::to_value(b).unwrap()
+        );
+    }
+
+    #[test]
+    fn round_trip_rebuilds_the_model() {
+        let r = fixtures::report();
+        let back = parse(&render(&r)).unwrap();
+        same(&r, &back);
+    }
+
+    #[test]
+    fn round_trip_without_features_keeps_the_run() {
+        let r = RunReport {
+            environment: "simulator".into(),
+            errors: fixtures::report().errors,
+            ..Default::default()
+        };
+        let text = render(&r);
+        let back = parse(&text).unwrap();
+        same(&r, &back);
+        assert!(back.features.is_empty());
+    }
+
+    #[test]
+    fn standard_fields_are_there() {
+        let v: Value = serde_json::from_str(&render(&fixtures::report())).unwrap();
+        let f = &v[0];
+        assert_eq!(f["uri"], "features/oidc/code_flow.feature");
+        assert_eq!(f["id"], "code-flow");
+        assert_eq!(f["keyword"], "Feature");
+        assert_eq!(f["tags"][0]["name"], "@oidc");
+        let e = &f["elements"][0];
+        assert_eq!(e["type"], "scenario");
+        assert_eq!(e["id"], "code-flow;login-with-code-flow");
+        assert_eq!(e["line"], 5);
+        assert_eq!(e["tags"][1]["name"], "@smoke");
+        let st = &e["steps"][1];
+        assert_eq!(st["keyword"], "When ");
+        assert_eq!(st["result"]["status"], "passed");
+        assert_eq!(st["result"]["duration"], 1_500_000);
+        assert_eq!(st["match"]["location"], "steps/oidc.rs:10");
+        assert_eq!(st["embeddings"][0]["mime_type"], MIME);
+        assert_eq!(f["elements"][2]["id"], "code-flow;prompt-prompt;20");
+        let failed = &f["elements"][1]["steps"][2]["result"];
+        assert_eq!(failed["status"], "failed");
+        assert!(
+            failed["error_message"]
+                .as_str()
+                .unwrap()
+                .contains("expected: \"other\"")
+        );
+        assert_eq!(e["steps"][2]["rows"][1]["cells"][1], "Bearer");
+    }
+
+    #[test]
+    fn reads_plain_cucumber_json() {
+        let text = r#"[{"uri":"features/a.feature","keyword":"Feature","name":"A","line":1,
+            "elements":[
+              {"type":"background","keyword":"Background","name":"","line":2,
+               "steps":[{"keyword":"Given ","name":"x","line":3,"result":{"status":"passed","duration":2000000}}]},
+              {"type":"scenario","keyword":"Scenario","name":"S","line":5,"tags":[{"name":"@t","line":4}],
+               "steps":[{"keyword":"Then ","name":"y","line":6,"result":{"status":"failed","error_message":"boom"}}]}]}]"#;
+        let r = parse(text).unwrap();
+        let s = &r.features[0].scenarios[0];
+        assert_eq!(s.steps.len(), 2);
+        assert!(s.steps[0].background);
+        assert_eq!(s.steps[0].duration_ms, 2.0);
+        assert_eq!(s.status, Some(Status::Failed));
+        assert_eq!(s.steps[1].error.as_deref(), Some("boom"));
+        assert_eq!(s.tags, vec!["@t"]);
+    }
+
+    #[test]
+    fn parse_errors_say_what_is_wrong() {
+        assert!(matches!(parse("{}"), Err(ReportError::Parse(_))));
+        let bad = r#"[{"elements":[{"type":"scenario","line":3,"embeddings":[{"mime_type":"application/vnd.idflow+json","data":"!!"}]}],"uri":"f.feature"}]"#;
+        let err = parse(bad).unwrap_err().to_string();
+        assert!(err.contains("f.feature:3"), "{err}");
+    }
+}

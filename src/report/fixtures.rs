@@ -1,0 +1,235 @@
+//! A small but complete report for the writers' tests.
+
+use crate::http::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+use crate::report::model::*;
+
+fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+/// An authorization request that redirects to the callback, then a token request.
+pub fn exchanges() -> Vec<Exchange> {
+    vec![
+        Exchange {
+            seq: 1,
+            label: "authorization request".into(),
+            hops: vec![
+                Hop {
+                    request: RecordedRequest {
+                        method: "GET".into(),
+                        url: "https://idp.example/authorize?client_id=demo&state=st1".into(),
+                        headers: h(&[("accept", "text/html")]),
+                        body: None,
+                    },
+                    response: Some(RecordedResponse {
+                        status: 302,
+                        headers: h(&[("location", "https://idp.example/login")]),
+                        body: String::new(),
+                        body_size: 0,
+                    }),
+                    started_at_ms: 1_700_000_000_000,
+                    duration_ms: 12.5,
+                },
+                Hop {
+                    request: RecordedRequest {
+                        method: "GET".into(),
+                        url: "https://idp.example/login".into(),
+                        headers: vec![],
+                        body: None,
+                    },
+                    response: Some(RecordedResponse {
+                        status: 302,
+                        headers: h(&[("location", "https://rp.example/cb?code=abc&state=st1")]),
+                        body: String::new(),
+                        body_size: 0,
+                    }),
+                    started_at_ms: 1_700_000_000_013,
+                    duration_ms: 3.25,
+                },
+            ],
+            end: ExchangeEnd::RedirectUri,
+            stopped_at: Some("https://rp.example/cb?code=abc&state=st1".into()),
+            error: None,
+        },
+        Exchange {
+            seq: 2,
+            label: "token request".into(),
+            hops: vec![Hop {
+                request: RecordedRequest {
+                    method: "POST".into(),
+                    url: "https://idp.example/token".into(),
+                    headers: h(&[("content-type", "application/x-www-form-urlencoded")]),
+                    body: Some("grant_type=authorization_code&code=abc".into()),
+                },
+                response: Some(RecordedResponse {
+                    status: 200,
+                    headers: h(&[("content-type", "application/json")]),
+                    body: r#"{"token_type":"Bearer","expires_in":300}"#.into(),
+                    body_size: 40,
+                }),
+                started_at_ms: 1_700_000_000_020,
+                duration_ms: 20.0,
+            }],
+            end: ExchangeEnd::Response,
+            stopped_at: None,
+            error: None,
+        },
+    ]
+}
+
+fn step(keyword: &str, text: &str, line: usize, status: Option<Status>) -> StepReport {
+    StepReport {
+        keyword: keyword.into(),
+        text: text.into(),
+        line,
+        status,
+        duration_ms: 1.5,
+        definition: Some("steps/oidc.rs:10".into()),
+        ..Default::default()
+    }
+}
+
+/// Two features: a passing login with exchanges and a token, a failure, an outline with
+/// repeated names, a skipped and an undefined scenario; and one unparsable file.
+pub fn report() -> RunReport {
+    let mut login = ScenarioReport {
+        name: "Login with code flow".into(),
+        keyword: "Scenario".into(),
+        line: 5,
+        tags: vec!["@oidc".into(), "@smoke".into()],
+        status: Some(Status::Passed),
+        duration_ms: 40.0,
+        logs: vec!["discovery fetched".into(), "token received".into()],
+        ..Default::default()
+    };
+    let mut background = step("Given ", "the client \"demo\"", 3, Some(Status::Passed));
+    background.background = true;
+    let mut when = step("When ", "the user logs in", 6, Some(Status::Passed));
+    when.exchanges = exchanges();
+    let mut then = step("Then ", "the token response has", 7, Some(Status::Passed));
+    then.table = Some(vec![
+        vec!["path".into(), "value".into()],
+        vec!["$.token_type".into(), "Bearer".into()],
+    ]);
+    then.docstring = Some("{\n  \"x\": 1\n}".into());
+    login.steps = vec![background.clone(), when, then];
+    login.tokens = vec![TokenReport {
+        label: "ID token".into(),
+        header: serde_json::json!({"alg": "RS256", "kid": "k1"}),
+        claims: serde_json::json!({"iss": "https://idp.example", "sub": "u1", "aud": "demo"}),
+        checks: vec![
+            CheckReport {
+                name: "signature".into(),
+                verdict: CheckVerdict::Passed,
+                detail: "RS256 with k1".into(),
+            },
+            CheckReport {
+                name: "c_hash".into(),
+                verdict: CheckVerdict::NotApplicable,
+                detail: "no code from the authorization endpoint".into(),
+            },
+        ],
+    }];
+
+    let mut failing = ScenarioReport {
+        name: "Wrong audience".into(),
+        keyword: "Scenario".into(),
+        line: 10,
+        rule: Some("Tokens".into()),
+        tags: vec!["@oidc".into()],
+        status: Some(Status::Failed),
+        duration_ms: 8.0,
+        retries: 1,
+        ..Default::default()
+    };
+    let mut failed = step(
+        "Then ",
+        "the ID token's aud is \"other\"",
+        12,
+        Some(Status::Failed),
+    );
+    failed.error = Some(
+        "JSONPath $.aud in the response to GET /userinfo\n  expected: \"other\"\n  actual:   \"demo\"\n  hint: check the client".into(),
+    );
+    failing.steps = vec![
+        background.clone(),
+        step("When ", "the user logs in", 11, Some(Status::Passed)),
+        failed,
+        step("And ", "nothing else", 13, Some(Status::Skipped)),
+    ];
+
+    let row = |line: usize, status: Status| ScenarioReport {
+        name: "Prompt <prompt>".into(),
+        keyword: "Scenario Outline".into(),
+        line,
+        tags: vec!["@outline".into()],
+        status: Some(status),
+        duration_ms: 2.0,
+        steps: vec![step("When ", "the user logs in", 16, Some(status))],
+        ..Default::default()
+    };
+
+    let skipped = ScenarioReport {
+        name: "Not yet".into(),
+        keyword: "Scenario".into(),
+        line: 25,
+        tags: vec!["@wip".into()],
+        status: Some(Status::Skipped),
+        steps: vec![step("Given ", "something", 26, Some(Status::Skipped))],
+        ..Default::default()
+    };
+    let undefined = ScenarioReport {
+        name: "Undefined step".into(),
+        keyword: "Scenario".into(),
+        line: 3,
+        status: Some(Status::Undefined),
+        steps: vec![StepReport {
+            keyword: "Given ".into(),
+            text: "a step nobody wrote".into(),
+            line: 4,
+            status: Some(Status::Undefined),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+
+    RunReport {
+        environment: "simulator".into(),
+        target: "embedded simulator".into(),
+        commit: Some("0a4ca19".into()),
+        tags: Some("not @wip".into()),
+        started_at_ms: 1_700_000_000_000,
+        duration_ms: 1234.5,
+        features: vec![
+            FeatureReport {
+                name: "Code flow".into(),
+                path: "features/oidc/code_flow.feature".into(),
+                description: Some("As a relying party\nI log users in".into()),
+                tags: vec!["@oidc".into()],
+                line: 2,
+                scenarios: vec![
+                    login,
+                    failing,
+                    row(20, Status::Passed),
+                    row(21, Status::Failed),
+                    skipped,
+                ],
+            },
+            FeatureReport {
+                name: "Misc".into(),
+                path: "features/misc.feature".into(),
+                description: None,
+                tags: vec![],
+                line: 1,
+                scenarios: vec![undefined],
+            },
+        ],
+        errors: vec![RunError {
+            location: "features/broken.feature:3".into(),
+            message: "expected a step, found \"Whan\"".into(),
+        }],
+    }
+}
