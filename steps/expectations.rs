@@ -32,7 +32,7 @@ fn header_expectation(w: &mut IdflowWorld, name: String, phrase: String) -> Resu
         return Err(Error::step("internal: header capture is a separate step"));
     }
     let now = w.ctx()?.clock.unix_seconds();
-    let matcher = parse_matcher(&phrase, now)?;
+    let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let subject = format!("header {name} of {}", w.last_subject());
     let resp = w.last_response()?;
     let values: Vec<&str> = resp.header_values(&name).collect();
@@ -49,7 +49,7 @@ fn json_expectation(w: &mut IdflowWorld, path: String, phrase: String) -> Result
         return Err(Error::step("internal: JSON capture is a separate step"));
     }
     let now = w.ctx()?.clock.unix_seconds();
-    let matcher = parse_matcher(&phrase, now)?;
+    let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let subject = format!("JSONPath {path} in {}", w.last_subject());
     let resp = w.last_response()?;
     let json = resp.json().ok_or_else(|| {
@@ -84,7 +84,7 @@ fn body_contains(w: &mut IdflowWorld, text: String) -> Result<()> {
 #[then(regex = r#"^the variable "([^"]+)" (is|equals|contains|matches|is not) (.+)$"#)]
 fn variable_expectation(w: &mut IdflowWorld, name: String, verb: String, rest: String) -> Result<()> {
     let now = w.ctx()?.clock.unix_seconds();
-    let matcher = parse_matcher(&format!("{verb} {rest}"), now)?;
+    let matcher = parse_matcher(&w.interpolate(&format!("{verb} {rest}"))?, now)?;
     let value = w.vars.get(&name).cloned().map(serde_json::Value::String);
     check(&format!("variable {name}"), value.as_ref(), &matcher)?;
     Ok(())

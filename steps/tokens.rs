@@ -49,7 +49,7 @@ fn id_token_claim(w: &mut IdflowWorld, name: String, phrase: String) -> Result<(
 #[then(regex = r#"^the ID token header "([^"]+)" (.+)$"#)]
 fn id_token_header(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
     let now = w.ctx()?.clock.unix_seconds();
-    let matcher = parse_matcher(&phrase, now)?;
+    let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let header = id_token_part(w, |d| d.header)?;
     check(&format!("header parameter {name} of the ID token"), header.get(&name), &matcher)?;
     Ok(())

@@ -1,0 +1,121 @@
+@oidc
+Feature: Authorization code flow
+  A confidential client signs the end-user in with the authorization code flow
+  (OpenID Connect Core §3.1, Signicat's /auth/open/connect endpoints): the provider
+  authenticates the end-user, redirects back with a single-use code, and the client
+  exchanges it for tokens that it verifies before trusting them.
+
+  Background:
+    Given the client "web"
+
+  Scenario: The provider publishes its configuration under the expected issuer
+    When the client fetches the provider's discovery document
+    Then the response status is 200
+    And the JSON value at "$.issuer" is "{{issuer}}"
+    And the JSON value at "$.code_challenge_methods_supported" contains "S256"
+    And the JSON value at "$.id_token_signing_alg_values_supported" contains "RS256"
+    And the JSON value at "$.response_types_supported" contains "code"
+
+  Scenario: The end-user signs in and the client verifies every token
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    And the ID token is valid
+    And the ID token claim "sub" is "9a3c6f0e-alice"
+    And the ID token claim "exp" is within 3600 seconds from now
+    And the ID token claim "iat" is at most 60 seconds ago
+    And the ID token header "alg" is "RS256"
+    When the client calls the userinfo endpoint with GET
+    Then the userinfo response is successful
+    And the userinfo sub equals the ID token sub
+    And the JSON value at "$.email" is "alice@idflow.test"
+
+  Scenario Outline: The client authenticates at the token endpoint with <method>
+    Given the client "<client>"
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code using <method>
+    Then the token response is successful
+    And the ID token is valid
+
+    Examples:
+      | client | method              |
+      | web    | client_secret_basic |
+      | post   | client_secret_post  |
+
+  Scenario: Every parameter of Signicat's authorization request is accepted
+    When the client starts an authorization request with:
+      | name             | value             |
+      | prompt           | login             |
+      | max_age          | 300               |
+      | ui_locales       | nb en             |
+      | login_hint       | alice             |
+      | acr_values       | urn:signicat:oidc:method:sbid |
+      | signicat_profile | default           |
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    And the ID token is valid
+    And the ID token claim "auth_time" is at most 300 seconds ago
+    And the ID token claim "acr" is "urn:signicat:oidc:method:sbid"
+
+  Scenario: A second sign-in with a live session and prompt=none needs no login
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client starts an authorization request with:
+      | prompt | none |
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the ID token is valid
+
+  Scenario: An authorization code can be redeemed only once
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    When the client exchanges the same authorization code again
+    Then the token response is the error "invalid_grant"
+    # A strict provider revokes what it issued from a replayed code (RFC 6749 §4.1.2).
+    When the client calls the userinfo endpoint with GET
+    Then the userinfo request is rejected as unauthorized
+
+  Scenario: A wrong client secret is refused
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code with a wrong client secret
+    Then the token response is the error "invalid_client"
+
+  Scenario: A redirect URI that was never registered gets an error page, never a redirect
+    When the client starts an authorization request with:
+      | redirect_uri | https://attacker.idflow.test/steal |
+    Then the provider shows an error page instead of redirecting
+
+  Scenario: A wrong PKCE verifier is refused
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code with a wrong PKCE verifier
+    Then the token response is the error "invalid_grant"
+
+  Scenario: The client detects a tampered state
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    And an attacker replaces the state in the authorization response
+    Then the client rejects the authorization response because the state does not match
+
+  Scenario: prompt=none without a session answers login_required
+    When the client starts an authorization request with:
+      | prompt | none |
+    Then the authorization response is the error "login_required"
+
+  Scenario: The end-user denies consent
+    When the client starts an authorization request
+    And the end-user logs in as "alice" and denies consent
+    Then the authorization response is the error "access_denied"

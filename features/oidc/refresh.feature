@@ -1,0 +1,26 @@
+@oidc
+Feature: Refresh tokens
+  The client keeps the end-user signed in by exchanging its refresh token for new tokens
+  (OpenID Connect Core §12). The provider rotates refresh tokens: each one works once.
+
+  Background:
+    Given the client "web"
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+
+  Scenario: A refresh gives new tokens for the same end-user
+    When the client refreshes the tokens
+    Then the token response is successful
+    And the refreshed ID token is valid
+    And the refreshed ID token keeps the identity of the original
+    When the client calls the userinfo endpoint with GET
+    Then the userinfo response is successful
+
+  Scenario: A rotated-out refresh token is rejected
+    When the client refreshes the tokens
+    Then the token response is successful
+    When the client refreshes with the rotated-out refresh token
+    Then the token response is the error "invalid_grant"
