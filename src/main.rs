@@ -1,1 +1,147 @@
-fn main() {}
+//! The `idflow` command: run features, or serve the simulator standalone.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use idflow::runner::{RunOptions, run};
+use idflow::simulator::Defect;
+
+/// Declarative scenario tests for OpenID Connect and Signicat identity flows.
+#[derive(Debug, Parser)]
+#[command(name = "idflow", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run features against an environment and write reports (index.html, junit.xml,
+    /// cucumber.json). Exit 0: all passed; 1: a scenario failed; 2: usage or configuration error.
+    Run {
+        /// Feature files or directories.
+        #[arg(default_value = "features")]
+        paths: Vec<PathBuf>,
+        /// Environment: a name in environments/ or a path to a YAML file.
+        #[arg(long, default_value = "simulator")]
+        env: String,
+        /// Directory of environment files.
+        #[arg(long, default_value = "environments")]
+        env_dir: PathBuf,
+        /// Tag expression, for example `@oidc and not @slow`.
+        #[arg(long)]
+        tags: Option<String>,
+        /// Only scenarios whose name contains this text.
+        #[arg(long)]
+        name: Option<String>,
+        /// Where to write the reports.
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Most scenarios run at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Simulator defects to switch on (comma separated), to prove that verdicts can fail.
+        #[arg(long, env = "IDFLOW_SIMULATOR_DEFECTS", value_delimiter = ',')]
+        defect: Vec<String>,
+        /// Only the summary line, no line per scenario.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Serve the simulator standalone on 127.0.0.1 until interrupted.
+    Simulate {
+        /// Port to listen on (random when absent).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Environment whose clients and users the simulator knows.
+        #[arg(long, default_value = "simulator")]
+        env: String,
+        #[arg(long, default_value = "environments")]
+        env_dir: PathBuf,
+        /// Simulator defects to switch on (comma separated).
+        #[arg(long, value_delimiter = ',')]
+        defect: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Run {
+                paths,
+                env,
+                env_dir,
+                tags,
+                name,
+                report_dir,
+                concurrency,
+                defect,
+                quiet,
+            } => {
+                let defects = match Defect::parse_list(&defect.join(",")) {
+                    Ok(d) => d,
+                    Err(e) => return usage_error(&e),
+                };
+                let options = RunOptions {
+                    paths,
+                    env,
+                    env_dir,
+                    tags,
+                    name_filter: name,
+                    report_dir,
+                    concurrency,
+                    defects,
+                    quiet,
+                };
+                match run(options).await {
+                    Ok(outcome) => ExitCode::from(outcome.exit_code() as u8),
+                    Err(e) => usage_error(&e.to_string()),
+                }
+            }
+            Command::Simulate { port, env, env_dir, defect } => simulate(port, &env, &env_dir, &defect).await,
+        }
+    })
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+async fn simulate(port: Option<u16>, env: &str, env_dir: &std::path::Path, defects: &[String]) -> ExitCode {
+    let environment = match idflow::config::Environment::load(env, env_dir) {
+        Ok(e) => e,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let defects = match Defect::parse_list(&defects.join(",")) {
+        Ok(d) => d,
+        Err(e) => return usage_error(&e),
+    };
+    let clock: idflow::clock::SharedClock = std::sync::Arc::new(idflow::clock::SystemClock);
+    let sim = match idflow::simulator::Simulator::start(&environment, clock, &defects, port).await {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    println!("simulator listening at {}", sim.base_url());
+    println!("issuer: {}", sim.issuer());
+    println!("discovery: {}/.well-known/openid-configuration", sim.issuer());
+    println!("press Ctrl-C to stop");
+    let _ = tokio::signal::ctrl_c().await;
+    drop(sim);
+    ExitCode::SUCCESS
+}
