@@ -66,6 +66,9 @@ pub struct Environment {
     /// Extra JSON field names whose values are personal data, redacted in every output.
     #[serde(default)]
     pub redact_fields: Vec<String>,
+    /// How steps act on the end-user's device, where the target supports it.
+    #[serde(default)]
+    pub device: Option<DeviceControl>,
 }
 
 /// What the run talks to.
@@ -164,6 +167,54 @@ pub struct User {
     /// Claims the simulator releases for this user, by claim name.
     #[serde(default)]
     pub claims: BTreeMap<String, serde_json::Value>,
+    /// The user's MobileID registration, for CIBA and MobileID operations.
+    #[serde(default)]
+    pub mobileid: Option<MobileIdUser>,
+    /// The user's national identity number (personal data: redacted in every output).
+    #[serde(default)]
+    pub nin: Option<Secret>,
+}
+
+/// A MobileID user and their registered device.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MobileIdUser {
+    pub user_id: Templated,
+    pub device_id: Templated,
+    #[serde(default)]
+    pub device_name: Option<String>,
+    #[serde(default)]
+    pub external_ref: Option<String>,
+}
+
+/// How steps act as the end-user on their device (approve or deny a CIBA request), as HTTP
+/// calls on the target's test endpoints. `{auth_req_id}`, `{user_id}` and `{polls}` in URLs are
+/// filled in by the steps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceControl {
+    pub approve: ControlCall,
+    pub deny: ControlCall,
+    /// Approve only after the client has polled this many times (simulator only).
+    #[serde(default)]
+    pub approve_after_polls: Option<ControlCall>,
+}
+
+/// One HTTP call of a control interface.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlCall {
+    #[serde(default = "default_post")]
+    pub method: String,
+    /// Absolute, or relative to the target's base URL.
+    pub url: Templated,
+    /// Optional JSON body.
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+}
+
+fn default_post() -> String {
+    "POST".to_string()
 }
 
 /// TLS options for talking to the target.
@@ -329,7 +380,10 @@ impl Environment {
     /// Every secret value the environment holds, for redaction.
     pub fn secrets(&self) -> Vec<String> {
         let clients = self.clients.values().filter_map(|c| c.secret.as_ref());
-        let users = self.users.values().filter_map(|u| u.password.as_ref());
+        let users = self
+            .users
+            .values()
+            .flat_map(|u| u.password.iter().chain(u.nin.iter()));
         clients
             .chain(users)
             .map(|s| s.expose().to_string())
