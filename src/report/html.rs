@@ -36,9 +36,9 @@ pub fn render(report: &RunReport) -> String {
     let mut o = String::with_capacity(16 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<title>idflow report: {}</title><style>{CSS}</style></head><body>\n",
+        "<title>idflow report: {}</title><style>{CSS}</style></head><body>",
         e(&report.environment)
     );
     header(&mut o, report);
@@ -76,9 +76,9 @@ pub fn render(report: &RunReport) -> String {
         if rest.is_empty() {
             continue;
         }
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<h3>{} <span class=\"t\">{}{}</span></h3>\n",
+            "<h3>{} <span class=\"t\">{}{}</span></h3>",
             e(&f.name),
             e(&f.path),
             tag_list(&f.tags)
