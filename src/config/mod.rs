@@ -261,10 +261,11 @@ impl Environment {
     /// Parses an environment from YAML text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let shown = path.display().to_string();
-        let mut env: Environment = serde_saphyr::from_str(text).map_err(|e| ConfigError::Yaml {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
+        let mut env: Environment =
+            serde_saphyr::from_str(text).map_err(|e| ConfigError::Yaml {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
         env.name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -390,22 +391,15 @@ users:
     #[test]
     fn unknown_fields_are_rejected_with_their_name() {
         let bad = "target:\n  kind: simulator\ncleints: {}\n";
-        let err = Environment::parse(bad, Path::new("e.yaml"))
-            .unwrap_err()
-            .to_string();
+        let err = Environment::parse(bad, Path::new("e.yaml")).unwrap_err().to_string();
         assert!(err.contains("cleints"), "{err}");
     }
 
     #[test]
     fn missing_variable_is_named_with_its_location() {
         let text = "target:\n  kind: remote\n  issuer: https://${IDFLOW_TEST_SURELY_UNSET_VAR}/auth/open\n";
-        let err = Environment::parse(text, Path::new("e.yaml"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("IDFLOW_TEST_SURELY_UNSET_VAR is not set"),
-            "{err}"
-        );
+        let err = Environment::parse(text, Path::new("e.yaml")).unwrap_err().to_string();
+        assert!(err.contains("IDFLOW_TEST_SURELY_UNSET_VAR is not set"), "{err}");
     }
 
     #[test]
@@ -422,9 +416,7 @@ users:
     #[test]
     fn confidential_client_without_secret_is_explained() {
         let text = "target: {kind: simulator}\nclients:\n  web:\n    id: w\n    redirect_uris: [https://x/cb]\n";
-        let err = Environment::parse(text, Path::new("e.yaml"))
-            .unwrap_err()
-            .to_string();
+        let err = Environment::parse(text, Path::new("e.yaml")).unwrap_err().to_string();
         assert!(err.contains("no secret"), "{err}");
     }
 }

@@ -121,10 +121,7 @@ mod tests {
 
     #[test]
     fn expands_known_variables_and_keeps_text() {
-        assert_eq!(
-            expand("https://${HOST}/x", vars).unwrap(),
-            "https://example.org/x"
-        );
+        assert_eq!(expand("https://${HOST}/x", vars).unwrap(), "https://example.org/x");
         assert_eq!(expand("a $$ b $c", vars).unwrap(), "a $ b $c");
     }
 

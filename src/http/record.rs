@@ -109,10 +109,7 @@ impl Exchange {
     }
     /// When the exchange started, in milliseconds since the epoch.
     pub fn started_at_ms(&self) -> u128 {
-        self.hops
-            .first()
-            .map(|h| h.started_at_ms)
-            .unwrap_or_default()
+        self.hops.first().map(|h| h.started_at_ms).unwrap_or_default()
     }
     /// Total time over all hops.
     pub fn duration_ms(&self) -> f64 {
@@ -122,7 +119,5 @@ impl Exchange {
 
 /// Milliseconds since the Unix epoch for a time.
 pub fn epoch_ms(t: SystemTime) -> u128 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default()
+    t.duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default()
 }

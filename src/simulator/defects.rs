@@ -72,10 +72,7 @@ impl Defect {
                     .find(|d| d.name() == name)
                     .ok_or_else(|| {
                         let known: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
-                        format!(
-                            "unknown simulator defect `{name}`: known defects are {}",
-                            known.join(", ")
-                        )
+                        format!("unknown simulator defect `{name}`: known defects are {}", known.join(", "))
                     })
             })
             .collect()
@@ -89,14 +86,7 @@ mod tests {
     #[test]
     fn names_round_trip() {
         let all: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
-        assert_eq!(
-            Defect::parse_list(&all.join(",")).unwrap(),
-            Defect::ALL.to_vec()
-        );
-        assert!(
-            Defect::parse_list("wrong_nonce, nope")
-                .unwrap_err()
-                .contains("nope")
-        );
+        assert_eq!(Defect::parse_list(&all.join(",")).unwrap(), Defect::ALL.to_vec());
+        assert!(Defect::parse_list("wrong_nonce, nope").unwrap_err().contains("nope"));
     }
 }
