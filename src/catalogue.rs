@@ -7,7 +7,10 @@ use std::sync::OnceLock;
 /// The built-in step sources, compiled in.
 const SOURCES: &[(&str, &str)] = &[
     ("steps/http.rs", include_str!("../steps/http.rs")),
-    ("steps/expectations.rs", include_str!("../steps/expectations.rs")),
+    (
+        "steps/expectations.rs",
+        include_str!("../steps/expectations.rs"),
+    ),
     ("steps/oidc.rs", include_str!("../steps/oidc.rs")),
     ("steps/tokens.rs", include_str!("../steps/tokens.rs")),
 ];
@@ -31,11 +34,17 @@ pub struct StepDoc {
 /// Every built-in step, in source order.
 pub fn steps() -> &'static [StepDoc] {
     static STEPS: OnceLock<Vec<StepDoc>> = OnceLock::new();
-    STEPS.get_or_init(|| SOURCES.iter().flat_map(|(file, src)| parse(file, src)).collect())
+    STEPS.get_or_init(|| {
+        SOURCES
+            .iter()
+            .flat_map(|(file, src)| parse(file, src))
+            .collect()
+    })
 }
 
 fn parse(file: &'static str, source: &str) -> Vec<StepDoc> {
-    let attr = regex::Regex::new(r###"^#\[(given|when|then)\((expr|regex) = r?#?"(.*)"#?\)\]$"###).expect("static regex");
+    let attr = regex::Regex::new(r###"^#\[(given|when|then)\((expr|regex) = r?#?"(.*)"#?\)\]$"###)
+        .expect("static regex");
     let mut out = Vec::new();
     let mut doc: Vec<String> = Vec::new();
     for (i, raw) in source.lines().enumerate() {
@@ -49,7 +58,11 @@ fn parse(file: &'static str, source: &str) -> Vec<StepDoc> {
                 .iter()
                 .find_map(|d| d.strip_prefix("Example:").map(|e| e.trim().to_string()))
                 .unwrap_or_default();
-            let text: Vec<&str> = doc.iter().filter(|d| !d.starts_with("Example:")).map(String::as_str).collect();
+            let text: Vec<&str> = doc
+                .iter()
+                .filter(|d| !d.starts_with("Example:"))
+                .map(String::as_str)
+                .collect();
             out.push(StepDoc {
                 keyword: c[1].to_string(),
                 pattern: c[3].replace("\\\"", "\""),
@@ -81,10 +94,19 @@ pub fn strip_keyword(line: &str) -> &str {
 pub fn closest(text: &str, n: usize) -> Vec<String> {
     let mut scored: Vec<(f64, &StepDoc)> = steps()
         .iter()
-        .map(|s| (strsim::normalized_levenshtein(text, strip_keyword(&s.example)), s))
+        .map(|s| {
+            (
+                strsim::normalized_levenshtein(text, strip_keyword(&s.example)),
+                s,
+            )
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(n).map(|(_, s)| s.example.clone()).collect()
+    scored
+        .into_iter()
+        .take(n)
+        .map(|(_, s)| s.example.clone())
+        .collect()
 }
 
 /// The README section: one entry per step with its example.
@@ -101,9 +123,16 @@ pub fn markdown() -> String {
                 "steps/tokens.rs" => "Tokens",
                 other => other,
             };
-            out.push_str(&format!("\n#### {title} (`{}`)\n\n| step | what it does |\n|---|---|\n", s.file));
+            out.push_str(&format!(
+                "\n#### {title} (`{}`)\n\n| step | what it does |\n|---|---|\n",
+                s.file
+            ));
         }
-        out.push_str(&format!("| `{}` | {} |\n", s.example.replace('|', "\\|"), s.doc.replace('|', "\\|")));
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            s.example.replace('|', "\\|"),
+            s.doc.replace('|', "\\|")
+        ));
     }
     out
 }
@@ -116,15 +145,32 @@ mod tests {
     fn every_step_has_an_example_that_its_own_pattern_matches() {
         assert!(steps().len() >= 30, "only {} steps found", steps().len());
         for s in steps() {
-            assert!(!s.example.is_empty(), "{}:{} has no `Example:` line", s.file, s.line);
-            assert!(!s.doc.is_empty(), "{}:{} has no description", s.file, s.line);
+            assert!(
+                !s.example.is_empty(),
+                "{}:{} has no `Example:` line",
+                s.file,
+                s.line
+            );
+            assert!(
+                !s.doc.is_empty(),
+                "{}:{} has no description",
+                s.file,
+                s.line
+            );
             let text = strip_keyword(&s.example);
             let re = if s.is_regex {
                 regex::Regex::new(&s.pattern).unwrap()
             } else {
                 cucumber::codegen::Expression::regex(&s.pattern).unwrap()
             };
-            assert!(re.is_match(text), "{}:{}: example {:?} does not match {:?}", s.file, s.line, text, s.pattern);
+            assert!(
+                re.is_match(text),
+                "{}:{}: example {:?} does not match {:?}",
+                s.file,
+                s.line,
+                text,
+                s.pattern
+            );
         }
     }
 
@@ -135,24 +181,41 @@ mod tests {
             let matching: Vec<&StepDoc> = steps()
                 .iter()
                 .filter(|o| {
-                    let re = if o.is_regex { regex::Regex::new(&o.pattern).unwrap() } else { cucumber::codegen::Expression::regex(&o.pattern).unwrap() };
+                    let re = if o.is_regex {
+                        regex::Regex::new(&o.pattern).unwrap()
+                    } else {
+                        cucumber::codegen::Expression::regex(&o.pattern).unwrap()
+                    };
                     re.is_match(text)
                 })
                 .collect();
-            assert_eq!(matching.len(), 1, "{:?} matches {:?}", s.example, matching.iter().map(|m| &m.pattern).collect::<Vec<_>>());
+            assert_eq!(
+                matching.len(),
+                1,
+                "{:?} matches {:?}",
+                s.example,
+                matching.iter().map(|m| &m.pattern).collect::<Vec<_>>()
+            );
         }
     }
 
     #[test]
     fn readme_catalogue_is_up_to_date() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap_or_default();
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .unwrap_or_default();
         let begin = "<!-- catalogue:begin -->";
         let end = "<!-- catalogue:end -->";
         let expected = format!("{begin}\n{}{end}", markdown());
         if std::env::var_os("IDFLOW_BLESS").is_some() {
-            let (a, rest) = readme.split_once(begin).expect("README has the catalogue markers");
+            let (a, rest) = readme
+                .split_once(begin)
+                .expect("README has the catalogue markers");
             let (_, b) = rest.split_once(end).expect("README has the end marker");
-            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"), format!("{a}{expected}{b}")).unwrap();
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"),
+                format!("{a}{expected}{b}"),
+            )
+            .unwrap();
             return;
         }
         assert!(

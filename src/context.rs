@@ -39,7 +39,10 @@ pub struct Collector {
 impl Collector {
     /// Stores a scenario's records.
     pub fn put(&self, key: ScenarioKey, capture: ScenarioCapture) {
-        self.captures.lock().unwrap_or_else(|e| e.into_inner()).insert(key, capture);
+        self.captures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, capture);
     }
     /// Takes a scenario's records out.
     pub fn take(&self, key: &ScenarioKey) -> ScenarioCapture {
@@ -61,7 +64,10 @@ pub struct ProviderCache {
 impl ProviderCache {
     /// The cached discovery document.
     pub fn metadata(&self) -> Option<ProviderMetadata> {
-        self.metadata.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.metadata
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
     /// Caches a discovery document.
     pub fn set_metadata(&self, meta: ProviderMetadata) {
@@ -69,11 +75,18 @@ impl ProviderCache {
     }
     /// The cached key set at `uri`.
     pub fn jwks(&self, uri: &str) -> Option<Arc<Jwks>> {
-        self.jwks.lock().unwrap_or_else(|e| e.into_inner()).get(uri).cloned()
+        self.jwks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(uri)
+            .cloned()
     }
     /// Caches a key set (replacing an older one: key rotation).
     pub fn set_jwks(&self, uri: &str, jwks: Arc<Jwks>) {
-        self.jwks.lock().unwrap_or_else(|e| e.into_inner()).insert(uri.to_string(), jwks);
+        self.jwks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uri.to_string(), jwks);
     }
 }
 

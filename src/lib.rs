@@ -19,6 +19,6 @@ pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod simulator;
-pub mod world;
 #[path = "../steps/mod.rs"]
 pub mod steps;
+pub mod world;

@@ -73,7 +73,10 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -113,7 +116,12 @@ fn main() -> ExitCode {
                     Err(e) => usage_error(&e.to_string()),
                 }
             }
-            Command::Simulate { port, env, env_dir, defect } => simulate(port, &env, &env_dir, &defect).await,
+            Command::Simulate {
+                port,
+                env,
+                env_dir,
+                defect,
+            } => simulate(port, &env, &env_dir, &defect).await,
         }
     })
 }
@@ -123,7 +131,12 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-async fn simulate(port: Option<u16>, env: &str, env_dir: &std::path::Path, defects: &[String]) -> ExitCode {
+async fn simulate(
+    port: Option<u16>,
+    env: &str,
+    env_dir: &std::path::Path,
+    defects: &[String],
+) -> ExitCode {
     let environment = match idflow::config::Environment::load(env, env_dir) {
         Ok(e) => e,
         Err(e) => return usage_error(&e.to_string()),
@@ -139,7 +152,10 @@ async fn simulate(port: Option<u16>, env: &str, env_dir: &std::path::Path, defec
     };
     println!("simulator listening at {}", sim.base_url());
     println!("issuer: {}", sim.issuer());
-    println!("discovery: {}/.well-known/openid-configuration", sim.issuer());
+    println!(
+        "discovery: {}/.well-known/openid-configuration",
+        sim.issuer()
+    );
     println!("press Ctrl-C to stop");
     let _ = tokio::signal::ctrl_c().await;
     drop(sim);

@@ -58,11 +58,23 @@ pub fn parse_matcher(words: &str, now: i64) -> Result<Matcher, String> {
     if w == "is absent" || w == "is not present" || w == "does not exist" {
         return Ok(Matcher::Absent);
     }
-    if let Some(rest) = w.strip_prefix("is within ").and_then(|r| r.strip_suffix(" seconds from now")) {
-        return Ok(Matcher::WithinSecondsFromNow { seconds: seconds(rest)?, now });
+    if let Some(rest) = w
+        .strip_prefix("is within ")
+        .and_then(|r| r.strip_suffix(" seconds from now"))
+    {
+        return Ok(Matcher::WithinSecondsFromNow {
+            seconds: seconds(rest)?,
+            now,
+        });
     }
-    if let Some(rest) = w.strip_prefix("is at most ").and_then(|r| r.strip_suffix(" seconds ago")) {
-        return Ok(Matcher::WithinSecondsAgo { seconds: seconds(rest)?, now });
+    if let Some(rest) = w
+        .strip_prefix("is at most ")
+        .and_then(|r| r.strip_suffix(" seconds ago"))
+    {
+        return Ok(Matcher::WithinSecondsAgo {
+            seconds: seconds(rest)?,
+            now,
+        });
     }
     for (prefix, op) in [
         ("is greater than ", CmpOp::Gt),
@@ -74,8 +86,14 @@ pub fn parse_matcher(words: &str, now: i64) -> Result<Matcher, String> {
             return Ok(Matcher::Compare(op, number(rest)?));
         }
     }
-    if let Some(rest) = w.strip_prefix("has ").and_then(|r| r.strip_suffix(" elements").or_else(|| r.strip_suffix(" element"))) {
-        let n = rest.trim().parse().map_err(|_| format!("{rest:?} is not a count in {w:?}"))?;
+    if let Some(rest) = w.strip_prefix("has ").and_then(|r| {
+        r.strip_suffix(" elements")
+            .or_else(|| r.strip_suffix(" element"))
+    }) {
+        let n = rest
+            .trim()
+            .parse()
+            .map_err(|_| format!("{rest:?} is not a count in {w:?}"))?;
         return Ok(Matcher::HasLength(n));
     }
     if let Some(rest) = w.strip_prefix("is an ").or_else(|| w.strip_prefix("is a ")) {
@@ -87,19 +105,29 @@ pub fn parse_matcher(words: &str, now: i64) -> Result<Matcher, String> {
             "array" => JsonType::Array,
             "object" => JsonType::Object,
             "null" => JsonType::Null,
-            other => return Err(format!("unknown JSON type {other:?}: use string, number, integer, boolean, array, object or null")),
+            other => {
+                return Err(format!(
+                    "unknown JSON type {other:?}: use string, number, integer, boolean, array, object or null"
+                ));
+            }
         };
         return Ok(Matcher::HasType(ty));
     }
     if let Some(rest) = w.strip_prefix("equals ignoring case ") {
         let value = parse_value(rest);
-        let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+        let text = value
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| value.to_string());
         return Ok(Matcher::EqualsIgnoringCase(text));
     }
     if let Some(rest) = w.strip_prefix("matches ") {
         let pattern = parse_value(rest);
-        let pattern = pattern.as_str().ok_or_else(|| format!("write the regular expression in quotes: matches \"...\" (in {w:?})"))?;
-        let re = regex::Regex::new(pattern).map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))?;
+        let pattern = pattern.as_str().ok_or_else(|| {
+            format!("write the regular expression in quotes: matches \"...\" (in {w:?})")
+        })?;
+        let re = regex::Regex::new(pattern)
+            .map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))?;
         return Ok(Matcher::Matches(re));
     }
     if let Some(rest) = w.strip_prefix("contains ") {
@@ -124,27 +152,87 @@ mod tests {
 
     #[test]
     fn reads_every_form() {
-        assert!(matches!(parse_matcher("is \"Bearer\"", 0).unwrap(), Matcher::Equals(v) if v == json!("Bearer")));
-        assert!(matches!(parse_matcher("equals 3600", 0).unwrap(), Matcher::Equals(v) if v == json!(3600)));
-        assert!(matches!(parse_matcher("is not \"x\"", 0).unwrap(), Matcher::NotEquals(_)));
-        assert!(matches!(parse_matcher("equals ignoring case \"bearer\"", 0).unwrap(), Matcher::EqualsIgnoringCase(s) if s == "bearer"));
-        assert!(matches!(parse_matcher("contains \"openid\"", 0).unwrap(), Matcher::Contains(_)));
-        assert!(matches!(parse_matcher("matches \"^a+$\"", 0).unwrap(), Matcher::Matches(_)));
-        assert!(matches!(parse_matcher("exists", 0).unwrap(), Matcher::Exists));
-        assert!(matches!(parse_matcher("is absent", 0).unwrap(), Matcher::Absent));
-        assert!(matches!(parse_matcher("is an array", 0).unwrap(), Matcher::HasType(JsonType::Array)));
-        assert!(matches!(parse_matcher("is at least 1", 0).unwrap(), Matcher::Compare(CmpOp::Ge, n) if n == 1.0));
-        assert!(matches!(parse_matcher("is within 3600 seconds from now", 7).unwrap(), Matcher::WithinSecondsFromNow { seconds: 3600, now: 7 }));
-        assert!(matches!(parse_matcher("is at most 600 seconds ago", 7).unwrap(), Matcher::WithinSecondsAgo { seconds: 600, now: 7 }));
-        assert!(matches!(parse_matcher("has 2 elements", 0).unwrap(), Matcher::HasLength(2)));
+        assert!(
+            matches!(parse_matcher("is \"Bearer\"", 0).unwrap(), Matcher::Equals(v) if v == json!("Bearer"))
+        );
+        assert!(
+            matches!(parse_matcher("equals 3600", 0).unwrap(), Matcher::Equals(v) if v == json!(3600))
+        );
+        assert!(matches!(
+            parse_matcher("is not \"x\"", 0).unwrap(),
+            Matcher::NotEquals(_)
+        ));
+        assert!(
+            matches!(parse_matcher("equals ignoring case \"bearer\"", 0).unwrap(), Matcher::EqualsIgnoringCase(s) if s == "bearer")
+        );
+        assert!(matches!(
+            parse_matcher("contains \"openid\"", 0).unwrap(),
+            Matcher::Contains(_)
+        ));
+        assert!(matches!(
+            parse_matcher("matches \"^a+$\"", 0).unwrap(),
+            Matcher::Matches(_)
+        ));
+        assert!(matches!(
+            parse_matcher("exists", 0).unwrap(),
+            Matcher::Exists
+        ));
+        assert!(matches!(
+            parse_matcher("is absent", 0).unwrap(),
+            Matcher::Absent
+        ));
+        assert!(matches!(
+            parse_matcher("is an array", 0).unwrap(),
+            Matcher::HasType(JsonType::Array)
+        ));
+        assert!(
+            matches!(parse_matcher("is at least 1", 0).unwrap(), Matcher::Compare(CmpOp::Ge, n) if n == 1.0)
+        );
+        assert!(matches!(
+            parse_matcher("is within 3600 seconds from now", 7).unwrap(),
+            Matcher::WithinSecondsFromNow {
+                seconds: 3600,
+                now: 7
+            }
+        ));
+        assert!(matches!(
+            parse_matcher("is at most 600 seconds ago", 7).unwrap(),
+            Matcher::WithinSecondsAgo {
+                seconds: 600,
+                now: 7
+            }
+        ));
+        assert!(matches!(
+            parse_matcher("has 2 elements", 0).unwrap(),
+            Matcher::HasLength(2)
+        ));
     }
 
     #[test]
     fn bad_phrases_are_explained() {
-        assert!(parse_matcher("is roughly 3", 0).is_ok(), "falls back to equality with text");
-        assert!(parse_matcher("frobnicates", 0).unwrap_err().contains("write one of"));
-        assert!(parse_matcher("matches \"(\"", 0).unwrap_err().contains("invalid regular expression"));
-        assert!(parse_matcher("is a colour", 0).unwrap_err().contains("unknown JSON type"));
-        assert!(parse_matcher("is greater than ten", 0).unwrap_err().contains("not a number"));
+        assert!(
+            parse_matcher("is roughly 3", 0).is_ok(),
+            "falls back to equality with text"
+        );
+        assert!(
+            parse_matcher("frobnicates", 0)
+                .unwrap_err()
+                .contains("write one of")
+        );
+        assert!(
+            parse_matcher("matches \"(\"", 0)
+                .unwrap_err()
+                .contains("invalid regular expression")
+        );
+        assert!(
+            parse_matcher("is a colour", 0)
+                .unwrap_err()
+                .contains("unknown JSON type")
+        );
+        assert!(
+            parse_matcher("is greater than ten", 0)
+                .unwrap_err()
+                .contains("not a number")
+        );
     }
 }

@@ -39,7 +39,10 @@ impl IdflowWorld {
     pub fn attach(&mut self, ctx: Arc<RunContext>, key: ScenarioKey) {
         self.session = Some(ctx.engine.session());
         self.vars.insert("issuer".into(), ctx.issuer.clone());
-        self.vars.insert("base_url".into(), ctx.base_url.as_str().trim_end_matches('/').to_string());
+        self.vars.insert(
+            "base_url".into(),
+            ctx.base_url.as_str().trim_end_matches('/').to_string(),
+        );
         self.ctx = Some(ctx);
         self.key = Some(key);
     }
@@ -47,24 +50,29 @@ impl IdflowWorld {
     /// Hands the scenario's records to the collector (the runner's after hook).
     pub fn detach(&mut self) {
         if let (Some(ctx), Some(key)) = (&self.ctx, self.key.take()) {
-            let exchanges = self.session.as_mut().map(Session::take_exchanges).unwrap_or_default();
+            let exchanges = self
+                .session
+                .as_mut()
+                .map(Session::take_exchanges)
+                .unwrap_or_default();
             let tokens = std::mem::take(&mut self.tokens);
-            ctx.collector.put(key, ScenarioCapture { exchanges, tokens });
+            ctx.collector
+                .put(key, ScenarioCapture { exchanges, tokens });
         }
     }
 
     /// The run context.
     pub fn ctx(&self) -> Result<&Arc<RunContext>> {
-        self.ctx
-            .as_ref()
-            .ok_or_else(|| Error::step("this world is not attached to a run: run features through idflow::runner"))
+        self.ctx.as_ref().ok_or_else(|| {
+            Error::step("this world is not attached to a run: run features through idflow::runner")
+        })
     }
 
     /// The HTTP session.
     pub fn session(&mut self) -> Result<&mut Session> {
-        self.session
-            .as_mut()
-            .ok_or_else(|| Error::step("this world is not attached to a run: run features through idflow::runner"))
+        self.session.as_mut().ok_or_else(|| {
+            Error::step("this world is not attached to a run: run features through idflow::runner")
+        })
     }
 
     /// The client flow over this scenario's session.
@@ -73,7 +81,10 @@ impl IdflowWorld {
             .ctx
             .as_deref()
             .ok_or_else(|| Error::step("this world is not attached to a run"))?;
-        let session = self.session.as_mut().ok_or_else(|| Error::step("this world has no session"))?;
+        let session = self
+            .session
+            .as_mut()
+            .ok_or_else(|| Error::step("this world has no session"))?;
         Ok(Flow {
             ctx,
             session,
@@ -88,9 +99,9 @@ impl IdflowWorld {
         while let Some(start) = rest.find("{{") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
-            let end = after
-                .find("}}")
-                .ok_or_else(|| Error::step(format!("unclosed `{{{{` in {text:?}: write {{{{name}}}}")))?;
+            let end = after.find("}}").ok_or_else(|| {
+                Error::step(format!("unclosed `{{{{` in {text:?}: write {{{{name}}}}"))
+            })?;
             let name = after[..end].trim();
             let value = self.vars.get(name).ok_or_else(|| {
                 let known: Vec<&str> = self.vars.keys().map(String::as_str).collect();
@@ -145,14 +156,25 @@ impl IdflowWorld {
     pub fn last_subject(&self) -> String {
         self.last_exchange()
             .map(|ex| {
-                let url = url::Url::parse(&ex.request().url).map(|u| u.path().to_string()).unwrap_or_default();
-                format!("the response to {} {url} ({})", ex.request().method, ex.label)
+                let url = url::Url::parse(&ex.request().url)
+                    .map(|u| u.path().to_string())
+                    .unwrap_or_default();
+                format!(
+                    "the response to {} {url} ({})",
+                    ex.request().method,
+                    ex.label
+                )
             })
             .unwrap_or_else(|_| "the response".into())
     }
 
     /// Sends a request made by the generic HTTP steps.
-    pub async fn send(&mut self, label: &str, spec: RequestSpec, redirects: Redirects) -> Result<()> {
+    pub async fn send(
+        &mut self,
+        label: &str,
+        spec: RequestSpec,
+        redirects: Redirects,
+    ) -> Result<()> {
         self.session()?.send(label, spec, redirects).await?;
         Ok(())
     }

@@ -82,7 +82,12 @@ fn body_contains(w: &mut IdflowWorld, text: String) -> Result<()> {
 /// A variable has a value, with any expectation phrase.
 /// Example: Then the variable "greeting" is "hello"
 #[then(regex = r#"^the variable "([^"]+)" (is|equals|contains|matches|is not) (.+)$"#)]
-fn variable_expectation(w: &mut IdflowWorld, name: String, verb: String, rest: String) -> Result<()> {
+fn variable_expectation(
+    w: &mut IdflowWorld,
+    name: String,
+    verb: String,
+    rest: String,
+) -> Result<()> {
     let now = w.ctx()?.clock.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&format!("{verb} {rest}"))?, now)?;
     let value = w.vars.get(&name).cloned().map(serde_json::Value::String);

@@ -33,9 +33,9 @@ fn start_request(w: &mut IdflowWorld, method: String, url: String) -> Result<()>
 }
 
 fn pending(w: &mut IdflowWorld) -> Result<&mut PendingRequest> {
-    w.pending
-        .as_mut()
-        .ok_or_else(|| Error::step("no request is being built: start with `Given a GET request to \"/path\"`"))
+    w.pending.as_mut().ok_or_else(|| {
+        Error::step("no request is being built: start with `Given a GET request to \"/path\"`")
+    })
 }
 
 /// Adds a header to the request being built.
@@ -70,8 +70,12 @@ fn request_form(w: &mut IdflowWorld, step: &Step) -> Result<()> {
 #[given(expr = "the request JSON body is:")]
 fn request_json(w: &mut IdflowWorld, step: &Step) -> Result<()> {
     let text = w.interpolate(docstring(step)?)?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::step(format!("the JSON body under `{}` is not JSON: {e}", step.value)))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::step(format!(
+            "the JSON body under `{}` is not JSON: {e}",
+            step.value
+        ))
+    })?;
     pending(w)?.spec.body = Some(Body::Json(value));
     Ok(())
 }
@@ -90,8 +94,15 @@ fn request_raw(w: &mut IdflowWorld, content_type: String, step: &Step) -> Result
 #[given(expr = "the request uses Basic authentication as client {string}")]
 fn request_basic(w: &mut IdflowWorld, client: String) -> Result<()> {
     let c = w.ctx()?.env.client(&client)?.clone();
-    let secret = c.secret.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
-    pending(w)?.spec.headers.push(("authorization".into(), basic_auth(&c.id, &secret)));
+    let secret = c
+        .secret
+        .as_ref()
+        .map(|s| s.expose().to_string())
+        .unwrap_or_default();
+    pending(w)?
+        .spec
+        .headers
+        .push(("authorization".into(), basic_auth(&c.id, &secret)));
     Ok(())
 }
 
@@ -105,7 +116,10 @@ fn request_bearer(w: &mut IdflowWorld) -> Result<()> {
         .as_ref()
         .and_then(|t| t.access_token.clone())
         .ok_or_else(|| Error::step("no access token was received in this scenario"))?;
-    pending(w)?.spec.headers.push(("authorization".into(), format!("Bearer {token}")));
+    pending(w)?
+        .spec
+        .headers
+        .push(("authorization".into(), format!("Bearer {token}")));
     Ok(())
 }
 
@@ -125,12 +139,13 @@ async fn send_request_following(w: &mut IdflowWorld) -> Result<()> {
 }
 
 async fn send_pending(w: &mut IdflowWorld, redirects: Redirects) -> Result<()> {
-    let PendingRequest { mut spec, query } = w
-        .pending
-        .take()
-        .ok_or_else(|| Error::step("no request is being built: start with `Given a GET request to \"/path\"`"))?;
+    let PendingRequest { mut spec, query } = w.pending.take().ok_or_else(|| {
+        Error::step("no request is being built: start with `Given a GET request to \"/path\"`")
+    })?;
     if !query.is_empty() {
-        spec.url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        spec.url
+            .query_pairs_mut()
+            .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     }
     let label = format!("{} request", spec.method);
     w.send(&label, spec, redirects).await
@@ -142,7 +157,8 @@ async fn send_pending(w: &mut IdflowWorld, redirects: Redirects) -> Result<()> {
 async fn one_shot(w: &mut IdflowWorld, method: String, url: String) -> Result<()> {
     let url = w.resolve_url(&url)?;
     let label = format!("{method} request");
-    w.send(&label, RequestSpec::new(&method, url), Redirects::Stop).await
+    w.send(&label, RequestSpec::new(&method, url), Redirects::Stop)
+        .await
 }
 
 /// Saves the value at a JSONPath of the latest response body as a variable.
@@ -158,7 +174,10 @@ fn save_json(w: &mut IdflowWorld, path: String, name: String) -> Result<()> {
     let value = found
         .first()
         .ok_or_else(|| Error::step(format!("nothing at JSONPath {path} in {subject}")))?;
-    let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+    let text = value
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| value.to_string());
     w.set_var(&name, text);
     Ok(())
 }
@@ -185,12 +204,20 @@ fn save_redirect_param(w: &mut IdflowWorld, param: String, name: String) -> Resu
     let location = ex
         .stopped_at
         .clone()
-        .or_else(|| ex.response().and_then(|r| r.header("location")).map(str::to_string))
+        .or_else(|| {
+            ex.response()
+                .and_then(|r| r.header("location"))
+                .map(str::to_string)
+        })
         .ok_or_else(|| Error::step("the latest response is not a redirect"))?;
     let resp = crate::oidc::AuthorizationResponse::parse(&location)?;
     let value = resp
         .any_param(&param)
-        .ok_or_else(|| Error::step(format!("the redirect to {location} has no parameter {param}")))?
+        .ok_or_else(|| {
+            Error::step(format!(
+                "the redirect to {location} has no parameter {param}"
+            ))
+        })?
         .to_string();
     w.set_var(&name, value);
     Ok(())

@@ -15,10 +15,12 @@ use cucumber::gherkin::Step;
 
 /// The step's data table as rows of cells, or an error naming the step.
 pub(crate) fn table(step: &Step) -> Result<Vec<Vec<String>>> {
-    step.table
-        .as_ref()
-        .map(|t| t.rows.clone())
-        .ok_or_else(|| Error::step(format!("the step `{}` needs a data table below it", step.value)))
+    step.table.as_ref().map(|t| t.rows.clone()).ok_or_else(|| {
+        Error::step(format!(
+            "the step `{}` needs a data table below it",
+            step.value
+        ))
+    })
 }
 
 /// A two-column table as name/value pairs (a `name | value` header row is skipped).
@@ -44,7 +46,10 @@ pub(crate) fn pairs(step: &Step) -> Result<Vec<(String, String)>> {
 
 /// The step's docstring, or an error naming the step.
 pub(crate) fn docstring(step: &Step) -> Result<&str> {
-    step.docstring
-        .as_deref()
-        .ok_or_else(|| Error::step(format!("the step `{}` needs a docstring (\"\"\" … \"\"\") below it", step.value)))
+    step.docstring.as_deref().ok_or_else(|| {
+        Error::step(format!(
+            "the step `{}` needs a docstring (\"\"\" … \"\"\") below it",
+            step.value
+        ))
+    })
 }

@@ -93,14 +93,19 @@ fn receives_implicit_tokens(w: &mut IdflowWorld) -> Result<()> {
 fn authorization_error(w: &mut IdflowWorld, expected: String) -> Result<()> {
     let flow = w.flow()?;
     let response = flow.response()?;
-    let fragment = flow.state.request.as_ref().is_some_and(|r| r.expects_fragment());
+    let fragment = flow
+        .state
+        .request
+        .as_ref()
+        .is_some_and(|r| r.expects_fragment());
     let got = response.param("error", fragment);
     if got != Some(expected.as_str()) {
         return Err(Error::step(format!(
             "error of the authorization response {}\n  expected: {expected:?} in the {}\n  actual:   {}",
             response.url,
             if fragment { "fragment" } else { "query" },
-            got.map(|g| format!("{g:?}")).unwrap_or_else(|| "no error parameter".into())
+            got.map(|g| format!("{g:?}"))
+                .unwrap_or_else(|| "no error parameter".into())
         )));
     }
     flow.check_response()
@@ -120,8 +125,12 @@ fn tamper_state(w: &mut IdflowWorld) -> Result<()> {
 fn rejects_state(w: &mut IdflowWorld) -> Result<()> {
     match w.flow()?.check_response() {
         Err(e) if e.to_string().contains("state:") => Ok(()),
-        Err(e) => Err(Error::step(format!("the response was rejected, but not for its state: {e}"))),
-        Ok(()) => Err(Error::step("the client accepted an authorization response whose state it never sent")),
+        Err(e) => Err(Error::step(format!(
+            "the response was rejected, but not for its state: {e}"
+        ))),
+        Ok(()) => Err(Error::step(
+            "the client accepted an authorization response whose state it never sent",
+        )),
     }
 }
 
@@ -140,7 +149,9 @@ fn error_page(w: &mut IdflowWorld) -> Result<()> {
         return Err(Error::step(format!(
             "expected an error page (4xx without Location), got status {} {}",
             resp.status,
-            resp.header("location").map(|l| format!("to {l}")).unwrap_or_default()
+            resp.header("location")
+                .map(|l| format!("to {l}"))
+                .unwrap_or_default()
         )));
     }
     Ok(())
@@ -169,9 +180,16 @@ async fn exchange_using(w: &mut IdflowWorld, method: String) -> Result<()> {
     let method = match method.as_str() {
         "client_secret_basic" => AuthMethod::ClientSecretBasic,
         "client_secret_post" => AuthMethod::ClientSecretPost,
-        other => return Err(Error::step(format!("unknown client authentication {other:?}: use client_secret_basic or client_secret_post"))),
+        other => {
+            return Err(Error::step(format!(
+                "unknown client authentication {other:?}: use client_secret_basic or client_secret_post"
+            )));
+        }
     };
-    let options = ExchangeOptions { auth_method: Some(method), ..Default::default() };
+    let options = ExchangeOptions {
+        auth_method: Some(method),
+        ..Default::default()
+    };
     w.flow()?.exchange_code(&options).await
 }
 
@@ -179,7 +197,10 @@ async fn exchange_using(w: &mut IdflowWorld, method: String) -> Result<()> {
 /// Example: When the client exchanges the authorization code with a wrong client secret
 #[when(expr = "the client exchanges the authorization code with a wrong client secret")]
 async fn exchange_wrong_secret(w: &mut IdflowWorld) -> Result<()> {
-    let options = ExchangeOptions { secret: Some("not-the-client-secret".into()), ..Default::default() };
+    let options = ExchangeOptions {
+        secret: Some("not-the-client-secret".into()),
+        ..Default::default()
+    };
     w.flow()?.exchange_code(&options).await
 }
 
@@ -199,7 +220,11 @@ async fn exchange_wrong_verifier(w: &mut IdflowWorld) -> Result<()> {
 /// Example: Then the token response is successful
 #[then(expr = "the token response is successful")]
 fn token_success(w: &mut IdflowWorld) -> Result<()> {
-    let expect_id = w.client.request.as_ref().is_some_and(|r| r.params.iter().any(|(k, v)| k == "scope" && v.split(' ').any(|s| s == "openid")));
+    let expect_id = w.client.request.as_ref().is_some_and(|r| {
+        r.params
+            .iter()
+            .any(|(k, v)| k == "scope" && v.split(' ').any(|s| s == "openid"))
+    });
     check_token_response(w.last_response()?, expect_id && w.client.history.is_empty())?;
     Ok(())
 }
@@ -235,7 +260,9 @@ fn refreshed_keeps_identity(w: &mut IdflowWorld) -> Result<()> {
         let token = t
             .and_then(|t| t.id_token.clone())
             .ok_or_else(|| Error::step(format!("no {what} ID token")))?;
-        Ok(crate::jwt::decode(&token).map_err(|e| Error::step(format!("the {what} ID token does not decode: {e}")))?.claims)
+        Ok(crate::jwt::decode(&token)
+            .map_err(|e| Error::step(format!("the {what} ID token does not decode: {e}")))?
+            .claims)
     };
     let original = decode(w.client.history.first(), "original")?;
     let refreshed = decode(w.client.tokens.as_ref(), "refreshed")?;
@@ -244,19 +271,30 @@ fn refreshed_keeps_identity(w: &mut IdflowWorld) -> Result<()> {
         if original.get(claim) != refreshed.get(claim) {
             problems.push(format!(
                 "{claim}: original {}, refreshed {}",
-                original.get(claim).map_or("absent".into(), |v| v.to_string()),
-                refreshed.get(claim).map_or("absent".into(), |v| v.to_string())
+                original
+                    .get(claim)
+                    .map_or("absent".into(), |v| v.to_string()),
+                refreshed
+                    .get(claim)
+                    .map_or("absent".into(), |v| v.to_string())
             ));
         }
     }
     let iat = |c: &serde_json::Value| c.get("iat").and_then(|v| v.as_i64());
     if iat(&refreshed) < iat(&original) {
-        problems.push(format!("iat: refreshed {:?} is older than the original {:?}", iat(&refreshed), iat(&original)));
+        problems.push(format!(
+            "iat: refreshed {:?} is older than the original {:?}",
+            iat(&refreshed),
+            iat(&original)
+        ));
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(Error::step(format!("the refreshed ID token changed the identity (OpenID Connect Core §12.2):\n  {}", problems.join("\n  "))))
+        Err(Error::step(format!(
+            "the refreshed ID token changed the identity (OpenID Connect Core §12.2):\n  {}",
+            problems.join("\n  ")
+        )))
     }
 }
 
@@ -266,7 +304,9 @@ fn refreshed_keeps_identity(w: &mut IdflowWorld) -> Result<()> {
 async fn userinfo(w: &mut IdflowWorld, method: String) -> Result<()> {
     let method = method.to_ascii_uppercase();
     if method != "GET" && method != "POST" {
-        return Err(Error::step(format!("UserInfo is called with GET or POST, not {method}")));
+        return Err(Error::step(format!(
+            "UserInfo is called with GET or POST, not {method}"
+        )));
     }
     w.flow()?.userinfo(&method, TokenChoice::Current).await
 }
@@ -310,7 +350,9 @@ fn userinfo_sub(w: &mut IdflowWorld) -> Result<()> {
         .as_ref()
         .and_then(|t| t.id_token.clone())
         .ok_or_else(|| Error::step("no ID token in this scenario"))?;
-    let claims = crate::jwt::decode(&token).map_err(|e| Error::step(e.to_string()))?.claims;
+    let claims = crate::jwt::decode(&token)
+        .map_err(|e| Error::step(e.to_string()))?
+        .claims;
     let token_sub = claims.get("sub").cloned().unwrap_or_default();
     if info_sub == token_sub {
         return Ok(());

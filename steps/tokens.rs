@@ -40,7 +40,11 @@ fn id_token_claim(w: &mut IdflowWorld, name: String, phrase: String) -> Result<(
     let now = w.ctx()?.clock.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let claims = id_token_part(w, |d| d.claims)?;
-    check(&format!("claim {name} of the ID token"), crate::jwt::claim(&claims, &name), &matcher)?;
+    check(
+        &format!("claim {name} of the ID token"),
+        crate::jwt::claim(&claims, &name),
+        &matcher,
+    )?;
     Ok(())
 }
 
@@ -51,17 +55,25 @@ fn id_token_header(w: &mut IdflowWorld, name: String, phrase: String) -> Result<
     let now = w.ctx()?.clock.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let header = id_token_part(w, |d| d.header)?;
-    check(&format!("header parameter {name} of the ID token"), header.get(&name), &matcher)?;
+    check(
+        &format!("header parameter {name} of the ID token"),
+        header.get(&name),
+        &matcher,
+    )?;
     Ok(())
 }
 
-fn id_token_part(w: &IdflowWorld, part: impl Fn(crate::jwt::DecodedJwt) -> serde_json::Value) -> Result<serde_json::Value> {
+fn id_token_part(
+    w: &IdflowWorld,
+    part: impl Fn(crate::jwt::DecodedJwt) -> serde_json::Value,
+) -> Result<serde_json::Value> {
     let token = w
         .client
         .tokens
         .as_ref()
         .and_then(|t| t.id_token.clone())
         .ok_or_else(|| Error::step("no ID token was received in this scenario"))?;
-    let decoded = crate::jwt::decode(&token).map_err(|e| Error::step(format!("the ID token does not decode: {e}")))?;
+    let decoded = crate::jwt::decode(&token)
+        .map_err(|e| Error::step(format!("the ID token does not decode: {e}")))?;
     Ok(part(decoded))
 }

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant, SystemTime};
 use cookie_store::CookieStore;
 use url::Url;
 
-use super::record::{Exchange, ExchangeEnd, Header, Hop, RecordedRequest, RecordedResponse, epoch_ms};
+use super::record::{
+    Exchange, ExchangeEnd, Header, Hop, RecordedRequest, RecordedResponse, epoch_ms,
+};
 use crate::config::{HttpOptions, TlsOptions};
 
 /// Bodies larger than this are cut when recorded (the real size is kept).
@@ -105,7 +107,11 @@ fn install_crypto_provider() {
 
 impl HttpEngine {
     /// Builds the client; `base_dir` resolves a relative `tls.ca_file`.
-    pub fn new(tls: &TlsOptions, options: &HttpOptions, base_dir: &Path) -> Result<Self, HttpError> {
+    pub fn new(
+        tls: &TlsOptions,
+        options: &HttpOptions,
+        base_dir: &Path,
+    ) -> Result<Self, HttpError> {
         install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -120,11 +126,16 @@ impl HttpEngine {
                 HttpError::Setup(format!("cannot read tls.ca_file {}: {e}", path.display()))
             })?;
             let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                HttpError::Setup(format!("tls.ca_file {} is not a PEM certificate: {e}", path.display()))
+                HttpError::Setup(format!(
+                    "tls.ca_file {} is not a PEM certificate: {e}",
+                    path.display()
+                ))
             })?;
             builder = builder.add_root_certificate(cert);
         }
-        let client = builder.build().map_err(|e| HttpError::Setup(error_chain(&e)))?;
+        let client = builder
+            .build()
+            .map_err(|e| HttpError::Setup(error_chain(&e)))?;
         Ok(Self {
             client,
             options: options.clone(),
@@ -187,7 +198,10 @@ impl Session {
             if let Some(message) = err {
                 break (ExchangeEnd::TransportError, None, Some(message));
             }
-            let response = hops.last().and_then(|h| h.response.as_ref()).expect("response present");
+            let response = hops
+                .last()
+                .and_then(|h| h.response.as_ref())
+                .expect("response present");
             let location = response
                 .header("location")
                 .filter(|_| (300..400).contains(&response.status))
@@ -229,8 +243,16 @@ impl Session {
         let recorded = self.exchanges.last().expect("just pushed");
         match end {
             ExchangeEnd::TransportError => Err(HttpError::Transport {
-                method: recorded.hops.last().map(|h| h.request.method.clone()).unwrap_or_default(),
-                url: recorded.hops.last().map(|h| h.request.url.clone()).unwrap_or_default(),
+                method: recorded
+                    .hops
+                    .last()
+                    .map(|h| h.request.method.clone())
+                    .unwrap_or_default(),
+                url: recorded
+                    .hops
+                    .last()
+                    .map(|h| h.request.url.clone())
+                    .unwrap_or_default(),
                 message: error.unwrap_or_default(),
             }),
             ExchangeEnd::TooManyRedirects => Err(HttpError::TooManyRedirects {
@@ -274,7 +296,12 @@ impl Session {
         let headers: Vec<Header> = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         for (name, value) in &headers {
             if name.eq_ignore_ascii_case("set-cookie") {
@@ -308,7 +335,10 @@ impl Session {
             .get_request_values(&spec.url)
             .map(|(n, v)| format!("{n}={v}"))
             .collect();
-        let sets_cookie = spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("cookie"));
+        let sets_cookie = spec
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("cookie"));
         if !cookie_header.is_empty() && !sets_cookie {
             builder = builder.header("cookie", cookie_header.join("; "));
         }
@@ -327,25 +357,40 @@ impl Session {
             }
             Some(Body::Json(value)) => {
                 let text = value.to_string();
-                if !spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                if !spec
+                    .headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                {
                     builder = builder.header("content-type", "application/json");
                 }
                 builder = builder.body(text.clone());
                 body_text = Some(text);
             }
             Some(Body::Raw { content_type, text }) => {
-                if !spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                if !spec
+                    .headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                {
                     builder = builder.header("content-type", content_type.as_str());
                 }
                 builder = builder.body(text.clone());
                 body_text = Some(text.clone());
             }
         }
-        let request = builder.build().map_err(|e| format!("cannot build the request: {}", error_chain(&e)))?;
+        let request = builder
+            .build()
+            .map_err(|e| format!("cannot build the request: {}", error_chain(&e)))?;
         let headers = request
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let recorded = RecordedRequest {
             method: request.method().to_string(),
@@ -357,7 +402,12 @@ impl Session {
     }
 }
 
-fn hop(request: RecordedRequest, response: Option<RecordedResponse>, started: SystemTime, clock: Instant) -> Hop {
+fn hop(
+    request: RecordedRequest,
+    response: Option<RecordedResponse>,
+    started: SystemTime,
+    clock: Instant,
+) -> Hop {
     Hop {
         request,
         response,
@@ -386,7 +436,11 @@ fn redirected(previous: RequestSpec, status: u16, next: Url) -> RequestSpec {
         .filter(|(n, _)| keep_method || !n.eq_ignore_ascii_case("content-type"))
         .collect();
     RequestSpec {
-        method: if keep_method { previous.method } else { "GET".to_string() },
+        method: if keep_method {
+            previous.method
+        } else {
+            "GET".to_string()
+        },
         url: next,
         headers,
         body: if keep_method { previous.body } else { None },
@@ -424,13 +478,18 @@ fn describe_transport_error(e: &reqwest::Error, options: &HttpOptions) -> String
             options.timeout_seconds
         )
     } else if lower.contains("connection refused") {
-        format!("connection refused ({chain}); is the target running at this address? Check the environment's target")
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        format!(
+            "connection refused ({chain}); is the target running at this address? Check the environment's target"
+        )
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         format!(
             "TLS error ({chain}); for a private CA set tls.ca_file in the environment file (tls.insecure_skip_verify only for throwaway targets)"
         )
     } else if e.is_connect() {
-        format!("could not connect ({chain}); check the host name and port of the environment's target")
+        format!(
+            "could not connect ({chain}); check the host name and port of the environment's target"
+        )
     } else {
         chain
     }
@@ -443,7 +502,14 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     fn engine() -> Arc<HttpEngine> {
-        Arc::new(HttpEngine::new(&TlsOptions::default(), &HttpOptions::default(), Path::new(".")).unwrap())
+        Arc::new(
+            HttpEngine::new(
+                &TlsOptions::default(),
+                &HttpOptions::default(),
+                Path::new("."),
+            )
+            .unwrap(),
+        )
     }
 
     #[tokio::test]
@@ -461,17 +527,35 @@ mod tests {
         Mock::given(method("GET"))
             .and(path("/next"))
             .and(wiremock::matchers::header("cookie", "sid=abc"))
-            .respond_with(ResponseTemplate::new(303).insert_header("location", "https://client.example/cb?code=1"))
+            .respond_with(
+                ResponseTemplate::new(303)
+                    .insert_header("location", "https://client.example/cb?code=1"),
+            )
             .mount(&server)
             .await;
         let mut session = engine().session();
-        let spec = RequestSpec::new("GET", Url::parse(&format!("{}/start", server.uri())).unwrap());
+        let spec = RequestSpec::new(
+            "GET",
+            Url::parse(&format!("{}/start", server.uri())).unwrap(),
+        );
         let cb = Url::parse("https://client.example/cb").unwrap();
-        let ex = session.send("start", spec, Redirects::FollowUntil(vec![cb])).await.unwrap();
+        let ex = session
+            .send("start", spec, Redirects::FollowUntil(vec![cb]))
+            .await
+            .unwrap();
         assert_eq!(ex.hops.len(), 2);
         assert_eq!(ex.end, ExchangeEnd::RedirectUri);
-        assert_eq!(ex.stopped_at.as_deref(), Some("https://client.example/cb?code=1"));
-        assert!(ex.hops[1].request.headers.iter().any(|(n, v)| n == "cookie" && v == "sid=abc"));
+        assert_eq!(
+            ex.stopped_at.as_deref(),
+            Some("https://client.example/cb?code=1")
+        );
+        assert!(
+            ex.hops[1]
+                .request
+                .headers
+                .iter()
+                .any(|(n, v)| n == "cookie" && v == "sid=abc")
+        );
     }
 
     #[tokio::test]
@@ -480,8 +564,15 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         drop(listener);
         let mut session = engine().session();
-        let spec = RequestSpec::new("GET", Url::parse(&format!("http://127.0.0.1:{port}/x")).unwrap());
-        let err = session.send("probe", spec, Redirects::Follow).await.unwrap_err().to_string();
+        let spec = RequestSpec::new(
+            "GET",
+            Url::parse(&format!("http://127.0.0.1:{port}/x")).unwrap(),
+        );
+        let err = session
+            .send("probe", spec, Redirects::Follow)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("connection refused"), "{err}");
         assert_eq!(session.exchanges().len(), 1);
         assert_eq!(session.exchanges()[0].end, ExchangeEnd::TransportError);
@@ -491,14 +582,21 @@ mod tests {
     async fn records_form_body_and_status() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(400).set_body_string("{\"error\":\"invalid_grant\"}"))
+            .respond_with(
+                ResponseTemplate::new(400).set_body_string("{\"error\":\"invalid_grant\"}"),
+            )
             .mount(&server)
             .await;
         let mut session = engine().session();
-        let spec = RequestSpec::new("POST", Url::parse(&server.uri()).unwrap())
-            .form(vec![("grant_type".into(), "authorization_code".into()), ("code".into(), "a b".into())]);
+        let spec = RequestSpec::new("POST", Url::parse(&server.uri()).unwrap()).form(vec![
+            ("grant_type".into(), "authorization_code".into()),
+            ("code".into(), "a b".into()),
+        ]);
         let ex = session.send("token", spec, Redirects::Stop).await.unwrap();
-        assert_eq!(ex.request().body.as_deref(), Some("grant_type=authorization_code&code=a+b"));
+        assert_eq!(
+            ex.request().body.as_deref(),
+            Some("grant_type=authorization_code&code=a+b")
+        );
         let resp = ex.response().unwrap();
         assert_eq!(resp.status, 400);
         assert_eq!(resp.json().unwrap()["error"], "invalid_grant");
@@ -507,8 +605,17 @@ mod tests {
     #[test]
     fn redirect_uri_comparison_ignores_query_only() {
         let reg = Url::parse("https://c.example/cb").unwrap();
-        assert!(same_endpoint(&reg, &Url::parse("https://c.example/cb?code=x#y").unwrap()));
-        assert!(!same_endpoint(&reg, &Url::parse("https://c.example/cb2").unwrap()));
-        assert!(!same_endpoint(&reg, &Url::parse("http://c.example/cb").unwrap()));
+        assert!(same_endpoint(
+            &reg,
+            &Url::parse("https://c.example/cb?code=x#y").unwrap()
+        ));
+        assert!(!same_endpoint(
+            &reg,
+            &Url::parse("https://c.example/cb2").unwrap()
+        ));
+        assert!(!same_endpoint(
+            &reg,
+            &Url::parse("http://c.example/cb").unwrap()
+        ));
     }
 }

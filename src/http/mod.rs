@@ -5,4 +5,7 @@
 mod engine;
 pub mod record;
 
-pub use engine::{Body, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint, serde_urlencoded_pairs};
+pub use engine::{
+    Body, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint,
+    serde_urlencoded_pairs,
+};

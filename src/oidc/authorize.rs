@@ -60,12 +60,18 @@ impl AuthorizationRequest {
         let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
         let response_type = get("response_type").unwrap_or_default();
         if response_type == "id token token" {
-            return Err("response_type `id token token` (seed 004) is not valid: write `id_token token`".into());
+            return Err(
+                "response_type `id token token` (seed 004) is not valid: write `id_token token`"
+                    .into(),
+            );
         }
         let redirect_uri = Url::parse(&get("redirect_uri").unwrap_or_default())
             .map_err(|e| format!("redirect_uri is not a URL: {e}"))?;
         let max_age = match get("max_age") {
-            Some(v) => Some(v.parse().map_err(|_| format!("max_age {v:?} is not a number of seconds"))?),
+            Some(v) => Some(
+                v.parse()
+                    .map_err(|_| format!("max_age {v:?} is not a number of seconds"))?,
+            ),
             None => None,
         };
         let uses_pkce = get("code_challenge").as_deref() == Some(pkce.challenge.as_str());
@@ -92,7 +98,11 @@ impl AuthorizationRequest {
 
     /// Whether the response must come in the fragment (implicit and hybrid flows).
     pub fn expects_fragment(&self) -> bool {
-        let mode = self.params.iter().find(|(k, _)| k == "response_mode").map(|(_, v)| v.as_str());
+        let mode = self
+            .params
+            .iter()
+            .find(|(k, _)| k == "response_mode")
+            .map(|(_, v)| v.as_str());
         match mode {
             Some("query") => false,
             Some("fragment") => true,
@@ -112,19 +122,34 @@ pub struct AuthorizationResponse {
 impl AuthorizationResponse {
     /// Parses the URL the provider redirected to.
     pub fn parse(url: &str) -> Result<Self, String> {
-        let url = Url::parse(url).map_err(|e| format!("the redirect Location {url:?} is not a URL: {e}"))?;
+        let url = Url::parse(url)
+            .map_err(|e| format!("the redirect Location {url:?} is not a URL: {e}"))?;
         let query = url.query_pairs().into_owned().collect();
         let fragment = url
             .fragment()
-            .map(|f| url::form_urlencoded::parse(f.as_bytes()).into_owned().collect())
+            .map(|f| {
+                url::form_urlencoded::parse(f.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
             .unwrap_or_default();
-        Ok(Self { url, query, fragment })
+        Ok(Self {
+            url,
+            query,
+            fragment,
+        })
     }
 
     /// A parameter from where the response mode puts it.
     pub fn param(&self, name: &str, in_fragment: bool) -> Option<&str> {
-        let list = if in_fragment { &self.fragment } else { &self.query };
-        list.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        let list = if in_fragment {
+            &self.fragment
+        } else {
+            &self.query
+        };
+        list.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A parameter from the query or else the fragment.
@@ -152,7 +177,11 @@ mod tests {
     fn generates_state_nonce_and_pkce_and_applies_overrides() {
         let req = AuthorizationRequest::new(
             &client(),
-            &[("prompt".into(), "login".into()), ("nonce".into(), OMITTED.into()), ("max_age".into(), "60".into())],
+            &[
+                ("prompt".into(), "login".into()),
+                ("nonce".into(), OMITTED.into()),
+                ("max_age".into(), "60".into()),
+            ],
             0,
         )
         .unwrap();
@@ -169,16 +198,31 @@ mod tests {
 
     #[test]
     fn seed_typos_are_explained() {
-        assert!(AuthorizationRequest::new(&client(), &[("respose_type".into(), "code".into())], 0).unwrap_err().contains("typo"));
-        let err = AuthorizationRequest::new(&client(), &[("response_type".into(), "id token token".into())], 0).unwrap_err();
+        assert!(
+            AuthorizationRequest::new(&client(), &[("respose_type".into(), "code".into())], 0)
+                .unwrap_err()
+                .contains("typo")
+        );
+        let err = AuthorizationRequest::new(
+            &client(),
+            &[("response_type".into(), "id token token".into())],
+            0,
+        )
+        .unwrap_err();
         assert!(err.contains("id_token token"));
     }
 
     #[test]
     fn implicit_expects_the_fragment() {
-        let req = AuthorizationRequest::new(&client(), &[("response_type".into(), "id_token token".into())], 0).unwrap();
+        let req = AuthorizationRequest::new(
+            &client(),
+            &[("response_type".into(), "id_token token".into())],
+            0,
+        )
+        .unwrap();
         assert!(req.expects_fragment());
-        let resp = AuthorizationResponse::parse("https://rp.example/cb?x=1#id_token=a&state=s").unwrap();
+        let resp =
+            AuthorizationResponse::parse("https://rp.example/cb?x=1#id_token=a&state=s").unwrap();
         assert_eq!(resp.param("state", true), Some("s"));
         assert_eq!(resp.param("state", false), None);
         assert_eq!(resp.any_param("x"), Some("1"));

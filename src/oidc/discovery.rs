@@ -30,8 +30,9 @@ impl ProviderMetadata {
     pub fn parse(body: &str, expected_issuer: &str) -> Result<Self, String> {
         let raw: serde_json::Value = serde_json::from_str(body)
             .map_err(|e| format!("the discovery document is not JSON ({e})"))?;
-        let mut meta: ProviderMetadata = serde_json::from_value(raw.clone())
-            .map_err(|e| format!("the discovery document lacks a required field or has a malformed one: {e}"))?;
+        let mut meta: ProviderMetadata = serde_json::from_value(raw.clone()).map_err(|e| {
+            format!("the discovery document lacks a required field or has a malformed one: {e}")
+        })?;
         meta.raw = raw;
         if meta.issuer != expected_issuer {
             return Err(format!(
@@ -60,7 +61,9 @@ mod tests {
     #[test]
     fn discovery_url_handles_trailing_slash() {
         assert_eq!(
-            discovery_url("https://op.example/auth/open/").unwrap().as_str(),
+            discovery_url("https://op.example/auth/open/")
+                .unwrap()
+                .as_str(),
             "https://op.example/auth/open/.well-known/openid-configuration"
         );
     }

@@ -77,7 +77,10 @@ impl Flow<'_> {
     pub async fn discover(&mut self) -> Result<ProviderMetadata> {
         let url = discovery_url(&self.ctx.issuer)?;
         let spec = RequestSpec::new("GET", url).header("accept", "application/json");
-        let ex = self.session.send("discovery", spec, Redirects::Follow).await?;
+        let ex = self
+            .session
+            .send("discovery", spec, Redirects::Follow)
+            .await?;
         let resp = response_of(ex)?;
         if resp.status != 200 {
             return Err(Error::step(format!(
@@ -115,14 +118,21 @@ impl Flow<'_> {
         self.state.request = Some(request);
         self.state.response = None;
         let spec = RequestSpec::new("GET", url);
-        let ex = self.session.send("authorization request", spec, Redirects::FollowUntil(stop)).await?;
+        let ex = self
+            .session
+            .send("authorization request", spec, Redirects::FollowUntil(stop))
+            .await?;
         self.state.response = redirect_response(ex)?;
         Ok(())
     }
 
     fn redirect_uris(&self) -> Result<Vec<Url>> {
         let (_, client) = self.client()?;
-        let mut uris: Vec<Url> = client.redirect_uris.iter().filter_map(|u| Url::parse(u).ok()).collect();
+        let mut uris: Vec<Url> = client
+            .redirect_uris
+            .iter()
+            .filter_map(|u| Url::parse(u).ok())
+            .collect();
         if let Some(sent) = self.state.request.as_ref().map(|r| r.redirect_uri.clone()) {
             uris.push(sent);
         }
@@ -134,7 +144,11 @@ impl Flow<'_> {
     pub async fn log_in(&mut self, user: &str, consent: Consent) -> Result<()> {
         let user_cfg = self.ctx.env.user(user)?;
         let username = user_cfg.username.to_string();
-        let password = user_cfg.password.as_ref().map(|p| p.expose().to_string()).unwrap_or_default();
+        let password = user_cfg
+            .password
+            .as_ref()
+            .map(|p| p.expose().to_string())
+            .unwrap_or_default();
         let stop = self.redirect_uris()?;
         let mut logged_in = false;
         for _ in 0..6 {
@@ -147,10 +161,17 @@ impl Flow<'_> {
                 })?;
                 let hop = ex.hops.last().expect("an exchange has a hop");
                 let resp = response_of(ex)?;
-                (Url::parse(&hop.request.url).map_err(|e| e.to_string())?, resp.status, resp.body.clone())
+                (
+                    Url::parse(&hop.request.url).map_err(|e| e.to_string())?,
+                    resp.status,
+                    resp.body.clone(),
+                )
             };
             let forms = parse_forms(&body, &page_url);
-            let Some(form) = forms.into_iter().find(|f| !f.fields.is_empty() || !f.buttons.is_empty()) else {
+            let Some(form) = forms
+                .into_iter()
+                .find(|f| !f.fields.is_empty() || !f.buttons.is_empty())
+            else {
                 return Err(Error::step(format!(
                     "the provider showed a page without a form at {page_url} (status {status}) instead of redirecting to the client\n  page: {}",
                     text_snippet(&body)
@@ -164,10 +185,21 @@ impl Flow<'_> {
                     )));
                 }
                 logged_in = true;
-                (format!("login form (as {user})"), fill_login(&form, &username, &password)?)
+                (
+                    format!("login form (as {user})"),
+                    fill_login(&form, &username, &password)?,
+                )
             } else {
                 let words: &[&str] = match consent {
-                    Consent::Allow => &["allow", "accept", "approve", "consent", "continue", "yes", "authorize"],
+                    Consent::Allow => &[
+                        "allow",
+                        "accept",
+                        "approve",
+                        "consent",
+                        "continue",
+                        "yes",
+                        "authorize",
+                    ],
                     Consent::Deny => &["deny", "reject", "decline", "cancel", "abort", "no"],
                 };
                 let button = form.button_matching(words).or(match consent {
@@ -175,7 +207,9 @@ impl Flow<'_> {
                     Consent::Deny => None,
                 });
                 if consent == Consent::Deny && button.is_none() {
-                    return Err(Error::step(format!("the consent page at {page_url} has no button to deny")));
+                    return Err(Error::step(format!(
+                        "the consent page at {page_url} has no button to deny"
+                    )));
                 }
                 ("consent form".to_string(), form.submission(button))
             };
@@ -183,13 +217,19 @@ impl Flow<'_> {
                 RequestSpec::new("POST", form.action.clone()).form(fields)
             } else {
                 let mut url = form.action.clone();
-                url.query_pairs_mut().extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                url.query_pairs_mut()
+                    .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
                 RequestSpec::new("GET", url)
             };
-            let ex = self.session.send(&label, spec, Redirects::FollowUntil(stop.clone())).await?;
+            let ex = self
+                .session
+                .send(&label, spec, Redirects::FollowUntil(stop.clone()))
+                .await?;
             self.state.response = redirect_response(ex)?;
         }
-        Err(Error::step("the provider did not redirect to the client after six pages of login and consent"))
+        Err(Error::step(
+            "the provider did not redirect to the client after six pages of login and consent",
+        ))
     }
 
     /// The authorization response, or an error saying why there is none.
@@ -237,22 +277,36 @@ impl Flow<'_> {
         if fragment {
             for key in ["code", "id_token", "access_token", "state"] {
                 if response.param(key, false).is_some() {
-                    problems.push(format!("{key} is in the query, but response_type {} must answer in the fragment", request.response_type));
+                    problems.push(format!(
+                        "{key} is in the query, but response_type {} must answer in the fragment",
+                        request.response_type
+                    ));
                 }
             }
         }
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(Error::step(format!("the authorization response fails the client's checks:\n  {}", problems.join("\n  "))))
+            Err(Error::step(format!(
+                "the authorization response fails the client's checks:\n  {}",
+                problems.join("\n  ")
+            )))
         }
     }
 
     /// Replaces the state of the received authorization response, as an attacker would.
     pub fn tamper_state(&mut self) -> Result<()> {
         let fragment = self.request()?.expects_fragment();
-        let response = self.state.response.as_mut().ok_or_else(|| Error::step("no authorization response to tamper with"))?;
-        let list = if fragment { &mut response.fragment } else { &mut response.query };
+        let response = self
+            .state
+            .response
+            .as_mut()
+            .ok_or_else(|| Error::step("no authorization response to tamper with"))?;
+        let list = if fragment {
+            &mut response.fragment
+        } else {
+            &mut response.query
+        };
         list.retain(|(k, _)| k != "state");
         list.push(("state".into(), "forged-by-attacker".into()));
         Ok(())
@@ -264,13 +318,20 @@ impl Flow<'_> {
         if let Some(err) = response.any_param("error") {
             return Err(Error::step(format!(
                 "the provider answered error {err:?} ({}) instead of an authorization code",
-                response.any_param("error_description").unwrap_or("no description")
+                response
+                    .any_param("error_description")
+                    .unwrap_or("no description")
             )));
         }
         response
             .any_param("code")
             .map(str::to_string)
-            .ok_or_else(|| Error::step(format!("no code in the authorization response {}", response.url)))
+            .ok_or_else(|| {
+                Error::step(format!(
+                    "no code in the authorization response {}",
+                    response.url
+                ))
+            })
     }
 
     /// Exchanges the authorization code at the token endpoint.
@@ -282,12 +343,16 @@ impl Flow<'_> {
             ("code".to_string(), code),
             ("redirect_uri".to_string(), request.redirect_uri.to_string()),
         ];
-        let verifier = options.code_verifier.clone().or(request.pkce.map(|p| p.verifier));
+        let verifier = options
+            .code_verifier
+            .clone()
+            .or(request.pkce.map(|p| p.verifier));
         if let Some(v) = verifier {
             self.ctx.redactor.learn(&v);
             form.push(("code_verifier".into(), v));
         }
-        self.token_call("token request (authorization code)", form, options).await
+        self.token_call("token request (authorization code)", form, options)
+            .await
     }
 
     /// Uses a refresh token.
@@ -302,21 +367,36 @@ impl Flow<'_> {
             ("grant_type".to_string(), "refresh_token".to_string()),
             ("refresh_token".to_string(), token),
         ];
-        self.token_call("token request (refresh)", form, &ExchangeOptions::default()).await
+        self.token_call("token request (refresh)", form, &ExchangeOptions::default())
+            .await
     }
 
-    async fn token_call(&mut self, label: &str, form: Vec<(String, String)>, options: &ExchangeOptions) -> Result<()> {
+    async fn token_call(
+        &mut self,
+        label: &str,
+        form: Vec<(String, String)>,
+        options: &ExchangeOptions,
+    ) -> Result<()> {
         let meta = self.metadata().await?;
         let (_, client) = self.client()?;
         let method = options.auth_method.unwrap_or(client.auth_method);
-        let spec = token_request(&meta.token_endpoint, client, method, options.secret.as_deref(), form);
+        let spec = token_request(
+            &meta.token_endpoint,
+            client,
+            method,
+            options.secret.as_deref(),
+            form,
+        );
         let ex = self.session.send(label, spec, Redirects::Stop).await?;
         let resp = response_of(ex)?;
         if resp.status == 200
             && let Some(json) = resp.json()
         {
             let new = TokenSet::from_json(json);
-            for t in [&new.access_token, &new.refresh_token, &new.id_token].into_iter().flatten() {
+            for t in [&new.access_token, &new.refresh_token, &new.id_token]
+                .into_iter()
+                .flatten()
+            {
                 self.ctx.redactor.learn(t);
             }
             if let Some(old) = self.state.tokens.replace(new) {
@@ -334,7 +414,10 @@ impl Flow<'_> {
             return Err(Error::step(format!(
                 "no id_token or access_token in the fragment of {}{}",
                 response.url,
-                response.any_param("error").map(|e| format!(" (error {e:?})")).unwrap_or_default()
+                response
+                    .any_param("error")
+                    .map(|e| format!(" (error {e:?})"))
+                    .unwrap_or_default()
             )));
         }
         for t in [&set.access_token, &set.id_token].into_iter().flatten() {
@@ -349,13 +432,20 @@ impl Flow<'_> {
     /// Calls UserInfo with a Bearer token, by GET or POST.
     pub async fn userinfo(&mut self, method: &str, which: TokenChoice) -> Result<()> {
         let meta = self.metadata().await?;
-        let endpoint = meta
-            .userinfo_endpoint
-            .clone()
-            .ok_or_else(|| Error::step("the provider's discovery document has no userinfo_endpoint"))?;
+        let endpoint = meta.userinfo_endpoint.clone().ok_or_else(|| {
+            Error::step("the provider's discovery document has no userinfo_endpoint")
+        })?;
         let token = match which {
-            TokenChoice::Current => self.state.tokens.as_ref().and_then(|t| t.access_token.clone()),
-            TokenChoice::Previous => self.state.history.last().and_then(|t| t.access_token.clone()),
+            TokenChoice::Current => self
+                .state
+                .tokens
+                .as_ref()
+                .and_then(|t| t.access_token.clone()),
+            TokenChoice::Previous => self
+                .state
+                .history
+                .last()
+                .and_then(|t| t.access_token.clone()),
             TokenChoice::Invalid => Some("not-an-access-token-issued-by-the-provider".into()),
         }
         .ok_or_else(|| Error::step("no access token: obtain tokens before calling UserInfo"))?;
@@ -365,7 +455,10 @@ impl Flow<'_> {
         if spec.method == "POST" {
             spec = spec.form(Vec::new());
         }
-        let ex = self.session.send(&format!("userinfo ({method})"), spec, Redirects::Stop).await?;
+        let ex = self
+            .session
+            .send(&format!("userinfo ({method})"), spec, Redirects::Stop)
+            .await?;
         let resp = response_of(ex)?;
         self.state.userinfo = (resp.status == 200).then(|| resp.json()).flatten();
         Ok(())
@@ -374,21 +467,36 @@ impl Flow<'_> {
     /// Runs every ID token check on the latest ID token (`refreshed` for one from a refresh,
     /// whose nonce is optional but must then match).
     pub async fn verify_id_token(&mut self) -> Result<TokenVerdict> {
-        let tokens = self.state.tokens.clone().ok_or_else(|| Error::step("no tokens were received in this scenario"))?;
-        let id_token = tokens.id_token.clone().ok_or_else(|| Error::step("the latest token response has no id_token"))?;
+        let tokens = self
+            .state
+            .tokens
+            .clone()
+            .ok_or_else(|| Error::step("no tokens were received in this scenario"))?;
+        let id_token = tokens
+            .id_token
+            .clone()
+            .ok_or_else(|| Error::step("the latest token response has no id_token"))?;
         let (_, client) = self.client()?;
         let client_id = client.id.to_string();
         let request = self.state.request.clone();
-        let implicit = request.as_ref().is_some_and(|r| r.response_type.split(' ').any(|t| t == "token"));
-        let refreshed = !self.state.history.is_empty() && request.as_ref().is_some_and(|r| !r.expects_fragment());
+        let implicit = request
+            .as_ref()
+            .is_some_and(|r| r.response_type.split(' ').any(|t| t == "token"));
+        let refreshed = !self.state.history.is_empty()
+            && request.as_ref().is_some_and(|r| !r.expects_fragment());
         let jwks = self.jwks(&id_token).await?;
-        let mut verifier = IdTokenVerifier::new(self.ctx.issuer.clone(), client_id, self.ctx.clock.unix_seconds());
+        let mut verifier = IdTokenVerifier::new(
+            self.ctx.issuer.clone(),
+            client_id,
+            self.ctx.clock.unix_seconds(),
+        );
         verifier.nonce = request.as_ref().and_then(|r| r.nonce.clone());
         verifier.max_age = request.as_ref().and_then(|r| r.max_age);
         verifier.access_token = tokens.access_token.clone();
         verifier.require_at_hash = implicit;
         verifier.auth_request_at = request.as_ref().map(|r| r.sent_at);
-        if refreshed && crate::jwt::decode(&id_token).is_ok_and(|d| d.claims.get("nonce").is_none()) {
+        if refreshed && crate::jwt::decode(&id_token).is_ok_and(|d| d.claims.get("nonce").is_none())
+        {
             verifier.nonce = None;
         }
         Ok(verifier.verify(&id_token, &jwks))
@@ -399,29 +507,45 @@ impl Flow<'_> {
     async fn jwks(&mut self, token: &str) -> Result<std::sync::Arc<Jwks>> {
         let meta = self.metadata().await?;
         let uri = meta.jwks_uri.to_string();
-        let kid = crate::jwt::decode(token)
-            .ok()
-            .and_then(|d| d.header.get("kid").and_then(|k| k.as_str()).map(str::to_string));
+        let kid = crate::jwt::decode(token).ok().and_then(|d| {
+            d.header
+                .get("kid")
+                .and_then(|k| k.as_str())
+                .map(str::to_string)
+        });
         if let Some(cached) = self.ctx.cache.jwks(&uri)
-            && kid.as_deref().is_none_or(|k| cached.kids().iter().any(|c| c == k))
+            && kid
+                .as_deref()
+                .is_none_or(|k| cached.kids().iter().any(|c| c == k))
         {
             return Ok(cached);
         }
-        let spec = RequestSpec::new("GET", meta.jwks_uri.clone()).header("accept", "application/json");
+        let spec =
+            RequestSpec::new("GET", meta.jwks_uri.clone()).header("accept", "application/json");
         let ex = self.session.send("JWKS", spec, Redirects::Follow).await?;
         let resp = response_of(ex)?;
-        let json = resp
-            .json()
-            .ok_or_else(|| Error::step(format!("the JWKS at {uri} is not JSON (status {})", resp.status)))?;
-        let jwks = std::sync::Arc::new(Jwks::from_json(&json).map_err(|e| Error::step(format!("the JWKS at {uri}: {e}")))?);
+        let json = resp.json().ok_or_else(|| {
+            Error::step(format!(
+                "the JWKS at {uri} is not JSON (status {})",
+                resp.status
+            ))
+        })?;
+        let jwks = std::sync::Arc::new(
+            Jwks::from_json(&json).map_err(|e| Error::step(format!("the JWKS at {uri}: {e}")))?,
+        );
         self.ctx.cache.set_jwks(&uri, jwks.clone());
         Ok(jwks)
     }
 }
 
 fn response_of(ex: &Exchange) -> Result<&crate::http::record::RecordedResponse> {
-    ex.response()
-        .ok_or_else(|| Error::step(format!("{} {} got no response", ex.request().method, ex.request().url)))
+    ex.response().ok_or_else(|| {
+        Error::step(format!(
+            "{} {} got no response",
+            ex.request().method,
+            ex.request().url
+        ))
+    })
 }
 
 fn redirect_response(ex: &Exchange) -> Result<Option<AuthorizationResponse>> {
@@ -441,20 +565,37 @@ fn fill_login(form: &HtmlForm, username: &str, password: &str) -> Result<Vec<(St
     let user_field = form
         .username_field()
         .map(|f| f.name.clone())
-        .ok_or_else(|| Error::step(format!("the login form at {} has no text field for the username", form.action)))?;
+        .ok_or_else(|| {
+            Error::step(format!(
+                "the login form at {} has no text field for the username",
+                form.action
+            ))
+        })?;
     form.set(&user_field, username);
-    let password_fields: Vec<String> = form.fields.iter().filter(|f| f.kind == "password").map(|f| f.name.clone()).collect();
+    let password_fields: Vec<String> = form
+        .fields
+        .iter()
+        .filter(|f| f.kind == "password")
+        .map(|f| f.name.clone())
+        .collect();
     for name in password_fields {
         form.set(&name, password);
     }
-    let button = form.button_matching(&["login", "log in", "sign in", "submit", "continue"]).cloned();
+    let button = form
+        .button_matching(&["login", "log in", "sign in", "submit", "continue"])
+        .cloned();
     Ok(form.submission(button.as_ref()))
 }
 
 /// The visible text of a page, shortened, for error messages.
 fn text_snippet(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
-    let text: Vec<&str> = doc.root_element().text().map(str::trim).filter(|t| !t.is_empty()).collect();
+    let text: Vec<&str> = doc
+        .root_element()
+        .text()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
     let joined = text.join(" ");
     if joined.chars().count() > 240 {
         format!("{}…", joined.chars().take(240).collect::<String>())

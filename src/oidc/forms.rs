@@ -53,7 +53,9 @@ pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
             let mut fields = Vec::new();
             for input in form.select(&inputs) {
                 let iv = input.value();
-                let Some(name) = iv.attr("name") else { continue };
+                let Some(name) = iv.attr("name") else {
+                    continue;
+                };
                 let kind = match iv.name() {
                     "select" => "select".to_string(),
                     "textarea" => "textarea".to_string(),
@@ -71,7 +73,12 @@ pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
                         .select(&option)
                         .find(|o| o.value().attr("selected").is_some())
                         .or_else(|| input.select(&option).next())
-                        .map(|o| o.value().attr("value").map(str::to_string).unwrap_or_else(|| o.text().collect()))
+                        .map(|o| {
+                            o.value()
+                                .attr("value")
+                                .map(str::to_string)
+                                .unwrap_or_else(|| o.text().collect())
+                        })
                         .unwrap_or_default(),
                     "checkbox" | "radio" => iv.attr("value").unwrap_or("on").to_string(),
                     _ => iv.attr("value").unwrap_or_default().to_string(),
@@ -84,14 +91,23 @@ pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
             }
             let buttons = form
                 .select(&buttons)
-                .filter(|b| b.value().name() == "input" || b.value().attr("type").is_none_or(|t| t.eq_ignore_ascii_case("submit")))
+                .filter(|b| {
+                    b.value().name() == "input"
+                        || b.value()
+                            .attr("type")
+                            .is_none_or(|t| t.eq_ignore_ascii_case("submit"))
+                })
                 .map(|b| {
                     let bv = b.value();
                     let label: String = b.text().collect::<String>().trim().to_string();
                     Button {
                         name: bv.attr("name").map(str::to_string),
                         value: bv.attr("value").unwrap_or_default().to_string(),
-                        label: if label.is_empty() { bv.attr("value").unwrap_or_default().to_string() } else { label },
+                        label: if label.is_empty() {
+                            bv.attr("value").unwrap_or_default().to_string()
+                        } else {
+                            label
+                        },
                     }
                 })
                 .collect();
@@ -113,14 +129,17 @@ impl HtmlForm {
 
     /// The field a user types their login name into: the first visible text-like input.
     pub fn username_field(&self) -> Option<&Field> {
-        self.fields
-            .iter()
-            .find(|f| matches!(f.kind.as_str(), "text" | "email" | "tel" | "") && f.name != "password")
+        self.fields.iter().find(|f| {
+            matches!(f.kind.as_str(), "text" | "email" | "tel" | "") && f.name != "password"
+        })
     }
 
     /// The value of a field by name.
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|f| f.name == name).map(|f| f.value.as_str())
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
     }
 
     /// Sets a field's value (adding it if missing).
@@ -138,15 +157,30 @@ impl HtmlForm {
     /// The submit button whose name, value or label matches one of `words` (case-insensitive).
     pub fn button_matching(&self, words: &[&str]) -> Option<&Button> {
         self.buttons.iter().find(|b| {
-            let text = format!("{} {} {}", b.name.as_deref().unwrap_or(""), b.value, b.label).to_lowercase();
+            let text = format!(
+                "{} {} {}",
+                b.name.as_deref().unwrap_or(""),
+                b.value,
+                b.label
+            )
+            .to_lowercase();
             words.iter().any(|w| text.contains(w))
         })
     }
 
     /// The fields to submit, with the chosen button's name/value when it has a name.
     pub fn submission(&self, button: Option<&Button>) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self.fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect();
-        if let Some(Button { name: Some(name), value, .. }) = button {
+        let mut out: Vec<(String, String)> = self
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.value.clone()))
+            .collect();
+        if let Some(Button {
+            name: Some(name),
+            value,
+            ..
+        }) = button
+        {
             out.push((name.clone(), value.clone()));
         }
         out
@@ -180,13 +214,22 @@ mod tests {
         assert!(login.has_password());
         assert_eq!(login.username_field().unwrap().name, "user");
         assert_eq!(login.value("txn"), Some("t1"));
-        assert!(login.value("remember").is_none(), "unchecked checkbox is not submitted");
+        assert!(
+            login.value("remember").is_none(),
+            "unchecked checkbox is not submitted"
+        );
         let consent = &forms[1];
-        assert_eq!(consent.action.as_str(), "http://op.example/auth/open/connect/consent");
+        assert_eq!(
+            consent.action.as_str(),
+            "http://op.example/auth/open/connect/consent"
+        );
         let allow = consent.button_matching(&["allow"]).unwrap();
         assert_eq!(
             consent.submission(Some(allow)),
-            vec![("prompt".to_string(), "consent".to_string()), ("decision".to_string(), "allow".to_string())]
+            vec![
+                ("prompt".to_string(), "consent".to_string()),
+                ("decision".to_string(), "allow".to_string())
+            ]
         );
     }
 }

@@ -4,10 +4,10 @@
 pub mod authorize;
 pub mod checks;
 pub mod discovery;
+pub mod flow;
 pub mod forms;
 pub mod pkce;
 pub mod token;
-pub mod flow;
 
 pub use authorize::{AuthorizationRequest, AuthorizationResponse, OMITTED};
 pub use discovery::{ProviderMetadata, discovery_url};

@@ -24,7 +24,10 @@ impl Pkce {
     pub fn generate() -> Self {
         let verifier = random_value(32);
         let challenge = s256(&verifier);
-        Self { verifier, challenge }
+        Self {
+            verifier,
+            challenge,
+        }
     }
 }
 

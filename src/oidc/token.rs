@@ -38,7 +38,10 @@ pub fn token_request(
 /// `Basic base64(urlencode(id):urlencode(secret))`, as RFC 6749 §2.3.1 requires.
 pub fn basic_auth(id: &str, secret: &str) -> String {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    format!("Basic {}", STANDARD.encode(format!("{}:{}", enc(id), enc(secret))))
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", enc(id), enc(secret)))
+    )
 }
 
 /// The fields of a successful token response.
@@ -71,7 +74,9 @@ impl TokenSet {
         let mut map = serde_json::Map::new();
         for (k, v) in params {
             let value = if k == "expires_in" {
-                v.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| v.clone().into())
+                v.parse::<i64>()
+                    .map(serde_json::Value::from)
+                    .unwrap_or_else(|_| v.clone().into())
             } else {
                 v.clone().into()
             };
@@ -89,13 +94,21 @@ mod tests {
     fn basic_auth_url_encodes_before_base64() {
         // RFC 6749 §2.3.1: "s3cr+t/=" is form-encoded to "s3cr%2Bt%2F%3D" first.
         let header = basic_auth("client 1", "s3cr+t/=");
-        let decoded = String::from_utf8(STANDARD.decode(header.trim_start_matches("Basic ")).unwrap()).unwrap();
+        let decoded = String::from_utf8(
+            STANDARD
+                .decode(header.trim_start_matches("Basic "))
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(decoded, "client+1:s3cr%2Bt%2F%3D");
     }
 
     #[test]
     fn implicit_params_become_a_token_set() {
-        let set = TokenSet::from_params(&[("access_token".into(), "at".into()), ("expires_in".into(), "3600".into())]);
+        let set = TokenSet::from_params(&[
+            ("access_token".into(), "at".into()),
+            ("expires_in".into(), "3600".into()),
+        ]);
         assert_eq!(set.access_token.as_deref(), Some("at"));
         assert_eq!(set.expires_in, Some(serde_json::json!(3600)));
     }

@@ -33,19 +33,30 @@ impl LibtestArgs {
                 _ => (arg.clone(), None),
             };
             let mut value = |name: &str| -> Result<String, String> {
-                inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{name} needs a value"))
+                inline
+                    .clone()
+                    .or_else(|| it.next())
+                    .ok_or_else(|| format!("{name} needs a value"))
             };
             match flag.as_str() {
                 "--test-threads" => {
                     let v = value("--test-threads")?;
-                    out.test_threads = Some(v.parse().map_err(|_| format!("--test-threads {v:?} is not a number"))?);
+                    out.test_threads = Some(
+                        v.parse()
+                            .map_err(|_| format!("--test-threads {v:?} is not a number"))?,
+                    );
                 }
                 "--list" => out.list = true,
                 "-q" | "--quiet" => out.quiet = true,
-                "--nocapture" | "--no-capture" | "--show-output" | "--exact" | "--ignored" | "--include-ignored" | "--force-run-in-process" => {
-                    out.ignored.push(arg)
-                }
-                "--color" | "--format" | "--logfile" | "--skip" | "-Z" | "--report-time" | "--shuffle-seed" => {
+                "--nocapture"
+                | "--no-capture"
+                | "--show-output"
+                | "--exact"
+                | "--ignored"
+                | "--include-ignored"
+                | "--force-run-in-process" => out.ignored.push(arg),
+                "--color" | "--format" | "--logfile" | "--skip" | "-Z" | "--report-time"
+                | "--shuffle-seed" => {
                     let v = value(&flag)?;
                     out.ignored.push(format!("{flag} {v}"));
                 }
@@ -93,14 +104,19 @@ pub fn cargo_test_main() -> ExitCode {
             .unwrap_or(defaults.paths),
         env: std::env::var("IDFLOW_ENV").unwrap_or(defaults.env),
         tags: std::env::var("IDFLOW_TAGS").ok(),
-        report_dir: std::env::var("IDFLOW_REPORT_DIR").map(Into::into).unwrap_or(defaults.report_dir),
+        report_dir: std::env::var("IDFLOW_REPORT_DIR")
+            .map(Into::into)
+            .unwrap_or(defaults.report_dir),
         name_filter: args.filter,
         concurrency: args.test_threads.unwrap_or(defaults.concurrency),
         quiet: args.quiet,
         defects,
         ..defaults
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -127,7 +143,14 @@ mod tests {
 
     #[test]
     fn accepts_libtest_flags() {
-        let a = parse(&["--nocapture", "--test-threads", "4", "code reuse", "--color=always", "-q"]);
+        let a = parse(&[
+            "--nocapture",
+            "--test-threads",
+            "4",
+            "code reuse",
+            "--color=always",
+            "-q",
+        ]);
         assert_eq!(a.filter.as_deref(), Some("code reuse"));
         assert_eq!(a.test_threads, Some(4));
         assert!(a.quiet);
@@ -142,7 +165,8 @@ mod tests {
 
     #[test]
     fn bad_values_are_explained() {
-        let err = LibtestArgs::parse(["--test-threads".to_string(), "many".to_string()]).unwrap_err();
+        let err =
+            LibtestArgs::parse(["--test-threads".to_string(), "many".to_string()]).unwrap_err();
         assert!(err.contains("not a number"));
     }
 }

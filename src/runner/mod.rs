@@ -96,7 +96,10 @@ pub fn summary_line(report: &RunReport) -> String {
     let c = report.counts();
     let failed = c.failed + report.errors.len();
     if c.skipped > 0 {
-        format!("{} passed, {failed} failed, {} skipped", c.passed, c.skipped)
+        format!(
+            "{} passed, {failed} failed, {} skipped",
+            c.passed, c.skipped
+        )
     } else {
         format!("{} passed, {failed} failed", c.passed)
     }
@@ -140,7 +143,8 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
         parse_tags(t)?;
     }
     let base_dir = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let engine = HttpEngine::new(&env.tls, &env.http, &base_dir).map_err(|e| RunError::Target(e.to_string()))?;
+    let engine = HttpEngine::new(&env.tls, &env.http, &base_dir)
+        .map_err(|e| RunError::Target(e.to_string()))?;
     let target = target::start(&env, &options.defects).await?;
     let mut personal = vec!["nin".to_string(), "dateOfBirth".to_string()];
     personal.extend(env.redact_fields.iter().cloned());
@@ -156,7 +160,12 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
         cache: ProviderCache::default(),
         collector: Collector::default(),
     });
-    Ok(Prepared { ctx, target, input, walker })
+    Ok(Prepared {
+        ctx,
+        target,
+        input,
+        walker,
+    })
 }
 
 /// The parser's input: one path as is, several as a glob over all of them.
@@ -177,7 +186,11 @@ fn feature_input(paths: &[PathBuf]) -> Result<(PathBuf, Option<String>), RunErro
                 .iter()
                 .map(|p| {
                     let s = p.display().to_string();
-                    if p.is_dir() { format!("{}/**/*.feature", s.trim_end_matches('/')) } else { s }
+                    if p.is_dir() {
+                        format!("{}/**/*.feature", s.trim_end_matches('/'))
+                    } else {
+                        s
+                    }
                 })
                 .collect();
             Ok((PathBuf::from("."), Some(format!("{{{}}}", parts.join(",")))))
@@ -193,10 +206,30 @@ fn parse_tags(expr: &str) -> Result<cucumber::gherkin::tagexpr::TagOperation, Ru
     })
 }
 
-async fn execute(options: RunOptions, prepared: Prepared, started: SystemTime, clock_start: Instant) -> RunOutcome {
-    let Prepared { ctx, target, input, walker } = prepared;
-    let include = options.tags.as_deref().map(parse_tags).transpose().ok().flatten();
-    let exclude = ctx.env.exclude_tags.as_deref().and_then(|t| parse_tags(t).ok());
+async fn execute(
+    options: RunOptions,
+    prepared: Prepared,
+    started: SystemTime,
+    clock_start: Instant,
+) -> RunOutcome {
+    let Prepared {
+        ctx,
+        target,
+        input,
+        walker,
+    } = prepared;
+    let include = options
+        .tags
+        .as_deref()
+        .map(parse_tags)
+        .transpose()
+        .ok()
+        .flatten();
+    let exclude = ctx
+        .env
+        .exclude_tags
+        .as_deref()
+        .and_then(|t| parse_tags(t).ok());
     let name_filter = options.name_filter.clone();
 
     let mut cli = cucumber::cli::Opts::<
@@ -263,7 +296,10 @@ async fn execute(options: RunOptions, prepared: Prepared, started: SystemTime, c
         }
     };
     println!("{}", summary_line(&report));
-    RunOutcome { report, report_files }
+    RunOutcome {
+        report,
+        report_files,
+    }
 }
 
 /// Logs go through `tracing` at the level of `RUST_LOG` (default `info` for idflow, `warn`
@@ -296,19 +332,30 @@ where
     }
     cucumber.configure_and_init_tracing(
         tracing_subscriber::fmt::format::DefaultFields::new(),
-        tracing_subscriber::fmt::format::Format::default().with_ansi(false).without_time(),
+        tracing_subscriber::fmt::format::Format::default()
+            .with_ansi(false)
+            .without_time(),
         |layer| {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,idflow=info"));
-            tracing_subscriber::registry().with(tracing_subscriber::Layer::with_filter(layer, filter))
+            tracing_subscriber::registry()
+                .with(tracing_subscriber::Layer::with_filter(layer, filter))
         },
     )
 }
 
 fn git_commit() -> Option<String> {
-    if let Ok(c) = std::env::var("IDFLOW_COMMIT").or_else(|_| std::env::var("CI_COMMIT_SHA")).or_else(|_| std::env::var("GITHUB_SHA")) {
+    if let Ok(c) = std::env::var("IDFLOW_COMMIT")
+        .or_else(|_| std::env::var("CI_COMMIT_SHA"))
+        .or_else(|_| std::env::var("GITHUB_SHA"))
+    {
         return Some(c);
     }
-    let out = std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }

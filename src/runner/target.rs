@@ -32,11 +32,15 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
             let sim = Simulator::start(env, clock.clone(), &all, None)
                 .await
                 .map_err(|e| RunError::Target(format!("cannot start the simulator: {e}")))?;
-            let base_url = Url::parse(&sim.base_url()).map_err(|e| RunError::Target(e.to_string()))?;
+            let base_url =
+                Url::parse(&sim.base_url()).map_err(|e| RunError::Target(e.to_string()))?;
             let defects_note = if all.is_empty() {
                 String::new()
             } else {
-                format!(" with defects {}", all.iter().map(|d| d.name()).collect::<Vec<_>>().join(", "))
+                format!(
+                    " with defects {}",
+                    all.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+                )
             };
             Ok(RunningTarget {
                 issuer: sim.issuer(),
@@ -53,8 +57,10 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
                     env.name
                 )));
             }
-            let url = Url::parse(issuer).map_err(|e| RunError::Target(format!("issuer {issuer:?}: {e}")))?;
-            let base_url = Url::parse(&url.origin().ascii_serialization()).map_err(|e| RunError::Target(e.to_string()))?;
+            let url = Url::parse(issuer)
+                .map_err(|e| RunError::Target(format!("issuer {issuer:?}: {e}")))?;
+            let base_url = Url::parse(&url.origin().ascii_serialization())
+                .map_err(|e| RunError::Target(e.to_string()))?;
             probe(issuer, env).await?;
             Ok(RunningTarget {
                 issuer: issuer.to_string(),
@@ -70,14 +76,22 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
 /// Checks that a remote target answers at all before running any scenario, so that a wrong
 /// host gives one clear error instead of every scenario failing the same way.
 async fn probe(issuer: &str, env: &Environment) -> Result<(), RunError> {
-    let base_dir = env.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    let base_dir = env
+        .path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
     let engine = Arc::new(
-        crate::http::HttpEngine::new(&env.tls, &env.http, &base_dir).map_err(|e| RunError::Target(e.to_string()))?,
+        crate::http::HttpEngine::new(&env.tls, &env.http, &base_dir)
+            .map_err(|e| RunError::Target(e.to_string()))?,
     );
     let url = crate::oidc::discovery_url(issuer).map_err(RunError::Target)?;
     let mut session = engine.session();
     let spec = crate::http::RequestSpec::new("GET", url);
-    match session.send("reachability probe", spec, crate::http::Redirects::Follow).await {
+    match session
+        .send("reachability probe", spec, crate::http::Redirects::Follow)
+        .await
+    {
         Ok(_) => Ok(()),
         Err(e) => Err(RunError::Target(format!(
             "the target of environment `{}` is unreachable: {e}\n  hint: start the provider, or check `target.issuer` in {}",

@@ -5,14 +5,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use cucumber::event::{self, Cucumber, Feature, Rule, RetryableScenario, Scenario, StepError};
+use cucumber::event::{self, Cucumber, Feature, RetryableScenario, Rule, Scenario, StepError};
 use cucumber::gherkin;
 use cucumber::{Event, Writer, parser};
 
 use crate::catalogue;
 use crate::context::{RunContext, ScenarioKey};
 use crate::http::record::epoch_ms;
-use crate::report::model::{FeatureReport, RunError, RunReport, ScenarioReport, Status, StepReport};
+use crate::report::model::{
+    FeatureReport, RunError, RunReport, ScenarioReport, Status, StepReport,
+};
 use crate::world::IdflowWorld;
 
 /// Where a feature file is, relative to the working directory when possible.
@@ -122,7 +124,9 @@ impl ReportWriter {
             );
             return;
         }
-        let Some(run) = self.running.get_mut(&key) else { return };
+        let Some(run) = self.running.get_mut(&key) else {
+            return;
+        };
         match ev.event {
             Scenario::Started => {}
             Scenario::Background(step, se) => step_event(run, at, &key, &step, true, se),
@@ -139,7 +143,9 @@ impl ReportWriter {
             Scenario::Hook(..) => {}
             Scenario::Log(line) => run.report.logs.push(line.trim_end().to_string()),
             Scenario::Finished => {
-                let Some(mut run) = self.running.remove(&key) else { return };
+                let Some(mut run) = self.running.remove(&key) else {
+                    return;
+                };
                 let capture = self.ctx.collector.take(&key);
                 distribute(&mut run, capture.exchanges);
                 run.report.tokens = capture.tokens;
@@ -212,7 +218,10 @@ fn step_event(
                 s.duration_ms = ms_between(run.step_started[i], at);
                 s.error = Some(match err {
                     StepError::Panic(info) => panic_text(&info),
-                    StepError::NotFound => format!("undefined step `{}` at {}:{}", step.value, key.path, step.position.line),
+                    StepError::NotFound => format!(
+                        "undefined step `{}` at {}:{}",
+                        step.value, key.path, step.position.line
+                    ),
                     StepError::AmbiguousMatch(e) => format!(
                         "ambiguous step `{}` at {}:{}: {e}\n  hint: reword the step so only one definition matches",
                         step.value, key.path, step.position.line
@@ -255,7 +264,9 @@ fn verdict(steps: &[StepReport]) -> Status {
 }
 
 fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
-    b.duration_since(a).map(|d| d.as_secs_f64() * 1000.0).unwrap_or_default()
+    b.duration_since(a)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or_default()
 }
 
 fn print_scenario(ctx: &RunContext, key: &ScenarioKey, s: &ScenarioReport) {
@@ -264,7 +275,10 @@ fn print_scenario(ctx: &RunContext, key: &ScenarioKey, s: &ScenarioReport) {
         Status::Failed | Status::Undefined => "✘",
         Status::Skipped => "-",
     };
-    println!("{mark} {}:{} {} ({:.0} ms)", key.path, key.line, s.name, s.duration_ms);
+    println!(
+        "{mark} {}:{} {} ({:.0} ms)",
+        key.path, key.line, s.name, s.duration_ms
+    );
     for step in &s.steps {
         if let Some(err) = &step.error {
             let text = ctx.redactor.redact_text(err);
@@ -279,7 +293,11 @@ fn print_scenario(ctx: &RunContext, key: &ScenarioKey, s: &ScenarioReport) {
 impl Writer<IdflowWorld> for ReportWriter {
     type Cli = cucumber::cli::Empty;
 
-    async fn handle_event(&mut self, event: parser::Result<Event<Cucumber<IdflowWorld>>>, _: &Self::Cli) {
+    async fn handle_event(
+        &mut self,
+        event: parser::Result<Event<Cucumber<IdflowWorld>>>,
+        _: &Self::Cli,
+    ) {
         let event = match event {
             Ok(e) => e,
             Err(err) => {
