@@ -19,7 +19,7 @@ fn status_is(w: &mut IdflowWorld, expected: u16) -> Result<()> {
     Err(Error::step(format!(
         "status of {subject}\n  expected: {expected}\n  actual:   {}\n  body: {}",
         resp.status,
-        crate::expect::shorten(&resp.body, 300)
+        crate::expect::body_preview(&resp.body, 300)
     )))
 }
 
@@ -55,7 +55,7 @@ fn json_expectation(w: &mut IdflowWorld, path: String, phrase: String) -> Result
     let json = resp.json().ok_or_else(|| {
         Error::step(format!(
             "{subject}: the body is not JSON\n  body: {}",
-            crate::expect::shorten(&resp.body, 300)
+            crate::expect::body_preview(&resp.body, 300)
         ))
     })?;
     let found = query(&json, &path)?;
@@ -75,7 +75,7 @@ fn body_contains(w: &mut IdflowWorld, text: String) -> Result<()> {
     }
     Err(Error::step(format!(
         "body of {subject}\n  expected: to contain {text:?}\n  actual:   {}",
-        crate::expect::shorten(&resp.body, 300)
+        crate::expect::body_preview(&resp.body, 300)
     )))
 }
 

@@ -329,7 +329,7 @@ fn userinfo_success(w: &mut IdflowWorld) -> Result<()> {
         None => Err(Error::step(format!(
             "userinfo\n  expected: 200 with a JSON body\n  actual:   {} {}",
             resp.status,
-            crate::expect::shorten(&resp.body, 200)
+            crate::expect::body_preview(&resp.body, 200)
         ))),
     }
 }

@@ -17,7 +17,9 @@ mod matcher;
 mod value;
 
 pub use matcher::{CmpOp, JsonType, Matcher, Mismatch, TIME_LEEWAY_SECONDS, check, check_all};
-pub use value::{RENDER_LIMIT, format_unix_time, json_eq, parse_value, render, shorten};
+pub use value::{
+    RENDER_LIMIT, body_preview, format_unix_time, json_eq, parse_value, render, shorten,
+};
 
 use serde_json::Value;
 

@@ -130,3 +130,18 @@ pub fn shorten(text: &str, max: usize) -> String {
         format!("{head:?}… ({} bytes in all)", text.len())
     }
 }
+
+/// A response body for messages: JSON with token, secret and personal-data fields masked
+/// (truncation would otherwise leave a prefix of a token that redaction cannot recognise),
+/// then shortened to `max` characters.
+pub fn body_preview(body: &str, max: usize) -> String {
+    static MASK: std::sync::OnceLock<crate::redact::Redactor> = std::sync::OnceLock::new();
+    let mask = MASK.get_or_init(|| crate::redact::Redactor::new(Vec::new(), Vec::new()));
+    match serde_json::from_str::<Value>(body) {
+        Ok(mut json) => {
+            mask.redact_json(&mut json);
+            shorten(&json.to_string(), max)
+        }
+        Err(_) => shorten(&mask.redact_text(body), max),
+    }
+}

@@ -148,15 +148,7 @@ fn finish(what: &str, problems: Vec<String>) -> Result<(), String> {
 }
 
 fn snippet(body: &str) -> String {
-    if body.chars().count() > 200 {
-        format!(
-            "{:?}… ({} bytes)",
-            body.chars().take(200).collect::<String>(),
-            body.len()
-        )
-    } else {
-        format!("{body:?}")
-    }
+    crate::expect::body_preview(body, 200)
 }
 
 #[cfg(test)]

@@ -17,6 +17,41 @@ pub struct RunningTarget {
     /// For people: "embedded simulator at http://127.0.0.1:4711" or the issuer.
     pub description: String,
     _simulator: Option<Simulator>,
+    _process: Option<StartedProcess>,
+}
+
+/// A target process the run started; dropping it stops the process and its children.
+pub struct StartedProcess {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl Drop for StartedProcess {
+    fn drop(&mut self) {
+        stop_group(self.child.id());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        tracing::warn!(log = %self.log.display(), "the target did not stop on SIGTERM and was killed");
+    }
+}
+
+/// Sends SIGTERM to a process group.
+fn stop_group(pid: u32) {
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &format!("-{pid}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
 }
 
 /// Starts the environment's target: the simulator on 127.0.0.1 with a clock the run controls,
@@ -48,9 +83,10 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
                 base_url,
                 clock,
                 _simulator: Some(sim),
+                _process: None,
             })
         }
-        Target::Remote { issuer, .. } => {
+        Target::Remote { issuer, start } => {
             if !extra_defects.is_empty() {
                 return Err(RunError::Usage(format!(
                     "simulator defects were asked for, but environment `{}` targets {issuer}, not the simulator",
@@ -61,13 +97,21 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
                 .map_err(|e| RunError::Target(format!("issuer {issuer:?}: {e}")))?;
             let base_url = Url::parse(&url.origin().ascii_serialization())
                 .map_err(|e| RunError::Target(e.to_string()))?;
+            let process = match start {
+                Some(command) => start_process(env, command).await?,
+                None => None,
+            };
             probe(issuer, env).await?;
             Ok(RunningTarget {
                 issuer: issuer.to_string(),
-                description: issuer.to_string(),
+                description: match &process {
+                    Some(_) => format!("{issuer} (started by the run)"),
+                    None => issuer.to_string(),
+                },
                 base_url,
                 clock: Arc::new(SystemClock),
                 _simulator: None,
+                _process: process,
             })
         }
     }
@@ -99,4 +143,122 @@ async fn probe(issuer: &str, env: &Environment) -> Result<(), RunError> {
             env.path.display()
         ))),
     }
+}
+
+/// Starts the environment's target command and waits until its readiness URL answers 200.
+/// A target that already answers is reused and left running (as Playwright's webServer does).
+async fn start_process(
+    env: &Environment,
+    start: &crate::config::StartCommand,
+) -> Result<Option<StartedProcess>, RunError> {
+    use std::os::unix::process::CommandExt as _;
+    let ready = Url::parse(&start.ready_url).map_err(|e| {
+        RunError::Usage(format!(
+            "target.start.ready_url {:?} is not a URL: {e}",
+            &*start.ready_url
+        ))
+    })?;
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .map_err(|e| RunError::Target(e.to_string()))?;
+    let is_ready = || async {
+        client
+            .get(ready.clone())
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    };
+    if is_ready().await {
+        tracing::info!(url = %ready, "the target already answers; reusing it");
+        return Ok(None);
+    }
+    let (program, args) = start.command.split_first().ok_or_else(|| {
+        RunError::Usage(format!(
+            "target.start.command in {} is empty: give the program and its arguments",
+            env.path.display()
+        ))
+    })?;
+    let base = env
+        .path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let cwd = start.cwd.as_ref().map(|c| base.join(c)).unwrap_or(base);
+    if !cwd.is_dir() {
+        return Err(RunError::Usage(format!(
+            "target.start.cwd {} (relative to {}) is not a directory",
+            cwd.display(),
+            env.path.display()
+        )));
+    }
+    let log = std::env::temp_dir().join(format!(
+        "idflow-target-{}-{}.log",
+        env.name,
+        std::process::id()
+    ));
+    let out = std::fs::File::create(&log)
+        .map_err(|e| RunError::Target(format!("cannot create {}: {e}", log.display())))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| RunError::Target(e.to_string()))?;
+    let child = std::process::Command::new(program)
+        .args(args)
+        .current_dir(&cwd)
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| {
+            RunError::Target(format!(
+                "cannot start the target `{}` in {}: {e}\n  hint: is `{program}` installed and on PATH?",
+                start.command.join(" "),
+                cwd.display()
+            ))
+        })?;
+    let mut process = StartedProcess { child, log };
+    let pid = process.child.id();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop_group(pid);
+            std::process::exit(130);
+        }
+    });
+    let deadline =
+        std::time::Instant::now() + std::time::Duration::from_secs(start.timeout_seconds);
+    loop {
+        if is_ready().await {
+            tracing::info!(url = %ready, "target ready");
+            return Ok(Some(process));
+        }
+        if let Ok(Some(status)) = process.child.try_wait() {
+            return Err(RunError::Target(format!(
+                "the target `{}` exited with {status} before it was ready\n{}",
+                start.command.join(" "),
+                log_tail(&process.log)
+            )));
+        }
+        if std::time::Instant::now() > deadline {
+            let tail = log_tail(&process.log);
+            drop(process);
+            return Err(RunError::Target(format!(
+                "the target `{}` did not answer {ready} within {} s\n{tail}\n  hint: raise target.start.timeout_seconds, or check the command",
+                start.command.join(" "),
+                start.timeout_seconds
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+fn log_tail(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = &lines[lines.len().saturating_sub(15)..];
+    format!(
+        "  last output of the target ({}):\n    {}",
+        path.display(),
+        tail.join("\n    ")
+    )
 }
