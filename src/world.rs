@@ -106,7 +106,7 @@ impl IdflowWorld {
             let value = self.vars.get(name).ok_or_else(|| {
                 let known: Vec<&str> = self.vars.keys().map(String::as_str).collect();
                 Error::step(format!(
-                    "unknown variable {{{{{name}}}}}: known variables are {}; save one first, for example `And the JSON value at \"$.id\" is saved as {name}`",
+                    "unknown variable {{{{{name}}}}}: known variables are {}; save one first, for example `And the client saves the JSON value at \"$.id\" as \"{name}\"`",
                     known.join(", ")
                 ))
             })?;

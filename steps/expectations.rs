@@ -28,9 +28,6 @@ fn status_is(w: &mut IdflowWorld, expected: u16) -> Result<()> {
 /// Example: Then the response header "Cache-Control" contains "no-store"
 #[then(regex = r#"^the response header "([^"]+)" (.+)$"#)]
 fn header_expectation(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
-    if phrase.starts_with("is saved as ") {
-        return Err(Error::step("internal: header capture is a separate step"));
-    }
     let now = w.ctx()?.clock.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let subject = format!("header {name} of {}", w.last_subject());
@@ -45,9 +42,6 @@ fn header_expectation(w: &mut IdflowWorld, name: String, phrase: String) -> Resu
 /// Example: Then the JSON value at "$.token_type" equals ignoring case "bearer"
 #[then(regex = r#"^the JSON value at "([^"]+)" (.+)$"#)]
 fn json_expectation(w: &mut IdflowWorld, path: String, phrase: String) -> Result<()> {
-    if phrase.starts_with("is saved as ") {
-        return Err(Error::step("internal: JSON capture is a separate step"));
-    }
     let now = w.ctx()?.clock.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let subject = format!("JSONPath {path} in {}", w.last_subject());

@@ -162,8 +162,8 @@ async fn one_shot(w: &mut IdflowWorld, method: String, url: String) -> Result<()
 }
 
 /// Saves the value at a JSONPath of the latest response body as a variable.
-/// Example: And the JSON value at "$.issuer" is saved as "issuer_seen"
-#[then(expr = "the JSON value at {string} is saved as {string}")]
+/// Example: And the client saves the JSON value at "$.issuer" as "issuer_seen"
+#[then(expr = "the client saves the JSON value at {string} as {string}")]
 fn save_json(w: &mut IdflowWorld, path: String, name: String) -> Result<()> {
     let subject = w.last_subject();
     let json = w
@@ -183,8 +183,8 @@ fn save_json(w: &mut IdflowWorld, path: String, name: String) -> Result<()> {
 }
 
 /// Saves a response header as a variable.
-/// Example: And the response header "Content-Type" is saved as "type"
-#[then(expr = "the response header {string} is saved as {string}")]
+/// Example: And the client saves the response header "Content-Type" as "type"
+#[then(expr = "the client saves the response header {string} as {string}")]
 fn save_header(w: &mut IdflowWorld, header: String, name: String) -> Result<()> {
     let subject = w.last_subject();
     let value = w
@@ -197,8 +197,8 @@ fn save_header(w: &mut IdflowWorld, header: String, name: String) -> Result<()> 
 }
 
 /// Saves a parameter of the latest redirect (query or fragment of its Location) as a variable.
-/// Example: And the redirect parameter "code" is saved as "first_code"
-#[then(expr = "the redirect parameter {string} is saved as {string}")]
+/// Example: And the client saves the redirect parameter "code" as "first_code"
+#[then(expr = "the client saves the redirect parameter {string} as {string}")]
 fn save_redirect_param(w: &mut IdflowWorld, param: String, name: String) -> Result<()> {
     let ex = w.last_exchange()?;
     let location = ex

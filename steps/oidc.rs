@@ -20,11 +20,19 @@ fn choose_client(w: &mut IdflowWorld, name: String) -> Result<()> {
     Ok(())
 }
 
-/// Fetches the discovery document and checks that its issuer is exactly the expected one.
+/// Fetches the discovery document and checks that its issuer is exactly the expected one;
+/// its string fields become variables such as `{{discovery.token_endpoint}}`.
 /// Example: When the client fetches the provider's discovery document
 #[when(expr = "the client fetches the provider's discovery document")]
 async fn discover(w: &mut IdflowWorld) -> Result<()> {
-    w.flow()?.discover().await?;
+    let meta = w.flow()?.discover().await?;
+    if let Some(fields) = meta.raw.as_object() {
+        for (k, v) in fields {
+            if let Some(s) = v.as_str() {
+                w.set_var(&format!("discovery.{k}"), s);
+            }
+        }
+    }
     Ok(())
 }
 
@@ -62,6 +70,32 @@ async fn log_in(w: &mut IdflowWorld, user: String) -> Result<()> {
 #[when(expr = "the end-user logs in as {string} and denies consent")]
 async fn log_in_and_deny(w: &mut IdflowWorld, user: String) -> Result<()> {
     w.flow()?.log_in(&user, Consent::Deny).await
+}
+
+/// Submits the provider's login form with the user's name and a wrong password.
+/// Example: When the end-user tries to log in as "alice" with a wrong password
+#[when(expr = "the end-user tries to log in as {string} with a wrong password")]
+async fn wrong_password(w: &mut IdflowWorld, user: String) -> Result<()> {
+    w.flow()?.log_in_with_wrong_password(&user).await
+}
+
+/// The user agent is on the provider's login form (not redirected to the client).
+/// Example: Then the provider shows its login form
+#[then(expr = "the provider shows its login form")]
+fn shows_login(w: &mut IdflowWorld) -> Result<()> {
+    let flow = w.flow()?;
+    if flow.shows_login_form()? {
+        return Ok(());
+    }
+    match &flow.state.response {
+        Some(r) => Err(Error::step(format!(
+            "expected the login form, but the provider redirected to the client: {}",
+            r.url
+        ))),
+        None => Err(Error::step(
+            "expected the provider's login form, but the page has none",
+        )),
+    }
 }
 
 /// The provider redirected to the client with a code; state (and iss, when present) pass the
@@ -249,6 +283,13 @@ async fn refresh(w: &mut IdflowWorld) -> Result<()> {
 #[when(expr = "the client refreshes with the rotated-out refresh token")]
 async fn refresh_previous(w: &mut IdflowWorld) -> Result<()> {
     w.flow()?.refresh(TokenChoice::Previous).await
+}
+
+/// Presents the client's refresh token with another client's credentials (must be refused).
+/// Example: When the client "post" uses the refresh token of this client
+#[when(expr = "the client {string} uses the refresh token of this client")]
+async fn refresh_as_other(w: &mut IdflowWorld, other: String) -> Result<()> {
+    w.flow()?.refresh_as(&other).await
 }
 
 /// The refreshed ID token keeps iss, sub, aud, azp and auth_time of the original, with an

@@ -8,7 +8,9 @@ use idflow::simulator::Defect;
 
 fn idflow(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_idflow"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(args).env_remove("IDFLOW_SIMULATOR_DEFECTS");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env_remove("IDFLOW_SIMULATOR_DEFECTS");
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -16,7 +18,11 @@ fn idflow(args: &[&str], envs: &[(&str, &str)]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn report_dir(name: &str) -> PathBuf {
@@ -26,7 +32,8 @@ fn report_dir(name: &str) -> PathBuf {
 }
 
 fn read(dir: &Path, file: &str) -> String {
-    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file} not written in {}: {e}", dir.display()))
+    std::fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("{file} not written in {}: {e}", dir.display()))
 }
 
 fn assert_no_panic(out: &Output) {
@@ -36,6 +43,7 @@ fn assert_no_panic(out: &Output) {
 
 /// What each defect must make the OIDC features say.
 fn expected_failure(defect: Defect) -> &'static str {
+    #[allow(unreachable_patterns)] // the simulator's other defects concern other flows
     match defect {
         Defect::WrongNonce => "nonce: expected",
         Defect::WrongAtHash => "at_hash:",
@@ -53,14 +61,31 @@ fn expected_failure(defect: Defect) -> &'static str {
 
 #[test]
 fn every_oidc_defect_fails_the_run_and_names_the_check() {
-    for defect in Defect::ALL.into_iter().filter(|d| !expected_failure(*d).is_empty()) {
+    for defect in Defect::ALL
+        .into_iter()
+        .filter(|d| !expected_failure(*d).is_empty())
+    {
         let dir = report_dir(defect.name());
         let out = idflow(
-            &["run", "features/oidc", "-q", "--defect", defect.name(), "--report-dir", dir.to_str().unwrap()],
+            &[
+                "run",
+                "features/oidc",
+                "-q",
+                "--defect",
+                defect.name(),
+                "--report-dir",
+                dir.to_str().unwrap(),
+            ],
             &[],
         );
         assert_no_panic(&out);
-        assert_eq!(out.status.code(), Some(1), "defect {} did not fail the run:\n{}", defect.name(), text(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "defect {} did not fail the run:\n{}",
+            defect.name(),
+            text(&out)
+        );
         let junit = read(&dir, "junit.xml");
         let wanted = expected_failure(defect).replace('"', "&quot;");
         assert!(
@@ -69,43 +94,85 @@ fn every_oidc_defect_fails_the_run_and_names_the_check() {
             defect.name(),
             expected_failure(defect)
         );
-        assert!(read(&dir, "index.html").contains(defect.name()), "the HTML report names the simulator's defect");
+        assert!(
+            read(&dir, "index.html").contains(defect.name()),
+            "the HTML report names the simulator's defect"
+        );
     }
 }
 
 #[test]
 fn a_wrong_expectation_exits_1_and_the_report_shows_expected_and_actual() {
     let dir = report_dir("wrong");
-    let out = idflow(&["run", "tests/fixtures/wrong", "--report-dir", dir.to_str().unwrap()], &[]);
+    let out = idflow(
+        &[
+            "run",
+            "tests/fixtures/wrong",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("0 passed, 1 failed"), "{}", text(&out));
     let html = read(&dir, "index.html");
-    assert!(html.contains("expected: 201"), "expected value missing from the report");
-    assert!(html.contains("actual:   200") || html.contains("actual: 200"), "actual value missing from the report");
+    assert!(
+        html.contains("expected: 201"),
+        "expected value missing from the report"
+    );
+    assert!(
+        html.contains("actual:   200") || html.contains("actual: 200"),
+        "actual value missing from the report"
+    );
     assert!(read(&dir, "junit.xml").contains("<failure"));
 }
 
 #[test]
 fn an_undefined_step_names_the_step_its_line_and_the_closest_steps() {
     let dir = report_dir("undefined");
-    let out = idflow(&["run", "tests/fixtures/undefined", "--report-dir", dir.to_str().unwrap()], &[]);
+    let out = idflow(
+        &[
+            "run",
+            "tests/fixtures/undefined",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
     let all = text(&out);
     assert!(all.contains("the respons status is 200"), "{all}");
-    assert!(all.contains("tests/fixtures/undefined/undefined_step.feature:4"), "{all}");
-    assert!(all.contains("Then the response status is 200"), "closest step missing: {all}");
+    assert!(
+        all.contains("tests/fixtures/undefined/undefined_step.feature:4"),
+        "{all}"
+    );
+    assert!(
+        all.contains("Then the response status is 200"),
+        "closest step missing: {all}"
+    );
 }
 
 #[test]
 fn a_malformed_feature_is_reported_with_its_file_and_fails_the_run() {
     let dir = report_dir("malformed");
-    let out = idflow(&["run", "tests/fixtures/malformed", "--report-dir", dir.to_str().unwrap()], &[]);
+    let out = idflow(
+        &[
+            "run",
+            "tests/fixtures/malformed",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let all = text(&out);
-    assert!(all.contains("tests/fixtures/malformed/broken.feature"), "{all}");
+    assert!(
+        all.contains("tests/fixtures/malformed/broken.feature"),
+        "{all}"
+    );
     assert!(all.contains("does not parse"), "{all}");
     assert!(read(&dir, "junit.xml").contains("broken.feature"));
 }
@@ -120,13 +187,24 @@ fn write_env(name: &str, yaml: &str) -> (PathBuf, PathBuf) {
 
 #[test]
 fn bad_yaml_names_file_line_and_column() {
-    let (_, path) = write_env("bad", "target:\n  kind: simulator\nclients:\n  web: {id: x, redirect_uris: [\n");
-    let out = idflow(&["run", "features/oidc", "--env", path.to_str().unwrap()], &[]);
+    let (_, path) = write_env(
+        "bad",
+        "target:\n  kind: simulator\nclients:\n  web: {id: x, redirect_uris: [\n",
+    );
+    let out = idflow(
+        &["run", "features/oidc", "--env", path.to_str().unwrap()],
+        &[],
+    );
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let all = text(&out);
     assert!(all.contains("bad.yaml"), "{all}");
-    assert!(regex::Regex::new(r"line \d+|:\d+:\d+").unwrap().is_match(&all), "no line/column in: {all}");
+    assert!(
+        regex::Regex::new(r"line \d+|:\d+:\d+")
+            .unwrap()
+            .is_match(&all),
+        "no line/column in: {all}"
+    );
 }
 
 #[test]
@@ -135,7 +213,10 @@ fn an_unknown_environment_lists_the_known_ones() {
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let all = text(&out);
-    assert!(all.contains("unknown environment `staging`") && all.contains("simulator"), "{all}");
+    assert!(
+        all.contains("unknown environment `staging`") && all.contains("simulator"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -147,11 +228,19 @@ fn a_missing_variable_is_named() {
     let out = idflow(&["run", "--env", path.to_str().unwrap()], &[]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("IDFLOW_TEST_TENANT_NEVER_SET is not set"), "{}", text(&out));
+    assert!(
+        text(&out).contains("IDFLOW_TEST_TENANT_NEVER_SET is not set"),
+        "{}",
+        text(&out)
+    );
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
@@ -161,11 +250,17 @@ fn an_unreachable_target_is_one_clear_error() {
         "unreachable",
         &format!("target:\n  kind: remote\n  issuer: http://127.0.0.1:{port}/auth/open\n"),
     );
-    let out = idflow(&["run", "features/oidc", "--env", path.to_str().unwrap()], &[]);
+    let out = idflow(
+        &["run", "features/oidc", "--env", path.to_str().unwrap()],
+        &[],
+    );
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let all = text(&out);
-    assert!(all.contains("unreachable") && all.contains("connection refused"), "{all}");
+    assert!(
+        all.contains("unreachable") && all.contains("connection refused"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -181,27 +276,52 @@ fn a_target_with_a_start_command_is_started_and_stopped() {
     );
     let dir = report_dir("started");
     let out = idflow(
-        &["run", "tests/fixtures/static_target.feature", "--env", path.to_str().unwrap(), "--report-dir", dir.to_str().unwrap()],
+        &[
+            "run",
+            "tests/fixtures/static_target.feature",
+            "--env",
+            path.to_str().unwrap(),
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
         &[],
     );
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the target is still running after the run");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the target is still running after the run"
+    );
 }
 
 #[test]
 fn no_secret_of_the_environment_reaches_any_report() {
     let dir = report_dir("secrets");
-    let out = idflow(&["run", "features/oidc", "--report-dir", dir.to_str().unwrap()], &[("RUST_LOG", "debug")]);
+    let out = idflow(
+        &[
+            "run",
+            "features/oidc",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "debug")],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let env = idflow::config::Environment::load("simulator", &Path::new(env!("CARGO_MANIFEST_DIR")).join("environments")).unwrap();
+    let env = idflow::config::Environment::load(
+        "simulator",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"),
+    )
+    .unwrap();
     let secrets = env.secrets();
     assert!(secrets.len() >= 4);
     let jwt = regex::Regex::new(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}").unwrap();
     for file in ["index.html", "junit.xml", "cucumber.json"] {
         let body = read(&dir, file);
         for s in &secrets {
-            assert!(!body.contains(s.as_str()), "{file} contains a secret in clear");
+            assert!(
+                !body.contains(s.as_str()),
+                "{file} contains a secret in clear"
+            );
         }
         assert!(!jwt.is_match(&body), "{file} contains a JWT in clear");
     }
@@ -211,10 +331,19 @@ fn no_secret_of_the_environment_reaches_any_report() {
     collect_embeddings(&json, &mut embedded);
     assert!(!embedded.is_empty());
     for data in embedded {
-        let decoded = String::from_utf8(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data).unwrap()).unwrap();
-        assert!(!jwt.is_match(&decoded), "an embedding in cucumber.json contains a JWT in clear");
+        let decoded = String::from_utf8(
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            !jwt.is_match(&decoded),
+            "an embedding in cucumber.json contains a JWT in clear"
+        );
         for s in &secrets {
-            assert!(!decoded.contains(s.as_str()), "an embedding contains a secret in clear");
+            assert!(
+                !decoded.contains(s.as_str()),
+                "an embedding contains a secret in clear"
+            );
         }
     }
     let console = text(&out);
@@ -226,7 +355,9 @@ fn no_secret_of_the_environment_reaches_any_report() {
 fn collect_embeddings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     match v {
         serde_json::Value::Object(map) => {
-            if let (Some(serde_json::Value::String(data)), Some(_)) = (map.get("data"), map.get("mime_type")) {
+            if let (Some(serde_json::Value::String(data)), Some(_)) =
+                (map.get("data"), map.get("mime_type"))
+            {
                 out.push(data);
             }
             map.values().for_each(|x| collect_embeddings(x, out));

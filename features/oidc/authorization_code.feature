@@ -119,3 +119,29 @@ Feature: Authorization code flow
     When the client starts an authorization request
     And the end-user logs in as "alice" and denies consent
     Then the authorization response is the error "access_denied"
+
+  Scenario: A wrong password is refused and the login form is shown again
+    When the client starts an authorization request
+    And the end-user tries to log in as "alice" with a wrong password
+    Then the provider shows its login form
+
+  Scenario: prompt=login asks a signed-in end-user to log in again
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client starts an authorization request with:
+      | prompt | login |
+    Then the provider shows its login form
+
+  @signicat-only
+  Scenario: A token request sent as JSON is refused (seed 000 shows the wrong Content-Type)
+    When the client fetches the provider's discovery document
+    Given a POST request to "{{discovery.token_endpoint}}"
+    And the request uses Basic authentication as client "web"
+    And the request JSON body is:
+      """
+      {"grant_type": "authorization_code", "code": "anything", "redirect_uri": "https://rp.idflow.test/callback"}
+      """
+    When the request is sent
+    Then the response status is 400
+    And the JSON value at "$.error" is "invalid_request"

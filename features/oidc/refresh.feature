@@ -24,3 +24,7 @@ Feature: Refresh tokens
     Then the token response is successful
     When the client refreshes with the rotated-out refresh token
     Then the token response is the error "invalid_grant"
+
+  Scenario: Another client cannot use this client's refresh token
+    When the client "post" uses the refresh token of this client
+    Then the token response is the error "invalid_grant"

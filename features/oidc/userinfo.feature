@@ -28,10 +28,13 @@ Feature: UserInfo
     And the response header "WWW-Authenticate" matches "^Bearer .*error=\"invalid_token\""
 
   Scenario: The generic HTTP steps reach UserInfo too
-    Given a POST request to "{{issuer}}/connect/userinfo"
+    When the client fetches the provider's discovery document
+    Given a POST request to "{{discovery.userinfo_endpoint}}"
     And the request uses the access token
     And the request header "Accept" is "application/json"
     When the request is sent
     Then the response status is 200
     And the JSON value at "$.sub" is a string
     And the JSON value at "$.nin" is absent
+    And the client saves the JSON value at "$.sub" as "subject"
+    And the variable "subject" is "9a3c6f0e-alice"

@@ -72,6 +72,32 @@ pub fn format_unix_time(t: i64) -> String {
     )
 }
 
+/// Text shortened to at most `max` characters for messages, with the full size noted.
+pub fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(max).collect();
+        format!("{head:?}… ({} bytes in all)", text.len())
+    }
+}
+
+/// A response body for messages: JSON with token, secret and personal-data fields masked
+/// (truncation would otherwise leave a prefix of a token that redaction cannot recognise),
+/// then shortened to `max` characters.
+pub fn body_preview(body: &str, max: usize) -> String {
+    static MASK: std::sync::OnceLock<crate::redact::Redactor> = std::sync::OnceLock::new();
+    let mask = MASK.get_or_init(|| crate::redact::Redactor::new(Vec::new(), Vec::new()));
+    match serde_json::from_str::<Value>(body) {
+        Ok(mut json) => {
+            mask.redact_json(&mut json);
+            shorten(&json.to_string(), max)
+        }
+        Err(_) => shorten(&mask.redact_text(body), max),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,31 +143,5 @@ mod tests {
         assert_eq!(format_unix_time(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(format_unix_time(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(format_unix_time(-1), "1969-12-31T23:59:59Z");
-    }
-}
-
-/// Text shortened to at most `max` characters for messages, with the full size noted.
-pub fn shorten(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    if count <= max {
-        format!("{text:?}")
-    } else {
-        let head: String = text.chars().take(max).collect();
-        format!("{head:?}… ({} bytes in all)", text.len())
-    }
-}
-
-/// A response body for messages: JSON with token, secret and personal-data fields masked
-/// (truncation would otherwise leave a prefix of a token that redaction cannot recognise),
-/// then shortened to `max` characters.
-pub fn body_preview(body: &str, max: usize) -> String {
-    static MASK: std::sync::OnceLock<crate::redact::Redactor> = std::sync::OnceLock::new();
-    let mask = MASK.get_or_init(|| crate::redact::Redactor::new(Vec::new(), Vec::new()));
-    match serde_json::from_str::<Value>(body) {
-        Ok(mut json) => {
-            mask.redact_json(&mut json);
-            shorten(&json.to_string(), max)
-        }
-        Err(_) => shorten(&mask.redact_text(body), max),
     }
 }

@@ -232,6 +232,50 @@ impl Flow<'_> {
         ))
     }
 
+    /// Submits the login form with the user's name and a wrong password, once; the provider
+    /// must answer with its login form again (or an error page), never with a redirect.
+    pub async fn log_in_with_wrong_password(&mut self, user: &str) -> Result<()> {
+        let username = self.ctx.env.user(user)?.username.to_string();
+        let stop = self.redirect_uris()?;
+        let (page_url, body) = self.current_page()?;
+        let form = parse_forms(&body, &page_url)
+            .into_iter()
+            .find(is_login)
+            .ok_or_else(|| Error::step(format!("no login form at {page_url}")))?;
+        let fields = fill_login(&form, &username, "definitely-not-the-password")?;
+        let spec = RequestSpec::new(&form.method, form.action.clone()).form(fields);
+        let ex = self
+            .session
+            .send(
+                "login form (wrong password)",
+                spec,
+                Redirects::FollowUntil(stop),
+            )
+            .await?;
+        self.state.response = redirect_response(ex)?;
+        Ok(())
+    }
+
+    /// Whether the page the user agent is on shows a login form.
+    pub fn shows_login_form(&self) -> Result<bool> {
+        let (page_url, body) = self.current_page()?;
+        Ok(self.state.response.is_none() && parse_forms(&body, &page_url).iter().any(is_login))
+    }
+
+    fn current_page(&self) -> Result<(Url, String)> {
+        let ex = self.session.last().ok_or_else(|| {
+            Error::step(
+                "no page was loaded: start with `When the client starts an authorization request`",
+            )
+        })?;
+        let hop = ex.hops.last().expect("an exchange has a hop");
+        let resp = response_of(ex)?;
+        Ok((
+            Url::parse(&hop.request.url).map_err(|e| e.to_string())?,
+            resp.body.clone(),
+        ))
+    }
+
     /// The authorization response, or an error saying why there is none.
     pub fn response(&self) -> Result<&AuthorizationResponse> {
         self.state.response.as_ref().ok_or_else(|| {
@@ -369,6 +413,26 @@ impl Flow<'_> {
         ];
         self.token_call("token request (refresh)", form, &ExchangeOptions::default())
             .await
+    }
+
+    /// Presents this client's latest refresh token with another client's credentials.
+    pub async fn refresh_as(&mut self, other_client: &str) -> Result<()> {
+        let token = self
+            .state
+            .tokens
+            .as_ref()
+            .and_then(|t| t.refresh_token.clone())
+            .ok_or_else(|| Error::step("no refresh token was received in this scenario"))?;
+        let meta = self.metadata().await?;
+        let other = self.ctx.env.client(other_client)?;
+        let form = vec![
+            ("grant_type".to_string(), "refresh_token".to_string()),
+            ("refresh_token".to_string(), token),
+        ];
+        let spec = token_request(&meta.token_endpoint, other, other.auth_method, None, form);
+        let label = format!("token request (refresh as {other_client})");
+        self.session.send(&label, spec, Redirects::Stop).await?;
+        Ok(())
     }
 
     async fn token_call(
