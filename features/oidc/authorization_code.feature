@@ -61,6 +61,16 @@ Feature: Authorization code flow
     Then the token response is successful
     And the ID token is valid
     And the ID token claim "auth_time" is at most 300 seconds ago
+
+  # acr_values is a voluntary request (OpenID Connect Core §3.1.2.1); Signicat honours it.
+  @signicat-only
+  Scenario: The requested authentication method is reported in acr
+    When the client starts an authorization request with:
+      | acr_values | urn:signicat:oidc:method:sbid |
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the ID token is valid
     And the ID token claim "acr" is "urn:signicat:oidc:method:sbid"
 
   Scenario: A second sign-in with a live session and prompt=none needs no login

@@ -350,9 +350,13 @@ impl Session {
             None => {}
             Some(Body::Form(fields)) => {
                 let text = serde_urlencoded_pairs(fields);
-                builder = builder
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(text.clone());
+                builder = builder.header("content-type", "application/x-www-form-urlencoded");
+                if text.is_empty() {
+                    // hyper sends no Content-Length for an empty body; strict servers reject
+                    // such a POST (RFC 9110 §8.6: a client SHOULD send it).
+                    builder = builder.header("content-length", "0");
+                }
+                builder = builder.body(text.clone());
                 body_text = Some(text);
             }
             Some(Body::Json(value)) => {
@@ -600,6 +604,23 @@ mod tests {
         let resp = ex.response().unwrap();
         assert_eq!(resp.status, 400);
         assert_eq!(resp.json().unwrap()["error"], "invalid_grant");
+    }
+
+    #[tokio::test]
+    async fn an_empty_form_post_says_content_length_zero() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(wiremock::matchers::header("content-length", "0"))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&server)
+            .await;
+        let mut session = engine().session();
+        let spec = RequestSpec::new("POST", Url::parse(&server.uri()).unwrap()).form(Vec::new());
+        let ex = session
+            .send("empty form", spec, Redirects::Stop)
+            .await
+            .unwrap();
+        assert_eq!(ex.response().unwrap().status, 204);
     }
 
     #[test]

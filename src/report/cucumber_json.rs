@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::ReportError;
 use super::model::{
-    FeatureReport, RunError, RunReport, ScenarioReport, Status, StepReport, TokenReport,
+    FeatureReport, PollTimeline, RunError, RunReport, ScenarioReport, Status, StepReport,
+    TokenReport,
 };
 use crate::http::record::Exchange;
 
@@ -176,6 +177,8 @@ struct ScenarioExtras {
     tokens: Vec<TokenReport>,
     #[serde(default)]
     retries: usize,
+    #[serde(default)]
+    timelines: Vec<PollTimeline>,
 }
 
 /// Renders the report as Cucumber JSON (pretty-printed).
@@ -275,6 +278,7 @@ fn element(s: &ScenarioReport, id: String) -> Element {
         logs: s.logs.clone(),
         tokens: s.tokens.clone(),
         retries: s.retries,
+        timelines: s.timelines.clone(),
     };
     Element {
         id,
@@ -376,6 +380,7 @@ pub fn parse(text: &str) -> Result<RunReport, ReportError> {
                     s.logs = x.logs;
                     s.tokens = x.tokens;
                     s.retries = x.retries;
+                    s.timelines = x.timelines;
                 }
                 None => {
                     s.duration_ms = all.iter().map(|st| st.duration_ms).sum();

@@ -36,22 +36,32 @@ impl Drop for StartedProcess {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
+        signal_group(self.child.id(), libc::SIGKILL);
         let _ = self.child.kill();
         let _ = self.child.wait();
         tracing::warn!(log = %self.log.display(), "the target did not stop on SIGTERM and was killed");
     }
 }
 
-/// Sends SIGTERM to a process group.
+/// Asks the process group led by `pid` (the started target and its children) to stop.
 fn stop_group(pid: u32) {
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &format!("-{pid}")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+    signal_group(pid, libc::SIGTERM);
+}
+
+/// Sends `signal` to the process group `pid`. Never to anything else: a pid that does not fit
+/// a positive `pid_t` (above 1) is refused, since `kill(-1)` would signal every process.
+fn signal_group(pid: u32, signal: libc::c_int) {
+    let Ok(group) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    if group <= 1 {
+        return;
+    }
+    // SAFETY: kill(2) with a negative pid signals exactly that process group; no memory is
+    // touched.
+    unsafe {
+        libc::kill(-group, signal);
+    }
 }
 
 /// Starts the environment's target: the simulator on 127.0.0.1 with a clock the run controls,
