@@ -51,17 +51,20 @@ fn stop_group(pid: u32) {
 /// Sends `signal` to the process group `pid`. Never to anything else: a pid that does not fit
 /// a positive `pid_t` (above 1) is refused, since `kill(-1)` would signal every process.
 fn signal_group(pid: u32, signal: libc::c_int) {
-    let Ok(group) = libc::pid_t::try_from(pid) else {
+    let Some(target) = group_target(pid) else {
         return;
     };
-    if group <= 1 {
-        return;
-    }
     // SAFETY: kill(2) with a negative pid signals exactly that process group; no memory is
     // touched.
     unsafe {
-        libc::kill(-group, signal);
+        libc::kill(target, signal);
     }
+}
+
+/// The kill(2) argument for the process group led by `pid`, if it is a real group.
+fn group_target(pid: u32) -> Option<libc::pid_t> {
+    let group = libc::pid_t::try_from(pid).ok()?;
+    (group > 1).then_some(-group)
 }
 
 /// Starts the environment's target: the simulator on 127.0.0.1 with a clock the run controls,
@@ -271,4 +274,32 @@ fn log_tail(path: &std::path::Path) -> String {
         path.display(),
         tail.join("\n    ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+
+    #[test]
+    fn only_real_groups_are_signalled() {
+        // Regression: `kill -TERM -<pid>` through the kill command once became kill(-1),
+        // which signals every process of the user.
+        assert_eq!(group_target(0), None);
+        assert_eq!(group_target(1), None);
+        assert_eq!(group_target(u32::MAX), None);
+        assert_eq!(group_target(4242), Some(-4242));
+    }
+
+    #[test]
+    fn stopping_the_group_stops_the_target_and_nothing_else() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        stop_group(child.id());
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGTERM));
+    }
 }
