@@ -16,6 +16,13 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> SystemTime;
     /// Waits for `duration` of this clock's time.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+    /// Milliseconds since the Unix epoch.
+    fn unix_millis(&self) -> i128 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i128)
+            .unwrap_or_default()
+    }
     /// Seconds since the Unix epoch, as JWT `iat`/`exp` use them.
     fn unix_seconds(&self) -> i64 {
         self.now()

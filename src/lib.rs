@@ -15,6 +15,7 @@ pub mod http;
 pub mod jwt;
 pub mod oidc;
 pub mod phrase;
+pub mod poll;
 pub mod redact;
 pub mod report;
 pub mod runner;
