@@ -18,6 +18,8 @@ use super::keys::Keys;
 use crate::clock::SharedClock;
 use crate::config::{AuthMethod, Environment};
 
+pub(crate) use super::ciba::CibaRequest;
+
 /// Lifetime of an authorization code, in seconds.
 pub(crate) const CODE_LIFETIME: i64 = 60;
 /// Lifetime of an access token (and of an ID token), in seconds.
@@ -37,13 +39,23 @@ pub(crate) struct RegisteredClient {
     pub scopes: Vec<String>,
 }
 
+/// A user's MobileID registration as the simulator registers it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MobileIdRegistration {
+    pub user_id: String,
+    pub device_id: String,
+    pub device_name: Option<String>,
+    pub external_ref: Option<String>,
+}
+
 /// A user as the simulator registers it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RegisteredUser {
     pub username: String,
     pub password: Option<String>,
     pub sub: String,
     pub claims: BTreeMap<String, serde_json::Value>,
+    pub mobileid: Option<MobileIdRegistration>,
 }
 
 /// The sub the simulator gives a user without a configured one: stable, derived from the name.
@@ -160,6 +172,8 @@ pub(crate) struct RefreshRecord {
 /// The records of a run.
 #[derive(Debug, Default)]
 pub(crate) struct State {
+    /// CIBA requests by `auth_req_id`.
+    pub ciba: HashMap<String, CibaRequest>,
     pub transactions: HashMap<String, Transaction>,
     pub sessions: HashMap<String, Session>,
     pub grants: HashMap<u64, Grant>,
@@ -270,6 +284,12 @@ impl Shared {
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| default_sub(&u.username)),
                 claims: u.claims.clone(),
+                mobileid: u.mobileid.as_ref().map(|m| MobileIdRegistration {
+                    user_id: m.user_id.to_string(),
+                    device_id: m.device_id.to_string(),
+                    device_name: m.device_name.clone(),
+                    external_ref: m.external_ref.clone(),
+                }),
             })
             .collect();
         Self {
@@ -297,6 +317,16 @@ impl Shared {
     /// The clock's time in Unix seconds.
     pub fn now(&self) -> i64 {
         self.clock.unix_seconds()
+    }
+
+    /// The clock's time in Unix milliseconds (for poll intervals, where whole seconds are too
+    /// coarse).
+    pub fn now_millis(&self) -> i64 {
+        self.clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default()
     }
 
     pub fn client(&self, id: &str) -> Option<&RegisteredClient> {
