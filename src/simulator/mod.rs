@@ -8,7 +8,10 @@
 //! UserInfo, also under the Identity Broker aliases `/broker/openidconnect/*`; MobileID over
 //! CIBA at `/auth/open/connect/ciba`.
 //!
-//! Test-only endpoints under `/__simulator/` play the end-user's device (see [`ciba`]).
+//! The Authentication REST API (`/auth/rest/sessions`, see [`rest`]) with a simulated itsme
+//! journey, and the finalise part of MobileID backend-initiated operations (see [`mobileid`]).
+//! Test-only endpoints under `/__simulator/` play the end-user's device (see [`ciba`] and
+//! [`mobileid`]).
 //!
 //! Each endpoint is a function `fn(&Shared, &Request) -> ResponseTemplate` in a module of its
 //! own, mounted by path in [`Simulator::start`]; all of them share one `state::Shared` (keys,
@@ -21,7 +24,9 @@ mod defects;
 mod discovery;
 mod id_token;
 mod keys;
+mod mobileid;
 mod pages;
+mod rest;
 mod state;
 mod token;
 mod userinfo;
@@ -29,6 +34,10 @@ mod web;
 
 #[cfg(test)]
 mod ciba_tests;
+#[cfg(test)]
+mod mobileid_tests;
+#[cfg(test)]
+mod rest_tests;
 #[cfg(test)]
 mod tests;
 
@@ -97,10 +106,25 @@ const ROUTES: &[(&str, Handler)] = &[
     ("/broker/openidconnect/token", token::token),
     ("/broker/openidconnect/userinfo", userinfo::userinfo),
     ("/auth/open/connect/ciba", ciba::backchannel),
+    ("/auth/rest/sessions", rest::create),
+    (rest::LOGIN_PATH, rest::journey_start),
+    (rest::ITSME_PATH, rest::journey_page),
+    ("/__simulator/mobileid/operations", mobileid::start),
 ];
 
 /// The routes of paths with ids: path regex and handler (the handler reads the ids).
-const REGEX_ROUTES: &[(&str, Handler)] = &[(r"^/__simulator/ciba/[^/]+/[^/]+$", ciba::control)];
+const REGEX_ROUTES: &[(&str, Handler)] = &[
+    (r"^/__simulator/ciba/[^/]+/[^/]+$", ciba::control),
+    (r"^/auth/rest/sessions/[^/]+(/cancel)?$", rest::session),
+    (
+        r"^/__simulator/mobileid/operations/[^/]+/[^/]+$",
+        mobileid::control,
+    ),
+    (
+        r"^/auth/mobileid/operations/[^/]+/(status|complete|hop/[12])$",
+        mobileid::operation,
+    ),
+];
 
 /// A running simulated provider; dropping it stops the server.
 pub struct Simulator {

@@ -19,6 +19,8 @@ use crate::clock::SharedClock;
 use crate::config::{AuthMethod, Environment};
 
 pub(crate) use super::ciba::CibaRequest;
+pub(crate) use super::mobileid::{Operation, OperationType};
+pub(crate) use super::rest::RestSession;
 
 /// Lifetime of an authorization code, in seconds.
 pub(crate) const CODE_LIFETIME: i64 = 60;
@@ -51,11 +53,14 @@ pub(crate) struct MobileIdRegistration {
 /// A user as the simulator registers it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RegisteredUser {
+    /// The name features use (the key in the environment's `users`).
+    pub name: String,
     pub username: String,
     pub password: Option<String>,
     pub sub: String,
     pub claims: BTreeMap<String, serde_json::Value>,
     pub mobileid: Option<MobileIdRegistration>,
+    pub nin: Option<String>,
 }
 
 /// The sub the simulator gives a user without a configured one: stable, derived from the name.
@@ -169,11 +174,26 @@ pub(crate) struct RefreshRecord {
     pub scopes: Vec<String>,
 }
 
+/// An issued REST API token (client credentials, scope `signicat-api`).
+#[derive(Debug, Clone)]
+pub(crate) struct ApiToken {
+    pub client_id: String,
+    pub expires_at: i64,
+}
+
 /// The records of a run.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// CIBA requests by `auth_req_id`.
     pub ciba: HashMap<String, CibaRequest>,
+    /// MobileID backend-initiated operations by id.
+    pub operations: HashMap<String, Operation>,
+    /// Grants made by a MobileID finalise, with the operation's type (UserInfo differs by it).
+    pub finalise_grants: HashMap<u64, OperationType>,
+    /// REST API tokens.
+    pub api_tokens: HashMap<String, ApiToken>,
+    /// REST API authentication sessions by id.
+    pub rest_sessions: HashMap<String, RestSession>,
     pub transactions: HashMap<String, Transaction>,
     pub sessions: HashMap<String, Session>,
     pub grants: HashMap<u64, Grant>,
@@ -274,8 +294,9 @@ impl Shared {
             .collect();
         let users = env
             .users
-            .values()
-            .map(|u| RegisteredUser {
+            .iter()
+            .map(|(name, u)| RegisteredUser {
+                name: name.clone(),
                 username: u.username.to_string(),
                 password: u.password.as_ref().map(|p| p.expose().to_string()),
                 sub: u
@@ -290,6 +311,7 @@ impl Shared {
                     device_name: m.device_name.clone(),
                     external_ref: m.external_ref.clone(),
                 }),
+                nin: u.nin.as_ref().map(|n| n.expose().to_string()),
             })
             .collect();
         Self {
@@ -335,6 +357,14 @@ impl Shared {
 
     pub fn user(&self, username: &str) -> Option<&RegisteredUser> {
         self.users.iter().find(|u| u.username == username)
+    }
+
+    /// A user by the environment's name for it, or by username.
+    pub fn user_named(&self, name: &str) -> Option<&RegisteredUser> {
+        self.users
+            .iter()
+            .find(|u| u.name == name)
+            .or_else(|| self.user(name))
     }
 }
 

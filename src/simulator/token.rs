@@ -122,6 +122,7 @@ fn handle(shared: &Shared, req: &Request) -> ResponseTemplate {
         None => oauth_error(400, "invalid_request", "grant_type is missing"),
         Some("authorization_code") => code_grant(shared, client, &params),
         Some("refresh_token") => refresh_grant(shared, client, &params),
+        Some("client_credentials") => super::rest::client_credentials(shared, client, &params),
         Some(super::ciba::GRANT_TYPE) => super::ciba::grant(shared, client, &params),
         Some(other) => oauth_error(
             400,
