@@ -64,7 +64,6 @@ mod tests {
     fn scopes_release_their_claims_only() {
         let user = RegisteredUser {
             username: "a".into(),
-            password: None,
             sub: "s".into(),
             claims: [
                 ("name".to_string(), json!("Alice")),
@@ -73,6 +72,7 @@ mod tests {
             ]
             .into_iter()
             .collect(),
+            ..RegisteredUser::default()
         };
         let profile = for_scopes(&user, &["openid".into(), "profile".into()]);
         assert_eq!(profile.len(), 1);

@@ -28,11 +28,24 @@ pub enum Defect {
     StateNotEchoed,
     /// UserInfo answers with a `sub` other than the ID token's.
     UserinfoSubDiffers,
+    /// CIBA polls never get `slow_down`, however fast they come.
+    SlowDownNotEnforced,
+    /// The MobileID status URL stays PENDING and REST sessions stay WAITING_FOR_USER after the
+    /// user finished.
+    StatusNeverCompletes,
+    /// REST sessions return `subject` while WAITING_FOR_USER.
+    SubjectBeforeSuccess,
+    /// REST callback URLs (in the session and in the journey's redirect) lack `sessionId`.
+    CallbackWithoutSessionId,
+    /// The CIBA ID token lacks `mobileid_device_id`.
+    MobileidClaimMissing,
+    /// The CIBA ID token's `mobileid_binding_message` differs from the binding message sent.
+    BindingMessageAltered,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 10] = [
+    pub const ALL: [Defect; 16] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -43,6 +56,12 @@ impl Defect {
         Defect::MissingNoStore,
         Defect::StateNotEchoed,
         Defect::UserinfoSubDiffers,
+        Defect::SlowDownNotEnforced,
+        Defect::StatusNeverCompletes,
+        Defect::SubjectBeforeSuccess,
+        Defect::CallbackWithoutSessionId,
+        Defect::MobileidClaimMissing,
+        Defect::BindingMessageAltered,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -58,6 +77,12 @@ impl Defect {
             Defect::MissingNoStore => "missing_no_store",
             Defect::StateNotEchoed => "state_not_echoed",
             Defect::UserinfoSubDiffers => "userinfo_sub_differs",
+            Defect::SlowDownNotEnforced => "slow_down_not_enforced",
+            Defect::StatusNeverCompletes => "status_never_completes",
+            Defect::SubjectBeforeSuccess => "subject_before_success",
+            Defect::CallbackWithoutSessionId => "callback_without_session_id",
+            Defect::MobileidClaimMissing => "mobileid_claim_missing",
+            Defect::BindingMessageAltered => "binding_message_altered",
         }
     }
 

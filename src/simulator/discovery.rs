@@ -42,6 +42,7 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> ResponseTemplate 
         "c_hash",
     ]
     .into_iter()
+    .chain(super::ciba::CLAIM_NAMES.iter().copied())
     .chain(claims::standard_claim_names())
     .map(String::from)
     .collect();
@@ -56,7 +57,10 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> ResponseTemplate 
             "jwks_uri": format!("{issuer}/.well-known/openid-configuration/jwks"),
             "response_types_supported": ["code", "id_token", "id_token token"],
             "response_modes_supported": ["query", "fragment"],
-            "grant_types_supported": ["authorization_code", "refresh_token", "implicit"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "implicit", "client_credentials", super::ciba::GRANT_TYPE],
+            "backchannel_authentication_endpoint": format!("{issuer}/connect/ciba"),
+            "backchannel_token_delivery_modes_supported": ["poll"],
+            "backchannel_user_code_parameter_supported": false,
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -21,6 +21,8 @@ pub(crate) struct Extras<'a> {
     pub nonce: Option<&'a str>,
     pub access_token: Option<&'a str>,
     pub code: Option<&'a str>,
+    /// Claims added as they are (CIBA's `mobileid_*`), after the user's scope claims.
+    pub claims: Map<String, Value>,
 }
 
 /// Mints an ID token for a grant; `None` only if signing failed (which the embedded keys never
@@ -42,6 +44,7 @@ pub(crate) fn mint(shared: &Shared, grant: &Grant, extras: &Extras<'_>) -> Optio
     if let Some(user) = shared.user(&grant.username) {
         body.extend(claims::for_scopes(user, &grant.scopes));
     }
+    body.extend(extras.claims.clone());
     body.insert("iss".into(), json!(iss));
     body.insert("sub".into(), json!(grant.sub));
     body.insert("aud".into(), json!(grant.client_id));

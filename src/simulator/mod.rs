@@ -4,31 +4,46 @@
 //! users of an environment, a [`Clock`](crate::clock::Clock) and a set of [`Defect`]s, binds to
 //! 127.0.0.1, and serves the paths of Signicat's documentation under `/auth/open`:
 //! discovery and JWKS, the authorization endpoint with HTML login and consent forms, the token
-//! endpoint (authorization code with PKCE, refresh token with rotation) and UserInfo, also under
-//! the Identity Broker aliases `/broker/openidconnect/*`.
+//! endpoint (authorization code with PKCE, refresh token with rotation, CIBA polling) and
+//! UserInfo, also under the Identity Broker aliases `/broker/openidconnect/*`; MobileID over
+//! CIBA at `/auth/open/connect/ciba`.
+//!
+//! The Authentication REST API (`/auth/rest/sessions`, see [`rest`]) with a simulated itsme
+//! journey, and the finalise part of MobileID backend-initiated operations (see [`mobileid`]).
+//! Test-only endpoints under `/__simulator/` play the end-user's device (see [`ciba`] and
+//! [`mobileid`]).
 //!
 //! Each endpoint is a function `fn(&Shared, &Request) -> ResponseTemplate` in a module of its
 //! own, mounted by path in [`Simulator::start`]; all of them share one `state::Shared` (keys,
 //! clock, defects and the run's records behind a mutex).
 
 mod authorize;
+mod ciba;
 mod claims;
 mod defects;
 mod discovery;
 mod id_token;
 mod keys;
+mod mobileid;
 mod pages;
+mod rest;
 mod state;
 mod token;
 mod userinfo;
 mod web;
 
 #[cfg(test)]
+mod ciba_tests;
+#[cfg(test)]
+mod mobileid_tests;
+#[cfg(test)]
+mod rest_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
 
-use wiremock::matchers::{any, path};
+use wiremock::matchers::{any, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub use defects::Defect;
@@ -90,6 +105,25 @@ const ROUTES: &[(&str, Handler)] = &[
     ("/broker/openidconnect/authorize", authorize::authorize),
     ("/broker/openidconnect/token", token::token),
     ("/broker/openidconnect/userinfo", userinfo::userinfo),
+    ("/auth/open/connect/ciba", ciba::backchannel),
+    ("/auth/rest/sessions", rest::create),
+    (rest::LOGIN_PATH, rest::journey_start),
+    (rest::ITSME_PATH, rest::journey_page),
+    ("/__simulator/mobileid/operations", mobileid::start),
+];
+
+/// The routes of paths with ids: path regex and handler (the handler reads the ids).
+const REGEX_ROUTES: &[(&str, Handler)] = &[
+    (r"^/__simulator/ciba/[^/]+/[^/]+$", ciba::control),
+    (r"^/auth/rest/sessions/[^/]+(/cancel)?$", rest::session),
+    (
+        r"^/__simulator/mobileid/operations/[^/]+/[^/]+$",
+        mobileid::control,
+    ),
+    (
+        r"^/auth/mobileid/operations/[^/]+/(status|complete|hop/[12])$",
+        mobileid::operation,
+    ),
 ];
 
 /// A running simulated provider; dropping it stops the server.
@@ -144,6 +178,15 @@ impl Simulator {
             .await;
         for (route, handler) in ROUTES {
             Mock::given(path(*route))
+                .respond_with(Endpoint {
+                    shared: shared.clone(),
+                    handler: *handler,
+                })
+                .mount(&server)
+                .await;
+        }
+        for (pattern, handler) in REGEX_ROUTES {
+            Mock::given(path_regex(*pattern))
                 .respond_with(Endpoint {
                     shared: shared.clone(),
                     handler: *handler,

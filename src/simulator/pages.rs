@@ -103,6 +103,21 @@ pub(crate) fn consent(p: &ConsentPage<'_>) -> String {
     page(p.lang, "Allow access", &body)
 }
 
+/// The simulated itsme journey of a REST API session: one form, one button per outcome.
+pub(crate) fn itsme(action: &str, transaction_id: &str, provider: &str) -> String {
+    let body = format!(
+        "<p>Confirm your identity with {provider} (simulated).</p>\n<form method=\"post\" action=\"{action}\">\n\
+<input type=\"hidden\" name=\"transactionId\" value=\"{txn}\">\n\
+<button type=\"submit\" name=\"outcome\" value=\"complete\">Confirm</button>\n\
+<button type=\"submit\" name=\"outcome\" value=\"abort\">Cancel</button>\n\
+<button type=\"submit\" name=\"outcome\" value=\"error\">Simulate an error</button>\n</form>",
+        provider = escape(provider),
+        action = escape(action),
+        txn = escape(transaction_id),
+    );
+    page("en", "itsme", &body)
+}
+
 /// An error page (never a redirect).
 pub(crate) fn error(lang: &str, title: &str, message: &str) -> String {
     page(

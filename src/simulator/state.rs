@@ -18,6 +18,10 @@ use super::keys::Keys;
 use crate::clock::SharedClock;
 use crate::config::{AuthMethod, Environment};
 
+pub(crate) use super::ciba::CibaRequest;
+pub(crate) use super::mobileid::{Operation, OperationType};
+pub(crate) use super::rest::RestSession;
+
 /// Lifetime of an authorization code, in seconds.
 pub(crate) const CODE_LIFETIME: i64 = 60;
 /// Lifetime of an access token (and of an ID token), in seconds.
@@ -37,13 +41,26 @@ pub(crate) struct RegisteredClient {
     pub scopes: Vec<String>,
 }
 
+/// A user's MobileID registration as the simulator registers it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MobileIdRegistration {
+    pub user_id: String,
+    pub device_id: String,
+    pub device_name: Option<String>,
+    pub external_ref: Option<String>,
+}
+
 /// A user as the simulator registers it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RegisteredUser {
+    /// The name features use (the key in the environment's `users`).
+    pub name: String,
     pub username: String,
     pub password: Option<String>,
     pub sub: String,
     pub claims: BTreeMap<String, serde_json::Value>,
+    pub mobileid: Option<MobileIdRegistration>,
+    pub nin: Option<String>,
 }
 
 /// The sub the simulator gives a user without a configured one: stable, derived from the name.
@@ -157,9 +174,26 @@ pub(crate) struct RefreshRecord {
     pub scopes: Vec<String>,
 }
 
+/// An issued REST API token (client credentials, scope `signicat-api`).
+#[derive(Debug, Clone)]
+pub(crate) struct ApiToken {
+    pub client_id: String,
+    pub expires_at: i64,
+}
+
 /// The records of a run.
 #[derive(Debug, Default)]
 pub(crate) struct State {
+    /// CIBA requests by `auth_req_id`.
+    pub ciba: HashMap<String, CibaRequest>,
+    /// MobileID backend-initiated operations by id.
+    pub operations: HashMap<String, Operation>,
+    /// Grants made by a MobileID finalise, with the operation's type (UserInfo differs by it).
+    pub finalise_grants: HashMap<u64, OperationType>,
+    /// REST API tokens.
+    pub api_tokens: HashMap<String, ApiToken>,
+    /// REST API authentication sessions by id.
+    pub rest_sessions: HashMap<String, RestSession>,
     pub transactions: HashMap<String, Transaction>,
     pub sessions: HashMap<String, Session>,
     pub grants: HashMap<u64, Grant>,
@@ -260,8 +294,9 @@ impl Shared {
             .collect();
         let users = env
             .users
-            .values()
-            .map(|u| RegisteredUser {
+            .iter()
+            .map(|(name, u)| RegisteredUser {
+                name: name.clone(),
                 username: u.username.to_string(),
                 password: u.password.as_ref().map(|p| p.expose().to_string()),
                 sub: u
@@ -270,6 +305,13 @@ impl Shared {
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| default_sub(&u.username)),
                 claims: u.claims.clone(),
+                mobileid: u.mobileid.as_ref().map(|m| MobileIdRegistration {
+                    user_id: m.user_id.to_string(),
+                    device_id: m.device_id.to_string(),
+                    device_name: m.device_name.clone(),
+                    external_ref: m.external_ref.clone(),
+                }),
+                nin: u.nin.as_ref().map(|n| n.expose().to_string()),
             })
             .collect();
         Self {
@@ -299,12 +341,30 @@ impl Shared {
         self.clock.unix_seconds()
     }
 
+    /// The clock's time in Unix milliseconds (for poll intervals, where whole seconds are too
+    /// coarse).
+    pub fn now_millis(&self) -> i64 {
+        self.clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default()
+    }
+
     pub fn client(&self, id: &str) -> Option<&RegisteredClient> {
         self.clients.iter().find(|c| c.id == id)
     }
 
     pub fn user(&self, username: &str) -> Option<&RegisteredUser> {
         self.users.iter().find(|u| u.username == username)
+    }
+
+    /// A user by the environment's name for it, or by username.
+    pub fn user_named(&self, name: &str) -> Option<&RegisteredUser> {
+        self.users
+            .iter()
+            .find(|u| u.name == name)
+            .or_else(|| self.user(name))
     }
 }
 

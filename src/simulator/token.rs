@@ -122,6 +122,8 @@ fn handle(shared: &Shared, req: &Request) -> ResponseTemplate {
         None => oauth_error(400, "invalid_request", "grant_type is missing"),
         Some("authorization_code") => code_grant(shared, client, &params),
         Some("refresh_token") => refresh_grant(shared, client, &params),
+        Some("client_credentials") => super::rest::client_credentials(shared, client, &params),
+        Some(super::ciba::GRANT_TYPE) => super::ciba::grant(shared, client, &params),
         Some(other) => oauth_error(
             400,
             "unsupported_grant_type",
@@ -188,7 +190,7 @@ fn code_grant(shared: &Shared, client: &RegisteredClient, params: &Params) -> Re
     let extras = Extras {
         nonce: record.nonce.as_deref(),
         access_token: Some(&access),
-        code: None,
+        ..Extras::default()
     };
     let Some(id_token) = id_token::mint(shared, &grant, &extras) else {
         return oauth_error(500, "server_error", "signing failed");
@@ -243,7 +245,8 @@ fn refresh_grant(shared: &Shared, client: &RegisteredClient, params: &Params) ->
     token_response(&access, refresh.as_deref(), &id_token, &scopes)
 }
 
-fn token_response(
+/// A successful token response.
+pub(crate) fn token_response(
     access: &str,
     refresh: Option<&str>,
     id_token: &str,

@@ -47,10 +47,13 @@ pub(crate) fn userinfo(shared: &Shared, req: &Request) -> ResponseTemplate {
     let Some(grant) = state.grants.get(&record.grant_id) else {
         return invalid_token("unknown access token");
     };
-    let mut body = shared
-        .user(&grant.username)
+    let user = shared.user(&grant.username);
+    let mut body = user
         .map(|u| claims::for_scopes(u, &record.scopes))
         .unwrap_or_default();
+    if let (Some(kind), Some(user)) = (state.finalise_grants.get(&record.grant_id), user) {
+        body.extend(super::mobileid::userinfo_claims(*kind, user));
+    }
     let sub = if shared.has(Defect::UserinfoSubDiffers) {
         format!("{}-someone-else", grant.sub)
     } else {

@@ -175,7 +175,7 @@ pub(crate) fn not_found(req: &Request) -> ResponseTemplate {
         &json!({
             "error": "not_found",
             "error_description": clean_description(&format!(
-                "{} {} is not a path of the idflow simulator; it serves /auth/open/.well-known/openid-configuration, /auth/open/connect/{{authorize,token,userinfo}} and /broker/openidconnect/{{authorize,token,userinfo}}",
+                "{} {} is not a path of the idflow simulator; it serves /auth/open/.well-known/openid-configuration, /auth/open/connect/{{authorize,token,userinfo,ciba}}, /broker/openidconnect/{{authorize,token,userinfo}}, /auth/rest/sessions and the test-only /__simulator/{{ciba,mobileid}} endpoints",
                 req.method,
                 req.url.path()
             )),
