@@ -13,6 +13,8 @@ const SOURCES: &[(&str, &str)] = &[
     ),
     ("steps/oidc.rs", include_str!("../steps/oidc.rs")),
     ("steps/tokens.rs", include_str!("../steps/tokens.rs")),
+    ("steps/mobileid.rs", include_str!("../steps/mobileid.rs")),
+    ("steps/rest_api.rs", include_str!("../steps/rest_api.rs")),
 ];
 
 /// One documented step.
@@ -121,6 +123,8 @@ pub fn markdown() -> String {
                 "steps/expectations.rs" => "Expectations on responses",
                 "steps/oidc.rs" => "OpenID Connect",
                 "steps/tokens.rs" => "Tokens",
+                "steps/mobileid.rs" => "MobileID (CIBA and operations)",
+                "steps/rest_api.rs" => "Authentication REST API",
                 other => other,
             };
             out.push_str(&format!(

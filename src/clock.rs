@@ -80,6 +80,45 @@ impl Clock for ManualClock {
     }
 }
 
+/// The request header that carries a scenario's clock offset to the simulator, so that each
+/// scenario's time moves on its own: one scenario letting a session expire does not age the
+/// codes and tokens of the scenarios running beside it.
+pub const CLOCK_OFFSET_HEADER: &str = "x-idflow-clock-offset-ms";
+
+/// One scenario's view of a shared clock: the shared time plus what this scenario has slept.
+#[derive(Debug, Clone)]
+pub struct ScenarioClock {
+    base: SharedClock,
+    offset: Arc<Mutex<Duration>>,
+}
+
+impl ScenarioClock {
+    /// A scenario clock over `base`, not yet moved.
+    pub fn new(base: SharedClock) -> Self {
+        Self {
+            base,
+            offset: Arc::default(),
+        }
+    }
+    /// How far this scenario has moved ahead of the shared clock, in milliseconds.
+    pub fn offset_ms(&self) -> u128 {
+        self.offset
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_millis()
+    }
+}
+
+impl Clock for ScenarioClock {
+    fn now(&self) -> SystemTime {
+        self.base.now() + *self.offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        *self.offset.lock().unwrap_or_else(|e| e.into_inner()) += duration;
+        Box::pin(std::future::ready(()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +131,17 @@ mod tests {
         clock.sleep(Duration::from_secs(3600)).await;
         assert!(started.elapsed() < Duration::from_secs(1));
         assert!(clock.unix_seconds() - before >= 3600);
+    }
+
+    #[tokio::test]
+    async fn scenario_clocks_move_independently() {
+        let base: SharedClock = Arc::new(ManualClock::new());
+        let a = ScenarioClock::new(base.clone());
+        let b = ScenarioClock::new(base.clone());
+        a.sleep(Duration::from_secs(600)).await;
+        assert_eq!(a.offset_ms(), 600_000);
+        assert_eq!(b.offset_ms(), 0);
+        assert!(a.unix_seconds() - b.unix_seconds() >= 599);
     }
 
     #[test]

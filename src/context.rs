@@ -13,7 +13,7 @@ use crate::http::record::Exchange;
 use crate::jwt::Jwks;
 use crate::oidc::ProviderMetadata;
 use crate::redact::Redactor;
-use crate::report::model::TokenReport;
+use crate::report::model::{PollTimeline, TokenReport};
 
 /// Identifies a scenario within a run: feature file and line (an outline's example row has
 /// its own line).
@@ -28,6 +28,7 @@ pub struct ScenarioKey {
 pub struct ScenarioCapture {
     pub exchanges: Vec<Exchange>,
     pub tokens: Vec<TokenReport>,
+    pub timelines: Vec<PollTimeline>,
 }
 
 /// Hands each scenario's records from its world (in the after hook) to the writer.
@@ -100,6 +101,8 @@ pub struct RunContext {
     /// Base URL relative request URLs are resolved against (the target's origin).
     pub base_url: Url,
     pub redactor: Arc<Redactor>,
+    /// The target runs on the run's clock (the simulator): each scenario gets its own offset.
+    pub virtual_time: bool,
     pub cache: ProviderCache,
     pub collector: Collector,
 }

@@ -44,10 +44,88 @@ pub enum CibaOutcome {
     GaveUp,
 }
 
-/// Polls the token endpoint for a CIBA request the way the specification says: wait
+/// The CIBA polling rules as a state machine, so a caller can send each poll itself: wait
 /// `interval` (5 s when absent) before each poll, add 5 s after `slow_down`, keep going on
 /// `authorization_pending`, stop at once on anything else, and never poll past `expires_in`.
-/// `poll` sends one token request and returns its answer and HTTP status.
+#[derive(Debug, Clone)]
+pub struct CibaPoller {
+    wait: u64,
+    started_ms: i128,
+    deadline_ms: i128,
+    expires_in: u64,
+    timeline: PollTimeline,
+}
+
+impl CibaPoller {
+    /// A poller for a request accepted now.
+    pub fn new(clock: &SharedClock, interval: Option<u64>, expires_in: u64) -> Self {
+        let wait = interval.unwrap_or(DEFAULT_INTERVAL_S);
+        let started_ms = clock.unix_millis();
+        Self {
+            wait,
+            started_ms,
+            deadline_ms: started_ms + (expires_in as i128) * 1000,
+            expires_in,
+            timeline: PollTimeline {
+                label: "CIBA token polling".into(),
+                interval_s: wait as f64,
+                limit_s: expires_in as f64,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Waits before the next poll; `false` when that poll would come after `expires_in`.
+    pub async fn wait(&self, clock: &SharedClock) -> bool {
+        if clock.unix_millis() + (self.wait as i128) * 1000 > self.deadline_ms {
+            return false;
+        }
+        clock.sleep(Duration::from_secs(self.wait)).await;
+        true
+    }
+
+    /// Records a poll's answer; `Some` when polling must stop.
+    pub fn record(
+        &mut self,
+        clock: &SharedClock,
+        status: u16,
+        answer: &PollAnswer,
+    ) -> Option<CibaOutcome> {
+        self.timeline.polls.push(PollRecord {
+            at_s: (clock.unix_millis() - self.started_ms) as f64 / 1000.0,
+            waited_s: self.wait as f64,
+            status,
+            answer: answer.word(),
+        });
+        match answer {
+            PollAnswer::Tokens => Some(CibaOutcome::Tokens),
+            PollAnswer::Error(e) if e == "authorization_pending" => None,
+            PollAnswer::Error(e) if e == "slow_down" => {
+                self.wait += SLOW_DOWN_STEP_S;
+                None
+            }
+            PollAnswer::Error(e) => Some(CibaOutcome::Error(e.clone())),
+            PollAnswer::Unexpected(status, what) => {
+                Some(CibaOutcome::Error(format!("unexpected {status}: {what}")))
+            }
+        }
+    }
+
+    /// The outcome and the timeline for the report.
+    pub fn finish(mut self, outcome: Option<CibaOutcome>) -> (CibaOutcome, PollTimeline) {
+        let outcome = outcome.unwrap_or(CibaOutcome::GaveUp);
+        self.timeline.outcome = match &outcome {
+            CibaOutcome::Tokens => "tokens".into(),
+            CibaOutcome::Error(e) => e.clone(),
+            CibaOutcome::GaveUp => {
+                format!("gave up: the request expires after {} s", self.expires_in)
+            }
+        };
+        (outcome, self.timeline)
+    }
+}
+
+/// Polls with [`CibaPoller`]'s rules; `poll` sends one token request.
 pub async fn poll_ciba<F, Fut>(
     clock: &SharedClock,
     interval: Option<u64>,
@@ -58,43 +136,13 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = (u16, PollAnswer)>,
 {
-    let mut wait = interval.unwrap_or(DEFAULT_INTERVAL_S);
-    let started = clock.unix_millis();
-    let deadline = started + (expires_in as i128) * 1000;
-    let mut timeline = PollTimeline {
-        label: "CIBA token polling".into(),
-        interval_s: wait as f64,
-        limit_s: expires_in as f64,
-        ..Default::default()
-    };
-    let outcome = loop {
-        if clock.unix_millis() + (wait as i128) * 1000 > deadline {
-            break CibaOutcome::GaveUp;
-        }
-        clock.sleep(Duration::from_secs(wait)).await;
+    let mut poller = CibaPoller::new(clock, interval, expires_in);
+    let mut outcome = None;
+    while outcome.is_none() && poller.wait(clock).await {
         let (status, answer) = poll().await;
-        timeline.polls.push(PollRecord {
-            at_s: (clock.unix_millis() - started) as f64 / 1000.0,
-            waited_s: wait as f64,
-            status,
-            answer: answer.word(),
-        });
-        match answer {
-            PollAnswer::Tokens => break CibaOutcome::Tokens,
-            PollAnswer::Error(e) if e == "authorization_pending" => {}
-            PollAnswer::Error(e) if e == "slow_down" => wait += SLOW_DOWN_STEP_S,
-            PollAnswer::Error(e) => break CibaOutcome::Error(e),
-            PollAnswer::Unexpected(status, what) => {
-                break CibaOutcome::Error(format!("unexpected {status}: {what}"));
-            }
-        }
-    };
-    timeline.outcome = match &outcome {
-        CibaOutcome::Tokens => "tokens".into(),
-        CibaOutcome::Error(e) => e.clone(),
-        CibaOutcome::GaveUp => format!("gave up: the request expires after {expires_in} s"),
-    };
-    (outcome, timeline)
+        outcome = poller.record(clock, status, &answer);
+    }
+    poller.finish(outcome)
 }
 
 /// Bounds of a generic polling loop.
@@ -106,10 +154,104 @@ pub struct PollBounds {
     pub within: Duration,
 }
 
-/// Repeats `attempt` until it returns `Ok`, at most `attempts` times and within `within` on
-/// the clock, waiting `every` between attempts. `attempt` returns the status, a word for the
-/// timeline, and whether the expectation held (`Err` with the reason otherwise). On giving up,
-/// the error holds the last reason.
+/// The rules of a bounded "poll until" loop as a state machine: at most `attempts` tries
+/// within `within` on the clock, `every` apart; on giving up the error names the last answer.
+#[derive(Debug, Clone)]
+pub struct UntilPoller {
+    label: String,
+    bounds: PollBounds,
+    started_ms: i128,
+    last: String,
+    held: bool,
+    timeline: PollTimeline,
+}
+
+impl UntilPoller {
+    /// A loop starting now.
+    pub fn new(clock: &SharedClock, label: &str, bounds: PollBounds) -> Self {
+        Self {
+            label: label.to_string(),
+            bounds,
+            started_ms: clock.unix_millis(),
+            last: "no attempt was made".into(),
+            held: false,
+            timeline: PollTimeline {
+                label: label.to_string(),
+                interval_s: bounds.every.as_secs_f64(),
+                limit_s: bounds.within.as_secs_f64(),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Waits before the next attempt (not before the first); `false` when the loop is over:
+    /// the expectation held, or the attempts or the time are used up.
+    pub async fn wait(&mut self, clock: &SharedClock) -> bool {
+        let n = self.timeline.polls.len();
+        if self.held || n >= self.bounds.attempts.max(1) {
+            return false;
+        }
+        if n == 0 {
+            return true;
+        }
+        let elapsed = clock.unix_millis() - self.started_ms;
+        if elapsed + self.bounds.every.as_millis() as i128 > self.bounds.within.as_millis() as i128
+        {
+            return false;
+        }
+        clock.sleep(self.bounds.every).await;
+        true
+    }
+
+    /// Records an attempt: its status, a word for the timeline, and whether the expectation held.
+    pub fn record(
+        &mut self,
+        clock: &SharedClock,
+        status: u16,
+        word: String,
+        held: Result<(), String>,
+    ) {
+        let waited = if self.timeline.polls.is_empty() {
+            0.0
+        } else {
+            self.bounds.every.as_secs_f64()
+        };
+        self.timeline.polls.push(PollRecord {
+            at_s: (clock.unix_millis() - self.started_ms) as f64 / 1000.0,
+            waited_s: waited,
+            status,
+            answer: word,
+        });
+        match held {
+            Ok(()) => self.held = true,
+            Err(reason) => self.last = reason,
+        }
+    }
+
+    /// Whether the expectation held, with the timeline for the report.
+    pub fn finish(mut self) -> (Result<(), String>, PollTimeline) {
+        let n = self.timeline.polls.len();
+        if self.held {
+            self.timeline.outcome = "the expectation held".into();
+            return (Ok(()), self.timeline);
+        }
+        let why = if n >= self.bounds.attempts.max(1) {
+            format!("after {n} attempts")
+        } else {
+            format!("within {} s ({n} attempts)", self.bounds.within.as_secs())
+        };
+        self.timeline.outcome = format!("gave up {why}");
+        (
+            Err(format!(
+                "{}: the expectation did not hold {why}\n  last answer: {}",
+                self.label, self.last
+            )),
+            self.timeline,
+        )
+    }
+}
+
+/// Repeats `attempt` with [`UntilPoller`]'s rules.
 pub async fn poll_until<F, Fut>(
     clock: &SharedClock,
     label: &str,
@@ -120,54 +262,12 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = (u16, String, Result<(), String>)>,
 {
-    let started = clock.unix_millis();
-    let mut timeline = PollTimeline {
-        label: label.to_string(),
-        interval_s: bounds.every.as_secs_f64(),
-        limit_s: bounds.within.as_secs_f64(),
-        ..Default::default()
-    };
-    let mut last = String::from("no attempt was made");
-    for n in 0..bounds.attempts.max(1) {
-        let waited = if n == 0 { Duration::ZERO } else { bounds.every };
-        let elapsed_ms = clock.unix_millis() - started;
-        if n > 0 && elapsed_ms + waited.as_millis() as i128 > bounds.within.as_millis() as i128 {
-            timeline.outcome = format!("gave up after {:.0} s", elapsed_ms as f64 / 1000.0);
-            return (
-                Err(format!(
-                    "{label}: the expectation did not hold within {} s ({} attempts)\n  last answer: {last}",
-                    bounds.within.as_secs(),
-                    n
-                )),
-                timeline,
-            );
-        }
-        if n > 0 {
-            clock.sleep(waited).await;
-        }
+    let mut poller = UntilPoller::new(clock, label, bounds);
+    while poller.wait(clock).await {
         let (status, word, held) = attempt().await;
-        timeline.polls.push(PollRecord {
-            at_s: (clock.unix_millis() - started) as f64 / 1000.0,
-            waited_s: waited.as_secs_f64(),
-            status,
-            answer: word,
-        });
-        match held {
-            Ok(()) => {
-                timeline.outcome = "the expectation held".into();
-                return (Ok(()), timeline);
-            }
-            Err(reason) => last = reason,
-        }
+        poller.record(clock, status, word, held);
     }
-    timeline.outcome = format!("gave up after {} attempts", bounds.attempts);
-    (
-        Err(format!(
-            "{label}: the expectation did not hold after {} attempts\n  last answer: {last}",
-            bounds.attempts
-        )),
-        timeline,
-    )
+    poller.finish()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::http::record::{Exchange, RecordedResponse};
 use crate::http::{Redirects, RequestSpec, Session};
 use crate::oidc::flow::{ClientState, Flow};
-use crate::report::model::TokenReport;
+use crate::report::model::{PollTimeline, TokenReport};
 
 /// A request being put together by several steps before it is sent.
 #[derive(Debug, Clone)]
@@ -24,6 +24,7 @@ pub struct IdflowWorld {
     ctx: Option<Arc<RunContext>>,
     key: Option<ScenarioKey>,
     session: Option<Session>,
+    clock: Option<crate::clock::SharedClock>,
     /// `{{name}}` variables.
     pub vars: BTreeMap<String, String>,
     /// The relying party's state.
@@ -32,12 +33,21 @@ pub struct IdflowWorld {
     pub pending: Option<PendingRequest>,
     /// Tokens checked in this scenario, for the report.
     pub tokens: Vec<TokenReport>,
+    /// Polling loops of this scenario, for the report.
+    pub timelines: Vec<PollTimeline>,
 }
 
 impl IdflowWorld {
     /// Binds the world to its run and scenario (the runner's before hook).
     pub fn attach(&mut self, ctx: Arc<RunContext>, key: ScenarioKey) {
-        self.session = Some(ctx.engine.session());
+        if ctx.virtual_time {
+            let clock = crate::clock::ScenarioClock::new(ctx.clock.clone());
+            self.session = Some(ctx.engine.session_with_clock(clock.clone()));
+            self.clock = Some(Arc::new(clock));
+        } else {
+            self.session = Some(ctx.engine.session());
+            self.clock = Some(ctx.clock.clone());
+        }
         self.vars.insert("issuer".into(), ctx.issuer.clone());
         self.vars.insert(
             "base_url".into(),
@@ -56,8 +66,13 @@ impl IdflowWorld {
                 .map(Session::take_exchanges)
                 .unwrap_or_default();
             let tokens = std::mem::take(&mut self.tokens);
-            ctx.collector
-                .put(key, ScenarioCapture { exchanges, tokens });
+            let timelines = std::mem::take(&mut self.timelines);
+            let capture = ScenarioCapture {
+                exchanges,
+                tokens,
+                timelines,
+            };
+            ctx.collector.put(key, capture);
         }
     }
 
@@ -66,6 +81,13 @@ impl IdflowWorld {
         self.ctx.as_ref().ok_or_else(|| {
             Error::step("this world is not attached to a run: run features through idflow::runner")
         })
+    }
+
+    /// This scenario's clock.
+    pub fn clock(&self) -> Result<crate::clock::SharedClock> {
+        self.clock
+            .clone()
+            .ok_or_else(|| Error::step("this world is not attached to a run"))
     }
 
     /// The HTTP session.
@@ -85,9 +107,14 @@ impl IdflowWorld {
             .session
             .as_mut()
             .ok_or_else(|| Error::step("this world has no session"))?;
+        let clock = self
+            .clock
+            .clone()
+            .ok_or_else(|| Error::step("this world has no clock"))?;
         Ok(Flow {
             ctx,
             session,
+            clock,
             state: &mut self.client,
         })
     }
@@ -166,6 +193,47 @@ impl IdflowWorld {
                 )
             })
             .unwrap_or_else(|_| "the response".into())
+    }
+
+    /// GETs `url` until the JSON value at `path` satisfies `matcher`, within `bounds`; the
+    /// polls go into the report's timelines.
+    pub async fn poll_json_until(
+        &mut self,
+        url: url::Url,
+        path: &str,
+        matcher: &crate::expect::Matcher,
+        bounds: crate::poll::PollBounds,
+    ) -> Result<()> {
+        let clock = self.clock()?;
+        let label = format!("polling {} until {path}", url.path());
+        let mut poller = crate::poll::UntilPoller::new(&clock, &label, bounds);
+        while poller.wait(&clock).await {
+            let spec = RequestSpec::new("GET", url.clone()).header("accept", "application/json");
+            self.send("poll", spec, Redirects::Stop).await?;
+            let subject = format!("JSONPath {path} in {}", self.last_subject());
+            let resp = self.last_response()?;
+            let found = resp
+                .json()
+                .map(|j| crate::expect::query(&j, path))
+                .transpose()?
+                .unwrap_or_default();
+            let word = found
+                .first()
+                .map(crate::expect::render)
+                .unwrap_or_else(|| "nothing".into());
+            let held = crate::expect::check_all(&subject, &found, matcher).map_err(|m| {
+                format!(
+                    "{} {}
+{m}",
+                    resp.status,
+                    crate::expect::body_preview(&resp.body, 200)
+                )
+            });
+            poller.record(&clock, resp.status, word, held);
+        }
+        let (result, timeline) = poller.finish();
+        self.timelines.push(timeline);
+        result.map_err(Error::step)
     }
 
     /// Sends a request made by the generic HTTP steps.

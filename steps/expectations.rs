@@ -28,7 +28,7 @@ fn status_is(w: &mut IdflowWorld, expected: u16) -> Result<()> {
 /// Example: Then the response header "Cache-Control" contains "no-store"
 #[then(regex = r#"^the response header "([^"]+)" (.+)$"#)]
 fn header_expectation(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
-    let now = w.ctx()?.clock.unix_seconds();
+    let now = w.clock()?.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let subject = format!("header {name} of {}", w.last_subject());
     let resp = w.last_response()?;
@@ -42,7 +42,7 @@ fn header_expectation(w: &mut IdflowWorld, name: String, phrase: String) -> Resu
 /// Example: Then the JSON value at "$.token_type" equals ignoring case "bearer"
 #[then(regex = r#"^the JSON value at "([^"]+)" (.+)$"#)]
 fn json_expectation(w: &mut IdflowWorld, path: String, phrase: String) -> Result<()> {
-    let now = w.ctx()?.clock.unix_seconds();
+    let now = w.clock()?.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let subject = format!("JSONPath {path} in {}", w.last_subject());
     let resp = w.last_response()?;
@@ -82,7 +82,7 @@ fn variable_expectation(
     verb: String,
     rest: String,
 ) -> Result<()> {
-    let now = w.ctx()?.clock.unix_seconds();
+    let now = w.clock()?.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&format!("{verb} {rest}"))?, now)?;
     let value = w.vars.get(&name).cloned().map(serde_json::Value::String);
     check(&format!("variable {name}"), value.as_ref(), &matcher)?;

@@ -229,3 +229,28 @@ fn interpolated_pairs(w: &IdflowWorld, step: &Step) -> Result<Vec<(String, Strin
         .map(|(k, v)| Ok((w.interpolate(&k)?, w.interpolate(&v)?)))
         .collect()
 }
+
+/// Repeats a GET until a JSONPath expectation holds, bounded by attempts and time on the
+/// run's clock; on giving up, the failure shows the last answer.
+/// Example: When the client polls "{{operation.status_url}}" every 2 seconds at most 10 times until the JSON value at "$.status" is "COMPLETED"
+#[when(
+    regex = r#"^the client polls "([^"]+)" every (\d+) seconds? at most (\d+) times until the JSON value at "([^"]+)" (.+)$"#
+)]
+async fn poll_until_json(
+    w: &mut IdflowWorld,
+    url: String,
+    every: u64,
+    attempts: usize,
+    path: String,
+    phrase: String,
+) -> Result<()> {
+    let url = w.resolve_url(&url)?;
+    let now = w.clock()?.unix_seconds();
+    let matcher = crate::phrase::parse_matcher(&w.interpolate(&phrase)?, now)?;
+    let bounds = crate::poll::PollBounds {
+        every: std::time::Duration::from_secs(every),
+        attempts,
+        within: std::time::Duration::from_secs(every * attempts as u64 + 1),
+    };
+    w.poll_json_until(url, &path, &matcher, bounds).await
+}

@@ -7,7 +7,9 @@
 
 pub mod expectations;
 pub mod http;
+pub mod mobileid;
 pub mod oidc;
+pub mod rest_api;
 pub mod tokens;
 
 use crate::error::{Error, Result};

@@ -37,7 +37,7 @@ async fn verify(w: &mut IdflowWorld, label: &str) -> Result<()> {
 /// Example: Then the ID token claim "acr" is "idp:mobileid"
 #[then(regex = r#"^the ID token claim "([^"]+)" (.+)$"#)]
 fn id_token_claim(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
-    let now = w.ctx()?.clock.unix_seconds();
+    let now = w.clock()?.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let claims = id_token_part(w, |d| d.claims)?;
     check(
@@ -52,7 +52,7 @@ fn id_token_claim(w: &mut IdflowWorld, name: String, phrase: String) -> Result<(
 /// Example: Then the ID token header "alg" is "RS256"
 #[then(regex = r#"^the ID token header "([^"]+)" (.+)$"#)]
 fn id_token_header(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
-    let now = w.ctx()?.clock.unix_seconds();
+    let now = w.clock()?.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
     let header = id_token_part(w, |d| d.header)?;
     check(

@@ -41,35 +41,37 @@ fn assert_no_panic(out: &Output) {
     assert!(!all.contains("panicked"), "idflow panicked:\n{all}");
 }
 
-/// What each defect must make the OIDC features say.
-fn expected_failure(defect: Defect) -> &'static str {
-    #[allow(unreachable_patterns)] // the simulator's other defects concern other flows
+/// The features that exercise each defect, and what the failure must say.
+fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
     match defect {
-        Defect::WrongNonce => "nonce: expected",
-        Defect::WrongAtHash => "at_hash:",
-        Defect::UnknownSigningKey => "signature:",
-        Defect::AlgNone => "alg: alg is \"none\"",
-        Defect::WrongIssuer => "iss:",
-        Defect::ExpiredIdToken => "exp:",
-        Defect::ReusedCodeAccepted => "error: expected \"invalid_grant\"",
-        Defect::MissingNoStore => "Cache-Control: expected no-store",
-        Defect::StateNotEchoed => "state: expected",
-        Defect::UserinfoSubDiffers => "userinfo sub",
-        _ => "",
+        Defect::WrongNonce => ("features/oidc", "nonce: expected"),
+        Defect::WrongAtHash => ("features/oidc", "at_hash:"),
+        Defect::UnknownSigningKey => ("features/oidc", "signature:"),
+        Defect::AlgNone => ("features/oidc", "alg: alg is \"none\""),
+        Defect::WrongIssuer => ("features/oidc", "iss:"),
+        Defect::ExpiredIdToken => ("features/oidc", "exp:"),
+        Defect::ReusedCodeAccepted => ("features/oidc", "error: expected \"invalid_grant\""),
+        Defect::MissingNoStore => ("features/oidc", "Cache-Control: expected no-store"),
+        Defect::StateNotEchoed => ("features/oidc", "state: expected"),
+        Defect::UserinfoSubDiffers => ("features/oidc", "userinfo sub"),
+        Defect::SlowDownNotEnforced => ("features/mobileid", "error: expected \"slow_down\""),
+        Defect::StatusNeverCompletes => ("features/mobileid", "the expectation did not hold"),
+        Defect::SubjectBeforeSuccess => ("features/rest_api", "carries a subject"),
+        Defect::CallbackWithoutSessionId => ("features/rest_api", "expected sessionId="),
+        Defect::MobileidClaimMissing => ("features/mobileid", "claim mobileid_device_id"),
+        Defect::BindingMessageAltered => ("features/mobileid", "claim mobileid_binding_message"),
     }
 }
 
 #[test]
-fn every_oidc_defect_fails_the_run_and_names_the_check() {
-    for defect in Defect::ALL
-        .into_iter()
-        .filter(|d| !expected_failure(*d).is_empty())
-    {
+fn every_defect_fails_the_run_and_names_the_check() {
+    for defect in Defect::ALL {
+        let (features, wanted) = expected_failure(defect);
         let dir = report_dir(defect.name());
         let out = idflow(
             &[
                 "run",
-                "features/oidc",
+                features,
                 "-q",
                 "--defect",
                 defect.name(),
@@ -87,18 +89,23 @@ fn every_oidc_defect_fails_the_run_and_names_the_check() {
             text(&out)
         );
         let junit = read(&dir, "junit.xml");
-        let wanted = expected_failure(defect).replace('"', "&quot;");
         assert!(
-            junit.contains(&wanted) || junit.contains(expected_failure(defect)),
-            "defect {}: junit.xml does not name `{}`",
+            junit.contains(&wanted.replace('"', "&quot;")) || junit.contains(wanted),
+            "defect {}: junit.xml does not name `{wanted}`",
             defect.name(),
-            expected_failure(defect)
         );
         assert!(
             read(&dir, "index.html").contains(defect.name()),
             "the HTML report names the simulator's defect"
         );
     }
+}
+
+#[test]
+fn without_defects_every_feature_passes() {
+    let dir = report_dir("clean");
+    let out = idflow(&["run", "-q", "--report-dir", dir.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 #[test]

@@ -198,6 +198,16 @@ pub struct DeviceControl {
     /// Approve only after the client has polled this many times (simulator only).
     #[serde(default)]
     pub approve_after_polls: Option<ControlCall>,
+    /// Start a backend-initiated MobileID operation; the answer holds `statusUrl` and
+    /// `completeUrl` (`{type}`, `{user}`, `{client_id}`, `{redirect_uri}` are filled in).
+    #[serde(default)]
+    pub start_operation: Option<ControlCall>,
+    /// The end-user completes the operation on the device (`{operation_id}`).
+    #[serde(default)]
+    pub complete_operation: Option<ControlCall>,
+    /// The end-user does not complete the operation (`{operation_id}`).
+    #[serde(default)]
+    pub fail_operation: Option<ControlCall>,
 }
 
 /// One HTTP call of a control interface.

@@ -148,6 +148,15 @@ impl HttpEngine {
             engine: Arc::clone(self),
             cookies: CookieStore::default(),
             exchanges: Vec::new(),
+            clock: None,
+        }
+    }
+
+    /// A session whose requests tell the simulator this scenario's clock offset.
+    pub fn session_with_clock(self: &Arc<Self>, clock: crate::clock::ScenarioClock) -> Session {
+        Session {
+            clock: Some(clock),
+            ..self.session()
         }
     }
 }
@@ -158,6 +167,7 @@ pub struct Session {
     engine: Arc<HttpEngine>,
     cookies: CookieStore,
     exchanges: Vec<Exchange>,
+    clock: Option<crate::clock::ScenarioClock>,
 }
 
 impl Session {
@@ -344,6 +354,12 @@ impl Session {
         }
         for (name, value) in &spec.headers {
             builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(clock) = &self.clock {
+            builder = builder.header(
+                crate::clock::CLOCK_OFFSET_HEADER,
+                clock.offset_ms().to_string(),
+            );
         }
         let mut body_text = None;
         match &spec.body {

@@ -29,6 +29,16 @@ pub struct ClientState {
     pub history: Vec<TokenSet>,
     /// The latest UserInfo answer, when it was 200 JSON.
     pub userinfo: Option<Value>,
+    /// The CIBA request in progress.
+    pub ciba: Option<super::ciba::CibaRequest>,
+    /// How the latest CIBA polling loop ended.
+    pub ciba_outcome: Option<crate::poll::CibaOutcome>,
+    /// The backend-initiated MobileID operation in progress.
+    pub operation: Option<crate::mobileid::Operation>,
+    /// The REST API token (client credentials, scope `signicat-api`).
+    pub api_token: Option<String>,
+    /// The REST API authentication session in progress.
+    pub rest_session: Option<crate::rest_api::RestSession>,
 }
 
 /// The end-user's answer on the consent page.
@@ -61,6 +71,8 @@ pub enum TokenChoice {
 pub struct Flow<'a> {
     pub ctx: &'a RunContext,
     pub session: &'a mut Session,
+    /// The scenario's clock.
+    pub clock: crate::clock::SharedClock,
     pub state: &'a mut ClientState,
 }
 
@@ -112,7 +124,7 @@ impl Flow<'_> {
     pub async fn authorize(&mut self, overrides: &[(String, String)]) -> Result<()> {
         let meta = self.metadata().await?;
         let (_, client) = self.client()?;
-        let request = AuthorizationRequest::new(client, overrides, self.ctx.clock.unix_seconds())?;
+        let request = AuthorizationRequest::new(client, overrides, self.clock.unix_seconds())?;
         let url = request.url(&meta.authorization_endpoint);
         let stop = self.redirect_uris()?;
         self.state.request = Some(request);
@@ -301,7 +313,18 @@ impl Flow<'_> {
     /// The client's checks of an authorization response: `state` echoed exactly, `iss` (when
     /// present) equal to the issuer, parameters where the response type puts them.
     pub fn check_response(&self) -> Result<()> {
-        let request = self.request()?;
+        let Some(request) = self.state.request.as_ref() else {
+            // A response the client did not ask for with an authorization request (MobileID
+            // finalise): only the issuer can be checked.
+            let response = self.response()?;
+            return match response.any_param("iss") {
+                Some(iss) if iss != self.ctx.issuer => Err(Error::step(format!(
+                    "the authorization response fails the client's checks:\n  iss: expected {:?}, got {iss:?}",
+                    self.ctx.issuer
+                ))),
+                _ => Ok(()),
+            };
+        };
         let response = self.response()?;
         let fragment = request.expects_fragment();
         let mut problems = Vec::new();
@@ -381,22 +404,36 @@ impl Flow<'_> {
     /// Exchanges the authorization code at the token endpoint.
     pub async fn exchange_code(&mut self, options: &ExchangeOptions) -> Result<()> {
         let code = self.code()?;
-        let request = self.request()?.clone();
+        let request = self.state.request.clone();
+        let redirect_uri = match &request {
+            Some(r) => r.redirect_uri.to_string(),
+            None => self.operation_redirect_uri()?,
+        };
         let mut form = vec![
             ("grant_type".to_string(), "authorization_code".to_string()),
             ("code".to_string(), code),
-            ("redirect_uri".to_string(), request.redirect_uri.to_string()),
+            ("redirect_uri".to_string(), redirect_uri),
         ];
         let verifier = options
             .code_verifier
             .clone()
-            .or(request.pkce.map(|p| p.verifier));
+            .or(request.and_then(|r| r.pkce).map(|p| p.verifier));
         if let Some(v) = verifier {
             self.ctx.redactor.learn(&v);
             form.push(("code_verifier".into(), v));
         }
         self.token_call("token request (authorization code)", form, options)
             .await
+    }
+
+    /// The redirect URI of a code the client did not request itself (the client's first).
+    fn operation_redirect_uri(&self) -> Result<String> {
+        let (_, client) = self.client()?;
+        Ok(client
+            .redirect_uris
+            .first()
+            .map(|u| u.to_string())
+            .unwrap_or_default())
     }
 
     /// Uses a refresh token.
@@ -552,7 +589,7 @@ impl Flow<'_> {
         let mut verifier = IdTokenVerifier::new(
             self.ctx.issuer.clone(),
             client_id,
-            self.ctx.clock.unix_seconds(),
+            self.clock.unix_seconds(),
         );
         verifier.nonce = request.as_ref().and_then(|r| r.nonce.clone());
         verifier.max_age = request.as_ref().and_then(|r| r.max_age);
@@ -602,7 +639,7 @@ impl Flow<'_> {
     }
 }
 
-fn response_of(ex: &Exchange) -> Result<&crate::http::record::RecordedResponse> {
+pub(crate) fn response_of(ex: &Exchange) -> Result<&crate::http::record::RecordedResponse> {
     ex.response().ok_or_else(|| {
         Error::step(format!(
             "{} {} got no response",

@@ -3,6 +3,7 @@
 
 pub mod authorize;
 pub mod checks;
+pub mod ciba;
 pub mod discovery;
 pub mod flow;
 pub mod forms;

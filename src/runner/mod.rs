@@ -154,6 +154,7 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
         issuer: target.issuer.clone(),
         base_url,
         clock: target.clock.clone(),
+        virtual_time: target.virtual_time,
         engine: Arc::new(engine),
         env,
         redactor,

@@ -16,6 +16,8 @@ pub struct RunningTarget {
     pub clock: SharedClock,
     /// For people: "embedded simulator at http://127.0.0.1:4711" or the issuer.
     pub description: String,
+    /// Whether the target reads time from `clock` (per-scenario offsets apply).
+    pub virtual_time: bool,
     _simulator: Option<Simulator>,
     _process: Option<StartedProcess>,
 }
@@ -95,6 +97,7 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
                 description: format!("embedded simulator at {}{defects_note}", sim.base_url()),
                 base_url,
                 clock,
+                virtual_time: true,
                 _simulator: Some(sim),
                 _process: None,
             })
@@ -123,6 +126,7 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
                 },
                 base_url,
                 clock: Arc::new(SystemClock),
+                virtual_time: false,
                 _simulator: None,
                 _process: process,
             })

@@ -149,6 +149,7 @@ impl ReportWriter {
                 let capture = self.ctx.collector.take(&key);
                 distribute(&mut run, capture.exchanges);
                 run.report.tokens = capture.tokens;
+                run.report.timelines = capture.timelines;
                 run.report.duration_ms = ms_between(run.started, at);
                 run.report.status = Some(verdict(&run.report.steps));
                 if !self.quiet {

@@ -273,7 +273,9 @@ pub(crate) fn backchannel(shared: &Shared, req: &Request) -> ResponseTemplate {
         created_at: now,
         expires_at: now + parsed.expiry,
         interval: DEFAULT_INTERVAL,
-        last_poll_ms: None,
+        // The interval counts from the backchannel response too: CIBA Core §7.3 asks the
+        // client to wait `interval` before its first poll.
+        last_poll_ms: Some(shared.now_millis()),
         polls: 0,
         decision: Decision::Pending,
         redeemed: false,

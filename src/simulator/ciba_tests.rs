@@ -195,6 +195,7 @@ async fn discovery_advertises_ciba() {
 async fn happy_path_with_the_mobileid_scope() {
     let rig = Rig::new(&[]).await;
     let id = rig.start("openid mobileid").await;
+    rig.advance(5);
     assert_eq!(
         rig.poll_error(&id).await,
         (400, "authorization_pending".into())
@@ -298,6 +299,7 @@ async fn requested_expiry_sets_expires_in_and_the_misspelling_is_ignored() {
 async fn fast_polls_get_slow_down_and_the_interval_grows_by_five() {
     let rig = Rig::new(&[]).await;
     let id = rig.start("openid mobileid").await;
+    rig.advance(5);
     assert_eq!(rig.poll_error(&id).await.1, "authorization_pending");
     rig.advance(4);
     assert_eq!(rig.poll_error(&id).await, (400, "slow_down".into()));
@@ -316,6 +318,7 @@ async fn fast_polls_get_slow_down_and_the_interval_grows_by_five() {
 async fn approve_after_n_polls() {
     let rig = Rig::new(&[]).await;
     let id = rig.start("openid mobileid").await;
+    rig.advance(5);
     assert_eq!(rig.device(&id, "approve-after?polls=3").await, 204);
     for _ in 0..2 {
         assert_eq!(rig.poll_error(&id).await.1, "authorization_pending");
@@ -481,4 +484,12 @@ async fn defect_binding_message_altered() {
     let clean = Rig::new(&[]).await;
     let c = clean.approved_claims("openid mobileid").await;
     assert_eq!(c["mobileid_binding_message"], MESSAGE);
+}
+
+#[tokio::test]
+async fn a_first_poll_before_the_interval_is_told_to_slow_down() {
+    // CIBA Core §7.3: the client waits `interval` before its first poll too.
+    let rig = Rig::new(&[]).await;
+    let id = rig.start("openid mobileid").await;
+    assert_eq!(rig.poll_error(&id).await, (400, "slow_down".into()));
 }

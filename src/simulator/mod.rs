@@ -83,7 +83,13 @@ struct Endpoint {
 
 impl Respond for Endpoint {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        (self.handler)(&self.shared, request)
+        let offset = request
+            .headers
+            .get(crate::clock::CLOCK_OFFSET_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        state::with_request_offset(offset, || (self.handler)(&self.shared, request))
     }
 }
 

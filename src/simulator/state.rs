@@ -336,19 +336,21 @@ impl Shared {
         self.defects.contains(&defect)
     }
 
-    /// The clock's time in Unix seconds.
+    /// The clock's time in Unix seconds, as the requesting scenario sees it.
     pub fn now(&self) -> i64 {
-        self.clock.unix_seconds()
+        self.now_millis().div_euclid(1000)
     }
 
     /// The clock's time in Unix milliseconds (for poll intervals, where whole seconds are too
     /// coarse).
     pub fn now_millis(&self) -> i64 {
-        self.clock
+        let base = self
+            .clock
             .now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        base + REQUEST_OFFSET_MS.with(|o| o.get())
     }
 
     pub fn client(&self, id: &str) -> Option<&RegisteredClient> {
@@ -395,4 +397,17 @@ mod tests {
         assert_ne!(default_sub("alice"), default_sub("bob"));
         assert!(default_sub("alice").len() <= 255);
     }
+}
+
+thread_local! {
+    /// The clock offset of the scenario whose request is being answered on this thread.
+    static REQUEST_OFFSET_MS: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` (a request handler) with the requesting scenario's clock offset in force.
+pub fn with_request_offset<T>(offset_ms: i64, f: impl FnOnce() -> T) -> T {
+    let previous = REQUEST_OFFSET_MS.with(|o| o.replace(offset_ms));
+    let out = f();
+    REQUEST_OFFSET_MS.with(|o| o.set(previous));
+    out
 }

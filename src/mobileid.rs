@@ -1,0 +1,148 @@
+//! MobileID backend-initiated operations (seed 000): an operation runs on the end-user's
+//! device; the client polls its status URL, then follows its complete URL through every
+//! redirect to the code — without `Accept: application/json`, which makes Signicat answer
+//! JSON instead of redirecting.
+
+use serde_json::Value;
+use url::Url;
+
+use crate::device;
+use crate::error::{Error, Result};
+use crate::http::{Redirects, RequestSpec};
+use crate::oidc::AuthorizationResponse;
+use crate::oidc::flow::Flow;
+
+/// A started operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub id: String,
+    pub kind: String,
+    pub status_url: Url,
+    pub complete_url: Url,
+}
+
+impl Flow<'_> {
+    /// Starts an operation (`registration`, `authentication`, `authorisation`,
+    /// `consent_signature`) for `user` through the environment's `device.start_operation`.
+    pub async fn start_operation(&mut self, kind: &str, user: &str) -> Result<()> {
+        self.ctx.env.user(user)?;
+        let (_, client) = self.client()?;
+        let client_id = client.id.to_string();
+        let redirect_uri = client
+            .redirect_uris
+            .first()
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let call = device::control(&self.ctx.env, "start_operation", |d| {
+            d.start_operation.as_ref()
+        })?
+        .clone();
+        let values = [
+            ("type", kind),
+            ("user", user),
+            ("client_id", client_id.as_str()),
+            ("redirect_uri", redirect_uri.as_str()),
+        ];
+        let answer = device::call(
+            self.ctx,
+            self.session,
+            "start MobileID operation",
+            &call,
+            &values,
+        )
+        .await?
+        .unwrap_or_default();
+        let url = |field: &str| -> Result<Url> {
+            let text = answer.get(field).and_then(Value::as_str).ok_or_else(|| {
+                Error::step(format!(
+                    "starting the operation answered no {field}: {}",
+                    crate::expect::render(&answer)
+                ))
+            })?;
+            self.ctx
+                .base_url
+                .join(text)
+                .map_err(|e| Error::step(format!("{field} {text:?}: {e}")))
+        };
+        self.state.operation = Some(Operation {
+            id: answer
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            kind: kind.to_string(),
+            status_url: url("statusUrl")?,
+            complete_url: url("completeUrl")?,
+        });
+        self.state.response = None;
+        Ok(())
+    }
+
+    /// The operation in progress.
+    pub fn operation(&self) -> Result<&Operation> {
+        self.state
+            .operation
+            .as_ref()
+            .ok_or_else(|| Error::step("no MobileID operation was started in this scenario"))
+    }
+
+    /// The end-user completes (`true`) or abandons (`false`) the operation on the device.
+    pub async fn finish_operation_on_device(&mut self, completes: bool) -> Result<()> {
+        let id = self.operation()?.id.clone();
+        let (name, call) = if completes {
+            (
+                "complete_operation",
+                device::control(&self.ctx.env, "complete_operation", |d| {
+                    d.complete_operation.as_ref()
+                })?,
+            )
+        } else {
+            (
+                "fail_operation",
+                device::control(&self.ctx.env, "fail_operation", |d| {
+                    d.fail_operation.as_ref()
+                })?,
+            )
+        };
+        let call = call.clone();
+        device::call(
+            self.ctx,
+            self.session,
+            name,
+            &call,
+            &[("operation_id", id.as_str())],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Follows the complete URL through every redirect, stopping at the client's redirect URI.
+    /// `accept_json` reproduces the documented mistake of sending `Accept: application/json`.
+    pub async fn follow_complete_url(&mut self, accept_json: bool) -> Result<()> {
+        let url = self.operation()?.complete_url.clone();
+        let (_, client) = self.client()?;
+        let stop: Vec<Url> = client
+            .redirect_uris
+            .iter()
+            .filter_map(|u| Url::parse(u).ok())
+            .collect();
+        let mut spec = RequestSpec::new("GET", url);
+        if accept_json {
+            spec = spec.header("accept", "application/json");
+        }
+        let label = if accept_json {
+            "complete URL (Accept: application/json)"
+        } else {
+            "complete URL"
+        };
+        let ex = self
+            .session
+            .send(label, spec, Redirects::FollowUntil(stop))
+            .await?;
+        self.state.response = match &ex.stopped_at {
+            Some(at) => Some(AuthorizationResponse::parse(at)?),
+            None => None,
+        };
+        Ok(())
+    }
+}
