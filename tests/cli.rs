@@ -11,6 +11,11 @@ fn idflow(args: &[&str], envs: &[(&str, &str)]) -> Output {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .env_remove("IDFLOW_SIMULATOR_DEFECTS");
+    if args.first() == Some(&"run") && !args.contains(&"--report-dir") {
+        // Never overwrite the suite's own reports/.
+        cmd.arg("--report-dir")
+            .arg(report_dir(&format!("default-{}", args.join("-").len())));
+    }
     for (k, v) in envs {
         cmd.env(k, v);
     }
