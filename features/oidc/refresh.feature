@@ -28,3 +28,12 @@ Feature: Refresh tokens
   Scenario: Another client cannot use this client's refresh token
     When the client "post" uses the refresh token of this client
     Then the token response is the error "invalid_grant"
+
+  Scenario: Reusing a rotated-out refresh token revokes the tokens that replaced it
+    When the client refreshes the tokens
+    Then the token response is successful
+    When the client refreshes with the rotated-out refresh token
+    Then the token response is the error "invalid_grant"
+    # RFC 9700 §4.14.2: a reused refresh token means it was stolen.
+    When the client refreshes the tokens
+    Then the token response is the error "invalid_grant"

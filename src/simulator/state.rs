@@ -202,6 +202,9 @@ pub(crate) struct State {
     pub codes: HashMap<String, CodeRecord>,
     pub access_tokens: HashMap<String, AccessRecord>,
     pub refresh_tokens: HashMap<String, RefreshRecord>,
+    /// Refresh tokens already exchanged, by grant: presenting one again revokes the grant
+    /// (refresh token reuse detection, RFC 9700 §4.14.2).
+    pub used_refresh_tokens: HashMap<String, u64>,
     next_grant: u64,
 }
 

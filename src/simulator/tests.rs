@@ -764,13 +764,6 @@ async fn refresh_rotates_and_keeps_identity() {
     }
     assert!(b["iat"].as_i64().unwrap() > a["iat"].as_i64().unwrap());
     assert!(b.get("nonce").is_none());
-    // The old refresh token is spent.
-    let again = refresh(old).await.unwrap();
-    assert_eq!(again.status(), 400);
-    assert_eq!(
-        again.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
     // Another client cannot use it.
     let stolen = rig
         .http
@@ -794,6 +787,13 @@ async fn refresh_rotates_and_keeps_identity() {
         .await
         .unwrap();
     assert_eq!(third.status(), 200);
+    // The old refresh token is spent (and its reuse revokes the grant: see below).
+    let again = refresh(old).await.unwrap();
+    assert_eq!(again.status(), 400);
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
 }
 
 #[tokio::test]
@@ -1410,5 +1410,42 @@ async fn consent_is_bound_to_the_browser_session() {
     assert_eq!(
         rig.submit(&form, &[("decision", "allow")]).await.status(),
         302
+    );
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_revokes_its_whole_grant() {
+    // RFC 9700 §4.14.2 (and node oidc-provider): refresh token reuse means theft.
+    let mut rig = Rig::new(&[]).await;
+    let first = rig.tokens().await;
+    let refresh = |token: &str| {
+        rig.http
+            .post(rig.url("/auth/open/connect/token"))
+            .basic_auth("web-client", Some("web-secret"))
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
+            .send()
+    };
+    let old = first["refresh_token"].as_str().unwrap().to_string();
+    let second: Value = refresh(&old).await.unwrap().json().await.unwrap();
+    assert_eq!(refresh(&old).await.unwrap().status(), 400);
+    let newer = refresh(second["refresh_token"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        newer.status(),
+        400,
+        "the replacement refresh token is revoked too"
+    );
+    let info = rig
+        .http
+        .get(rig.url("/auth/open/connect/userinfo"))
+        .bearer_auth(second["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        info.status(),
+        401,
+        "the replacement access token is revoked too"
     );
 }

@@ -204,8 +204,14 @@ fn refresh_grant(shared: &Shared, client: &RegisteredClient, params: &Params) ->
     };
     let now = shared.now();
     let mut state = shared.state();
+    if let Some(grant_id) = state.used_refresh_tokens.get(token).copied() {
+        state.revoke_grant(grant_id);
+        return invalid_grant(
+            "the refresh token was already used: every token of its grant is revoked",
+        );
+    }
     let Some(record) = state.refresh_tokens.get(token).cloned() else {
-        return invalid_grant("unknown, used or revoked refresh token");
+        return invalid_grant("unknown or revoked refresh token");
     };
     if state.revoked_grants.contains(&record.grant_id) {
         return invalid_grant("the refresh token was revoked");
@@ -231,6 +237,9 @@ fn refresh_grant(shared: &Shared, client: &RegisteredClient, params: &Params) ->
         }
     };
     state.refresh_tokens.remove(token);
+    state
+        .used_refresh_tokens
+        .insert(token.to_string(), record.grant_id);
     let (access, refresh) = state.issue_tokens(record.grant_id, &scopes, now, true);
     drop(state);
     let mut refreshed = grant.clone();
