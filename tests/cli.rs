@@ -11,6 +11,9 @@ fn idflow(args: &[&str], envs: &[(&str, &str)]) -> Output {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .env_remove("IDFLOW_SIMULATOR_DEFECTS");
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("SIGNICAT_")) {
+        cmd.env_remove(k);
+    }
     if args.first() == Some(&"run") && !args.contains(&"--report-dir") {
         // Never overwrite the suite's own reports/.
         cmd.arg("--report-dir")
@@ -377,4 +380,35 @@ fn collect_embeddings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
         serde_json::Value::Array(items) => items.iter().for_each(|x| collect_embeddings(x, out)),
         _ => {}
     }
+}
+
+#[test]
+fn the_signicat_environment_takes_its_values_from_the_environment() {
+    let port = free_port();
+    let domain = format!("127.0.0.1:{port}");
+    let vars = [
+        ("SIGNICAT_DOMAIN", domain.as_str()),
+        ("SIGNICAT_WEB_CLIENT_ID", "id"),
+        ("SIGNICAT_WEB_CLIENT_SECRET", "secret-canary"),
+        ("SIGNICAT_REDIRECT_URI", "https://rp.example/cb"),
+        ("SIGNICAT_TEST_USER", "user"),
+        ("SIGNICAT_TEST_PASSWORD", "password-canary"),
+    ];
+    // All set: the file parses, and the (https) tenant is unreachable here.
+    let out = idflow(&["run", "features/oidc", "--env", "signicat"], &vars);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("unreachable"), "{}", text(&out));
+    assert!(
+        !text(&out).contains("canary"),
+        "a secret reached the console"
+    );
+    // One missing: the error names it.
+    let out = idflow(&["run", "features/oidc", "--env", "signicat"], &vars[1..]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("SIGNICAT_DOMAIN is not set"),
+        "{}",
+        text(&out)
+    );
 }
