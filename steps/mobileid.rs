@@ -44,6 +44,16 @@ async fn ciba_with_message(w: &mut IdflowWorld, message: String) -> Result<()> {
         .await
 }
 
+/// Sends a CIBA request for a named user (login_hint: their login name) with a binding message.
+/// Example: When the client starts a CIBA request for "alice" with binding message "Approve the login?"
+#[when(expr = "the client starts a CIBA request for {string} with binding message {string}")]
+async fn ciba_for_user(w: &mut IdflowWorld, user: String, message: String) -> Result<()> {
+    let message = w.interpolate(&message)?;
+    w.flow()?
+        .backchannel(&user, &[("binding_message".into(), message)])
+        .await
+}
+
 /// Sends a CIBA request for the MobileID user with parameters from a `| name | value |`
 /// table (scope, binding_message, acr_values, login_hint, requested_expiry; `(omitted)`
 /// leaves one out).

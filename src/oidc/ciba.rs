@@ -35,24 +35,20 @@ impl Flow<'_> {
             Error::step("the provider's discovery document has no backchannel_authentication_endpoint: it does not support CIBA")
         })?;
         let user_cfg = self.ctx.env.user(user)?;
-        let mobileid = user_cfg.mobileid.as_ref().ok_or_else(|| {
-            Error::step(format!(
-                "user `{user}` has no MobileID registration: add `mobileid: {{user_id: ..., device_id: ...}}` to the user in {}",
-                self.ctx.env.path.display()
-            ))
-        })?;
         let (_, client) = self.client()?;
-        let mut form: Vec<(String, String)> = vec![
-            ("scope".into(), client.scopes.join(" ")),
-            ("acr_values".into(), "idp:mobileid".into()),
-            (
-                "login_hint".into(),
-                format!(
-                    "userId:{} deviceId:{}",
-                    &*mobileid.user_id, &*mobileid.device_id
-                ),
-            ),
-        ];
+        // A MobileID user is named by user and device id with `idp:mobileid` (seed 001); any
+        // other user by their login name (CIBA Core §7.1 login_hint).
+        let mut form: Vec<(String, String)> = vec![("scope".into(), client.scopes.join(" "))];
+        match user_cfg.mobileid.as_ref() {
+            Some(m) => {
+                form.push(("acr_values".into(), "idp:mobileid".into()));
+                form.push((
+                    "login_hint".into(),
+                    format!("userId:{} deviceId:{}", &*m.user_id, &*m.device_id),
+                ));
+            }
+            None => form.push(("login_hint".into(), user_cfg.username.to_string())),
+        }
         for (k, v) in overrides {
             match form.iter_mut().find(|(n, _)| n == k) {
                 Some(slot) => slot.1 = v.clone(),
