@@ -5,8 +5,9 @@
 //! ```
 //!
 //! - *first request*: from spawning `idflow run` (one authorization-code scenario, remote target)
-//!   to the first TCP connection accepted by a small recording proxy on 127.0.0.1 in front of the
-//!   standalone simulator; the scenario then runs normally through the proxy.
+//!   to the first TCP connection accepted by a small recording listener on 127.0.0.1 (it closes
+//!   the connection, so that run then stops as unreachable); the whole run of the same scenario
+//!   against the standalone simulator is timed separately.
 //! - *empty run*: the whole `idflow run` of an empty features directory, with the embedded
 //!   simulator environment (`--env simulator`, which starts the simulator) and with a remote
 //!   environment (nothing to start); `idflow --version` as the bare process baseline.
@@ -18,8 +19,7 @@
 mod measure;
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -29,50 +29,26 @@ use measure::{StandaloneSimulator, median};
 
 const FEATURE: &str = "Feature: P4 start-up\n\n  Scenario: The end-user signs in\n    Given the client \"web\"\n    When the client starts an authorization request\n    And the end-user logs in as \"alice\"\n    Then the client receives an authorization code\n";
 
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(k) => {
-                if to.write_all(&buf[..k]).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = to.shutdown(Shutdown::Write);
-}
-
-/// A forwarding proxy to `127.0.0.1:upstream` that records when it accepted its first
-/// connection after `armed` was set.
-struct Proxy {
+/// A listener on 127.0.0.1 that records when it accepted its first connection and closes
+/// every connection at once (the run under test then stops with "unreachable").
+struct Recorder {
     port: u16,
     first: Arc<Mutex<Option<Instant>>>,
 }
 
-impl Proxy {
-    fn start(upstream: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+impl Recorder {
+    fn start() -> Recorder {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the recorder");
         let port = listener.local_addr().expect("addr").port();
         let first: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
         let seen = first.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming() {
-                let Ok(client) = conn else { continue };
                 seen.lock().expect("lock").get_or_insert_with(Instant::now);
-                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-                    continue;
-                };
-                let (c2, s2) = (
-                    client.try_clone().expect("clone"),
-                    server.try_clone().expect("clone"),
-                );
-                std::thread::spawn(move || pipe(client, server));
-                std::thread::spawn(move || pipe(s2, c2));
+                drop(conn);
             }
         });
-        Proxy { port, first }
+        Recorder { port, first }
     }
 
     fn take_first(&self) -> Option<Instant> {
@@ -119,39 +95,51 @@ fn main() {
     std::fs::create_dir_all(work.join("empty")).expect("work dir");
     std::fs::write(work.join("features/p4.feature"), FEATURE).expect("feature");
     let sim = StandaloneSimulator::start(idflow, &manifest.join("environments"), &work);
-    let proxy = Proxy::start(sim.port);
+    let recorder = Recorder::start();
     let env_text = std::fs::read_to_string(manifest.join("environments/simulator.yaml"))
-        .expect("simulator.yaml")
-        .replace(
+        .expect("simulator.yaml");
+    let remote = |port: u16| {
+        env_text.replace(
             "target:\n  kind: simulator\n",
-            &format!(
-                "target:\n  kind: remote\n  issuer: http://127.0.0.1:{}/auth/open\n",
-                proxy.port
-            ),
-        );
-    std::fs::write(work.join("remote.yaml"), env_text).expect("env");
+            &format!("target:\n  kind: remote\n  issuer: http://127.0.0.1:{port}/auth/open\n"),
+        )
+    };
+    std::fs::write(work.join("remote.yaml"), remote(sim.port)).expect("env");
+    std::fs::write(work.join("recorder.yaml"), remote(recorder.port)).expect("env");
 
     let mut first_request = Vec::new();
     let mut whole_one = Vec::new();
     let mut failures = 0;
     for _ in 0..reps {
-        let _ = proxy.take_first();
+        let _ = recorder.take_first();
         let started = Instant::now();
-        let status = quiet(
+        let _ = quiet(
             Command::new(idflow)
                 .current_dir(&work)
-                .args(["run", "features", "--env", "remote.yaml", "--quiet"])
-                .args(["--report-dir", "reports-one"]),
+                .args(["run", "features", "--env", "recorder.yaml", "--quiet"])
+                .args(["--report-dir", "reports-recorder"]),
         )
         .status()
         .expect("idflow run");
-        let whole = started.elapsed();
-        match proxy.take_first() {
-            Some(t) if status.success() => {
-                first_request.push(t.duration_since(started));
-                whole_one.push(whole);
-            }
-            _ => failures += 1,
+        match recorder.take_first() {
+            Some(t) => first_request.push(t.duration_since(started)),
+            None => failures += 1,
+        }
+        let log = std::fs::File::create(work.join("one.log")).expect("log");
+        let started = Instant::now();
+        let status = Command::new(idflow)
+            .current_dir(&work)
+            .args(["run", "features", "--env", "remote.yaml", "--quiet"])
+            .args(["--report-dir", "reports-one"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .status()
+            .expect("idflow run");
+        if status.success() {
+            whole_one.push(started.elapsed());
+        } else {
+            failures += 1;
         }
     }
     let env_dir = manifest.join("environments");
