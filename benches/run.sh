@@ -38,7 +38,7 @@ if [[ $only == all || $only == p3 ]]; then
   cp -p "$step" "$backup"
   restore() { cp -p "$backup" "$step"; rm -f "$backup"; }
   trap restore EXIT
-  secs() { local s e; s=$(date +%s.%N); "$@" >>"$out/p3.log" 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
+  secs() { local s e; s=$(date +%s.%N); "$@" >>"$out/p3.log" 2>&1; e=$(date +%s.%N); printf "%.1f" "$(echo "$e - $s" | bc)"; }
   echo "## P3 build"
   echo "| P3 measurement | seconds |"
   echo "|---|---|"
