@@ -1,0 +1,422 @@
+//! Benchmark P1: throughput of the authorization-code scenario ("The end-user signs in and the
+//! client verifies every token"), idflow beside a bare reqwest client, against the simulator
+//! served standalone (`idflow simulate --port P`).
+//!
+//! ```text
+//! cargo bench --bench p1_throughput
+//! P1_NS=100,1000 P1_REPS=1 P1_SCALE=0 cargo bench --bench p1_throughput   # quicker
+//! ```
+//!
+//! For each N (default 100, 1,000, 10,000) it writes a feature with a Scenario Outline of N
+//! example rows and an environment pointing at the standalone simulator into a temporary
+//! directory, then runs `idflow run --concurrency 16` (with its reports) and the bare client
+//! (`support/bare_flow.rs`, concurrency 16) as child processes, each against a fresh simulator,
+//! and reports wall time, user+sys CPU and peak RSS from `wait4`, the most file descriptors the
+//! child held, and the ratios. The scale check (P1_SCALE, on by default) runs N=10,000 at
+//! concurrency 64 and verifies that reports/cucumber.json holds all N scenarios, all passed,
+//! and that neither file descriptors nor ports ran out. A Hurl file doing the same requests
+//! (`p1_authorization_code.hurl`) runs too when `hurl` is on PATH.
+//!
+//! The markdown table goes to stdout and to `$CARGO_TARGET_DIR/idflow-bench/p1.md`.
+
+#[path = "support/bare_flow.rs"]
+mod bare_flow;
+#[path = "support/measure.rs"]
+mod measure;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use measure::{StandaloneSimulator, Usage, median, run_measured, secs};
+
+const STEPS: &str = "    When the client starts an authorization request
+    And the end-user logs in as \"alice\"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    And the ID token is valid
+    And the ID token claim \"sub\" is \"9a3c6f0e-alice\"
+    And the ID token claim \"exp\" is within 3600 seconds from now
+    And the ID token claim \"iat\" is at most 60 seconds ago
+    And the ID token header \"alg\" is \"RS256\"
+    When the client calls the userinfo endpoint with GET
+    Then the userinfo response is successful
+    And the userinfo sub equals the ID token sub
+    And the JSON value at \"$.email\" is \"alice@idflow.test\"
+";
+
+/// A feature with one Scenario Outline of `n` example rows: the scenario of
+/// features/oidc/authorization_code.feature, step for step.
+fn feature(n: usize) -> String {
+    let mut f = String::from(
+        "@bench\nFeature: P1 throughput\n\n  Background:\n    Given the client \"web\"\n\n  \
+         Scenario Outline: Sign-in <i>: the end-user signs in and the client verifies every token\n",
+    );
+    f.push_str(STEPS);
+    f.push_str("\n    Examples:\n      | i |\n");
+    for i in 1..=n {
+        let _ = writeln!(f, "      | {i} |");
+    }
+    f
+}
+
+/// The simulator environment's clients and users, with a remote target at `issuer`.
+fn environment(manifest: &Path, issuer: &str) -> String {
+    let text = std::fs::read_to_string(manifest.join("environments/simulator.yaml"))
+        .expect("environments/simulator.yaml");
+    let from = "target:\n  kind: simulator\n";
+    assert!(
+        text.contains(from),
+        "simulator.yaml changed its target block"
+    );
+    text.replace(
+        from,
+        &format!("target:\n  kind: remote\n  issuer: {issuer}\n"),
+    )
+}
+
+/// Scenarios in a cucumber.json, and how many passed every step.
+fn count_scenarios(path: &Path) -> (usize, usize) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return (0, 0);
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let mut total = 0;
+    let mut passed = 0;
+    for feature in json.as_array().into_iter().flatten() {
+        for el in feature["elements"].as_array().into_iter().flatten() {
+            if el["type"] != "scenario" {
+                continue;
+            }
+            total += 1;
+            let steps = el["steps"].as_array();
+            if steps.is_some_and(|s| {
+                !s.is_empty() && s.iter().all(|st| st["result"]["status"] == "passed")
+            }) {
+                passed += 1;
+            }
+        }
+    }
+    (total, passed)
+}
+
+struct Measured {
+    tool: &'static str,
+    usage: Usage,
+    server: Usage,
+    /// Most TIME_WAIT / other (non-established) sockets on the simulator's port during the run.
+    max_time_wait: usize,
+    ok: bool,
+    note: String,
+}
+
+/// Samples the sockets on `port` while the closure runs.
+fn with_socket_sampler<T>(port: u16, f: impl FnOnce() -> T) -> (T, usize) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let max_tw = Arc::new(AtomicUsize::new(0));
+    let sampler = {
+        let stop = stop.clone();
+        let max_tw = max_tw.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let (_, tw, _) = measure::sockets_on(port);
+                max_tw.fetch_max(tw, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    let out = f();
+    stop.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    (out, max_tw.load(Ordering::Relaxed))
+}
+
+struct Bench {
+    idflow: PathBuf,
+    manifest: PathBuf,
+    work: PathBuf,
+}
+
+impl Bench {
+    fn idflow_run(&self, n: usize, concurrency: usize, tag: &str) -> Measured {
+        let sim = StandaloneSimulator::start(
+            &self.idflow,
+            &self.manifest.join("environments"),
+            &self.work,
+        );
+        let dir = self.work.join(format!("idflow-{tag}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("features")).expect("dir");
+        std::fs::write(dir.join("features/p1.feature"), feature(n)).expect("feature");
+        std::fs::write(
+            dir.join("bench.yaml"),
+            environment(&self.manifest, &sim.issuer()),
+        )
+        .expect("env");
+        let mut cmd = Command::new(&self.idflow);
+        cmd.current_dir(&dir)
+            .args([
+                "run",
+                "features",
+                "--env",
+                "bench.yaml",
+                "--report-dir",
+                "reports",
+            ])
+            .args(["--concurrency", &concurrency.to_string(), "--quiet"]);
+        let (usage, max_tw) = with_socket_sampler(sim.port, || {
+            run_measured(cmd, &self.work, &format!("idflow-{tag}"))
+        });
+        let server = sim.stop();
+        let (total, passed) = count_scenarios(&dir.join("reports/cucumber.json"));
+        let ok = usage.status == 0 && total == n && passed == n;
+        Measured {
+            tool: "idflow",
+            usage,
+            server,
+            max_time_wait: max_tw,
+            ok,
+            note: format!("{passed}/{total} passed in cucumber.json"),
+        }
+    }
+
+    fn bare_run(&self, n: usize, concurrency: usize, tag: &str) -> Measured {
+        let sim = StandaloneSimulator::start(
+            &self.idflow,
+            &self.manifest.join("environments"),
+            &self.work,
+        );
+        let mut cmd = Command::new(std::env::current_exe().expect("own path"));
+        cmd.args([
+            "--bare-child",
+            &sim.issuer(),
+            &n.to_string(),
+            &concurrency.to_string(),
+        ]);
+        let (usage, max_tw) = with_socket_sampler(sim.port, || {
+            run_measured(cmd, &self.work, &format!("bare-{tag}"))
+        });
+        let server = sim.stop();
+        Measured {
+            tool: "bare reqwest",
+            usage,
+            server,
+            max_time_wait: max_tw,
+            ok: usage.status == 0,
+            note: if usage.status == 0 {
+                format!("{n}/{n} passed")
+            } else {
+                "FAILED (see the log)".into()
+            },
+        }
+    }
+
+    fn hurl_run(&self, n: usize, concurrency: usize, tag: &str) -> Option<Measured> {
+        let found = Command::new("hurl")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            return None;
+        }
+        let sim = StandaloneSimulator::start(
+            &self.idflow,
+            &self.manifest.join("environments"),
+            &self.work,
+        );
+        let mut cmd = Command::new("hurl");
+        cmd.args([
+            "--test",
+            "--jobs",
+            &concurrency.to_string(),
+            "--repeat",
+            &n.to_string(),
+        ])
+        .args(["--variable", &format!("issuer={}", sim.issuer())])
+        .args(["--variable", &format!("base=http://127.0.0.1:{}", sim.port)])
+        .arg(self.manifest.join("benches/p1_authorization_code.hurl"));
+        let (usage, max_tw) = with_socket_sampler(sim.port, || {
+            run_measured(cmd, &self.work, &format!("hurl-{tag}"))
+        });
+        let server = sim.stop();
+        Some(Measured {
+            tool: "hurl",
+            usage,
+            server,
+            max_time_wait: max_tw,
+            ok: usage.status == 0,
+            note: "claims only: Hurl cannot verify a JWS signature".into(),
+        })
+    }
+}
+
+/// The median run by wall time of `reps` runs.
+fn median_run(reps: usize, mut f: impl FnMut(usize) -> Measured) -> Measured {
+    let mut runs: Vec<Measured> = (0..reps.max(1)).map(&mut f).collect();
+    runs.sort_by_key(|m| m.usage.wall);
+    let all_ok = runs.iter().all(|m| m.ok);
+    let walls: Vec<Duration> = runs.iter().map(|m| m.usage.wall).collect();
+    let mut m = runs.swap_remove(runs.len() / 2);
+    m.ok = all_ok;
+    if reps > 1 {
+        m.note = format!(
+            "{}; median of {reps} (walls {})",
+            m.note,
+            walls
+                .iter()
+                .map(|w| secs(*w))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = median(walls);
+    m
+}
+
+fn row(out: &mut String, n: usize, c: usize, m: &Measured) {
+    let _ = writeln!(
+        out,
+        "| {n} | {c} | {} | {} | {} | {} | {} | {:.1} | {} | {} | {} | {}{} |",
+        m.tool,
+        secs(m.usage.wall),
+        secs(m.usage.user),
+        secs(m.usage.sys),
+        secs(m.usage.cpu()),
+        m.usage.max_rss_kib as f64 / 1024.0,
+        m.usage.max_fds,
+        m.max_time_wait,
+        secs(m.server.cpu()),
+        if m.ok { "" } else { "**FAILED** " },
+        m.note
+    );
+}
+
+fn ratio_row(out: &mut String, n: usize, c: usize, a: &Measured, b: &Measured) {
+    let r = |x: f64, y: f64| {
+        if y > 0.0 {
+            format!("{:.2}×", x / y)
+        } else {
+            "-".into()
+        }
+    };
+    let _ = writeln!(
+        out,
+        "| {n} | {c} | **idflow / bare** | **{}** | {} | {} | **{}** | {} | | | {} | |",
+        r(a.usage.wall.as_secs_f64(), b.usage.wall.as_secs_f64()),
+        r(a.usage.user.as_secs_f64(), b.usage.user.as_secs_f64()),
+        r(a.usage.sys.as_secs_f64(), b.usage.sys.as_secs_f64()),
+        r(a.usage.cpu().as_secs_f64(), b.usage.cpu().as_secs_f64()),
+        r(a.usage.max_rss_kib as f64, b.usage.max_rss_kib as f64),
+        r(a.server.cpu().as_secs_f64(), b.server.cpu().as_secs_f64()),
+    );
+}
+
+fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--bare-child") {
+        let issuer = &args[i + 1];
+        let n: usize = args[i + 2].parse().expect("n");
+        let c: usize = args[i + 3].parse().expect("concurrency");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        match rt.block_on(bare_flow::run(issuer, n, c)) {
+            Ok(0) => std::process::exit(0),
+            Ok(_) => std::process::exit(1),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1)
+            }
+        }
+    }
+    if args.iter().any(|a| a == "--list") {
+        return; // `cargo bench -- --list`
+    }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let work = std::env::temp_dir().join(format!("idflow-p1-{}", std::process::id()));
+    std::fs::create_dir_all(&work).expect("work dir");
+    let bench = Bench {
+        idflow: PathBuf::from(env!("CARGO_BIN_EXE_idflow")),
+        manifest,
+        work: work.clone(),
+    };
+    let ns = env_list("P1_NS", &[100, 1000, 10000]);
+    let reps: usize = std::env::var("P1_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let scale = std::env::var("P1_SCALE").map_or(true, |v| v != "0");
+    let c = 16;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| N | concurrency | client | wall s | user s | sys s | CPU s | max RSS MiB | max fds | max TIME_WAIT | simulator CPU s | result |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut hurl_note = None;
+    let mut all_ok = true;
+    for &n in &ns {
+        let reps = if n >= 10_000 { 1 } else { reps };
+        eprintln!("P1: N={n}, concurrency {c}, {reps} run(s) each ...");
+        let idf = median_run(reps, |r| bench.idflow_run(n, c, &format!("{n}-c{c}-{r}")));
+        let bare = median_run(reps, |r| bench.bare_run(n, c, &format!("{n}-c{c}-{r}")));
+        row(&mut out, n, c, &idf);
+        row(&mut out, n, c, &bare);
+        ratio_row(&mut out, n, c, &idf, &bare);
+        all_ok &= idf.ok && bare.ok;
+        match bench.hurl_run(n, c, &format!("{n}-c{c}")) {
+            Some(h) => row(&mut out, n, c, &h),
+            None => {
+                hurl_note = Some(
+                    "hurl is not on PATH: the Hurl run (benches/p1_authorization_code.hurl) was skipped",
+                )
+            }
+        }
+        eprint!("{out}");
+    }
+    if scale {
+        let (n, c) = (10_000, 64);
+        eprintln!("P1 scale: N={n}, concurrency {c} ...");
+        let idf = bench.idflow_run(n, c, "scale");
+        let bare = bench.bare_run(n, c, "scale");
+        row(&mut out, n, c, &idf);
+        row(&mut out, n, c, &bare);
+        ratio_row(&mut out, n, c, &idf, &bare);
+        all_ok &= idf.ok && bare.ok;
+    }
+    if let Some(note) = hurl_note {
+        let _ = writeln!(out, "\nNote: {note}.");
+        println!("note: {note}");
+    }
+    let _ = writeln!(
+        out,
+        "\nCPU = user + sys of the child (wait4); max RSS from wait4; max fds sampled from /proc/PID/fd every 20 ms; TIME_WAIT sockets on the simulator's port sampled every 100 ms; the simulator (a separate process, fresh per run) is not in the client's figures. Logs: {}",
+        work.display()
+    );
+    println!("{out}");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bench.manifest.join("target"))
+        .join("idflow-bench");
+    let _ = std::fs::create_dir_all(&target);
+    let _ = std::fs::write(target.join("p1.md"), &out);
+    if !all_ok {
+        eprintln!(
+            "P1: a run failed or lost results; see the logs in {}",
+            work.display()
+        );
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,200 @@
+//! Process measurement for the benchmarks: wall time, user and system CPU time and peak RSS of
+//! one child process (from `wait4`), and the most file descriptors it held (sampled from
+//! `/proc/PID/fd`).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// What one child process cost.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    pub wall: Duration,
+    pub user: Duration,
+    pub sys: Duration,
+    /// Peak resident set size in KiB.
+    pub max_rss_kib: u64,
+    /// The exit status (`-signal` when killed by a signal).
+    pub status: i32,
+    /// The most open file descriptors seen while it ran (sampled every 20 ms).
+    pub max_fds: usize,
+}
+
+impl Usage {
+    pub fn cpu(&self) -> Duration {
+        self.user + self.sys
+    }
+}
+
+fn tv(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+}
+
+/// Waits for `child` with `wait4`, so that its own resource usage is read (not its siblings').
+pub fn wait_usage(child: Child, started: Instant) -> Usage {
+    let pid = child.id() as libc::pid_t;
+    let stop = Arc::new(AtomicBool::new(false));
+    let max_fds = Arc::new(AtomicUsize::new(0));
+    let sampler = {
+        let stop = stop.clone();
+        let max_fds = max_fds.clone();
+        std::thread::spawn(move || {
+            let dir = format!("/proc/{pid}/fd");
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(entries) = std::fs::read_dir(&dir) {
+                    max_fds.fetch_max(entries.count(), Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value, and wait4 writes into it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our unwaited child; the pointers are to live locals.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    // The child was reaped by wait4; dropping `Child` does not wait again.
+    drop(child);
+    assert!(
+        rc == pid,
+        "wait4 failed: {}",
+        std::io::Error::last_os_error()
+    );
+    let status = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -libc::WTERMSIG(status)
+    };
+    Usage {
+        wall,
+        user: tv(usage.ru_utime),
+        sys: tv(usage.ru_stime),
+        max_rss_kib: usage.ru_maxrss as u64,
+        status,
+        max_fds: max_fds.load(Ordering::Relaxed),
+    }
+}
+
+/// Runs `cmd` to completion (stdout and stderr to files in `log_dir` named `name`).
+pub fn run_measured(mut cmd: Command, log_dir: &Path, name: &str) -> Usage {
+    let out = std::fs::File::create(log_dir.join(format!("{name}.stdout"))).expect("log file");
+    let err = std::fs::File::create(log_dir.join(format!("{name}.stderr"))).expect("log file");
+    cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+    let started = Instant::now();
+    let child = cmd.spawn().expect("spawn the measured command");
+    wait_usage(child, started)
+}
+
+/// A free port on 127.0.0.1 (bound and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// Sockets in `/proc/net/tcp` to or from `port` on 127.0.0.1, by state: (established,
+/// time-wait, other).
+pub fn sockets_on(port: u16) -> (usize, usize, usize) {
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let hex = format!(":{port:04X}");
+    let (mut est, mut tw, mut other) = (0, 0, 0);
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() < 4 || !(cols[1].ends_with(&hex) || cols[2].ends_with(&hex)) {
+            continue;
+        }
+        match cols[3] {
+            "01" => est += 1,
+            "06" => tw += 1,
+            "0A" => {} // the listener
+            _ => other += 1,
+        }
+    }
+    (est, tw, other)
+}
+
+/// A standalone simulator (`idflow simulate --port P`), stopped with SIGINT on drop.
+pub struct StandaloneSimulator {
+    child: Option<Child>,
+    started: Instant,
+    pub port: u16,
+}
+
+impl StandaloneSimulator {
+    /// Starts it and waits until discovery answers.
+    pub fn start(idflow: &Path, env_dir: &Path, log_dir: &Path) -> Self {
+        let port = free_port();
+        let log =
+            std::fs::File::create(log_dir.join(format!("simulator-{port}.log"))).expect("log");
+        let started = Instant::now();
+        let child = Command::new(idflow)
+            .args([
+                "simulate",
+                "--port",
+                &port.to_string(),
+                "--env",
+                "simulator",
+            ])
+            .arg("--env-dir")
+            .arg(env_dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start idflow simulate");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the simulator did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Self {
+            child: Some(child),
+            started,
+            port,
+        }
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("http://127.0.0.1:{}/auth/open", self.port)
+    }
+
+    /// Stops it (SIGINT, as Ctrl-C) and returns what it cost over its life.
+    pub fn stop(mut self) -> Usage {
+        let child = self.child.take().expect("running");
+        // SAFETY: sending a signal to our own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        wait_usage(child, self.started)
+    }
+}
+
+impl Drop for StandaloneSimulator {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Seconds with milliseconds.
+pub fn secs(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64())
+}
+
+/// The median of some durations.
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
