@@ -329,6 +329,11 @@ fn no_secret_of_the_environment_reaches_any_report() {
     .unwrap();
     let secrets = env.secrets();
     assert!(secrets.len() >= 4);
+    // RUST_LOG=debug: each scenario carries its own log lines.
+    assert!(
+        read(&dir, "junit.xml").contains("http exchange"),
+        "no log lines attached to the scenarios"
+    );
     let jwt = regex::Regex::new(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}").unwrap();
     for file in ["index.html", "junit.xml", "cucumber.json"] {
         let body = read(&dir, file);

@@ -239,7 +239,7 @@ impl Session {
             stopped_at,
             error: error.clone(),
         };
-        tracing::info!(
+        tracing::debug!(
             exchange = exchange.seq,
             label,
             method = %exchange.request().method,

@@ -303,8 +303,8 @@ async fn execute(
     }
 }
 
-/// Logs go through `tracing` at the level of `RUST_LOG` (default `info` for idflow, `warn`
-/// otherwise) and are attached to the scenario that emitted them. Only the first run of a
+/// Logs go through `tracing` at the level of `RUST_LOG` (default `warn`; every exchange is in
+/// the report anyway, `RUST_LOG=idflow=debug` adds a log line per exchange) and are attached to the scenario that emitted them. Only the first run of a
 /// process can install the subscriber.
 fn init_tracing<Wr, Which, Before, After>(
     cucumber: cucumber::Cucumber<
@@ -338,7 +338,7 @@ where
             .without_time(),
         |layer| {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,idflow=info"));
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
             tracing_subscriber::registry()
                 .with(tracing_subscriber::Layer::with_filter(layer, filter))
         },
