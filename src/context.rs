@@ -29,6 +29,8 @@ pub struct ScenarioCapture {
     pub exchanges: Vec<Exchange>,
     pub tokens: Vec<TokenReport>,
     pub timelines: Vec<PollTimeline>,
+    /// What the scenario learned is secret (its codes, tokens, verifiers).
+    pub redactor: Option<Arc<Redactor>>,
 }
 
 /// Hands each scenario's records from its world (in the after hook) to the writer.

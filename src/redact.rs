@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use url::form_urlencoded;
 
 use crate::http::record::{Exchange, Header, header_value};
-use crate::report::model::RunReport;
+use crate::report::model::{RunReport, ScenarioReport};
 
 /// What a redacted secret (password, client secret, personal data) is replaced by.
 pub const REDACTED: &str = "‹redacted›";
@@ -100,12 +100,13 @@ fn is_marker(v: &str) -> bool {
 }
 
 /// A literal pattern and the index of the secret it stands for.
+#[derive(Clone)]
 struct Pattern {
     text: String,
     secret: usize,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct State {
     /// Secret → (index, mask).
     secrets: HashMap<String, (usize, Mask)>,
@@ -807,15 +808,7 @@ impl Redactor {
     pub fn redact_report(&self, report: &mut RunReport) {
         for f in &mut report.features {
             for s in &mut f.scenarios {
-                for step in &mut s.steps {
-                    for ex in &mut step.exchanges {
-                        self.redact_exchange_structure(ex);
-                    }
-                }
-                for t in &mut s.tokens {
-                    self.redact_json(&mut t.header);
-                    self.redact_json(&mut t.claims);
-                }
+                self.redact_scenario_structure(s);
             }
         }
         let r = report;
@@ -837,38 +830,79 @@ impl Redactor {
             }
             f.tags.iter_mut().for_each(|t| self.redact_in_place(t));
             for s in &mut f.scenarios {
-                self.redact_in_place(&mut s.name);
-                self.redact_in_place(&mut s.keyword);
-                if let Some(rule) = &mut s.rule {
-                    self.redact_in_place(rule);
-                }
-                s.tags.iter_mut().for_each(|t| self.redact_in_place(t));
-                s.logs.iter_mut().for_each(|t| self.redact_in_place(t));
-                for t in &mut s.tokens {
-                    self.redact_in_place(&mut t.label);
-                    self.redact_json_strings(&mut t.header);
-                    self.redact_json_strings(&mut t.claims);
-                    for c in &mut t.checks {
-                        self.redact_in_place(&mut c.name);
-                        self.redact_in_place(&mut c.detail);
-                    }
-                }
-                for step in &mut s.steps {
-                    self.redact_in_place(&mut step.keyword);
-                    self.redact_in_place(&mut step.text);
-                    for o in [&mut step.docstring, &mut step.error, &mut step.definition]
-                        .into_iter()
-                        .flatten()
-                    {
-                        self.redact_in_place(o);
-                    }
-                    for row in step.table.iter_mut().flatten() {
-                        row.iter_mut().for_each(|c| self.redact_in_place(c));
-                    }
-                    for ex in &mut step.exchanges {
-                        self.redact_exchange_text(ex);
-                    }
-                }
+                self.redact_scenario_text(s);
+            }
+        }
+    }
+
+    /// A redactor for one scenario: it knows everything this one knows, and what it learns
+    /// stays with the scenario (its codes and tokens), so that a run's redaction work grows
+    /// with the run, not with its square.
+    pub fn scoped(&self) -> Redactor {
+        Redactor {
+            personal: self.personal.clone(),
+            param_in_text: self.param_in_text.clone(),
+            json_in_text: self.json_in_text.clone(),
+            state: RwLock::new(self.read().clone()),
+        }
+    }
+
+    /// Redacts one scenario's part of the report: structurally (learning), then literally.
+    pub fn redact_scenario(&self, s: &mut ScenarioReport) {
+        self.redact_scenario_structure(s);
+        self.redact_scenario_text(s);
+    }
+
+    fn redact_scenario_structure(&self, s: &mut ScenarioReport) {
+        for step in &mut s.steps {
+            for ex in &mut step.exchanges {
+                self.redact_exchange_structure(ex);
+            }
+        }
+        for t in &mut s.tokens {
+            self.redact_json(&mut t.header);
+            self.redact_json(&mut t.claims);
+        }
+    }
+
+    fn redact_scenario_text(&self, s: &mut ScenarioReport) {
+        self.redact_in_place(&mut s.name);
+        self.redact_in_place(&mut s.keyword);
+        if let Some(rule) = &mut s.rule {
+            self.redact_in_place(rule);
+        }
+        s.tags.iter_mut().for_each(|t| self.redact_in_place(t));
+        s.logs.iter_mut().for_each(|t| self.redact_in_place(t));
+        for t in &mut s.tokens {
+            self.redact_in_place(&mut t.label);
+            self.redact_json_strings(&mut t.header);
+            self.redact_json_strings(&mut t.claims);
+            for c in &mut t.checks {
+                self.redact_in_place(&mut c.name);
+                self.redact_in_place(&mut c.detail);
+            }
+        }
+        for timeline in &mut s.timelines {
+            self.redact_in_place(&mut timeline.label);
+            self.redact_in_place(&mut timeline.outcome);
+            for p in &mut timeline.polls {
+                self.redact_in_place(&mut p.answer);
+            }
+        }
+        for step in &mut s.steps {
+            self.redact_in_place(&mut step.keyword);
+            self.redact_in_place(&mut step.text);
+            for o in [&mut step.docstring, &mut step.error, &mut step.definition]
+                .into_iter()
+                .flatten()
+            {
+                self.redact_in_place(o);
+            }
+            for row in step.table.iter_mut().flatten() {
+                row.iter_mut().for_each(|c| self.redact_in_place(c));
+            }
+            for ex in &mut step.exchanges {
+                self.redact_exchange_text(ex);
             }
         }
     }
@@ -878,6 +912,25 @@ impl Redactor {
 pub(crate) mod tests {
     use super::*;
     use crate::http::record::{ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+
+    #[test]
+    fn a_scope_knows_the_run_secrets_and_keeps_its_own() {
+        let run = Redactor::new(vec!["client-secret-1".into()], Vec::new());
+        let scenario = run.scoped();
+        scenario.learn("scenario-token-1234");
+        let text = "client-secret-1 and scenario-token-1234";
+        let in_scope = scenario.redact_text(text);
+        assert!(
+            !in_scope.contains("client-secret-1") && !in_scope.contains("scenario-token-1234"),
+            "{in_scope}"
+        );
+        let in_run = run.redact_text(text);
+        assert!(!in_run.contains("client-secret-1"), "{in_run}");
+        assert!(
+            in_run.contains("scenario-token-1234"),
+            "the scenario's learning stays in its scope"
+        );
+    }
 
     fn hop(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Hop {
         Hop {

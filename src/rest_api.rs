@@ -68,7 +68,7 @@ impl Flow<'_> {
                     crate::expect::body_preview(&resp.body, 200)
                 ))
             })?;
-        self.ctx.redactor.learn(&token);
+        self.redactor.learn(&token);
         self.state.api_token = Some(token);
         Ok(())
     }

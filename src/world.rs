@@ -25,6 +25,7 @@ pub struct IdflowWorld {
     key: Option<ScenarioKey>,
     session: Option<Session>,
     clock: Option<crate::clock::SharedClock>,
+    redactor: Option<Arc<crate::redact::Redactor>>,
     /// `{{name}}` variables.
     pub vars: BTreeMap<String, String>,
     /// The relying party's state.
@@ -40,6 +41,7 @@ pub struct IdflowWorld {
 impl IdflowWorld {
     /// Binds the world to its run and scenario (the runner's before hook).
     pub fn attach(&mut self, ctx: Arc<RunContext>, key: ScenarioKey) {
+        self.redactor = Some(Arc::new(ctx.redactor.scoped()));
         if ctx.virtual_time {
             let clock = crate::clock::ScenarioClock::new(ctx.clock.clone());
             self.session = Some(ctx.engine.session_with_clock(clock.clone()));
@@ -71,6 +73,7 @@ impl IdflowWorld {
                 exchanges,
                 tokens,
                 timelines,
+                redactor: self.redactor.take(),
             };
             ctx.collector.put(key, capture);
         }
@@ -111,10 +114,15 @@ impl IdflowWorld {
             .clock
             .clone()
             .ok_or_else(|| Error::step("this world has no clock"))?;
+        let redactor = self
+            .redactor
+            .clone()
+            .ok_or_else(|| Error::step("this world has no redactor"))?;
         Ok(Flow {
             ctx,
             session,
             clock,
+            redactor,
             state: &mut self.client,
         })
     }

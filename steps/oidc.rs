@@ -106,7 +106,7 @@ fn receives_code(w: &mut IdflowWorld) -> Result<()> {
     let flow = w.flow()?;
     flow.check_response()?;
     let code = flow.code()?;
-    flow.ctx.redactor.learn(&code);
+    flow.redactor.learn(&code);
     Ok(())
 }
 

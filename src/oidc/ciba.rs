@@ -73,7 +73,7 @@ impl Flow<'_> {
             && let Some(json) = resp.json()
             && let Some(id) = json.get("auth_req_id").and_then(Value::as_str)
         {
-            self.ctx.redactor.learn(id);
+            self.redactor.learn(id);
             self.state.ciba = Some(CibaRequest {
                 auth_req_id: id.to_string(),
                 expires_in: json.get("expires_in").and_then(Value::as_u64).unwrap_or(0),
@@ -179,7 +179,7 @@ impl PollAnswer {
             .into_iter()
             .flatten()
         {
-            flow.ctx.redactor.learn(t);
+            flow.redactor.learn(t);
         }
         if let Some(old) = flow.state.tokens.replace(set) {
             flow.state.history.push(old);

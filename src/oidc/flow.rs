@@ -73,6 +73,8 @@ pub struct Flow<'a> {
     pub session: &'a mut Session,
     /// The scenario's clock.
     pub clock: crate::clock::SharedClock,
+    /// The scenario's redactor: what the flow receives as secret is learned here.
+    pub redactor: std::sync::Arc<crate::redact::Redactor>,
     pub state: &'a mut ClientState,
 }
 
@@ -419,7 +421,7 @@ impl Flow<'_> {
             .clone()
             .or(request.and_then(|r| r.pkce).map(|p| p.verifier));
         if let Some(v) = verifier {
-            self.ctx.redactor.learn(&v);
+            self.redactor.learn(&v);
             form.push(("code_verifier".into(), v));
         }
         self.token_call("token request (authorization code)", form, options)
@@ -498,7 +500,7 @@ impl Flow<'_> {
                 .into_iter()
                 .flatten()
             {
-                self.ctx.redactor.learn(t);
+                self.redactor.learn(t);
             }
             if let Some(old) = self.state.tokens.replace(new) {
                 self.state.history.push(old);
@@ -522,7 +524,7 @@ impl Flow<'_> {
             )));
         }
         for t in [&set.access_token, &set.id_token].into_iter().flatten() {
-            self.ctx.redactor.learn(t);
+            self.redactor.learn(t);
         }
         if let Some(old) = self.state.tokens.replace(set) {
             self.state.history.push(old);

@@ -150,10 +150,15 @@ impl ReportWriter {
                 distribute(&mut run, capture.exchanges);
                 run.report.tokens = capture.tokens;
                 run.report.timelines = capture.timelines;
+                let redactor = capture
+                    .redactor
+                    .unwrap_or_else(|| Arc::new(self.ctx.redactor.scoped()));
                 run.report.duration_ms = ms_between(run.started, at);
                 run.report.status = Some(verdict(&run.report.steps));
+                // Redacted now, with what this scenario learned; the report keeps no secret.
+                redactor.redact_scenario(&mut run.report);
                 if !self.quiet {
-                    print_scenario(&self.ctx, &key, &run.report);
+                    print_scenario(&key, &run.report);
                 }
                 self.report.features[run.feature].scenarios.push(run.report);
             }
@@ -270,7 +275,7 @@ fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
         .unwrap_or_default()
 }
 
-fn print_scenario(ctx: &RunContext, key: &ScenarioKey, s: &ScenarioReport) {
+fn print_scenario(key: &ScenarioKey, s: &ScenarioReport) {
     let mark = match s.verdict() {
         Status::Passed => "✔",
         Status::Failed | Status::Undefined => "✘",
@@ -282,7 +287,7 @@ fn print_scenario(ctx: &RunContext, key: &ScenarioKey, s: &ScenarioReport) {
     );
     for step in &s.steps {
         if let Some(err) = &step.error {
-            let text = ctx.redactor.redact_text(err);
+            let text = err;
             println!("    {}{} (line {})", step.keyword, step.text, step.line);
             for line in text.lines() {
                 println!("      {line}");
