@@ -48,7 +48,7 @@ table{border-collapse:collapse;margin:.2em 0}td,th{border:1px solid #ddd;padding
 #flt button{font:inherit;margin-right:.2em;border:1px solid #bbb;background:#f6f6f6;border-radius:3px;cursor:pointer}\
 #flt button[aria-pressed=true]{background:#333;color:#fff}#flt input,#flt select{font:inherit;margin-left:.4em}\
 svg.sq{display:block;margin:.3em 0;font:11px system-ui,sans-serif}\
-.sq rect{fill:#eef;stroke:#446}.sq line{stroke:#aab;stroke-dasharray:2 3}.sq text{text-anchor:middle;fill:#222}\
+.sq rect{fill:#eef;stroke:#446}.sq line{stroke:#aab;stroke-dasharray:2 3}.sq text{fill:#222}.sq text.c{text-anchor:middle}\
 .sq path{stroke:#333;fill:none;marker-end:url(#ah)}.sq path.r{stroke-dasharray:5 3}\
 .sq path.x{stroke:#b00020}.sq text.x{fill:#b00020}#ah path{fill:#333;stroke:none}";
 

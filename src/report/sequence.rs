@@ -26,7 +26,7 @@ const X: [u32; 3] = [70, 250, 450];
 const UA: usize = 0;
 const CLIENT: usize = 1;
 const PROVIDER: usize = 2;
-const WIDTH: u32 = 530;
+const WIDTH: u32 = 640;
 const TOP: u32 = 34;
 const ROW: u32 = 20;
 /// Longest label drawn, in characters; the full URL is in the exchange's details.
@@ -51,18 +51,11 @@ struct Arrow {
     label: String,
 }
 
-/// The path and query of a URL, shortened; the URL itself when it does not parse.
-fn short(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(u) => {
-            let mut s = u.path().to_owned();
-            if let Some(q) = u.query() {
-                s.push('?');
-                s.push_str(q);
-            }
-            s
-        }
-        Err(_) => url.to_owned(),
+/// The path and query of a URL as written (no percent-decoding games): what follows the host.
+fn short(url: &str) -> &str {
+    match url.find("://") {
+        Some(i) => url[i + 3..].find('/').map_or("/", |j| &url[i + 3 + j..]),
+        None => url,
     }
 }
 
@@ -132,7 +125,7 @@ fn arrows<'a>(exchanges: impl Iterator<Item = &'a Exchange>) -> Vec<Arrow> {
                 kind: Kind::Request,
                 label: cut(format!(
                     "redirect URI {}",
-                    short(ex.stopped_at.as_deref().unwrap_or(""))
+                    short(ex.stopped_at.as_deref().unwrap_or_default())
                 )),
             });
         }
@@ -163,7 +156,7 @@ pub fn render<'a>(o: &mut String, exchanges: impl Iterator<Item = &'a Exchange>)
     for (x, name) in X.iter().zip(["User agent", "Client (RP)", "Provider"]) {
         let _ = write!(
             o,
-            "<rect x=\"{}\" y=\"2\" width=\"110\" height=\"20\"/><text x=\"{x}\" y=\"16\">{name}</text>\
+            "<rect x=\"{}\" y=\"2\" width=\"110\" height=\"20\"/><text class=\"c\" x=\"{x}\" y=\"16\">{name}</text>\
              <line x1=\"{x}\" y1=\"22\" x2=\"{x}\" y2=\"{height}\"/>",
             x - 55
         );
@@ -176,10 +169,11 @@ pub fn render<'a>(o: &mut String, exchanges: impl Iterator<Item = &'a Exchange>)
             Kind::Response => "r",
             Kind::Failed => "r x",
         };
-        let mid = (x1 + x2) / 2;
+        // Labels start just right of the left end and may run past the provider's lifeline.
+        let left = x1.min(x2) + 6;
         let _ = write!(
             o,
-            "<path class=\"{cls}\" d=\"M{x1} {y}H{x2}\"/><text x=\"{mid}\" y=\"{}\"{}>{}</text>",
+            "<path class=\"{cls}\" d=\"M{x1} {y}H{x2}\"/><text x=\"{left}\" y=\"{}\"{}>{}</text>",
             y - 3,
             if a.kind == Kind::Failed {
                 " class=\"x\""
@@ -206,19 +200,19 @@ mod tests {
         // the redirect URI handed to the client. Token request: client → provider and back.
         assert_eq!(o.matches("<path class=\"").count(), 7, "{o}");
         assert!(o.contains(
-            "<path class=\"q\" d=\"M70 46H450\"/><text x=\"260\" y=\"43\">\
+            "<path class=\"q\" d=\"M70 46H450\"/><text x=\"76\" y=\"43\">\
              #1 authorization request: GET /authorize?client_id=…</text>"
         ));
         assert!(o.contains("<path class=\"r\" d=\"M450 66H70\"/>"));
         assert!(o.contains("302 → /login"));
         assert!(o.contains(">GET /login<"));
         assert!(o.contains(
-            "d=\"M70 126H250\"/><text x=\"160\" y=\"123\">redirect URI /cb?code=abc&amp;state=st1"
+            "d=\"M70 126H250\"/><text x=\"76\" y=\"123\">redirect URI /cb?code=abc&amp;state=st1"
         ));
         assert!(o.contains(
-            "d=\"M250 146H450\"/><text x=\"350\" y=\"143\">#2 token request: POST /token"
+            "d=\"M250 146H450\"/><text x=\"256\" y=\"143\">#2 token request: POST /token"
         ));
-        assert!(o.contains("d=\"M450 166H250\"/><text x=\"350\" y=\"163\">200</text>"));
+        assert!(o.contains("d=\"M450 166H250\"/><text x=\"256\" y=\"163\">200</text>"));
     }
 
     #[test]
