@@ -5,10 +5,10 @@
 //! Closed sections cost little to render, so the sequence diagram of a scenario lives inside
 //! its `<details>`. Everything from the model is escaped.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
-use quick_xml::escape::escape;
+use quick_xml::escape::{escape, partial_escape};
 
 use super::model::{
     CheckVerdict, FeatureReport, PollTimeline, RunReport, ScenarioReport, Status, StepReport,
@@ -21,6 +21,13 @@ pub mod sequence;
 
 /// Bodies longer than this are cut, with their full size shown.
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Bodies at least this long that were shown before (discovery documents, key sets) are shown
+/// once and linked to afterwards.
+pub const SHARED_BODY_MIN: usize = 256;
+
+/// Bodies already shown, with the id of their `<pre>`.
+type Seen = HashMap<String, usize>;
 
 /// Failed scenarios are open on load when there are at most this many; beyond, they are
 /// closed so that a bad run still opens quickly.
@@ -48,9 +55,9 @@ table{border-collapse:collapse;margin:.2em 0}td,th{border:1px solid #ddd;padding
 #flt button{font:inherit;margin-right:.2em;border:1px solid #bbb;background:#f6f6f6;border-radius:3px;cursor:pointer}\
 #flt button[aria-pressed=true]{background:#333;color:#fff}#flt input,#flt select{font:inherit;margin-left:.4em}\
 svg.sq{display:block;margin:.3em 0;font:11px system-ui,sans-serif}\
-.sq rect{fill:#eef;stroke:#446}.sq line{stroke:#aab;stroke-dasharray:2 3}.sq text{fill:#222}.sq text.c{text-anchor:middle}\
+#sqh rect{fill:#eef;stroke:#446}#sqh text{font:11px system-ui,sans-serif;fill:#222}.sq text{fill:#222}.sq text.c{text-anchor:middle}\
 .sq path{stroke:#333;fill:none;marker-end:url(#ah)}.sq path.r{stroke-dasharray:5 3}\
-.sq path.x{stroke:#b00020}.sq text.x{fill:#b00020}#ah path{fill:#333;stroke:none}";
+.sq path.x{stroke:#b00020}.sq path.l{stroke:#aab;stroke-dasharray:2 3;marker-end:none}.sq text.x{fill:#b00020}#ah path{fill:#333;stroke:none}";
 
 /// The filter script: reads the view from the hash, toggles `hidden`, writes the hash back.
 const SCRIPT: &str = r#"(function(){
@@ -93,10 +100,12 @@ pub fn render(report: &RunReport) -> String {
         e(&report.environment)
     );
     // The one arrowhead every sequence diagram refers to.
-    o.push_str(
+    let _ = writeln!(
+        o,
         "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>\
          <marker id=\"ah\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" \
-         markerHeight=\"8\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\"/></marker></defs></svg>\n",
+         markerHeight=\"8\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\"/></marker>{}</defs></svg>",
+        sequence::head()
     );
     header(&mut o, report);
     filters(&mut o, report);
@@ -113,6 +122,7 @@ pub fn render(report: &RunReport) -> String {
         o.push_str("</ul>\n");
     }
     // Ids follow report order, so a scenario keeps its anchor whichever section it is in.
+    let mut seen = Seen::new();
     let mut ids = Vec::with_capacity(report.features.len());
     let mut next = 0usize;
     for f in &report.features {
@@ -135,7 +145,7 @@ pub fn render(report: &RunReport) -> String {
         let open = failed.len() <= OPEN_FAILURES_MAX;
         o.push_str("<section class=\"grp\" id=\"failures\"><h2>Failures</h2>\n");
         for (fi, si, f, s) in &failed {
-            scenario(&mut o, *fi, ids[*fi] + si, f, s, true, open);
+            scenario(&mut o, &mut seen, *fi, ids[*fi] + si, f, s, true, open);
         }
         o.push_str("</section>\n");
     }
@@ -154,7 +164,7 @@ pub fn render(report: &RunReport) -> String {
             );
             for (si, s) in f.scenarios.iter().enumerate() {
                 if !s.verdict().is_failure() {
-                    scenario(&mut o, fi, ids[fi] + si, f, s, false, false);
+                    scenario(&mut o, &mut seen, fi, ids[fi] + si, f, s, false, false);
                 }
             }
             o.push_str("</section>\n");
@@ -165,7 +175,14 @@ pub fn render(report: &RunReport) -> String {
     o
 }
 
+/// Escapes text content (`&`, `<`, `>`): quotes need no escaping there, and bodies are full
+/// of them.
 fn e(s: &str) -> std::borrow::Cow<'_, str> {
+    partial_escape(s)
+}
+
+/// Escapes an attribute value (quotes too).
+fn a(s: &str) -> std::borrow::Cow<'_, str> {
     escape(s)
 }
 
@@ -275,7 +292,7 @@ fn filters(o: &mut String, r: &RunReport) {
         let _ = write!(
             o,
             "<option value=\"{i}\" data-p=\"{}\">{}</option>",
-            e(&f.path),
+            a(&f.path),
             e(&f.name)
         );
     }
@@ -301,8 +318,10 @@ fn tag_list(tags: &[String]) -> String {
     format!(" {}", e(&tags.join(" ")))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn scenario(
     o: &mut String,
+    seen: &mut Seen,
     fi: usize,
     id: usize,
     f: &FeatureReport,
@@ -317,7 +336,7 @@ fn scenario(
         "<details class=\"sc {c}\" id=\"s{id}\" data-s=\"{}\" data-f=\"{fi}\" data-t=\"{}\"{}{}{open}>\
          <summary><b class=\"{c}\">{}</b> {}: {}",
         st.as_str(),
-        e(&s.tags.join(" ")),
+        a(&s.tags.join(" ")),
         if s.retries > 0 { " data-r" } else { "" },
         if flaky { " data-fl" } else { "" },
         st.as_str().to_uppercase(),
@@ -354,7 +373,7 @@ fn scenario(
     }
     o.push_str("<ol>");
     for step in &s.steps {
-        step_item(o, f, step);
+        step_item(o, seen, f, step);
     }
     o.push_str("</ol>");
     sequence::render(o, s.steps.iter().flat_map(|st| &st.exchanges));
@@ -375,7 +394,7 @@ fn scenario(
     o.push_str("</details>\n");
 }
 
-fn step_item(o: &mut String, f: &FeatureReport, st: &StepReport) {
+fn step_item(o: &mut String, seen: &mut Seen, f: &FeatureReport, st: &StepReport) {
     let _ = write!(
         o,
         "<li class=\"{c}{bg}\"><b class=\"{c}\">{}</b> {}{} <span class=\"d\">{} · line {}</span>",
@@ -418,7 +437,7 @@ fn step_item(o: &mut String, f: &FeatureReport, st: &StepReport) {
         o.push_str("<pre class=\"err\">undefined step: no step definition matches</pre>");
     }
     for ex in &st.exchanges {
-        exchange(o, ex);
+        exchange(o, seen, ex);
     }
     o.push_str("</li>");
 }
@@ -449,7 +468,7 @@ fn error_text(o: &mut String, err: &str) {
     }
 }
 
-fn exchange(o: &mut String, ex: &Exchange) {
+fn exchange(o: &mut String, seen: &mut Seen, ex: &Exchange) {
     let req = ex.request();
     let status = ex
         .response()
@@ -471,17 +490,18 @@ fn exchange(o: &mut String, ex: &Exchange) {
     );
     for (i, hop) in ex.hops.iter().enumerate() {
         let r = &hop.request;
+        // The first request's method and URL are in the summary already.
         let _ = write!(
             o,
             "<div class=\"hop\"><div>{}. <b>{}</b> {} <span class=\"d\">{}</span></div>",
             i + 1,
             e(&r.method),
-            e(&r.url),
+            if i == 0 { "…".into() } else { e(&r.url) },
             duration(hop.duration_ms)
         );
         headers(o, &r.headers);
         if let Some(b) = &r.body {
-            body(o, b, b.len());
+            body(o, seen, b, b.len());
         }
         match &hop.response {
             Some(resp) => {
@@ -492,7 +512,7 @@ fn exchange(o: &mut String, ex: &Exchange) {
                     resp.status
                 );
                 headers(o, &resp.headers);
-                body(o, &resp.body, resp.body_size);
+                body(o, seen, &resp.body, resp.body_size);
             }
             None => o.push_str("<div>← no response</div>"),
         }
@@ -500,11 +520,8 @@ fn exchange(o: &mut String, ex: &Exchange) {
     }
     match ex.end {
         ExchangeEnd::RedirectUri => {
-            let _ = write!(
-                o,
-                "<div class=\"t\">stopped at the redirect URI {}</div>",
-                e(ex.stopped_at.as_deref().unwrap_or(""))
-            );
+            // The URL is the last hop's location.
+            o.push_str("<div class=\"t\">stopped at the redirect URI (not requested)</div>");
         }
         ExchangeEnd::TooManyRedirects => o.push_str("<div class=\"f\">too many redirects</div>"),
         ExchangeEnd::TransportError => {
@@ -535,10 +552,33 @@ fn headers(o: &mut String, hs: &[Header]) {
 }
 
 /// A body, JSON pretty-printed, cut above [`BODY_LIMIT`] bytes.
-fn body(o: &mut String, text: &str, size: usize) {
+fn body(o: &mut String, seen: &mut Seen, text: &str, size: usize) {
     if text.is_empty() {
         return;
     }
+    let id = if text.len() >= SHARED_BODY_MIN {
+        let next = seen.len();
+        match seen.get(text) {
+            Some(&id) => {
+                let _ = write!(
+                    o,
+                    "<div class=\"t\">body: <a href=\"#b{id}\">the same {} bytes as shown before</a></div>",
+                    size.max(text.len())
+                );
+                return;
+            }
+            None => {
+                seen.insert(text.to_owned(), next);
+                Some(next)
+            }
+        }
+    } else {
+        None
+    };
+    let pre = match id {
+        Some(id) => format!("<pre id=\"b{id}\">"),
+        None => "<pre>".to_owned(),
+    };
     let pretty = match serde_json::from_str::<serde_json::Value>(text) {
         Ok(v) if text.len() <= BODY_LIMIT => serde_json::to_string_pretty(&v).ok(),
         _ => None,
@@ -552,13 +592,13 @@ fn body(o: &mut String, text: &str, size: usize) {
         }
         let _ = write!(
             o,
-            "<pre>{}</pre><div class=\"t\">… showing the first {} KiB of {} bytes</div>",
+            "{pre}{}</pre><div class=\"t\">… showing the first {} KiB of {} bytes</div>",
             e(&text[..cut]),
             BODY_LIMIT / 1024,
             size
         );
     } else {
-        let _ = write!(o, "<pre>{}</pre>", e(text));
+        let _ = write!(o, "{pre}{}</pre>", e(text));
     }
 }
 
@@ -612,9 +652,9 @@ fn token(o: &mut String, t: &TokenReport) {
         "<details{}><summary>Token: {}</summary><table><tr><th>header</th><td><pre>{}</pre></td></tr>\
          <tr><th>claims</th><td><pre>{}</pre></td></tr></table>",
         if failed { " open" } else { "" },
-        e(&t.label),
-        e(&pretty(&t.header)),
-        e(&pretty(&t.claims))
+        a(&t.label),
+        a(&pretty(&t.header)),
+        a(&pretty(&t.claims))
     );
     if !t.checks.is_empty() {
         o.push_str("<table><tr><th>check</th><th>verdict</th><th>detail</th></tr>");
@@ -627,8 +667,8 @@ fn token(o: &mut String, t: &TokenReport) {
             let _ = write!(
                 o,
                 "<tr><td>{}</td><td class=\"{cls}\">{word}</td><td>{}</td></tr>",
-                e(&c.name),
-                e(&c.detail)
+                a(&c.name),
+                a(&c.detail)
             );
         }
         o.push_str("</table>");
@@ -696,8 +736,8 @@ mod tests {
     #[test]
     fn errors_highlight_expected_and_actual() {
         let html = render(&fixtures::report());
-        assert!(html.contains("<span class=\"exp\">  expected: &quot;other&quot;</span>"));
-        assert!(html.contains("<span class=\"act\">  actual:   &quot;demo&quot;</span>"));
+        assert!(html.contains("<span class=\"exp\">  expected: \"other\"</span>"));
+        assert!(html.contains("<span class=\"act\">  actual:   \"demo\"</span>"));
         assert!(html.contains("<b>JSONPath $.aud in the response to GET /userinfo</b>"));
     }
 
@@ -706,14 +746,15 @@ mod tests {
         let html = render(&fixtures::report());
         assert!(html.contains("#1 authorization request: <b>GET</b>"));
         assert!(html.contains("2 hops"));
-        assert!(
-            html.contains(
-                "stopped at the redirect URI https://rp.example/cb?code=abc&amp;state=st1"
-            )
-        );
+        assert!(html.contains(
+            "location: https://rp.example/cb?code=abc&amp;state=st1</pre></div>\
+                 <div class=\"t\">stopped at the redirect URI (not requested)</div>"
+        ));
         assert!(html.contains("<pre class=\"h\">location: https://idp.example/login</pre>"));
         // JSON pretty-printed.
-        assert!(html.contains("&quot;expires_in&quot;: 300"));
+        assert!(html.contains("\"expires_in\": 300"));
+        assert!(html.contains("<div>1. <b>GET</b> … <span class=\"d\">12 ms</span></div>"));
+        assert!(html.contains("<div>2. <b>GET</b> https://idp.example/login <span"));
         assert!(html.contains("<td class=\"s\">not applicable</td>"));
         assert!(html.contains("<td class=\"p\">passed</td>"));
         assert!(html.contains("<summary>Logs (2 lines)</summary>"));
@@ -869,6 +910,34 @@ mod tests {
         ));
         assert!(html.contains("<td>15.5 s</td><td>10.5 s</td>"));
         assert!(html.contains("outcome: <b>tokens</b>"));
+    }
+
+    #[test]
+    fn repeated_bodies_are_linked() {
+        let mut r = fixtures::report();
+        let doc = format!(
+            "{{\"issuer\":\"https://idp.example\",\"x\":\"{}\"}}",
+            "y".repeat(300)
+        );
+        for s in [0, 2] {
+            let resp = r.features[0].scenarios[s].steps[0].exchanges.get_mut(0);
+            if resp.is_none() {
+                r.features[0].scenarios[s].steps[0].exchanges = fixtures::exchanges();
+            }
+            let resp = r.features[0].scenarios[s].steps[0].exchanges[1].hops[0]
+                .response
+                .as_mut()
+                .unwrap();
+            resp.body = doc.clone();
+            resp.body_size = doc.len();
+        }
+        let html = render(&r);
+        assert_eq!(html.matches(&"y".repeat(300)).count(), 1);
+        assert!(html.contains("<pre id=\"b0\">{\n  \"issuer\""));
+        assert!(html.contains(&format!(
+            "<a href=\"#b0\">the same {} bytes as shown before</a>",
+            doc.len()
+        )));
     }
 
     #[test]

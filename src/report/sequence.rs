@@ -30,7 +30,21 @@ const WIDTH: u32 = 640;
 const TOP: u32 = 34;
 const ROW: u32 = 20;
 /// Longest label drawn, in characters; the full URL is in the exchange's details.
-const LABEL_MAX: usize = 52;
+const LABEL_MAX: usize = 46;
+
+/// The lifelines' named boxes, defined once in the page for every diagram to `<use>`.
+pub fn head() -> String {
+    let mut o = String::from("<g id=\"sqh\" class=\"sq\">");
+    for (x, name) in X.iter().zip(["User agent", "Client (RP)", "Provider"]) {
+        let _ = write!(
+            o,
+            "<rect x=\"{}\" y=\"2\" width=\"110\" height=\"20\"/><text class=\"c\" x=\"{x}\" y=\"16\">{name}</text>",
+            x - 55
+        );
+    }
+    o.push_str("</g>");
+    o
+}
 
 /// Whether the user agent makes this exchange.
 pub fn from_user_agent(label: &str) -> bool {
@@ -153,14 +167,14 @@ pub fn render<'a>(o: &mut String, exchanges: impl Iterator<Item = &'a Exchange>)
         "<svg class=\"sq\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" \
          role=\"img\" aria-label=\"sequence diagram\">"
     );
-    for (x, name) in X.iter().zip(["User agent", "Client (RP)", "Provider"]) {
-        let _ = write!(
-            o,
-            "<rect x=\"{}\" y=\"2\" width=\"110\" height=\"20\"/><text class=\"c\" x=\"{x}\" y=\"16\">{name}</text>\
-             <line x1=\"{x}\" y1=\"22\" x2=\"{x}\" y2=\"{height}\"/>",
-            x - 55
-        );
-    }
+    // The three named boxes are drawn once in the page (`HEAD`) and used here.
+    o.push_str("<use href=\"#sqh\"/>");
+    // The three lifelines in one path.
+    let _ = write!(
+        o,
+        "<path class=\"l\" d=\"M{} 22V{height}M{} 22V{height}M{} 22V{height}\"/>",
+        X[0], X[1], X[2]
+    );
     for (i, a) in arrows.iter().enumerate() {
         let y = TOP + ROW * i as u32 + 12;
         let (x1, x2) = (X[a.from], X[a.to]);
@@ -198,10 +212,10 @@ mod tests {
         assert!(o.starts_with("<svg class=\"sq\""));
         // Authorization request: user agent → provider, 302 back, next hop, 302 back, then
         // the redirect URI handed to the client. Token request: client → provider and back.
-        assert_eq!(o.matches("<path class=\"").count(), 7, "{o}");
+        assert_eq!(o.matches("<path class=\"").count(), 8, "{o}");
         assert!(o.contains(
             "<path class=\"q\" d=\"M70 46H450\"/><text x=\"76\" y=\"43\">\
-             #1 authorization request: GET /authorize?client_id=…</text>"
+             #1 authorization request: GET /authorize?clie…</text>"
         ));
         assert!(o.contains("<path class=\"r\" d=\"M450 66H70\"/>"));
         assert!(o.contains("302 → /login"));
