@@ -22,12 +22,42 @@ pub mod sequence;
 /// Bodies longer than this are cut, with their full size shown.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Bodies at least this long that were shown before (discovery documents, key sets) are shown
-/// once and linked to afterwards.
+/// Bodies at least this long that occur more than once (discovery documents, key sets) are
+/// shown once, under "Shared bodies", and linked to where they occur.
 pub const SHARED_BODY_MIN: usize = 256;
 
-/// Bodies already shown, with the id of their `<pre>`.
+/// Shared bodies, with their number, in order of first occurrence.
 type Seen = HashMap<String, usize>;
+
+/// Bodies at least [`SHARED_BODY_MIN`] long that occur more than once.
+fn shared_bodies(r: &RunReport) -> (Seen, Vec<String>) {
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    let mut order = Vec::new();
+    for (_, s) in r.scenarios() {
+        for ex in s.steps.iter().flat_map(|st| &st.exchanges) {
+            for hop in &ex.hops {
+                let req = hop.request.body.as_deref();
+                let resp = hop.response.as_ref().map(|r| r.body.as_str());
+                for b in [req, resp].into_iter().flatten() {
+                    if b.len() >= SHARED_BODY_MIN {
+                        let n = count.entry(b).or_default();
+                        *n += 1;
+                        if *n == 2 {
+                            order.push(b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let list: Vec<String> = order.into_iter().map(str::to_owned).collect();
+    let seen = list
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.clone(), i))
+        .collect();
+    (seen, list)
+}
 
 /// Failed scenarios are open on load when there are at most this many; beyond, they are
 /// closed so that a bad run still opens quickly.
@@ -76,7 +106,7 @@ function match(el,i){var s=el.getAttribute('data-s');
 if(st&&!(st===s||st==='failed'&&s==='undefined'||st==='retried'&&el.hasAttribute('data-r')||st==='flaky'&&el.hasAttribute('data-fl')))return false;
 if(tg.value&&(' '+el.getAttribute('data-t')+' ').indexOf(' '+tg.value+' ')<0)return false;
 if(fe.value&&el.getAttribute('data-f')!==fe.value)return false;
-var t=q.value.trim().toLowerCase();if(t){if(!txt)txt=all.map(function(e){return e.textContent.toLowerCase()});if(txt[i].indexOf(t)<0)return false}
+var t=q.value.trim().toLowerCase();if(t){if(!txt)txt=all.map(function(e){return e.textContent.replace(/<[^>]*>/g,' ').toLowerCase()});if(txt[i].indexOf(t)<0)return false}
 return true}
 function apply(){var k=0;all.forEach(function(el,i){var m=match(el,i);if(el.hidden===m)el.hidden=!m;if(m)k++});
 grps.forEach(function(g){g.hidden=!g.querySelector('details.sc:not([hidden])')});
@@ -86,7 +116,10 @@ bs.forEach(function(b){b.addEventListener('click',function(){var v=b.getAttribut
 tg.addEventListener('change',function(){save();apply()});fe.addEventListener('change',function(){save();apply()});
 q.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(function(){save();apply()},150)});
 f.addEventListener('submit',function(ev){ev.preventDefault()});
-window.addEventListener('hashchange',function(){read();apply()});
+d.addEventListener('toggle',function(ev){var el=ev.target;if(!el.open||!el.classList||!el.classList.contains('sc'))return;
+var ns=el.querySelector(':scope>noscript');if(ns){ns.insertAdjacentHTML('afterend',ns.textContent);ns.remove()}},true);
+function shared(){var h=location.hash.slice(1),el=/^b[0-9]+$/.test(h)&&d.getElementById(h);if(el)el.open=true}
+window.addEventListener('hashchange',function(){shared();read();apply()});shared();
 read();apply();f.hidden=false})();"#;
 
 /// Renders the report as one HTML document.
@@ -122,7 +155,7 @@ pub fn render(report: &RunReport) -> String {
         o.push_str("</ul>\n");
     }
     // Ids follow report order, so a scenario keeps its anchor whichever section it is in.
-    let mut seen = Seen::new();
+    let (seen, shared) = shared_bodies(report);
     let mut ids = Vec::with_capacity(report.features.len());
     let mut next = 0usize;
     for f in &report.features {
@@ -145,7 +178,7 @@ pub fn render(report: &RunReport) -> String {
         let open = failed.len() <= OPEN_FAILURES_MAX;
         o.push_str("<section class=\"grp\" id=\"failures\"><h2>Failures</h2>\n");
         for (fi, si, f, s) in &failed {
-            scenario(&mut o, &mut seen, *fi, ids[*fi] + si, f, s, true, open);
+            scenario(&mut o, &seen, *fi, ids[*fi] + si, f, s, true, open);
         }
         o.push_str("</section>\n");
     }
@@ -164,10 +197,24 @@ pub fn render(report: &RunReport) -> String {
             );
             for (si, s) in f.scenarios.iter().enumerate() {
                 if !s.verdict().is_failure() {
-                    scenario(&mut o, &mut seen, fi, ids[fi] + si, f, s, false, false);
+                    scenario(&mut o, &seen, fi, ids[fi] + si, f, s, false, false);
                 }
             }
             o.push_str("</section>\n");
+        }
+        o.push_str("</section>\n");
+    }
+    if !shared.is_empty() {
+        o.push_str("<section id=\"shared\"><h2>Shared bodies</h2>\n");
+        let none = Seen::new();
+        for (id, b) in shared.iter().enumerate() {
+            let _ = write!(
+                o,
+                "<details id=\"b{id}\"><summary>#b{id} · {} bytes</summary>",
+                b.len()
+            );
+            body(&mut o, &none, b, b.len());
+            o.push_str("</details>\n");
         }
         o.push_str("</section>\n");
     }
@@ -321,7 +368,7 @@ fn tag_list(tags: &[String]) -> String {
 #[allow(clippy::too_many_arguments)]
 fn scenario(
     o: &mut String,
-    seen: &mut Seen,
+    seen: &Seen,
     fi: usize,
     id: usize,
     f: &FeatureReport,
@@ -360,6 +407,11 @@ fn scenario(
         tag_list(&s.tags),
         duration(s.duration_ms)
     );
+    // A closed scenario's body waits in <noscript>: shown as usual without JavaScript, one
+    // text node with it until the script renders it on opening.
+    if !open {
+        o.push_str("<noscript>");
+    }
     if let Some(rule) = &s.rule {
         let _ = write!(o, "<div class=\"t\">Rule: {}</div>", e(rule));
     }
@@ -391,10 +443,13 @@ fn scenario(
             e(&s.logs.join("\n"))
         );
     }
+    if !open {
+        o.push_str("</noscript>");
+    }
     o.push_str("</details>\n");
 }
 
-fn step_item(o: &mut String, seen: &mut Seen, f: &FeatureReport, st: &StepReport) {
+fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
     let _ = write!(
         o,
         "<li class=\"{c}{bg}\"><b class=\"{c}\">{}</b> {}{} <span class=\"d\">{} · line {}</span>",
@@ -468,7 +523,7 @@ fn error_text(o: &mut String, err: &str) {
     }
 }
 
-fn exchange(o: &mut String, seen: &mut Seen, ex: &Exchange) {
+fn exchange(o: &mut String, seen: &Seen, ex: &Exchange) {
     let req = ex.request();
     let status = ex
         .response()
@@ -552,33 +607,18 @@ fn headers(o: &mut String, hs: &[Header]) {
 }
 
 /// A body, JSON pretty-printed, cut above [`BODY_LIMIT`] bytes.
-fn body(o: &mut String, seen: &mut Seen, text: &str, size: usize) {
+fn body(o: &mut String, seen: &Seen, text: &str, size: usize) {
     if text.is_empty() {
         return;
     }
-    let id = if text.len() >= SHARED_BODY_MIN {
-        let next = seen.len();
-        match seen.get(text) {
-            Some(&id) => {
-                let _ = write!(
-                    o,
-                    "<div class=\"t\">body: <a href=\"#b{id}\">the same {} bytes as shown before</a></div>",
-                    size.max(text.len())
-                );
-                return;
-            }
-            None => {
-                seen.insert(text.to_owned(), next);
-                Some(next)
-            }
-        }
-    } else {
-        None
-    };
-    let pre = match id {
-        Some(id) => format!("<pre id=\"b{id}\">"),
-        None => "<pre>".to_owned(),
-    };
+    if let Some(id) = seen.get(text) {
+        let _ = write!(
+            o,
+            "<div class=\"t\">body: <a href=\"#b{id}\">shared body #b{id}</a> ({} bytes)</div>",
+            size.max(text.len())
+        );
+        return;
+    }
     let pretty = match serde_json::from_str::<serde_json::Value>(text) {
         Ok(v) if text.len() <= BODY_LIMIT => serde_json::to_string_pretty(&v).ok(),
         _ => None,
@@ -592,13 +632,13 @@ fn body(o: &mut String, seen: &mut Seen, text: &str, size: usize) {
         }
         let _ = write!(
             o,
-            "{pre}{}</pre><div class=\"t\">… showing the first {} KiB of {} bytes</div>",
+            "<pre>{}</pre><div class=\"t\">… showing the first {} KiB of {} bytes</div>",
             e(&text[..cut]),
             BODY_LIMIT / 1024,
             size
         );
     } else {
-        let _ = write!(o, "{pre}{}</pre>", e(text));
+        let _ = write!(o, "<pre>{}</pre>", e(text));
     }
 }
 
@@ -799,6 +839,10 @@ mod tests {
         assert_eq!(html.matches("<script").count(), 1);
         assert!(html.contains(&format!("<script>{SCRIPT}</script>")));
         assert!(!html.contains("<img"), "img tag leaked");
+        assert_eq!(
+            html.matches("<noscript").count(),
+            html.matches("</noscript").count()
+        );
         assert!(!html.contains("http://"));
         for external in [
             "<link",
@@ -857,6 +901,26 @@ mod tests {
         assert!(html.contains("<span class=\"b\">retried ×1</span> <span class=\"t\">"));
         assert!(html.contains("<span>2 retried</span><span>1 flaky</span>"));
         assert_eq!(html.matches("class=\"grp\"").count(), 3);
+    }
+
+    #[test]
+    fn closed_scenarios_wait_in_noscript() {
+        let html = render(&fixtures::report());
+        // Open failures are rendered as they are; closed scenarios' bodies sit in <noscript>.
+        assert!(html.contains("data-r open><summary>"));
+        let s1 = html.find("id=\"s1\"").unwrap();
+        let s1_end = s1 + html[s1..].find("</details>\n").unwrap();
+        assert!(!html[s1..s1_end].contains("<noscript>"));
+        let s0 = html.find("id=\"s0\"").unwrap();
+        let rest = &html[s0..];
+        let body = rest.find("</summary>").unwrap() + "</summary>".len();
+        assert!(rest[body..].starts_with("<noscript><ol>"));
+        assert!(rest.contains("</noscript></details>\n"));
+        assert_eq!(
+            html.matches("<noscript>").count(),
+            html.matches("</noscript>").count()
+        );
+        assert!(SCRIPT.contains("ns.insertAdjacentHTML('afterend',ns.textContent)"));
     }
 
     #[test]
@@ -933,11 +997,14 @@ mod tests {
         }
         let html = render(&r);
         assert_eq!(html.matches(&"y".repeat(300)).count(), 1);
-        assert!(html.contains("<pre id=\"b0\">{\n  \"issuer\""));
-        assert!(html.contains(&format!(
-            "<a href=\"#b0\">the same {} bytes as shown before</a>",
+        let summary = format!(
+            "<details id=\"b0\"><summary>#b0 · {} bytes</summary>",
             doc.len()
-        )));
+        );
+        assert!(html.contains(&format!("{summary}<pre>{{\n  \"issuer\"")));
+        assert!(html.find("<h2>Shared bodies</h2>").unwrap() > html.find("id=\"s2\"").unwrap());
+        let link = format!("<a href=\"#b0\">shared body #b0</a> ({} bytes)", doc.len());
+        assert_eq!(html.matches(&link).count(), 2);
     }
 
     #[test]

@@ -133,6 +133,16 @@ async function statusFilterWorks(page, url) {
   return url;
 }
 
+/// Opens a closed scenario and checks that its body (steps, diagram) is rendered.
+async function opensWithItsBody(scenario) {
+  await scenario.locator('summary').first().click();
+  await scenario.locator(':scope > ol').first().waitFor({ state: 'visible' });
+  assert.equal(await scenario.locator(':scope > noscript').count(), 0, 'noscript replaced');
+  if ((await scenario.locator('svg.sq').count()) > 0) {
+    assert.ok(await scenario.locator('svg.sq').first().isVisible(), 'sequence diagram shown');
+  }
+}
+
 async function failureShowsExpectedAndActual(page) {
   const failed = page.locator('details.sc[data-s="failed"]').first();
   await failed.scrollIntoViewIfNeeded();
@@ -153,8 +163,11 @@ test('fixture report with a failure: offline, filter by click, expected against 
     await failureShowsExpectedAndActual(page);
     // A failed scenario with exchanges has its sequence diagram.
     assert.ok((await page.locator('details.sc[open] svg.sq').count()) > 0, 'sequence diagram');
-    // Poll timelines of the CIBA scenarios.
-    assert.ok((await page.locator('details.sc table:has(th:text("waited"))').count()) > 0, 'poll timeline');
+    // A CIBA scenario, opened, shows its poll timeline and sequence diagram.
+    const ciba = page.locator('details.sc', { hasText: 'MobileID claims' }).first();
+    await opensWithItsBody(ciba);
+    assert.ok(await ciba.locator('table:has(th:text("waited"))').first().isVisible(), 'poll timeline');
+    assert.ok(await ciba.locator('svg.sq').first().isVisible(), 'sequence diagram');
     await page.screenshot({ path: path.join(fixtureDir, 'report-screenshot.png'), fullPage: true });
     check();
   } finally {
@@ -200,11 +213,11 @@ test('main report: offline, no console error, screenshot', { skip: !existsSync(m
       assert.ok((await visibleStatuses(page)).every((s) => s === 'passed'));
       await page.click('#flt button[data-st="passed"]');
     }
-    // Open one scenario with a diagram, so that the screenshot shows one.
-    const withDiagram = page.locator('details.sc:has(svg.sq)').first();
-    if ((await withDiagram.count()) > 0 && !(await withDiagram.evaluate((d) => d.open))) {
-      await withDiagram.locator('summary').first().click();
-      assert.ok(await withDiagram.locator('svg.sq').first().isVisible());
+    // Open the first closed scenario: its body is rendered from <noscript> on opening, with
+    // its sequence diagram when it made requests.
+    const closedId = await page.evaluate(() => document.querySelector('details.sc:not([open])')?.id);
+    if (closedId) {
+      await opensWithItsBody(page.locator(`#${closedId}`));
     }
     await page.screenshot({ path: fromRoot('reports/report-screenshot.png') });
     check();
