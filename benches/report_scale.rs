@@ -381,6 +381,51 @@ fn screenshot(file: &Path, out: &Path) -> Option<Duration> {
     }
 }
 
+/// First contentful paint, DOMContentLoaded and load as the page itself reports them, through
+/// tests/browser/open-timing.mjs, when its playwright-core is installed (`npm ci --prefix
+/// tests/browser`).
+fn open_timing(file: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/browser/open-timing.mjs");
+    if !root
+        .join("tests/browser/node_modules/playwright-core")
+        .exists()
+    {
+        println!("(tests/browser/node_modules missing: paint timing not measured)");
+        return;
+    }
+    let out = match Command::new("node").arg(&script).arg(file).output() {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            eprintln!("open-timing: {}", String::from_utf8_lossy(&o.stderr));
+            return;
+        }
+        Err(e) => {
+            eprintln!("node: {e}");
+            return;
+        }
+    };
+    let v: serde_json::Value = match serde_json::from_slice(&out.stdout) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("open-timing: {e}");
+            return;
+        }
+    };
+    for (key, what) in [
+        ("fcp_ms", "page: first contentful paint"),
+        ("dcl_ms", "page: DOMContentLoaded"),
+        ("load_ms", "page: load"),
+    ] {
+        if let Some(ms) = v[key].as_u64() {
+            println!("{:<34} {:>10}", what, format!("{ms} ms"));
+        }
+    }
+    if let Some(n) = v["elements"].as_u64() {
+        println!("{:<34} {:>10}", "page: elements", n);
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; there are no options to parse.
     let n: usize = std::env::var("IDFLOW_BENCH_SCENARIOS")
@@ -471,6 +516,7 @@ fn main() {
             row("  open (load + first paint)", d, None);
             open = Some(d);
         }
+        open_timing(&dir.join("index.html"));
     } else {
         println!("(no {CHROMIUM}: time to first paint not measured)");
     }

@@ -74,7 +74,7 @@ details{margin:.2em 0 .2em 1em}summary{cursor:pointer}\
 details.sc{border-left:3px solid #ccc;padding-left:.5em}details.sc.f,details.sc.u{border-color:#b00020}\
 details.sc.p{border-color:#2e7d32}\
 .t{color:#555;font-size:.9em}.d{color:#777;font-size:.9em}\
-ol{margin:.2em 0;padding-left:2em}li{margin:.1em 0}\
+ol{margin:.2em 0;padding-left:2em}li{margin:.1em 0}ul.ck{margin:.2em 0;padding-left:1.2em}\
 pre{background:#f6f6f6;padding:.4em;overflow-x:auto;margin:.2em 0;white-space:pre-wrap;word-break:break-all}\
 pre.h{background:#fafafa;color:#444}\
 pre.err{background:#fdecee;border-left:3px solid #b00020}\
@@ -83,7 +83,7 @@ table{border-collapse:collapse;margin:.2em 0}td,th{border:1px solid #ddd;padding
 .hop{border-top:1px dashed #ccc;margin-top:.3em}.bg{color:#777}\
 #flt{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #ddd;z-index:1}\
 #flt button{font:inherit;margin-right:.2em;border:1px solid #bbb;background:#f6f6f6;border-radius:3px;cursor:pointer}\
-#flt button[aria-pressed=true]{background:#333;color:#fff}#flt input,#flt select{font:inherit;margin-left:.4em}\
+#flt button[aria-pressed=true]{background:#333;color:#fff}#flt input,#flt select{font:inherit;margin-left:.3em}#flt label{margin-left:.8em}\
 svg.sq{display:block;margin:.3em 0;font:11px system-ui,sans-serif}\
 #sqh rect{fill:#eef;stroke:#446}#sqh text{font:11px system-ui,sans-serif;fill:#222}.sq text{fill:#222}.sq text.c{text-anchor:middle}\
 .sq path{stroke:#333;fill:none;marker-end:url(#ah)}.sq path.r{stroke-dasharray:5 3}\
@@ -689,15 +689,15 @@ fn token(o: &mut String, t: &TokenReport) {
     let failed = t.checks.iter().any(|c| c.verdict == CheckVerdict::Failed);
     let _ = write!(
         o,
-        "<details{}><summary>Token: {}</summary><table><tr><th>header</th><td><pre>{}</pre></td></tr>\
-         <tr><th>claims</th><td><pre>{}</pre></td></tr></table>",
+        "<details{}><summary>Token: {}</summary><div class=\"t\">header</div><pre>{}</pre>\
+         <div class=\"t\">claims</div><pre>{}</pre>",
         if failed { " open" } else { "" },
         a(&t.label),
         a(&pretty(&t.header)),
         a(&pretty(&t.claims))
     );
     if !t.checks.is_empty() {
-        o.push_str("<table><tr><th>check</th><th>verdict</th><th>detail</th></tr>");
+        o.push_str("<ul class=\"ck\">");
         for c in &t.checks {
             let (cls, word) = match c.verdict {
                 CheckVerdict::Passed => ("p", "passed"),
@@ -706,12 +706,12 @@ fn token(o: &mut String, t: &TokenReport) {
             };
             let _ = write!(
                 o,
-                "<tr><td>{}</td><td class=\"{cls}\">{word}</td><td>{}</td></tr>",
+                "<li class=\"{cls}\"><b>{}</b> {word}: {}</li>",
                 a(&c.name),
                 a(&c.detail)
             );
         }
-        o.push_str("</table>");
+        o.push_str("</ul>");
     }
     o.push_str("</details>");
 }
@@ -795,8 +795,10 @@ mod tests {
         assert!(html.contains("\"expires_in\": 300"));
         assert!(html.contains("<div>1. <b>GET</b> … <span class=\"d\">12 ms</span></div>"));
         assert!(html.contains("<div>2. <b>GET</b> https://idp.example/login <span"));
-        assert!(html.contains("<td class=\"s\">not applicable</td>"));
-        assert!(html.contains("<td class=\"p\">passed</td>"));
+        assert!(html.contains(
+            "<li class=\"s\"><b>c_hash</b> not applicable: no code from the authorization endpoint</li>"
+        ));
+        assert!(html.contains("<li class=\"p\"><b>signature</b> passed: RS256 with k1</li>"));
         assert!(html.contains("<summary>Logs (2 lines)</summary>"));
     }
 

@@ -164,8 +164,7 @@ pub fn render<'a>(o: &mut String, exchanges: impl Iterator<Item = &'a Exchange>)
     let height = TOP + ROW * arrows.len() as u32 + 10;
     let _ = write!(
         o,
-        "<svg class=\"sq\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" \
-         role=\"img\" aria-label=\"sequence diagram\">"
+        "<svg class=\"sq\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"sequence diagram\">"
     );
     // The three named boxes are drawn once in the page (`HEAD`) and used here.
     o.push_str("<use href=\"#sqh\"/>");

@@ -195,6 +195,10 @@ test('without JavaScript everything is shown', async () => {
     assert.equal((await visibleStatuses(page)).length, all);
     assert.ok(await page.isVisible('text=idflow report'));
     assert.ok(await page.isVisible('.sum'));
+    // Closed scenarios' bodies are plain markup without JavaScript: open one by its summary.
+    const id = await page.$eval('details.sc:not([open])', (d) => d.id);
+    await page.click(`#${id} > summary`);
+    assert.ok(await page.locator(`#${id} ol`).first().isVisible(), 'steps shown without JavaScript');
     check();
   } finally {
     await context.close();
