@@ -1,0 +1,231 @@
+// Opens idflow's HTML report in headless Chromium and checks that it works offline: no console
+// error, no request beyond the file itself, the status filter works by click and is kept in the
+// URL, a failed scenario shows expected against actual, and without JavaScript everything shows.
+//
+//   node --test tests/browser/
+//
+// IDFLOW_REPORT: the report to open (default reports/index.html, skipped when missing).
+// IDFLOW_BIN: the idflow binary (default target/debug/idflow, as `cargo test` leaves it); it
+// runs tests/fixtures/wrong first so that there is always a report with a failure.
+// CHROMIUM: the browser (default /usr/bin/chromium).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const fromRoot = (p) => path.resolve(root, p);
+const mainReport = fromRoot(process.env.IDFLOW_REPORT || 'reports/index.html');
+const bin = fromRoot(process.env.IDFLOW_BIN || 'target/debug/idflow');
+const fixtureDir = fromRoot('reports/browser-fixture');
+const fixtureReport = path.join(fixtureDir, 'index.html');
+
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(bin), `${bin} missing: run cargo test (or cargo build) first`);
+  // The wrong fixture has a failing scenario, so the run exits 1; anything else is a problem.
+  // Two passing features next to it, so that filtering has something to hide (CIBA brings
+  // poll timelines).
+  const features = ['tests/fixtures/wrong', 'features/oidc/authorization_code.feature', 'features/mobileid/ciba.feature'];
+  const run = spawnSync(
+    bin,
+    ['run', ...features, '--report-dir', fixtureDir, '--quiet'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  assert.equal(run.status, 1, `idflow run tests/fixtures/wrong: ${run.stdout}${run.stderr}`);
+  assert.ok(existsSync(fixtureReport), `${fixtureReport} not written`);
+  mkdirSync(fromRoot('reports'), { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/// Opens `file` in a fresh context that refuses every network request and records every
+/// request and console error.
+async function open(file, { javaScriptEnabled = true, hash = '' } = {}) {
+  const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 900 } });
+  const url = pathToFileURL(file).href;
+  const requests = [];
+  const refused = [];
+  const errors = [];
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.split('#')[0] === url) return route.continue();
+    refused.push(u);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url + hash, { waitUntil: 'load' });
+  const check = () => {
+    assert.deepEqual(errors, [], 'console errors');
+    assert.deepEqual(refused, [], 'requests refused');
+    const foreign = requests.filter(
+      (u) => u.split('#')[0] !== url && !u.startsWith('data:') && !u.startsWith('about:'),
+    );
+    assert.deepEqual(foreign, [], 'requests other than the file itself');
+    assert.ok(!requests.some((u) => /^(https?|wss?):/.test(u)), 'http(s) request');
+  };
+  return { context, page, url, check };
+}
+
+/// Visible scenarios' statuses.
+const visibleStatuses = (page) =>
+  page.$$eval('details.sc', (els) => els.filter((e) => !e.hidden).map((e) => e.dataset.s));
+
+async function statusFilterWorks(page, url) {
+  const all = await page.$$eval('details.sc', (els) => els.map((e) => e.dataset.s));
+  assert.ok(all.length > 0, 'no scenarios');
+  assert.ok(all.includes('failed') || all.includes('undefined'), 'the report has no failure');
+  assert.ok(await page.isVisible('#flt'), 'filter bar shown with JavaScript');
+
+  await page.click('#flt button[data-st="failed"]');
+  const shown = await visibleStatuses(page);
+  assert.ok(shown.length > 0, 'no scenario shown after clicking failed');
+  assert.ok(
+    shown.every((s) => s === 'failed' || s === 'undefined'),
+    `only failures after clicking failed, got ${shown}`,
+  );
+  assert.equal(shown.length, all.filter((s) => s === 'failed' || s === 'undefined').length);
+  assert.equal(await page.getAttribute('#flt button[data-st="failed"]', 'aria-pressed'), 'true');
+  assert.match(await page.evaluate(() => location.hash), /status=failed/);
+  assert.match(await page.textContent('#fn'), new RegExp(`^${shown.length} of ${all.length} `));
+
+  // The view survives a reload: it is in the URL.
+  await page.reload({ waitUntil: 'load' });
+  assert.deepEqual(await visibleStatuses(page), shown, 'filter kept in the URL');
+
+  // Clicking again shows everything.
+  await page.click('#flt button[data-st="failed"]');
+  assert.equal((await visibleStatuses(page)).length, all.length);
+  assert.equal(await page.evaluate(() => location.hash), '');
+
+  // Free text: a word that matches nothing hides everything; clearing restores.
+  await page.fill('#fq', 'no-such-text-anywhere-4711');
+  await page.waitForFunction(() => location.hash.includes('q='));
+  assert.equal((await visibleStatuses(page)).length, 0);
+  await page.fill('#fq', '');
+  await page.waitForFunction(() => location.hash === '');
+  assert.equal((await visibleStatuses(page)).length, all.length);
+  return url;
+}
+
+/// Opens a closed scenario and checks that its body (steps, diagram) is rendered.
+async function opensWithItsBody(scenario) {
+  await scenario.locator('summary').first().click();
+  await scenario.locator(':scope > ol').first().waitFor({ state: 'visible' });
+  assert.equal(await scenario.locator(':scope > noscript').count(), 0, 'noscript replaced');
+  if ((await scenario.locator('svg.sq').count()) > 0) {
+    assert.ok(await scenario.locator('svg.sq').first().isVisible(), 'sequence diagram shown');
+  }
+}
+
+async function failureShowsExpectedAndActual(page) {
+  const failed = page.locator('details.sc[data-s="failed"]').first();
+  await failed.scrollIntoViewIfNeeded();
+  if (!(await failed.evaluate((d) => d.open))) await failed.locator('summary').first().click();
+  assert.ok(await failed.evaluate((d) => d.open), 'failed scenario opens');
+  const exp = failed.locator('pre.err .exp').first();
+  const act = failed.locator('pre.err .act').first();
+  assert.ok(await exp.isVisible(), 'expected line visible');
+  assert.ok(await act.isVisible(), 'actual line visible');
+  assert.match(await exp.textContent(), /expected/);
+  assert.match(await act.textContent(), /actual/);
+}
+
+test('fixture report with a failure: offline, filter by click, expected against actual', async () => {
+  const { context, page, url, check } = await open(fixtureReport);
+  try {
+    await statusFilterWorks(page, url);
+    await failureShowsExpectedAndActual(page);
+    // A failed scenario with exchanges has its sequence diagram.
+    assert.ok((await page.locator('details.sc[open] svg.sq').count()) > 0, 'sequence diagram');
+    // A CIBA scenario, opened, shows its poll timeline and sequence diagram.
+    const ciba = page.locator('details.sc', { hasText: 'MobileID claims' }).first();
+    await opensWithItsBody(ciba);
+    assert.ok(await ciba.locator('table:has(th:text("waited"))').first().isVisible(), 'poll timeline');
+    assert.ok(await ciba.locator('svg.sq').first().isVisible(), 'sequence diagram');
+    await page.screenshot({ path: path.join(fixtureDir, 'report-screenshot.png'), fullPage: true });
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('a shared view opens filtered', async () => {
+  const { context, page, check } = await open(fixtureReport, { hash: '#status=failed' });
+  try {
+    const shown = await visibleStatuses(page);
+    assert.ok(shown.length > 0 && shown.every((s) => s === 'failed'), `${shown}`);
+    assert.equal(await page.getAttribute('#flt button[data-st="failed"]', 'aria-pressed'), 'true');
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('without JavaScript everything is shown', async () => {
+  const { context, page, check } = await open(fixtureReport, { javaScriptEnabled: false });
+  try {
+    assert.ok(!(await page.isVisible('#flt')), 'filter bar hidden without JavaScript');
+    const all = await page.$$eval('details.sc', (els) => els.length);
+    assert.equal((await visibleStatuses(page)).length, all);
+    assert.ok(await page.isVisible('text=idflow report'));
+    assert.ok(await page.isVisible('.sum'));
+    // Closed scenarios' bodies are plain markup without JavaScript: open one by its summary.
+    const id = await page.$eval('details.sc:not([open])', (d) => d.id);
+    await page.click(`#${id} > summary`);
+    assert.ok(await page.locator(`#${id} ol`).first().isVisible(), 'steps shown without JavaScript');
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('main report: offline, no console error, screenshot', { skip: !existsSync(mainReport) && `${mainReport} missing` }, async () => {
+  const { context, page, url, check } = await open(mainReport);
+  try {
+    const statuses = await page.$$eval('details.sc', (els) => els.map((e) => e.dataset.s));
+    if (statuses.some((s) => s === 'failed' || s === 'undefined')) {
+      await statusFilterWorks(page, url);
+      await failureShowsExpectedAndActual(page);
+    } else if (statuses.length > 0) {
+      await page.click('#flt button[data-st="passed"]');
+      assert.ok((await visibleStatuses(page)).every((s) => s === 'passed'));
+      await page.click('#flt button[data-st="passed"]');
+    }
+    // Open the first closed scenario: its body is rendered from <noscript> on opening, with
+    // its sequence diagram when it made requests.
+    const closedId = await page.evaluate(() => document.querySelector('details.sc:not([open])')?.id);
+    if (closedId) {
+      await opensWithItsBody(page.locator(`#${closedId}`));
+    }
+    await page.screenshot({ path: fromRoot('reports/report-screenshot.png') });
+    check();
+  } finally {
+    await context.close();
+  }
+});
