@@ -47,6 +47,14 @@ enum Command {
         /// Only the summary line, no line per scenario.
         #[arg(long, short)]
         quiet: bool,
+        /// Run a deterministic share I/N of the scenarios (for CI that splits a suite).
+        #[arg(long)]
+        shard: Option<idflow::runner::Shard>,
+    },
+    /// Work with reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
     },
     /// Serve the simulator standalone on 127.0.0.1 until interrupted.
     Simulate {
@@ -61,6 +69,20 @@ enum Command {
         /// Simulator defects to switch on (comma separated).
         #[arg(long, value_delimiter = ',')]
         defect: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Merge the reports of shards (each DIR holds a cucumber.json) into one HTML, JUnit and
+    /// Cucumber JSON report. Exit 0 when every merged scenario passed, 1 otherwise.
+    Merge {
+        /// Report directories of the shards.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged reports.
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
     },
 }
 
@@ -95,6 +117,7 @@ fn main() -> ExitCode {
                 concurrency,
                 defect,
                 quiet,
+                shard,
             } => {
                 let defects = match Defect::parse_list(&defect.join(",")) {
                     Ok(d) => d,
@@ -110,6 +133,7 @@ fn main() -> ExitCode {
                     concurrency,
                     defects,
                     quiet,
+                    shard,
                 };
                 match run(options).await {
                     Ok(outcome) => ExitCode::from(outcome.exit_code() as u8),
@@ -122,8 +146,26 @@ fn main() -> ExitCode {
                 env_dir,
                 defect,
             } => simulate(port, &env, &env_dir, &defect).await,
+            Command::Report {
+                command: ReportCommand::Merge { dirs, report_dir },
+            } => merge_reports(&dirs, &report_dir),
         }
     })
+}
+
+fn merge_reports(dirs: &[PathBuf], out: &std::path::Path) -> ExitCode {
+    let shards = match idflow::report::merge::read_shards(dirs) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let merged = idflow::report::merge::merge(shards);
+    let redactor = idflow::redact::Redactor::default();
+    if let Err(e) = idflow::report::write_all(&merged, &redactor, out) {
+        return usage_error(&e.to_string());
+    }
+    println!("merged {} report(s) into {}", dirs.len(), out.display());
+    println!("{}", idflow::runner::summary_line(&merged));
+    ExitCode::from(if merged.succeeded() { 0 } else { 1 })
 }
 
 fn usage_error(message: &str) -> ExitCode {

@@ -417,3 +417,70 @@ fn the_signicat_environment_takes_its_values_from_the_environment() {
         text(&out)
     );
 }
+
+#[test]
+fn shards_split_the_suite_and_merge_back_into_one_report() {
+    let (a, b, merged) = (
+        report_dir("shard-1"),
+        report_dir("shard-2"),
+        report_dir("merged"),
+    );
+    for (shard, dir) in [("1/2", &a), ("2/2", &b)] {
+        let out = idflow(
+            &[
+                "run",
+                "features/oidc",
+                "-q",
+                "--shard",
+                shard,
+                "--report-dir",
+                dir.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "shard {shard}: {}", text(&out));
+    }
+    let count = |dir: &Path| {
+        let json = read(dir, "cucumber.json");
+        idflow::report::cucumber_json::parse(&json)
+            .unwrap()
+            .counts()
+            .passed
+    };
+    let (in_a, in_b) = (count(&a), count(&b));
+    assert!(in_a > 0 && in_b > 0, "one shard is empty: {in_a} + {in_b}");
+    let out = idflow(
+        &[
+            "report",
+            "merge",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--report-dir",
+            merged.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let full = report_dir("unsharded");
+    idflow(
+        &[
+            "run",
+            "features/oidc",
+            "-q",
+            "--report-dir",
+            full.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        count(&merged),
+        count(&full),
+        "the merged report lost or doubled scenarios"
+    );
+    assert_eq!(in_a + in_b, count(&full));
+    assert!(read(&merged, "index.html").contains("authorization_code.feature"));
+    assert!(read(&merged, "junit.xml").contains("<testcase"));
+    let bad = idflow(&["run", "features/oidc", "--shard", "3/2"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("I/N"), "{}", text(&bad));
+}

@@ -5,6 +5,7 @@
 pub mod cucumber_json;
 pub mod html;
 pub mod junit;
+pub mod merge;
 pub mod model;
 
 use std::path::{Path, PathBuf};

@@ -48,6 +48,42 @@ pub struct RunOptions {
     pub defects: Vec<Defect>,
     /// No line per scenario, only the summary.
     pub quiet: bool,
+    /// Run only shard `index` (1-based) of `count`: a deterministic share of the scenarios.
+    pub shard: Option<Shard>,
+}
+
+/// A deterministic share of a suite's scenarios, for CI that splits a suite across machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("--shard {s:?}: write I/N with 1 <= I <= N, for example 2/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// Whether the scenario at `path:line` belongs to this shard (FNV-1a of its location, so
+    /// every machine agrees whatever the order the features are read in).
+    pub fn includes(&self, path: &str, line: usize) -> bool {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in format!("{path}:{line}").bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        (hash % self.count as u64) as usize == self.index - 1
+    }
 }
 
 impl Default for RunOptions {
@@ -62,6 +98,7 @@ impl Default for RunOptions {
             concurrency: 8,
             defects: Vec::new(),
             quiet: false,
+            shard: None,
         }
     }
 }
@@ -232,6 +269,7 @@ async fn execute(
         .as_deref()
         .and_then(|t| parse_tags(t).ok());
     let name_filter = options.name_filter.clone();
+    let shard = options.shard;
 
     let mut cli = cucumber::cli::Opts::<
         cucumber::parser::basic::Cli,
@@ -274,7 +312,13 @@ async fn execute(
             let named = name_filter
                 .as_deref()
                 .is_none_or(|n| scenario.name.contains(n) || feature.name.contains(n));
-            included && !excluded && named
+            let in_shard = shard.is_none_or(|s| {
+                s.includes(
+                    &writer::scenario_key(feature, scenario).path,
+                    scenario.position.line,
+                )
+            });
+            included && !excluded && named && in_shard
         })
         .await;
     std::panic::set_hook(previous_hook);
@@ -359,4 +403,39 @@ fn git_commit() -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_falls_in_exactly_one_shard() {
+        let shards: Vec<Shard> = (1..=3).map(|i| Shard { index: i, count: 3 }).collect();
+        let mut sizes = [0usize; 3];
+        for line in 1..=300 {
+            let owners: Vec<usize> = shards
+                .iter()
+                .filter(|s| s.includes("features/x.feature", line))
+                .map(|s| s.index)
+                .collect();
+            assert_eq!(owners.len(), 1, "line {line} is in shards {owners:?}");
+            sizes[owners[0] - 1] += 1;
+        }
+        assert!(
+            sizes.iter().all(|n| *n > 60),
+            "shards are unbalanced: {sizes:?}"
+        );
+    }
+
+    #[test]
+    fn shard_syntax_is_explained() {
+        assert_eq!(
+            "2/4".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 4 }
+        );
+        for bad in ["0/2", "3/2", "x/2", "2"] {
+            assert!(bad.parse::<Shard>().unwrap_err().contains("I/N"), "{bad}");
+        }
+    }
 }

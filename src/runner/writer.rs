@@ -360,6 +360,7 @@ fn parse_error(err: &parser::Error) -> RunError {
 fn relative(path: &std::path::Path) -> String {
     // Asked once: this runs for every event of every scenario.
     static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let path = path.strip_prefix("./").unwrap_or(path);
     CWD.get_or_init(|| std::env::current_dir().ok())
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok().map(|p| p.display().to_string()))
