@@ -139,6 +139,7 @@ impl ReportWriter {
                     error: Some(panic_text(&info)),
                     ..Default::default()
                 });
+                run.step_started.push(at);
             }
             Scenario::Hook(..) => {}
             Scenario::Log(line) => run.report.logs.push(line.trim_end().to_string()),
@@ -198,7 +199,7 @@ fn step_event(
                 let s = &mut run.report.steps[i];
                 s.status = Some(Status::Passed);
                 s.definition = loc.map(|l| format!("{}:{}", l.path, l.line));
-                s.duration_ms = ms_between(run.step_started[i], at);
+                s.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
             }
         }
         event::Step::Skipped => {
@@ -221,7 +222,7 @@ fn step_event(
                 let s = &mut run.report.steps[i];
                 s.status = Some(Status::Failed);
                 s.definition = loc.map(|l| format!("{}:{}", l.path, l.line));
-                s.duration_ms = ms_between(run.step_started[i], at);
+                s.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
                 s.error = Some(match err {
                     StepError::Panic(info) => panic_text(&info),
                     StepError::NotFound => format!(
