@@ -1,8 +1,6 @@
 //! End-to-end tests of MobileID over CIBA: the backchannel request, the simulated device and
 //! token polling, on a manual clock.
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -11,7 +9,6 @@ use serde_json::Value;
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::config::Environment;
 
 pub(super) const ENV: &str = r#"
 target: {kind: simulator}
@@ -59,15 +56,7 @@ pub(super) struct Rig {
 
 impl Rig {
     pub async fn new(defects: &[Defect]) -> Rig {
-        let env = Environment::parse(ENV, Path::new("sim-flows.yaml")).unwrap();
-        let clock = ManualClock::new();
-        let shared: crate::clock::SharedClock = Arc::new(clock.clone());
-        let sim = Simulator::start(&env, shared, defects, None).await.unwrap();
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let (sim, clock, http) = super::test_support::start(ENV, "sim-flows.yaml", defects).await;
         Rig { sim, clock, http }
     }
 

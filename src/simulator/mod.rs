@@ -39,6 +39,8 @@ mod mobileid_tests;
 #[cfg(test)]
 mod rest_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;

@@ -133,16 +133,7 @@ fn location(resp: &reqwest::Response) -> Option<String> {
 
 impl Rig {
     async fn new(defects: &[Defect]) -> Rig {
-        let env = Environment::parse(ENV, Path::new("sim-test.yaml")).unwrap();
-        let clock = ManualClock::new();
-        let shared: crate::clock::SharedClock = Arc::new(clock.clone());
-        let sim = Simulator::start(&env, shared, defects, None).await.unwrap();
-        // reqwest is built without a default TLS provider; plain http still needs one installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let (sim, clock, http) = super::test_support::start(ENV, "sim-test.yaml", defects).await;
         Rig {
             sim,
             clock,
