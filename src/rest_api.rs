@@ -9,7 +9,6 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::http::{Body, Redirects, RequestSpec};
 use crate::oidc::flow::{Flow, response_of};
-use crate::oidc::token_request;
 
 /// Where the REST API lives, relative to the target's base URL.
 pub const SESSIONS_PATH: &str = "/auth/rest/sessions";
@@ -35,25 +34,18 @@ pub enum ApiAuth {
 impl Flow<'_> {
     /// Obtains an API token with client credentials and scope `signicat-api`.
     pub async fn api_token(&mut self) -> Result<()> {
-        let meta = self.metadata().await?;
-        let (_, client) = self.client()?;
-        let client = client.clone();
         let form = vec![
             ("grant_type".to_string(), "client_credentials".to_string()),
             ("scope".to_string(), "signicat-api".to_string()),
         ];
-        let spec = token_request(
-            &meta.token_endpoint,
-            &client,
-            client.auth_method,
-            None,
-            form,
-        );
-        let ex = self
-            .session
-            .send("token request (client credentials)", spec, Redirects::Stop)
+        let resp = self
+            .post_token(
+                "token request (client credentials)",
+                None,
+                form,
+                &Default::default(),
+            )
             .await?;
-        let resp = response_of(ex)?;
         let token = resp
             .json()
             .and_then(|j| {

@@ -97,31 +97,25 @@ impl Flow<'_> {
     /// Returns the answer; tokens are kept on success.
     pub async fn redeem_ciba(&mut self, as_client: Option<&str>) -> Result<(u16, PollAnswer)> {
         let auth_req_id = self.ciba()?.auth_req_id.clone();
-        let meta = self.metadata().await?;
-        let client = match as_client {
-            Some(name) => self.ctx.env.client(name)?.clone(),
-            None => self.client()?.1.clone(),
-        };
         let form = vec![
             ("grant_type".to_string(), CIBA_GRANT.to_string()),
             ("auth_req_id".to_string(), auth_req_id),
         ];
-        let spec = token_request(
-            &meta.token_endpoint,
-            &client,
-            client.auth_method,
-            None,
-            form,
-        );
-        let ex = self
-            .session
-            .send("token request (CIBA poll)", spec, Redirects::Stop)
+        let resp = self
+            .post_token(
+                "token request (CIBA poll)",
+                as_client,
+                form,
+                &Default::default(),
+            )
             .await?;
-        let resp = response_of(ex)?;
         let status = resp.status;
         let json = resp.json();
         let answer = match (status, &json) {
-            (200, Some(j)) => PollAnswer::Tokens.with_tokens(j.clone(), self),
+            (200, Some(j)) => {
+                self.keep_tokens(TokenSet::from_json(j.clone()));
+                PollAnswer::Tokens
+            }
             (_, Some(j)) if j.get("error").and_then(Value::as_str).is_some() => {
                 PollAnswer::Error(j["error"].as_str().unwrap_or_default().to_string())
             }
@@ -169,21 +163,5 @@ impl Flow<'_> {
             .ciba_outcome
             .as_ref()
             .ok_or_else(|| Error::step("the client has not polled: use `When the client polls the token endpoint until the request is answered`"))
-    }
-}
-
-impl PollAnswer {
-    fn with_tokens(self, json: Value, flow: &mut Flow<'_>) -> PollAnswer {
-        let set = TokenSet::from_json(json);
-        for t in [&set.access_token, &set.refresh_token, &set.id_token]
-            .into_iter()
-            .flatten()
-        {
-            flow.redactor.learn(t);
-        }
-        if let Some(old) = flow.state.tokens.replace(set) {
-            flow.state.history.push(old);
-        }
-        self
     }
 }

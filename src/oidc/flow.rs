@@ -11,7 +11,7 @@ use super::token::{TokenSet, token_request};
 use crate::config::{AuthMethod, Client};
 use crate::context::RunContext;
 use crate::error::{Error, Result};
-use crate::http::record::Exchange;
+use crate::http::record::{Exchange, RecordedResponse};
 use crate::http::{Redirects, RequestSpec, Session};
 use crate::jwt::{IdTokenVerifier, Jwks, TokenVerdict};
 
@@ -462,26 +462,35 @@ impl Flow<'_> {
             .as_ref()
             .and_then(|t| t.refresh_token.clone())
             .ok_or_else(|| Error::step("no refresh token was received in this scenario"))?;
-        let meta = self.metadata().await?;
-        let other = self.ctx.env.client(other_client)?;
         let form = vec![
             ("grant_type".to_string(), "refresh_token".to_string()),
             ("refresh_token".to_string(), token),
         ];
-        let spec = token_request(&meta.token_endpoint, other, other.auth_method, None, form);
         let label = format!("token request (refresh as {other_client})");
-        self.session.send(&label, spec, Redirects::Stop).await?;
+        self.post_token(
+            &label,
+            Some(other_client),
+            form,
+            &ExchangeOptions::default(),
+        )
+        .await?;
         Ok(())
     }
 
-    async fn token_call(
+    /// Sends a token endpoint request authenticated as `as_client` (default: the chosen
+    /// client, with `options`' overrides) and returns the response.
+    pub(crate) async fn post_token(
         &mut self,
         label: &str,
+        as_client: Option<&str>,
         form: Vec<(String, String)>,
         options: &ExchangeOptions,
-    ) -> Result<()> {
+    ) -> Result<RecordedResponse> {
         let meta = self.metadata().await?;
-        let (_, client) = self.client()?;
+        let client = match as_client {
+            Some(name) => self.ctx.env.client(name)?,
+            None => self.client()?.1,
+        };
         let method = options.auth_method.unwrap_or(client.auth_method);
         let spec = token_request(
             &meta.token_endpoint,
@@ -491,20 +500,34 @@ impl Flow<'_> {
             form,
         );
         let ex = self.session.send(label, spec, Redirects::Stop).await?;
-        let resp = response_of(ex)?;
+        Ok(response_of(ex)?.clone())
+    }
+
+    /// Keeps a new token set (the previous one goes to the history) and learns its tokens as
+    /// secrets.
+    pub(crate) fn keep_tokens(&mut self, set: TokenSet) {
+        for t in [&set.access_token, &set.refresh_token, &set.id_token]
+            .into_iter()
+            .flatten()
+        {
+            self.redactor.learn(t);
+        }
+        if let Some(old) = self.state.tokens.replace(set) {
+            self.state.history.push(old);
+        }
+    }
+
+    async fn token_call(
+        &mut self,
+        label: &str,
+        form: Vec<(String, String)>,
+        options: &ExchangeOptions,
+    ) -> Result<()> {
+        let resp = self.post_token(label, None, form, options).await?;
         if resp.status == 200
             && let Some(json) = resp.json()
         {
-            let new = TokenSet::from_json(json);
-            for t in [&new.access_token, &new.refresh_token, &new.id_token]
-                .into_iter()
-                .flatten()
-            {
-                self.redactor.learn(t);
-            }
-            if let Some(old) = self.state.tokens.replace(new) {
-                self.state.history.push(old);
-            }
+            self.keep_tokens(TokenSet::from_json(json));
         }
         Ok(())
     }
@@ -523,12 +546,7 @@ impl Flow<'_> {
                     .unwrap_or_default()
             )));
         }
-        for t in [&set.access_token, &set.id_token].into_iter().flatten() {
-            self.redactor.learn(t);
-        }
-        if let Some(old) = self.state.tokens.replace(set) {
-            self.state.history.push(old);
-        }
+        self.keep_tokens(set);
         Ok(())
     }
 
