@@ -31,6 +31,8 @@ pub struct ScenarioCapture {
     pub timelines: Vec<PollTimeline>,
     /// What the scenario learned is secret (its codes, tokens, verifiers).
     pub redactor: Option<Arc<Redactor>>,
+    /// Log lines emitted inside the scenario.
+    pub logs: Vec<String>,
 }
 
 /// Hands each scenario's records from its world (in the after hook) to the writer.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod expect;
 pub mod http;
 pub mod jwt;
+pub mod logs;
 pub mod mobileid;
 pub mod oidc;
 pub mod phrase;

@@ -26,6 +26,7 @@ pub struct IdflowWorld {
     session: Option<Session>,
     clock: Option<crate::clock::SharedClock>,
     redactor: Option<Arc<crate::redact::Redactor>>,
+    log_id: Option<u64>,
     /// `{{name}}` variables.
     pub vars: BTreeMap<String, String>,
     /// The relying party's state.
@@ -42,12 +43,14 @@ impl IdflowWorld {
     /// Binds the world to its run and scenario (the runner's before hook).
     pub fn attach(&mut self, ctx: Arc<RunContext>, key: ScenarioKey) {
         self.redactor = Some(Arc::new(ctx.redactor.scoped()));
+        let (log_id, span) = crate::logs::scenario_span();
+        self.log_id = Some(log_id);
         if ctx.virtual_time {
             let clock = crate::clock::ScenarioClock::new(ctx.clock.clone());
-            self.session = Some(ctx.engine.session_with_clock(clock.clone()));
+            self.session = Some(ctx.engine.session_with_clock(clock.clone()).in_span(span));
             self.clock = Some(Arc::new(clock));
         } else {
-            self.session = Some(ctx.engine.session());
+            self.session = Some(ctx.engine.session().in_span(span));
             self.clock = Some(ctx.clock.clone());
         }
         self.vars.insert("issuer".into(), ctx.issuer.clone());
@@ -74,6 +77,11 @@ impl IdflowWorld {
                 tokens,
                 timelines,
                 redactor: self.redactor.take(),
+                logs: self
+                    .log_id
+                    .take()
+                    .map(crate::logs::take)
+                    .unwrap_or_default(),
             };
             ctx.collector.put(key, capture);
         }

@@ -149,6 +149,7 @@ impl HttpEngine {
             cookies: CookieStore::default(),
             exchanges: Vec::new(),
             clock: None,
+            span: tracing::Span::none(),
         }
     }
 
@@ -168,6 +169,8 @@ pub struct Session {
     cookies: CookieStore,
     exchanges: Vec<Exchange>,
     clock: Option<crate::clock::ScenarioClock>,
+    /// The scenario's span: exchanges run inside it, so their logs are the scenario's.
+    span: tracing::Span,
 }
 
 impl Session {
@@ -191,9 +194,28 @@ impl Session {
         self.cookies.clear();
     }
 
+    /// Runs this session's exchanges inside `span` (the scenario's).
+    pub fn in_span(mut self, span: tracing::Span) -> Self {
+        self.span = span;
+        self
+    }
+
     /// Sends a request, following redirects as told, and records the exchange. A transport
     /// failure is recorded too, then returned as an error.
     pub async fn send(
+        &mut self,
+        label: &str,
+        spec: RequestSpec,
+        redirects: Redirects,
+    ) -> Result<&Exchange, HttpError> {
+        use tracing::Instrument as _;
+        let span = self.span.clone();
+        self.send_in_span(label, spec, redirects)
+            .instrument(span)
+            .await
+    }
+
+    async fn send_in_span(
         &mut self,
         label: &str,
         spec: RequestSpec,

@@ -295,7 +295,7 @@ async fn execute(
             }
             async {}.boxed_local()
         });
-    let cucumber = init_tracing(cucumber);
+    crate::logs::init();
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let writer = cucumber
@@ -345,48 +345,6 @@ async fn execute(
         report,
         report_files,
     }
-}
-
-/// Logs go through `tracing` at the level of `RUST_LOG` (default `warn`; every exchange is in
-/// the report anyway, `RUST_LOG=idflow=debug` adds a log line per exchange) and are attached to the scenario that emitted them. Only the first run of a
-/// process can install the subscriber.
-fn init_tracing<Wr, Which, Before, After>(
-    cucumber: cucumber::Cucumber<
-        IdflowWorld,
-        cucumber::parser::Basic,
-        PathBuf,
-        cucumber::runner::Basic<IdflowWorld, Which, Before, After>,
-        Wr,
-        cucumber::cli::Empty,
-    >,
-) -> cucumber::Cucumber<
-    IdflowWorld,
-    cucumber::parser::Basic,
-    PathBuf,
-    cucumber::runner::Basic<IdflowWorld, Which, Before, After>,
-    Wr,
-    cucumber::cli::Empty,
->
-where
-    cucumber::runner::Basic<IdflowWorld, Which, Before, After>: cucumber::Runner<IdflowWorld>,
-    Wr: cucumber::Writer<IdflowWorld> + cucumber::writer::Normalized,
-{
-    use tracing_subscriber::layer::SubscriberExt as _;
-    if tracing::dispatcher::has_been_set() {
-        return cucumber;
-    }
-    cucumber.configure_and_init_tracing(
-        tracing_subscriber::fmt::format::DefaultFields::new(),
-        tracing_subscriber::fmt::format::Format::default()
-            .with_ansi(false)
-            .without_time(),
-        |layer| {
-            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-            tracing_subscriber::registry()
-                .with(tracing_subscriber::Layer::with_filter(layer, filter))
-        },
-    )
 }
 
 fn git_commit() -> Option<String> {

@@ -151,6 +151,7 @@ impl ReportWriter {
                 distribute(&mut run, capture.exchanges);
                 run.report.tokens = capture.tokens;
                 run.report.timelines = capture.timelines;
+                run.report.logs.extend(capture.logs);
                 let redactor = capture
                     .redactor
                     .unwrap_or_else(|| Arc::new(self.ctx.redactor.scoped()));
