@@ -50,6 +50,9 @@ enum Command {
         /// Run a deterministic share I/N of the scenarios (for CI that splits a suite).
         #[arg(long)]
         shard: Option<idflow::runner::Shard>,
+        /// Run a failed scenario again up to N times (the report marks retried and flaky ones).
+        #[arg(long, default_value_t = 0)]
+        retries: usize,
     },
     /// Work with reports.
     Report {
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
                 defect,
                 quiet,
                 shard,
+                retries,
             } => {
                 let defects = match Defect::parse_list(&defect.join(",")) {
                     Ok(d) => d,
@@ -134,6 +138,7 @@ fn main() -> ExitCode {
                     defects,
                     quiet,
                     shard,
+                    retries,
                 };
                 match run(options).await {
                     Ok(outcome) => ExitCode::from(outcome.exit_code() as u8),

@@ -484,3 +484,30 @@ fn shards_split_the_suite_and_merge_back_into_one_report() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("I/N"), "{}", text(&bad));
 }
+
+#[test]
+fn a_retried_scenario_is_reported_once_and_marked() {
+    let dir = report_dir("retries");
+    let out = idflow(
+        &[
+            "run",
+            "tests/fixtures/wrong",
+            "--retries",
+            "2",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("0 passed, 1 failed"), "{}", text(&out));
+    let report = idflow::report::cucumber_json::parse(&read(&dir, "cucumber.json")).unwrap();
+    let scenarios: Vec<_> = report.scenarios().collect();
+    assert_eq!(
+        scenarios.len(),
+        1,
+        "each attempt must not become a scenario of its own"
+    );
+    assert_eq!(scenarios[0].1.retries, 2);
+    assert!(read(&dir, "index.html").contains("retried ×2"));
+}

@@ -50,6 +50,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Run only shard `index` (1-based) of `count`: a deterministic share of the scenarios.
     pub shard: Option<Shard>,
+    /// Run a failed scenario again up to this many times; one that then passes is "flaky".
+    pub retries: usize,
 }
 
 /// A deterministic share of a suite's scenarios, for CI that splits a suite across machines.
@@ -99,6 +101,7 @@ impl Default for RunOptions {
             defects: Vec::new(),
             quiet: false,
             shard: None,
+            retries: 0,
         }
     }
 }
@@ -285,6 +288,7 @@ async fn execute(
         .with_writer(ReportWriter::new(ctx.clone(), options.quiet))
         .with_cli(cli)
         .max_concurrent_scenarios(options.concurrency.max(1))
+        .retries((options.retries > 0).then_some(options.retries))
         .before(move |feature, _rule, scenario, world| {
             world.attach(before_ctx.clone(), scenario_key(feature, scenario));
             async {}.boxed_local()

@@ -162,7 +162,12 @@ impl ReportWriter {
                 if !self.quiet {
                     print_scenario(&key, &run.report);
                 }
-                self.report.features[run.feature].scenarios.push(run.report);
+                let scenarios = &mut self.report.features[run.feature].scenarios;
+                // A retried scenario's later attempt replaces the earlier one.
+                match scenarios.iter_mut().find(|s| s.line == run.report.line) {
+                    Some(earlier) => *earlier = run.report,
+                    None => scenarios.push(run.report),
+                }
             }
         }
     }
