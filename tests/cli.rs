@@ -511,3 +511,29 @@ fn a_retried_scenario_is_reported_once_and_marked() {
     assert_eq!(scenarios[0].1.retries, 2);
     assert!(read(&dir, "index.html").contains("retried ×2"));
 }
+
+#[test]
+fn a_bad_tag_expression_is_an_error_not_a_silent_filter() {
+    let (_, path) = write_env(
+        "bad-tags",
+        "target:\n  kind: simulator\nexclude_tags: \"@a and and @b\"\n",
+    );
+    let out = idflow(
+        &["run", "features/oidc", "--env", path.to_str().unwrap()],
+        &[],
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("exclude_tags in") && text(&out).contains("bad-tags.yaml"),
+        "{}",
+        text(&out)
+    );
+    let out = idflow(&["run", "features/oidc", "--tags", "@oidc and ("], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("invalid tag expression"),
+        "{}",
+        text(&out)
+    );
+}

@@ -173,15 +173,24 @@ struct Prepared {
     ctx: Arc<RunContext>,
     target: target::RunningTarget,
     input: PathBuf,
-    walker: Option<String>,
+    walker: Option<cucumber::parser::basic::Walker>,
+    include: Option<cucumber::gherkin::tagexpr::TagOperation>,
+    exclude: Option<cucumber::gherkin::tagexpr::TagOperation>,
 }
 
 async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
     let env = Environment::load(&options.env, &options.env_dir)?;
     let (input, walker) = feature_input(&options.paths)?;
-    if let Some(t) = &options.tags {
-        parse_tags(t)?;
-    }
+    let include = options.tags.as_deref().map(parse_tags).transpose()?;
+    let exclude = env
+        .exclude_tags
+        .as_deref()
+        .map(|t| {
+            parse_tags(t).map_err(|e| {
+                RunError::Usage(format!("exclude_tags in {}: {e}", env.path.display()))
+            })
+        })
+        .transpose()?;
     let base_dir = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
     let engine = HttpEngine::new(&env.tls, &env.http, &base_dir)
         .map_err(|e| RunError::Target(e.to_string()))?;
@@ -206,11 +215,15 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
         target,
         input,
         walker,
+        include,
+        exclude,
     })
 }
 
 /// The parser's input: one path as is, several as a glob over all of them.
-fn feature_input(paths: &[PathBuf]) -> Result<(PathBuf, Option<String>), RunError> {
+fn feature_input(
+    paths: &[PathBuf],
+) -> Result<(PathBuf, Option<cucumber::parser::basic::Walker>), RunError> {
     for p in paths {
         if !p.exists() {
             return Err(RunError::Usage(format!(
@@ -234,7 +247,11 @@ fn feature_input(paths: &[PathBuf]) -> Result<(PathBuf, Option<String>), RunErro
                     }
                 })
                 .collect();
-            Ok((PathBuf::from("."), Some(format!("{{{}}}", parts.join(",")))))
+            let glob = format!("{{{}}}", parts.join(","));
+            let walker = glob.parse().map_err(|e| {
+                RunError::Usage(format!("cannot read the feature paths as one pattern {glob:?}: {e}; pass a common directory instead"))
+            })?;
+            Ok((PathBuf::from("."), Some(walker)))
         }
     }
 }
@@ -258,19 +275,9 @@ async fn execute(
         target,
         input,
         walker,
+        include,
+        exclude,
     } = prepared;
-    let include = options
-        .tags
-        .as_deref()
-        .map(parse_tags)
-        .transpose()
-        .ok()
-        .flatten();
-    let exclude = ctx
-        .env
-        .exclude_tags
-        .as_deref()
-        .and_then(|t| parse_tags(t).ok());
     let name_filter = options.name_filter.clone();
     let shard = options.shard;
 
@@ -280,9 +287,7 @@ async fn execute(
         cucumber::cli::Empty,
         cucumber::cli::Empty,
     >::default();
-    if let Some(glob) = &walker {
-        cli.parser.features = glob.parse().ok();
-    }
+    cli.parser.features = walker;
     let before_ctx = ctx.clone();
     let cucumber = IdflowWorld::cucumber()
         .with_writer(ReportWriter::new(ctx.clone(), options.quiet))
