@@ -302,6 +302,7 @@ fn scenario(i: usize) -> ScenarioReport {
         tokens: vec![token(i, failed)],
         retries,
         timelines,
+        redacted: false,
     }
 }
 

@@ -62,20 +62,20 @@ impl Collector {
 /// Per-run caches of provider documents, so that scenarios do not refetch them.
 #[derive(Debug, Default)]
 pub struct ProviderCache {
-    metadata: Mutex<Option<ProviderMetadata>>,
+    metadata: Mutex<Option<Arc<ProviderMetadata>>>,
     jwks: Mutex<HashMap<String, Arc<Jwks>>>,
 }
 
 impl ProviderCache {
     /// The cached discovery document.
-    pub fn metadata(&self) -> Option<ProviderMetadata> {
+    pub fn metadata(&self) -> Option<Arc<ProviderMetadata>> {
         self.metadata
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
     /// Caches a discovery document.
-    pub fn set_metadata(&self, meta: ProviderMetadata) {
+    pub fn set_metadata(&self, meta: Arc<ProviderMetadata>) {
         *self.metadata.lock().unwrap_or_else(|e| e.into_inner()) = Some(meta);
     }
     /// The cached key set at `uri`.

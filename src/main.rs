@@ -141,7 +141,13 @@ fn main() -> ExitCode {
                     retries,
                 };
                 match run(options).await {
-                    Ok(outcome) => ExitCode::from(outcome.exit_code() as u8),
+                    Ok(outcome) => {
+                        let code = ExitCode::from(outcome.exit_code() as u8);
+                        // The process ends here: freeing a large run's report would only cost
+                        // time (the reports are written and closed).
+                        std::mem::forget(outcome);
+                        code
+                    }
                     Err(e) => usage_error(&e.to_string()),
                 }
             }

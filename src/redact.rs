@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{LazyLock, RwLock};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -186,17 +186,23 @@ impl State {
 /// Every form in which a secret may appear in text.
 fn variants(secret: &str) -> Vec<String> {
     let mut v = vec![secret.to_owned()];
-    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    let pct = form.replace('+', "%20");
-    v.push(lower_hex(&form));
-    v.push(lower_hex(&pct));
-    v.push(form);
-    v.push(pct);
-    let json = serde_json::to_string(secret).unwrap_or_default();
-    let json = json.trim_matches('"').to_owned();
-    v.push(json.replace('/', "\\/"));
-    v.push(json);
-    v.push(quick_xml::escape::escape(secret).into_owned());
+    // Tokens and codes are mostly of characters that no encoding below changes.
+    let plain = secret
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    if !plain {
+        let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let pct = form.replace('+', "%20");
+        v.push(lower_hex(&form));
+        v.push(lower_hex(&pct));
+        v.push(form);
+        v.push(pct);
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json.trim_matches('"').to_owned();
+        v.push(json.replace('/', "\\/"));
+        v.push(json);
+        v.push(quick_xml::escape::escape(secret).into_owned());
+    }
     for engine in [STANDARD, URL_SAFE] {
         v.push(engine.encode(secret));
     }
@@ -277,19 +283,27 @@ static AUTH_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// Shared by the whole run (`Send + Sync`): the engine [`learn`](Redactor::learn)s tokens as
 /// it receives them, writers redact with what is known by then.
 pub struct Redactor {
+    /// What never changes, shared by every scope (one regex cache pool for the whole run).
+    fixed: Arc<Fixed>,
+    state: RwLock<State>,
+}
+
+/// The personal fields and the regexes built from the field names.
+struct Fixed {
     personal: Vec<String>,
+    /// `personal`, normalised for comparison (see `normalise_name`).
+    personal_keys: Vec<String>,
     /// `?name=value` / `&name=value` / `#name=value` in free text.
     param_in_text: Regex,
     /// `"name": "value"` in free text (logged JSON).
     json_in_text: Regex,
-    state: RwLock<State>,
 }
 
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.read().secrets.len();
         f.debug_struct("Redactor")
-            .field("personal_fields", &self.personal)
+            .field("personal_fields", &self.fixed.personal)
             .field("secrets", &format_args!("{n} secrets"))
             .finish()
     }
@@ -326,9 +340,12 @@ impl Redactor {
         let json_in_text = Regex::new(&format!(r#"("(?i:{names})"\s*:\s*")((?:[^"\\]|\\.)*)""#))
             .expect("json regex");
         let r = Redactor {
-            personal,
-            param_in_text,
-            json_in_text,
+            fixed: Arc::new(Fixed {
+                personal_keys: personal.iter().map(|p| normalise_name(p)).collect(),
+                personal,
+                param_in_text,
+                json_in_text,
+            }),
             state: RwLock::new(State::default()),
         };
         for s in &known_secrets {
@@ -376,9 +393,9 @@ impl Redactor {
             return Some(Mask::Redacted);
         }
         let n = normalise_name(name);
-        self.personal
-            .iter()
-            .any(|p| normalise_name(p) == n)
+        self.fixed
+            .personal_keys
+            .contains(&n)
             .then_some(Mask::Redacted)
     }
 
@@ -736,6 +753,7 @@ impl Redactor {
         }
         if s.contains('=') {
             let new = self
+                .fixed
                 .param_in_text
                 .replace_all(s, |c: &regex::Captures<'_>| {
                     let prefix = &c[1];
@@ -758,20 +776,23 @@ impl Redactor {
             }
         }
         if s.contains('"') {
-            let new = self.json_in_text.replace_all(s, |c: &regex::Captures<'_>| {
-                let prefix = &c[1];
-                let raw = &c[2];
-                let name = prefix[1..].split('"').next().unwrap_or("").to_owned();
-                let value: String =
-                    serde_json::from_str(&format!("\"{raw}\"")).unwrap_or_else(|_| raw.to_owned());
-                match self
-                    .field_mask(&name)
-                    .and_then(|m| self.mask_value(&value, m))
-                {
-                    Some(m) => format!("{prefix}{m}\""),
-                    None => c[0].to_owned(),
-                }
-            });
+            let new = self
+                .fixed
+                .json_in_text
+                .replace_all(s, |c: &regex::Captures<'_>| {
+                    let prefix = &c[1];
+                    let raw = &c[2];
+                    let name = prefix[1..].split('"').next().unwrap_or("").to_owned();
+                    let value: String = serde_json::from_str(&format!("\"{raw}\""))
+                        .unwrap_or_else(|_| raw.to_owned());
+                    match self
+                        .field_mask(&name)
+                        .and_then(|m| self.mask_value(&value, m))
+                    {
+                        Some(m) => format!("{prefix}{m}\""),
+                        None => c[0].to_owned(),
+                    }
+                });
             if let std::borrow::Cow::Owned(n) = new {
                 *s = n;
             }
@@ -808,8 +829,9 @@ impl Redactor {
     pub fn redact_report(&self, report: &mut RunReport) {
         // Each scenario with its own scope: what one scenario reveals as secret (its codes and
         // tokens) is searched for in that scenario only, which keeps the work linear in the run.
+        // A scenario its own scope already redacted is left as it is.
         for f in &mut report.features {
-            for s in &mut f.scenarios {
+            for s in f.scenarios.iter_mut().filter(|s| !s.redacted) {
                 self.scoped().redact_scenario(s);
             }
         }
@@ -839,9 +861,7 @@ impl Redactor {
     /// with the run, not with its square.
     pub fn scoped(&self) -> Redactor {
         Redactor {
-            personal: self.personal.clone(),
-            param_in_text: self.param_in_text.clone(),
-            json_in_text: self.json_in_text.clone(),
+            fixed: Arc::clone(&self.fixed),
             state: RwLock::new(self.read().clone()),
         }
     }
@@ -850,6 +870,7 @@ impl Redactor {
     pub fn redact_scenario(&self, s: &mut ScenarioReport) {
         self.redact_scenario_structure(s);
         self.redact_scenario_text(s);
+        s.redacted = true;
     }
 
     fn redact_scenario_structure(&self, s: &mut ScenarioReport) {
@@ -911,6 +932,41 @@ impl Redactor {
 pub(crate) mod tests {
     use super::*;
     use crate::http::record::{ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+
+    #[test]
+    fn the_report_pass_skips_scenarios_their_own_scope_redacted() {
+        use crate::report::model::{FeatureReport, RunReport, ScenarioReport};
+        let run = Redactor::new(vec!["client-secret-1".into()], Vec::new());
+        let scenario = |name: &str| ScenarioReport {
+            name: name.into(),
+            ..Default::default()
+        };
+        let mut report = RunReport {
+            features: vec![FeatureReport {
+                scenarios: vec![
+                    scenario("uses client-secret-1"),
+                    scenario("uses client-secret-1"),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        run.scoped()
+            .redact_scenario(&mut report.features[0].scenarios[0]);
+        assert!(report.features[0].scenarios[0].redacted);
+        // Something a redacted scenario could not contain, to see that the pass leaves it.
+        report.features[0].scenarios[0].name = "marker client-secret-1".into();
+        run.redact_report(&mut report);
+        let [first, second] = &report.features[0].scenarios[..] else {
+            panic!("two scenarios")
+        };
+        assert_eq!(
+            first.name, "marker client-secret-1",
+            "already redacted: left alone"
+        );
+        assert!(!second.name.contains("client-secret-1"), "{}", second.name);
+        assert!(second.redacted);
+    }
 
     #[test]
     fn a_scope_knows_the_run_secrets_and_keeps_its_own() {

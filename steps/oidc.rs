@@ -298,12 +298,11 @@ async fn refresh_as_other(w: &mut IdflowWorld, other: String) -> Result<()> {
 #[then(expr = "the refreshed ID token keeps the identity of the original")]
 fn refreshed_keeps_identity(w: &mut IdflowWorld) -> Result<()> {
     let decode = |t: Option<&crate::oidc::TokenSet>, what: &str| -> Result<serde_json::Value> {
-        let token = t
-            .and_then(|t| t.id_token.clone())
-            .ok_or_else(|| Error::step(format!("no {what} ID token")))?;
-        Ok(crate::jwt::decode(&token)
+        Ok(t.and_then(|t| t.id_token_jwt())
+            .ok_or_else(|| Error::step(format!("no {what} ID token")))?
             .map_err(|e| Error::step(format!("the {what} ID token does not decode: {e}")))?
-            .claims)
+            .claims
+            .clone())
     };
     let original = decode(w.client.history.first(), "original")?;
     let refreshed = decode(w.client.tokens.as_ref(), "refreshed")?;
@@ -385,15 +384,15 @@ fn userinfo_sub(w: &mut IdflowWorld) -> Result<()> {
         .as_ref()
         .and_then(|u| u.get("sub").cloned())
         .ok_or_else(|| Error::step("no userinfo response with a sub in this scenario"))?;
-    let token = w
+    let claims = w
         .client
         .tokens
         .as_ref()
-        .and_then(|t| t.id_token.clone())
-        .ok_or_else(|| Error::step("no ID token in this scenario"))?;
-    let claims = crate::jwt::decode(&token)
+        .and_then(|t| t.id_token_jwt())
+        .ok_or_else(|| Error::step("no ID token in this scenario"))?
         .map_err(|e| Error::step(e.to_string()))?
-        .claims;
+        .claims
+        .clone();
     let token_sub = claims.get("sub").cloned().unwrap_or_default();
     if info_sub == token_sub {
         return Ok(());

@@ -39,7 +39,7 @@ async fn verify(w: &mut IdflowWorld, label: &str) -> Result<()> {
 fn id_token_claim(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
     let now = w.clock()?.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
-    let claims = id_token_part(w, |d| d.claims)?;
+    let claims = id_token_part(w, |d| &d.claims)?;
     check(
         &format!("claim {name} of the ID token"),
         crate::jwt::claim(&claims, &name),
@@ -54,7 +54,7 @@ fn id_token_claim(w: &mut IdflowWorld, name: String, phrase: String) -> Result<(
 fn id_token_header(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
     let now = w.clock()?.unix_seconds();
     let matcher = parse_matcher(&w.interpolate(&phrase)?, now)?;
-    let header = id_token_part(w, |d| d.header)?;
+    let header = id_token_part(w, |d| &d.header)?;
     check(
         &format!("header parameter {name} of the ID token"),
         header.get(&name),
@@ -65,15 +65,14 @@ fn id_token_header(w: &mut IdflowWorld, name: String, phrase: String) -> Result<
 
 fn id_token_part(
     w: &IdflowWorld,
-    part: impl Fn(crate::jwt::DecodedJwt) -> serde_json::Value,
+    part: impl Fn(&crate::jwt::DecodedJwt) -> &serde_json::Value,
 ) -> Result<serde_json::Value> {
-    let token = w
+    let decoded = w
         .client
         .tokens
         .as_ref()
-        .and_then(|t| t.id_token.clone())
-        .ok_or_else(|| Error::step("no ID token was received in this scenario"))?;
-    let decoded = crate::jwt::decode(&token)
+        .and_then(|t| t.id_token_jwt())
+        .ok_or_else(|| Error::step("no ID token was received in this scenario"))?
         .map_err(|e| Error::step(format!("the ID token does not decode: {e}")))?;
-    Ok(part(decoded))
+    Ok(part(decoded).clone())
 }

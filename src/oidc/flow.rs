@@ -1,6 +1,8 @@
 //! The relying party's side of a scenario: every OpenID Connect operation a step can ask for,
 //! each one or more recorded exchanges, with the values the client must remember between them.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use url::Url;
 
@@ -20,7 +22,7 @@ use crate::jwt::{IdTokenVerifier, Jwks, TokenVerdict};
 pub struct ClientState {
     /// The environment's name of the client in use.
     pub client: Option<String>,
-    pub metadata: Option<ProviderMetadata>,
+    pub metadata: Option<Arc<ProviderMetadata>>,
     pub request: Option<AuthorizationRequest>,
     pub response: Option<AuthorizationResponse>,
     /// Tokens from the latest successful token response (or implicit response).
@@ -88,7 +90,7 @@ impl Flow<'_> {
     }
 
     /// Fetches and checks the discovery document (recorded, and cached for the run).
-    pub async fn discover(&mut self) -> Result<ProviderMetadata> {
+    pub async fn discover(&mut self) -> Result<Arc<ProviderMetadata>> {
         let url = discovery_url(&self.ctx.issuer)?;
         let spec = RequestSpec::new("GET", url).header("accept", "application/json");
         let ex = self
@@ -103,16 +105,16 @@ impl Flow<'_> {
                 ex.request().url
             )));
         }
-        let meta = ProviderMetadata::parse(&resp.body, &self.ctx.issuer)?;
-        self.ctx.cache.set_metadata(meta.clone());
+        let meta = Arc::new(ProviderMetadata::parse(&resp.body, &self.ctx.issuer)?);
+        self.ctx.cache.set_metadata(Arc::clone(&meta));
         self.state.metadata = Some(meta.clone());
         Ok(meta)
     }
 
     /// The provider metadata: this scenario's, the run's cached copy, or fetched now.
-    pub async fn metadata(&mut self) -> Result<ProviderMetadata> {
+    pub async fn metadata(&mut self) -> Result<Arc<ProviderMetadata>> {
         if let Some(meta) = &self.state.metadata {
-            return Ok(meta.clone());
+            return Ok(Arc::clone(meta));
         }
         if let Some(meta) = self.ctx.cache.metadata() {
             self.state.metadata = Some(meta.clone());
@@ -605,7 +607,9 @@ impl Flow<'_> {
             .is_some_and(|r| r.response_type.split(' ').any(|t| t == "token"));
         let refreshed = !self.state.history.is_empty()
             && request.as_ref().is_some_and(|r| !r.expects_fragment());
-        let jwks = self.jwks(&id_token).await?;
+        let decoded = tokens.id_token_jwt().and_then(Result::ok);
+        let kid = decoded.and_then(|d| d.header.get("kid")?.as_str().map(str::to_string));
+        let jwks = self.jwks(kid.as_deref()).await?;
         let mut verifier = IdTokenVerifier::new(
             self.ctx.issuer.clone(),
             client_id,
@@ -616,8 +620,7 @@ impl Flow<'_> {
         verifier.access_token = tokens.access_token.clone();
         verifier.require_at_hash = implicit;
         verifier.auth_request_at = request.as_ref().map(|r| r.sent_at);
-        if refreshed && crate::jwt::decode(&id_token).is_ok_and(|d| d.claims.get("nonce").is_none())
-        {
+        if refreshed && decoded.is_some_and(|d| d.claims.get("nonce").is_none()) {
             verifier.nonce = None;
         }
         Ok(verifier.verify(&id_token, &jwks))
@@ -625,19 +628,11 @@ impl Flow<'_> {
 
     /// The provider's keys, from the run's cache; fetched again when the token's kid is unknown
     /// (key rotation).
-    async fn jwks(&mut self, token: &str) -> Result<std::sync::Arc<Jwks>> {
+    async fn jwks(&mut self, kid: Option<&str>) -> Result<std::sync::Arc<Jwks>> {
         let meta = self.metadata().await?;
         let uri = meta.jwks_uri.to_string();
-        let kid = crate::jwt::decode(token).ok().and_then(|d| {
-            d.header
-                .get("kid")
-                .and_then(|k| k.as_str())
-                .map(str::to_string)
-        });
         if let Some(cached) = self.ctx.cache.jwks(&uri)
-            && kid
-                .as_deref()
-                .is_none_or(|k| cached.kids().iter().any(|c| c == k))
+            && kid.is_none_or(|k| cached.kids().iter().any(|c| c == k))
         {
             return Ok(cached);
         }

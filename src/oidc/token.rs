@@ -53,6 +53,8 @@ pub struct TokenSet {
     pub id_token: Option<String>,
     pub expires_in: Option<serde_json::Value>,
     pub raw: serde_json::Value,
+    /// `id_token` decoded, once: several steps of a scenario read its claims.
+    decoded_id_token: std::sync::OnceLock<Result<crate::jwt::DecodedJwt, crate::jwt::JwtError>>,
 }
 
 impl TokenSet {
@@ -66,7 +68,20 @@ impl TokenSet {
             id_token: s("id_token"),
             expires_in: raw.get("expires_in").cloned(),
             raw,
+            decoded_id_token: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The ID token split into header and claims (decoded on first use, nothing verified);
+    /// `None` when the response had no `id_token`.
+    pub fn id_token_jwt(&self) -> Option<Result<&crate::jwt::DecodedJwt, crate::jwt::JwtError>> {
+        let token = self.id_token.as_deref()?;
+        Some(
+            self.decoded_id_token
+                .get_or_init(|| crate::jwt::decode(token))
+                .as_ref()
+                .map_err(Clone::clone),
+        )
     }
 
     /// Reads tokens from the parameters of an implicit authorization response.
@@ -111,5 +126,26 @@ mod tests {
         ]);
         assert_eq!(set.access_token.as_deref(), Some("at"));
         assert_eq!(set.expires_in, Some(serde_json::json!(3600)));
+    }
+
+    #[test]
+    fn the_id_token_decodes_once_and_a_bad_one_says_why() {
+        let none = TokenSet::from_json(serde_json::json!({"access_token": "at"}));
+        assert!(none.id_token_jwt().is_none());
+        let bad = TokenSet::from_json(serde_json::json!({"id_token": "not-a-jwt"}));
+        assert!(bad.id_token_jwt().unwrap().is_err());
+        let b64 = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let jwt = format!(
+            "{}.{}.c2ln",
+            b64(serde_json::json!({"alg": "RS256", "kid": "k1"})),
+            b64(serde_json::json!({"sub": "alice"}))
+        );
+        let good = TokenSet::from_json(serde_json::json!({ "id_token": jwt }));
+        let first = good.id_token_jwt().unwrap().unwrap();
+        assert_eq!(first.claims["sub"], "alice");
+        let again = good.id_token_jwt().unwrap().unwrap();
+        assert!(std::ptr::eq(first, again), "decoded once, then reused");
     }
 }

@@ -13,6 +13,8 @@
 //! Background steps stay in each scenario's steps (flagged in their embedding). [`parse`] also
 //! reads plain Cucumber JSON from other tools, with what it can know.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -155,30 +157,32 @@ struct Embedding {
     data: String,
 }
 
+/// A step's idflow data: borrowed from the report when rendering, owned when parsing.
 #[derive(Serialize, Deserialize)]
-struct StepExtras {
+struct StepExtras<'a> {
     #[serde(default)]
     background: bool,
     status: Option<Status>,
     duration_ms: f64,
     #[serde(default)]
-    exchanges: Vec<Exchange>,
+    exchanges: Cow<'a, [Exchange]>,
 }
 
+/// A scenario's idflow data: borrowed from the report when rendering, owned when parsing.
 #[derive(Serialize, Deserialize)]
-struct ScenarioExtras {
+struct ScenarioExtras<'a> {
     #[serde(default)]
     rule: Option<String>,
     status: Option<Status>,
     duration_ms: f64,
     #[serde(default)]
-    logs: Vec<String>,
+    logs: Cow<'a, [String]>,
     #[serde(default)]
-    tokens: Vec<TokenReport>,
+    tokens: Cow<'a, [TokenReport]>,
     #[serde(default)]
     retries: usize,
     #[serde(default)]
-    timelines: Vec<PollTimeline>,
+    timelines: Cow<'a, [PollTimeline]>,
 }
 
 /// Renders the report as Cucumber JSON (pretty-printed).
@@ -275,10 +279,10 @@ fn element(s: &ScenarioReport, id: String) -> Element {
         rule: s.rule.clone(),
         status: s.status,
         duration_ms: s.duration_ms,
-        logs: s.logs.clone(),
-        tokens: s.tokens.clone(),
+        logs: Cow::Borrowed(&s.logs),
+        tokens: Cow::Borrowed(&s.tokens),
         retries: s.retries,
-        timelines: s.timelines.clone(),
+        timelines: Cow::Borrowed(&s.timelines),
     };
     Element {
         id,
@@ -298,7 +302,7 @@ fn step(st: &StepReport) -> Step {
         background: st.background,
         status: st.status,
         duration_ms: st.duration_ms,
-        exchanges: st.exchanges.clone(),
+        exchanges: Cow::Borrowed(&st.exchanges),
     };
     Step {
         keyword: st.keyword.clone(),
@@ -377,10 +381,10 @@ pub fn parse(text: &str) -> Result<RunReport, ReportError> {
                     s.rule = x.rule;
                     s.status = x.status;
                     s.duration_ms = x.duration_ms;
-                    s.logs = x.logs;
-                    s.tokens = x.tokens;
+                    s.logs = x.logs.into_owned();
+                    s.tokens = x.tokens.into_owned();
                     s.retries = x.retries;
-                    s.timelines = x.timelines;
+                    s.timelines = x.timelines.into_owned();
                 }
                 None => {
                     s.duration_ms = all.iter().map(|st| st.duration_ms).sum();
@@ -458,7 +462,7 @@ fn parse_step(s: Step, at: &dyn Fn(usize) -> String) -> Result<StepReport, Repor
             st.background = x.background;
             st.status = x.status;
             st.duration_ms = x.duration_ms;
-            st.exchanges = x.exchanges;
+            st.exchanges = x.exchanges.into_owned();
         }
         None => {
             st.status = Some(parse_status(&s.result.status));

@@ -42,25 +42,45 @@ pub fn write_all(
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut report = report.clone();
     redactor.redact_report(&mut report);
+    write_redacted(&report, dir)
+}
+
+/// Writes the three reports of a report already passed through
+/// [`Redactor::redact_report`]: the runner redacts its report in place instead of copying it.
+pub fn write_redacted(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
         path: dir.to_owned(),
         source,
     })?;
-    let files = [
-        ("index.html", html::render(&report)),
-        ("junit.xml", junit::render(&report)),
-        ("cucumber.json", cucumber_json::render(&report)),
+    type Render = fn(&RunReport) -> String;
+    let files: [(&str, Render); 3] = [
+        ("index.html", html::render),
+        ("junit.xml", junit::render),
+        ("cucumber.json", cucumber_json::render),
     ];
-    let mut written = Vec::with_capacity(files.len());
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|source| ReportError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    Ok(written)
+    // Each file is rendered and written on its own thread: the run's last step is waiting for
+    // the reports, and they are independent.
+    let results: Vec<Result<PathBuf, ReportError>> = std::thread::scope(|scope| {
+        let writers: Vec<_> = files
+            .map(|(name, render)| {
+                let path = dir.join(name);
+                scope.spawn(move || {
+                    std::fs::write(&path, render(report))
+                        .map(|()| path.clone())
+                        .map_err(|source| ReportError::Write { path, source })
+                })
+            })
+            .into_iter()
+            .collect();
+        writers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    results.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -103,6 +103,11 @@ pub struct ScenarioReport {
     /// Poll timelines (CIBA token polling, "poll until" steps).
     #[serde(default)]
     pub timelines: Vec<PollTimeline>,
+    /// Set once the scenario's own redaction scope (which knows its codes and tokens) has
+    /// redacted it, so that the report-wide pass skips it. Never serialised: a report read
+    /// back from disk is redacted again.
+    #[serde(skip)]
+    pub redacted: bool,
 }
 
 /// The polls of one polling loop, for the report.

@@ -339,7 +339,8 @@ async fn execute(
     report.started_at_ms = epoch_ms(started);
     report.duration_ms = clock_start.elapsed().as_secs_f64() * 1000.0;
     drop(target);
-    let report_files = match crate::report::write_all(&report, &ctx.redactor, &options.report_dir) {
+    ctx.redactor.redact_report(&mut report);
+    let report_files = match crate::report::write_redacted(&report, &options.report_dir) {
         Ok(files) => files,
         Err(e) => {
             report.errors.push(ReportedError {
