@@ -1,29 +1,157 @@
 //! idflow: a declarative scenario test runner for OpenID Connect and Signicat identity flows.
 //!
 //! Features (Gherkin) are parsed and scheduled by cucumber; the thin step definitions in
-//! `steps/` turn words into calls on this library: an HTTP engine that records every exchange,
-//! OpenID Connect flows, JWT checks and expectations. Report writers consume the run's event
-//! stream. An embedded simulator ([`simulator`]) stands in for a Signicat tenant.
+//! `steps/` ([`steps`]) turn words into calls on the library, [`idflow_core`], re-exported here
+//! whole: an HTTP engine that records every exchange, OpenID Connect flows, JWT checks and
+//! expectations, report writers fed by the run's event stream, and an embedded simulator
+//! ([`simulator`]) that stands in for a Signicat tenant.
+//!
+//! The steps are a crate of their own (this one) so that editing a step rebuilds only them,
+//! not the library. A downstream harness that links `idflow` gets every built-in step.
 
-pub mod catalogue;
-pub mod clock;
-pub mod config;
-pub mod context;
-pub mod device;
-pub mod error;
-pub mod expect;
-pub mod http;
-pub mod jwt;
-pub mod logs;
-pub mod mobileid;
-pub mod oidc;
-pub mod phrase;
-pub mod poll;
-pub mod redact;
-pub mod report;
-pub mod rest_api;
-pub mod runner;
-pub mod simulator;
+pub use idflow_core::*;
+
 #[path = "../steps/mod.rs"]
 pub mod steps;
-pub mod world;
+
+/// The runner, as in [`idflow_core::runner`], with entry points that link the built-in steps.
+pub mod runner {
+    pub use idflow_core::runner::*;
+
+    /// [`idflow_core::runner::cargo_test_main`] with every built-in step linked in: what a
+    /// `harness = false` test target calls.
+    pub fn cargo_test_main() -> std::process::ExitCode {
+        crate::steps::link();
+        idflow_core::runner::cargo_test_main()
+    }
+
+    /// [`idflow_core::runner::run`] with every built-in step linked in.
+    pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
+        crate::steps::link();
+        idflow_core::runner::run(options).await
+    }
+}
+
+inventory::submit! {
+    catalogue::StepSources {
+        order: 0,
+        files: &[
+            catalogue::StepFile {
+                path: "steps/http.rs",
+                title: "Generic HTTP",
+                source: include_str!("../steps/http.rs"),
+            },
+            catalogue::StepFile {
+                path: "steps/expectations.rs",
+                title: "Expectations on responses",
+                source: include_str!("../steps/expectations.rs"),
+            },
+            catalogue::StepFile {
+                path: "steps/oidc.rs",
+                title: "OpenID Connect",
+                source: include_str!("../steps/oidc.rs"),
+            },
+            catalogue::StepFile {
+                path: "steps/tokens.rs",
+                title: "Tokens",
+                source: include_str!("../steps/tokens.rs"),
+            },
+            catalogue::StepFile {
+                path: "steps/mobileid.rs",
+                title: "MobileID (CIBA and operations)",
+                source: include_str!("../steps/mobileid.rs"),
+            },
+            catalogue::StepFile {
+                path: "steps/rest_api.rs",
+                title: "Authentication REST API",
+                source: include_str!("../steps/rest_api.rs"),
+            },
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalogue::{StepDoc, closest, markdown, steps, strip_keyword};
+
+    fn pattern_regex(s: &StepDoc) -> regex::Regex {
+        if s.is_regex {
+            regex::Regex::new(&s.pattern).unwrap()
+        } else {
+            cucumber::codegen::Expression::regex(&s.pattern).unwrap()
+        }
+    }
+
+    #[test]
+    fn every_step_has_an_example_that_its_own_pattern_matches() {
+        assert!(steps().len() >= 30, "only {} steps found", steps().len());
+        for s in steps() {
+            assert!(
+                !s.example.is_empty(),
+                "{}:{} has no `Example:` line",
+                s.file,
+                s.line
+            );
+            assert!(
+                !s.doc.is_empty(),
+                "{}:{} has no description",
+                s.file,
+                s.line
+            );
+            let text = strip_keyword(&s.example);
+            assert!(
+                pattern_regex(s).is_match(text),
+                "{}:{}: example {:?} does not match {:?}",
+                s.file,
+                s.line,
+                text,
+                s.pattern
+            );
+        }
+    }
+
+    #[test]
+    fn each_example_matches_exactly_one_step_of_its_keyword() {
+        for s in steps() {
+            let text = strip_keyword(&s.example);
+            let matching: Vec<&StepDoc> = steps()
+                .iter()
+                .filter(|o| o.keyword == s.keyword && pattern_regex(o).is_match(text))
+                .collect();
+            assert_eq!(
+                matching.len(),
+                1,
+                "{:?} matches {:?}",
+                s.example,
+                matching.iter().map(|m| &m.pattern).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn readme_catalogue_is_up_to_date() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap_or_default();
+        let begin = "<!-- catalogue:begin -->";
+        let end = "<!-- catalogue:end -->";
+        let expected = format!("{begin}\n{}{end}", markdown());
+        if std::env::var_os("IDFLOW_BLESS").is_some() {
+            let (a, rest) = readme
+                .split_once(begin)
+                .expect("README has the catalogue markers");
+            let (_, b) = rest.split_once(end).expect("README has the end marker");
+            std::fs::write(path, format!("{a}{expected}{b}")).unwrap();
+            return;
+        }
+        assert!(
+            readme.contains(&expected),
+            "README.md's step catalogue is out of date: run `IDFLOW_BLESS=1 cargo test --lib -p idflow readme` and commit README.md"
+        );
+    }
+
+    #[test]
+    fn an_undefined_step_is_offered_the_closest_built_in_steps() {
+        let near = closest("the response status is 20", 3);
+        assert_eq!(near[0], "Then the response status is 200");
+    }
+}

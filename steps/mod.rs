@@ -2,8 +2,9 @@
 //!
 //! Each step has a doc comment whose `Example:` line is checked against the step's own
 //! expression by the catalogue test, and rendered in the README's step catalogue.
-//! These modules are compiled into the library (`idflow::steps`), so a downstream project's
-//! harness gets every built-in step by linking idflow.
+//! They are the `idflow` crate (`idflow::steps`), apart from the library `idflow-core`, so that
+//! editing a step rebuilds only this small crate; a downstream project's harness gets every
+//! built-in step by linking idflow.
 
 pub mod expectations;
 pub mod http;
@@ -14,6 +15,13 @@ pub mod tokens;
 
 use crate::error::{Error, Result};
 use cucumber::gherkin::Step;
+
+/// Makes sure this crate, and so every built-in step it registers, is linked into the binary
+/// that runs the features (`idflow::runner` calls it before a run).
+#[inline(never)]
+pub fn link() {
+    std::hint::black_box(());
+}
 
 /// The step's data table as rows of cells, or an error naming the step.
 pub(crate) fn table(step: &Step) -> Result<Vec<Vec<String>>> {

@@ -6,6 +6,7 @@ use idflow::error::{Error, Result};
 use idflow::world::IdflowWorld;
 
 /// This project's own step, next to the built-in ones.
+/// Example: Then the provider offers the response type "code"
 #[then(expr = "the provider offers the response type {string}")]
 fn offers_response_type(w: &mut IdflowWorld, response_type: String) -> Result<()> {
     let json = w.last_response()?.json().unwrap_or_default();
@@ -22,6 +23,18 @@ fn offers_response_type(w: &mut IdflowWorld, response_type: String) -> Result<()
         Err(Error::step(format!(
             "the provider does not offer {response_type:?}: it offers {offered:?}"
         )))
+    }
+}
+
+// Registered for the step catalogue, so that an undefined step is offered this one too.
+inventory::submit! {
+    idflow::catalogue::StepSources {
+        order: 10,
+        files: &[idflow::catalogue::StepFile {
+            path: "tests/acceptance.rs",
+            title: "This project's steps",
+            source: include_str!("acceptance.rs"),
+        }],
     }
 }
 

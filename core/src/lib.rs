@@ -1,0 +1,30 @@
+//! idflow-core: the library under idflow, a declarative scenario test runner for OpenID Connect
+//! and Signicat identity flows.
+//!
+//! Features (Gherkin) are parsed and scheduled by cucumber; the thin step definitions of the
+//! `idflow` crate (its `steps/`) turn words into calls on this library: an HTTP engine that
+//! records every exchange, OpenID Connect flows, JWT checks and expectations. Report writers
+//! consume the run's event stream. An embedded simulator ([`simulator`]) stands in for a
+//! Signicat tenant. Use it through `idflow`, which re-exports all of it with the built-in
+//! steps; the steps live in their own crate so that editing one rebuilds only them.
+
+pub mod catalogue;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod device;
+pub mod error;
+pub mod expect;
+pub mod http;
+pub mod jwt;
+pub mod logs;
+pub mod mobileid;
+pub mod oidc;
+pub mod phrase;
+pub mod poll;
+pub mod redact;
+pub mod report;
+pub mod rest_api;
+pub mod runner;
+pub mod simulator;
+pub mod world;
