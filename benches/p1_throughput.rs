@@ -49,22 +49,32 @@ const STEPS: &str = "    When the client starts an authorization request
     And the JSON value at \"$.email\" is \"alice@idflow.test\"
 ";
 
-/// A feature of `n` scenarios, each the scenario of features/oidc/authorization_code.feature
-/// step for step. Plain scenarios rather than one Scenario Outline: cucumber copies an
-/// outline's whole Examples table into every row it expands, which would measure that copy
-/// (O(rows²)) instead of the runner.
-fn feature(n: usize) -> String {
-    let mut f = String::from(
-        "@bench\nFeature: P1 throughput\n\n  Background:\n    Given the client \"web\"\n",
-    );
-    for i in 1..=n {
-        let _ = writeln!(
-            f,
-            "\n  Scenario: Sign-in {i}: the end-user signs in and the client verifies every token"
-        );
-        f.push_str(STEPS);
-    }
-    f
+/// Scenarios per feature file, as a suite is split: gherkin 0.16's parser is quadratic in a
+/// file's line count (`GherkinEnv::increment_nl` scans every line offset seen so far), so one
+/// file of 14,000 lines would measure that instead of the runner.
+const SCENARIOS_PER_FILE: usize = 100;
+
+/// Feature files holding `n` scenarios, each the scenario of
+/// features/oidc/authorization_code.feature step for step: (file name, text). Plain scenarios
+/// rather than one Scenario Outline: cucumber copies an outline's whole Examples table into
+/// every row it expands, which would measure that copy (O(rows²)) instead of the runner.
+fn features(n: usize) -> Vec<(String, String)> {
+    (1..=n)
+        .step_by(SCENARIOS_PER_FILE)
+        .map(|first| {
+            let mut f = String::from(
+                "@bench\nFeature: P1 throughput\n\n  Background:\n    Given the client \"web\"\n",
+            );
+            for i in first..(first + SCENARIOS_PER_FILE).min(n + 1) {
+                let _ = writeln!(
+                    f,
+                    "\n  Scenario: Sign-in {i}: the end-user signs in and the client verifies every token"
+                );
+                f.push_str(STEPS);
+            }
+            (format!("p1_{first:05}.feature"), f)
+        })
+        .collect()
 }
 
 /// The simulator environment's clients and users, with a remote target at `issuer`.
@@ -154,7 +164,9 @@ impl Bench {
         let dir = self.work.join(format!("idflow-{tag}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("features")).expect("dir");
-        std::fs::write(dir.join("features/p1.feature"), feature(n)).expect("feature");
+        for (name, text) in features(n) {
+            std::fs::write(dir.join("features").join(name), text).expect("feature");
+        }
         std::fs::write(
             dir.join("bench.yaml"),
             environment(&self.manifest, &sim.issuer()),
