@@ -7,8 +7,8 @@
 //! P1_NS=100,1000 P1_REPS=1 P1_SCALE=0 cargo bench --bench p1_throughput   # quicker
 //! ```
 //!
-//! For each N (default 100, 1,000, 10,000) it writes a feature of Scenario Outlines with N
-//! example rows and an environment pointing at the standalone simulator into a temporary
+//! For each N (default 100, 1,000, 10,000) it writes N scenarios, in feature files of 100, and
+//! an environment pointing at the standalone simulator into a temporary
 //! directory, then runs `idflow run --concurrency 16` (with its reports) and the bare client
 //! (`support/bare_flow.rs`, concurrency 16) as child processes, each against a fresh simulator,
 //! and reports wall time, user+sys CPU and peak RSS from `wait4`, the most file descriptors the
