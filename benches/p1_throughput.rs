@@ -320,7 +320,9 @@ fn ratio_row(out: &mut String, n: usize, c: usize, a: &Measured, b: &Measured) {
     };
     let _ = writeln!(
         out,
-        "| {n} | {c} | **idflow / bare** | **{}** | {} | {} | **{}** | {} | | | {} | |",
+        "| {n} | {c} | **{} / {}** | **{}** | {} | {} | **{}** | {} | | | {} | |",
+        a.tool,
+        b.tool,
         r(a.usage.wall.as_secs_f64(), b.usage.wall.as_secs_f64()),
         r(a.usage.user.as_secs_f64(), b.usage.user.as_secs_f64()),
         r(a.usage.sys.as_secs_f64(), b.usage.sys.as_secs_f64()),
@@ -392,7 +394,11 @@ fn main() {
         ratio_row(&mut out, n, c, &idf, &bare);
         all_ok &= idf.ok && bare.ok;
         match bench.hurl_run(n, c, &format!("{n}-c{c}")) {
-            Some(h) => row(&mut out, n, c, &h),
+            Some(h) => {
+                row(&mut out, n, c, &h);
+                ratio_row(&mut out, n, c, &h, &bare);
+                all_ok &= h.ok;
+            }
             None => {
                 hurl_note = Some(
                     "hurl is not on PATH: the Hurl run (benches/p1_authorization_code.hurl) was skipped",
