@@ -324,7 +324,12 @@ impl Environment {
         let shown = path.display().to_string();
         let mut env: Environment = serde_saphyr::from_str(text).map_err(|e| ConfigError::Yaml {
             path: shown.clone(),
-            message: e.to_string(),
+            // The message quotes a snippet of the file: a literal secret there stays hidden.
+            message: crate::redact::Redactor::default().redact_yaml_snippet(
+                &e.to_string(),
+                text,
+                &["secret"],
+            ),
         })?;
         env.name = path
             .file_stem()
@@ -449,6 +454,31 @@ users:
             .to_string();
         assert!(err.starts_with("environments/bad.yaml:"), "{err}");
         assert!(err.contains("line") || err.contains(":4:"), "{err}");
+    }
+
+    #[test]
+    fn a_yaml_error_never_shows_a_literal_secret_of_the_file() {
+        let bad = "target:\n  kind: simulator\nclients:\n  web:\n    id: idflow-web\n    secret: literal-client-secret\n    redirect_uris: [https://rp.test/cb\nusers:\n  alice: {username: alice, password: 'literal-password-1', nin: \"19850101-1234\"}\n";
+        let err = Environment::parse(bad, Path::new("e.yaml"))
+            .unwrap_err()
+            .to_string();
+        for secret in [
+            "literal-client-secret",
+            "literal-password-1",
+            "19850101-1234",
+        ] {
+            assert!(!err.contains(secret), "{secret} in {err}");
+        }
+        assert!(err.starts_with("e.yaml:"), "{err}");
+        // A misspelt key is an unknown-field error whose snippet shows that very line.
+        let typo = "target:\n  kind: simulator\nclients:\n  web:\n    id: w\n    secert: literal-client-secret\n";
+        let err = Environment::parse(typo, Path::new("e.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("secert"), "names the unknown field: {err}");
+        assert!(!err.contains("literal-client-secret"), "{err}");
+        // What is not secret stays readable.
+        assert!(err.contains("id: w") || !err.contains("id:"), "{err}");
     }
 
     #[test]
