@@ -94,24 +94,42 @@ fn environment(manifest: &Path, issuer: &str) -> String {
 
 /// Scenarios in a cucumber.json, and how many passed every step.
 fn count_scenarios(path: &Path) -> (usize, usize) {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    // Only what is counted is kept (the embeddings are skipped as they stream past), so that
+    // this process stays small: its children's peak memory is measured beside it.
+    #[derive(serde::Deserialize)]
+    struct Feature {
+        #[serde(default)]
+        elements: Vec<Element>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Element {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        steps: Vec<Step>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Step {
+        result: StepResult,
+    }
+    #[derive(serde::Deserialize)]
+    struct StepResult {
+        status: String,
+    }
+    let Ok(file) = std::fs::File::open(path) else {
         return (0, 0);
     };
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let mut total = 0;
-    let mut passed = 0;
-    for feature in json.as_array().into_iter().flatten() {
-        for el in feature["elements"].as_array().into_iter().flatten() {
-            if el["type"] != "scenario" {
-                continue;
-            }
-            total += 1;
-            let steps = el["steps"].as_array();
-            if steps.is_some_and(|s| {
-                !s.is_empty() && s.iter().all(|st| st["result"]["status"] == "passed")
-            }) {
-                passed += 1;
-            }
+    let features: Vec<Feature> =
+        serde_json::from_reader(std::io::BufReader::new(file)).unwrap_or_default();
+    let scenarios = features
+        .iter()
+        .flat_map(|f| &f.elements)
+        .filter(|e| e.kind == "scenario");
+    let (mut total, mut passed) = (0, 0);
+    for e in scenarios {
+        total += 1;
+        if !e.steps.is_empty() && e.steps.iter().all(|s| s.result.status == "passed") {
+            passed += 1;
         }
     }
     (total, passed)

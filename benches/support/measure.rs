@@ -1,6 +1,12 @@
-//! Process measurement for the benchmarks: wall time, user and system CPU time and peak RSS of
-//! one child process (from `wait4`), and the most file descriptors it held (sampled from
+//! Process measurement for the benchmarks: wall time and user and system CPU time of one child
+//! process (from `wait4`), its peak RSS (the kernel's high-water mark `VmHWM` in
+//! `/proc/PID/status`, sampled), and the most file descriptors it held (sampled from
 //! `/proc/PID/fd`).
+//!
+//! Not `ru_maxrss` from `wait4`: Linux records the replaced address space's high-water mark at
+//! exec, which for a forked child is the parent's, so every child would report at least the
+//! benchmark's own peak (seen: three different clients all at 753 MiB after the benchmark had
+//! read a large report).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -14,7 +20,7 @@ pub struct Usage {
     pub wall: Duration,
     pub user: Duration,
     pub sys: Duration,
-    /// Peak resident set size in KiB.
+    /// Peak resident set size in KiB (`VmHWM`, sampled every 20 ms while the child runs).
     pub max_rss_kib: u64,
     /// The exit status (`-signal` when killed by a signal).
     pub status: i32,
@@ -37,27 +43,42 @@ pub fn wait_usage(child: Child, started: Instant) -> Usage {
     let pid = child.id() as libc::pid_t;
     let stop = Arc::new(AtomicBool::new(false));
     let max_fds = Arc::new(AtomicUsize::new(0));
+    let max_rss = Arc::new(AtomicUsize::new(0));
     let sampler = {
         let stop = stop.clone();
         let max_fds = max_fds.clone();
+        let max_rss = max_rss.clone();
         std::thread::spawn(move || {
             let dir = format!("/proc/{pid}/fd");
             while !stop.load(Ordering::Relaxed) {
                 if let Ok(entries) = std::fs::read_dir(&dir) {
                     max_fds.fetch_max(entries.count(), Ordering::Relaxed);
                 }
+                max_rss.fetch_max(high_water_kib(pid), Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(20));
             }
         })
     };
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is a valid value, and wait4 writes into it.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our unwaited child; the pointers are to live locals.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    // Wait for the exit without reaping, so that the final high-water mark can still be read.
+    // SAFETY: an all-zero siginfo_t is a valid value, and waitid writes into it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our unwaited child; WNOWAIT leaves it to wait4 below.
+    unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOWAIT,
+        )
+    };
     let wall = started.elapsed();
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.join();
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value, and wait4 writes into it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our exited, unreaped child; the pointers are to live locals.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     // The child was reaped by wait4; dropping `Child` does not wait again.
     drop(child);
     assert!(
@@ -74,10 +95,20 @@ pub fn wait_usage(child: Child, started: Instant) -> Usage {
         wall,
         user: tv(usage.ru_utime),
         sys: tv(usage.ru_stime),
-        max_rss_kib: usage.ru_maxrss as u64,
+        max_rss_kib: max_rss.load(Ordering::Relaxed) as u64,
         status,
         max_fds: max_fds.load(Ordering::Relaxed),
     }
+}
+
+/// The process's peak RSS so far in KiB (`VmHWM`), or 0 once it is gone.
+fn high_water_kib(pid: libc::pid_t) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Runs `cmd` to completion (stdout and stderr to files in `log_dir` named `name`).
