@@ -114,6 +114,8 @@ pub fn strip_keyword(line: &str) -> &str {
 pub fn closest(text: &str, n: usize) -> Vec<String> {
     let mut scored: Vec<(f64, &StepDoc)> = steps()
         .iter()
+        // A step without an `Example:` line has nothing to offer as a line to write.
+        .filter(|s| !s.example.is_empty())
         .map(|s| {
             (
                 strsim::normalized_levenshtein(text, strip_keyword(&s.example)),
@@ -197,5 +199,7 @@ fn waits(w: &mut World, s: String) {}
     fn closest_steps_are_similar() {
         let near = closest("the response status is 20", 1);
         assert_eq!(near, ["Then the response status is 200"]);
+        let all = closest("the client waits 5 seconds", 10);
+        assert!(all.iter().all(|s| !s.is_empty()), "{all:?}");
     }
 }
