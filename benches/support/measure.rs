@@ -59,26 +59,14 @@ pub fn wait_usage(child: Child, started: Instant) -> Usage {
             }
         })
     };
-    // Wait for the exit without reaping, so that the final high-water mark can still be read.
-    // SAFETY: an all-zero siginfo_t is a valid value, and waitid writes into it.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our unwaited child; WNOWAIT leaves it to wait4 below.
-    unsafe {
-        libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOWAIT,
-        )
-    };
-    let wall = started.elapsed();
-    stop.store(true, Ordering::Relaxed);
-    let _ = sampler.join();
     let mut status: libc::c_int = 0;
     // SAFETY: an all-zero rusage is a valid value, and wait4 writes into it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our exited, unreaped child; the pointers are to live locals.
+    // SAFETY: `pid` is our unwaited child; the pointers are to live locals.
     let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
     // The child was reaped by wait4; dropping `Child` does not wait again.
     drop(child);
     assert!(
