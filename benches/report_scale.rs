@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use idflow::http::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+use idflow::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
 use idflow::redact::Redactor;
 use idflow::report::model::*;
 use idflow::report::{cucumber_json, html, junit, write_all};
@@ -28,15 +28,16 @@ fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn step(keyword: &str, text: &str, line: usize, status: Status) -> StepReport {
-    StepReport {
+    let mut step = StepReport {
         keyword: keyword.into(),
         text: text.into(),
         line,
         status: Some(status),
         duration_ms: 0.8,
-        definition: Some("steps/oidc.rs:42".into()),
         ..Default::default()
-    }
+    };
+    step.record.definition = Some("steps/oidc.rs:42".into());
+    step
 }
 
 fn exchanges(i: usize, t0: u128) -> Vec<Exchange> {
@@ -174,17 +175,15 @@ fn discovery(t0: u128) -> Exchange {
     }
 }
 
-fn token(i: usize, failed: bool) -> TokenReport {
-    let check = |name: &str, ok: bool, detail: &str| CheckReport {
-        name: name.into(),
-        verdict: if ok {
-            CheckVerdict::Passed
-        } else {
-            CheckVerdict::Failed
-        },
-        detail: detail.into(),
+fn token(i: usize, failed: bool) -> TokenRecord {
+    let check = |name: &str, ok: bool, detail: &str| {
+        Check::new(
+            name,
+            if ok { Outcome::Passed } else { Outcome::Failed },
+            detail,
+        )
     };
-    TokenReport {
+    TokenRecord {
         label: "ID token".into(),
         header: serde_json::json!({"alg": "RS256", "kid": "k1", "typ": "JWT"}),
         claims: serde_json::json!({
@@ -208,11 +207,7 @@ fn token(i: usize, failed: bool) -> TokenReport {
             ),
             check("exp", true, "in 600 s"),
             check("nonce", true, "matches the authorization request"),
-            CheckReport {
-                name: "c_hash".into(),
-                verdict: CheckVerdict::NotApplicable,
-                detail: "no code from the authorization endpoint".into(),
-            },
+            Check::not_applicable("c_hash", "no code from the authorization endpoint"),
         ],
     }
 }
@@ -233,7 +228,7 @@ fn scenario(i: usize) -> ScenarioReport {
     given.background = true;
     // One or two exchanges per scenario; discovery in one scenario of four.
     if i.is_multiple_of(4) {
-        given.exchanges = vec![discovery(t0)];
+        given.record.exchanges = vec![discovery(t0)];
     }
     let mut when = step(
         "When ",
@@ -241,7 +236,7 @@ fn scenario(i: usize) -> ScenarioReport {
         10,
         Status::Passed,
     );
-    when.exchanges = exchanges(i, t0 + 5);
+    when.record.exchanges = exchanges(i, t0 + 5);
     let mut then = step(
         "Then ",
         "the ID token is valid",
@@ -249,7 +244,7 @@ fn scenario(i: usize) -> ScenarioReport {
         if failed { Status::Failed } else { status },
     );
     if failed {
-        then.error = Some(
+        then.record.error = Some(
             "ID token check aud failed\n  expected: \"sandbox-other\"\n  actual:   \"sandbox-demo\"\n  hint: the client id of the environment".into(),
         );
     }
@@ -265,9 +260,9 @@ fn scenario(i: usize) -> ScenarioReport {
             vec!["name".into(), "Kari Nordmann".into()],
         ]
     });
-    let mut timelines = vec![];
+    then.record.tokens = vec![token(i, failed)];
     if i.is_multiple_of(20) {
-        timelines.push(PollTimeline {
+        when.record.timelines.push(PollTimeline {
             label: "CIBA token polling".into(),
             interval_s: 5.0,
             limit_s: 120.0,
@@ -299,10 +294,7 @@ fn scenario(i: usize) -> ScenarioReport {
             format!("discovery fetched for case {i}"),
             "tokens received".into(),
         ],
-        tokens: vec![token(i, failed)],
         retries,
-        timelines,
-        redacted: false,
     }
 }
 

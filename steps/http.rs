@@ -11,8 +11,8 @@ use crate::oidc::basic_auth;
 use crate::world::{IdflowWorld, PendingRequest};
 
 /// Sets a variable that later steps use as `{{name}}`.
-/// Example: Given the variable "greeting" is "hello"
-#[given(expr = "the variable {string} is {string}")]
+/// Example: Given the variable "greeting" has the value "hello"
+#[given(expr = "the variable {string} has the value {string}")]
 fn set_variable(w: &mut IdflowWorld, name: String, value: String) -> Result<()> {
     let value = w.interpolate(&value)?;
     w.set_var(&name, value);

@@ -173,9 +173,7 @@ async fn approve_after(w: &mut IdflowWorld, polls: u32) -> Result<()> {
 /// Example: When the client polls the token endpoint until the request is answered
 #[when(expr = "the client polls the token endpoint until the request is answered")]
 async fn poll(w: &mut IdflowWorld) -> Result<()> {
-    let timeline = w.flow()?.poll_until_answered().await?;
-    w.timelines.push(timeline);
-    Ok(())
+    w.flow()?.poll_until_answered().await
 }
 
 /// Polls once without waiting the interval (a strict provider answers slow_down).
@@ -251,9 +249,12 @@ fn polling_expires(w: &mut IdflowWorld) -> Result<()> {
     }
 }
 
-fn last_timeline(w: &IdflowWorld) -> Result<&crate::report::model::PollTimeline> {
-    w.timelines
-        .last()
+fn last_timeline(w: &IdflowWorld) -> Result<&crate::record::PollTimeline> {
+    w.session_record()?
+        .steps
+        .iter()
+        .rev()
+        .find_map(|s| s.timelines.last())
         .ok_or_else(|| Error::step("the client has not polled in this scenario"))
 }
 

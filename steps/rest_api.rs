@@ -185,7 +185,7 @@ async fn poll_session(w: &mut IdflowWorld, status: String) -> Result<()> {
         poller.record(&clock, resp.status, word, held);
     }
     let (result, timeline) = poller.finish();
-    w.timelines.push(timeline);
+    w.session()?.record_mut().push_timeline(timeline);
     result.map_err(Error::step)
 }
 

@@ -1,7 +1,7 @@
 //! What every scenario of a run shares: the environment, the HTTP client, the clock, caches
-//! and the collector that hands each scenario's records to the report writers.
+//! and the collector that hands each finished scenario's record to the report writer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use url::Url;
@@ -9,11 +9,10 @@ use url::Url;
 use crate::clock::SharedClock;
 use crate::config::Environment;
 use crate::http::HttpEngine;
-use crate::http::record::Exchange;
 use crate::jwt::Jwks;
 use crate::oidc::ProviderMetadata;
+use crate::record::ScenarioRecord;
 use crate::redact::Redactor;
-use crate::report::model::{PollTimeline, TokenReport};
 
 /// Identifies a scenario within a run: feature file and line (an outline's example row has
 /// its own line).
@@ -23,39 +22,43 @@ pub struct ScenarioKey {
     pub line: usize,
 }
 
-/// What a scenario leaves behind for the report.
-#[derive(Debug, Default, Clone)]
+/// A finished scenario's record with the redaction scope that knows its secrets.
+#[derive(Debug, Default)]
 pub struct ScenarioCapture {
-    pub exchanges: Vec<Exchange>,
-    pub tokens: Vec<TokenReport>,
-    pub timelines: Vec<PollTimeline>,
+    pub record: ScenarioRecord,
     /// What the scenario learned is secret (its codes, tokens, verifiers).
     pub redactor: Option<Arc<Redactor>>,
-    /// Log lines emitted inside the scenario.
-    pub logs: Vec<String>,
 }
 
-/// Hands each scenario's records from its world (in the after hook) to the writer.
+/// Hands each finished scenario's record from its world (the runner's after hook) to the
+/// report writer, which takes it when cucumber reports the scenario finished. Attempts of a
+/// retried scenario queue up in order.
 #[derive(Debug, Default)]
 pub struct Collector {
-    captures: Mutex<HashMap<ScenarioKey, ScenarioCapture>>,
+    captures: Mutex<HashMap<ScenarioKey, VecDeque<ScenarioCapture>>>,
 }
 
 impl Collector {
-    /// Stores a scenario's records.
+    /// Stores a scenario's record.
     pub fn put(&self, key: ScenarioKey, capture: ScenarioCapture) {
         self.captures
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, capture);
+            .entry(key)
+            .or_default()
+            .push_back(capture);
     }
-    /// Takes a scenario's records out.
+    /// Takes a scenario's oldest record not yet taken.
     pub fn take(&self, key: &ScenarioKey) -> ScenarioCapture {
-        self.captures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key)
-            .unwrap_or_default()
+        let mut captures = self.captures.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(queue) = captures.get_mut(key) else {
+            return ScenarioCapture::default();
+        };
+        let capture = queue.pop_front().unwrap_or_default();
+        if queue.is_empty() {
+            captures.remove(key);
+        }
+        capture
     }
 }
 

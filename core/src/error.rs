@@ -4,6 +4,7 @@
 use crate::config::ConfigError;
 use crate::expect::{ExpectError, Mismatch};
 use crate::http::HttpError;
+use crate::record::Check;
 
 /// An error of a step or a run.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,14 @@ pub enum Error {
     Expect(#[from] ExpectError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Named checks failed (an ID token's, a response contract's).
+    #[error("{subject}:{}", failed.iter().map(|c| format!("\n{}: {}", c.name, c.detail)).collect::<String>())]
+    Checks {
+        /// What was checked, in words ("the ID token is not valid").
+        subject: String,
+        /// The checks that failed, with their verdicts.
+        failed: Vec<Check>,
+    },
     /// A flow could not go on, or the feature asked for something impossible.
     #[error("{0}")]
     Step(String),

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::clock::SharedClock;
-use crate::report::model::{PollRecord, PollTimeline};
+use crate::record::{PollRecord, PollTimeline};
 
 /// The interval a CIBA client uses when the provider advertises none (CIBA Core §7.3).
 pub const DEFAULT_INTERVAL_S: u64 = 5;

@@ -29,8 +29,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use url::form_urlencoded;
 
-use crate::http::record::{Exchange, Header, header_value};
-use crate::report::model::{RunReport, ScenarioReport};
+use crate::record::{Check, ScenarioRecord, StepRecord};
+use crate::record::{Exchange, Header, header_value};
+use crate::report::model::RunReport;
 
 /// What a redacted secret (password, client secret, personal data) is replaced by.
 pub const REDACTED: &str = "‹redacted›";
@@ -866,36 +867,32 @@ impl Redactor {
         }
     }
 
-    /// Redacts a whole report: first the structural pass over every exchange and decoded token
-    /// (learning), then the literal pass over every string. Decoded token claims stay readable,
-    /// except personal fields.
+    /// Redacts a finished scenario's record: first the structural pass over every exchange
+    /// and decoded token (learning what is secret from where it stands), then the literal pass
+    /// over every string of the record. Decoded token claims stay readable, except personal
+    /// fields. This is the one redaction a scenario's evidence goes through.
+    pub fn redact_record(&self, record: &mut ScenarioRecord) {
+        self.redact_steps(record.steps.iter_mut().collect(), &mut record.logs);
+    }
+
+    /// Redacts a report read from elsewhere (merged shards, a run that failed before any
+    /// scenario): every scenario's steps with a scope of its own, then the run's errors.
     pub fn redact_report(&self, report: &mut RunReport) {
-        // Each scenario with its own scope: what one scenario reveals as secret (its codes and
-        // tokens) is searched for in that scenario only, which keeps the work linear in the run.
-        // A scenario its own scope already redacted is left as it is.
         for f in &mut report.features {
-            for s in f.scenarios.iter_mut().filter(|s| !s.redacted) {
-                self.scoped().redact_scenario(s);
+            for s in &mut f.scenarios {
+                let steps = s.steps.iter_mut().map(|st| &mut st.record).collect();
+                self.scoped().redact_steps(steps, &mut s.logs);
             }
         }
-        let r = report;
-        for s in [&mut r.environment, &mut r.target] {
-            self.redact_in_place(s);
-        }
-        for s in [&mut r.commit, &mut r.tags].into_iter().flatten() {
-            self.redact_in_place(s);
-        }
-        for e in &mut r.errors {
+        self.redact_run_errors(report);
+    }
+
+    /// Redacts the problems of a run that are not a scenario's (feature files that do not
+    /// parse, configuration): their messages may quote what the run was given.
+    pub fn redact_run_errors(&self, report: &mut RunReport) {
+        for e in &mut report.errors {
             self.redact_in_place(&mut e.location);
             self.redact_in_place(&mut e.message);
-        }
-        for f in &mut r.features {
-            self.redact_in_place(&mut f.name);
-            self.redact_in_place(&mut f.path);
-            if let Some(d) = &mut f.description {
-                self.redact_in_place(d);
-            }
-            f.tags.iter_mut().for_each(|t| self.redact_in_place(t));
         }
     }
 
@@ -909,60 +906,34 @@ impl Redactor {
         }
     }
 
-    /// Redacts one scenario's part of the report: structurally (learning), then literally.
-    pub fn redact_scenario(&self, s: &mut ScenarioReport) {
-        self.redact_scenario_structure(s);
-        self.redact_scenario_text(s);
-        s.redacted = true;
-    }
-
-    fn redact_scenario_structure(&self, s: &mut ScenarioReport) {
-        for step in &mut s.steps {
+    fn redact_steps(&self, mut steps: Vec<&mut StepRecord>, logs: &mut [String]) {
+        for step in steps.iter_mut() {
             for ex in &mut step.exchanges {
                 self.redact_exchange_structure(ex);
             }
-        }
-        for t in &mut s.tokens {
-            self.redact_json(&mut t.header);
-            self.redact_json(&mut t.claims);
-        }
-    }
-
-    fn redact_scenario_text(&self, s: &mut ScenarioReport) {
-        self.redact_in_place(&mut s.name);
-        self.redact_in_place(&mut s.keyword);
-        if let Some(rule) = &mut s.rule {
-            self.redact_in_place(rule);
-        }
-        s.tags.iter_mut().for_each(|t| self.redact_in_place(t));
-        s.logs.iter_mut().for_each(|t| self.redact_in_place(t));
-        for t in &mut s.tokens {
-            self.redact_in_place(&mut t.label);
-            self.redact_json_strings(&mut t.header);
-            self.redact_json_strings(&mut t.claims);
-            for c in &mut t.checks {
-                self.redact_in_place(&mut c.name);
-                self.redact_in_place(&mut c.detail);
+            for t in &mut step.tokens {
+                self.redact_json(&mut t.header);
+                self.redact_json(&mut t.claims);
             }
         }
-        for timeline in &mut s.timelines {
-            self.redact_in_place(&mut timeline.label);
-            self.redact_in_place(&mut timeline.outcome);
-            for p in &mut timeline.polls {
-                self.redact_in_place(&mut p.answer);
+        logs.iter_mut().for_each(|t| self.redact_in_place(t));
+        for step in steps {
+            for t in &mut step.tokens {
+                self.redact_in_place(&mut t.label);
+                self.redact_json_strings(&mut t.header);
+                self.redact_json_strings(&mut t.claims);
+                step_checks(self, &mut t.checks);
             }
-        }
-        for step in &mut s.steps {
-            self.redact_in_place(&mut step.keyword);
-            self.redact_in_place(&mut step.text);
-            for o in [&mut step.docstring, &mut step.error, &mut step.definition]
-                .into_iter()
-                .flatten()
-            {
-                self.redact_in_place(o);
+            step_checks(self, &mut step.checks);
+            for timeline in &mut step.timelines {
+                self.redact_in_place(&mut timeline.label);
+                self.redact_in_place(&mut timeline.outcome);
+                for p in &mut timeline.polls {
+                    self.redact_in_place(&mut p.answer);
+                }
             }
-            for row in step.table.iter_mut().flatten() {
-                row.iter_mut().for_each(|c| self.redact_in_place(c));
+            if let Some(error) = &mut step.error {
+                self.redact_in_place(error);
             }
             for ex in &mut step.exchanges {
                 self.redact_exchange_text(ex);
@@ -971,10 +942,24 @@ impl Redactor {
     }
 }
 
+fn step_checks(redactor: &Redactor, checks: &mut [Check]) {
+    for c in checks {
+        for text in [&mut c.name, &mut c.detail] {
+            redactor.redact_in_place(text);
+        }
+        for text in [&mut c.expected, &mut c.actual, &mut c.hint]
+            .into_iter()
+            .flatten()
+        {
+            redactor.redact_in_place(text);
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::http::record::{ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+    use crate::record::{ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
 
     #[test]
     fn yaml_snippets_hide_secret_values_and_keep_the_rest() {
@@ -995,38 +980,40 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_report_pass_skips_scenarios_their_own_scope_redacted() {
-        use crate::report::model::{FeatureReport, RunReport, ScenarioReport};
-        let run = Redactor::new(vec!["client-secret-1".into()], Vec::new());
-        let scenario = |name: &str| ScenarioReport {
-            name: name.into(),
+    fn feature_text_is_never_redacted_and_evidence_always_is() {
+        use crate::report::model::{FeatureReport, RunReport, ScenarioReport, StepReport};
+        // A user whose password is a common word: the word stays in names and step texts,
+        // which come from feature files and hold no secret, but not in evidence.
+        let run = Redactor::new(vec!["password".into()], Vec::new());
+        let mut step = StepReport {
+            text: "the end-user types a wrong password".into(),
             ..Default::default()
         };
+        step.record.error = Some("the provider echoed password".into());
         let mut report = RunReport {
             features: vec![FeatureReport {
-                scenarios: vec![
-                    scenario("uses client-secret-1"),
-                    scenario("uses client-secret-1"),
-                ],
+                name: "Login with a password".into(),
+                scenarios: vec![ScenarioReport {
+                    name: "A wrong password is refused".into(),
+                    steps: vec![step],
+                    logs: vec!["sent password".into()],
+                    ..Default::default()
+                }],
                 ..Default::default()
             }],
             ..Default::default()
         };
-        run.scoped()
-            .redact_scenario(&mut report.features[0].scenarios[0]);
-        assert!(report.features[0].scenarios[0].redacted);
-        // Something a redacted scenario could not contain, to see that the pass leaves it.
-        report.features[0].scenarios[0].name = "marker client-secret-1".into();
         run.redact_report(&mut report);
-        let [first, second] = &report.features[0].scenarios[..] else {
-            panic!("two scenarios")
-        };
+        let f = &report.features[0];
+        assert_eq!(f.name, "Login with a password");
+        assert_eq!(f.scenarios[0].name, "A wrong password is refused");
         assert_eq!(
-            first.name, "marker client-secret-1",
-            "already redacted: left alone"
+            f.scenarios[0].steps[0].text,
+            "the end-user types a wrong password"
         );
-        assert!(!second.name.contains("client-secret-1"), "{}", second.name);
-        assert!(second.redacted);
+        let error = f.scenarios[0].steps[0].record.error.as_deref().unwrap();
+        assert!(!error.contains("password"), "{error}");
+        assert!(!f.scenarios[0].logs[0].contains("password"));
     }
 
     #[test]

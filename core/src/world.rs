@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use crate::context::{RunContext, ScenarioCapture, ScenarioKey};
 use crate::error::{Error, Result};
-use crate::http::record::{Exchange, RecordedResponse};
 use crate::http::{Redirects, RequestSpec, Session};
 use crate::oidc::flow::{ClientState, Flow};
-use crate::report::model::{PollTimeline, TokenReport};
+use crate::record::{Exchange, RecordedResponse};
 
 /// A request being put together by several steps before it is sent.
 #[derive(Debug, Clone)]
@@ -33,10 +32,6 @@ pub struct IdflowWorld {
     pub client: ClientState,
     /// The request the generic HTTP steps are building.
     pub pending: Option<PendingRequest>,
-    /// Tokens checked in this scenario, for the report.
-    pub tokens: Vec<TokenReport>,
-    /// Polling loops of this scenario, for the report.
-    pub timelines: Vec<PollTimeline>,
 }
 
 impl IdflowWorld {
@@ -62,26 +57,30 @@ impl IdflowWorld {
         self.key = Some(key);
     }
 
-    /// Hands the scenario's records to the collector (the runner's after hook).
+    /// Starts the record of the next step: the evidence made from now on is this step's.
+    /// The runner's step dispatcher calls it before each step, with where the step is defined.
+    pub fn enter_step(&mut self, definition: Option<String>) {
+        if let Some(session) = self.session.as_mut() {
+            session.record_mut().begin_step(definition);
+        }
+    }
+
+    /// Hands the scenario's record to the collector (the runner's after hook).
     pub fn detach(&mut self) {
         if let (Some(ctx), Some(key)) = (&self.ctx, self.key.take()) {
-            let exchanges = self
+            let mut record = self
                 .session
                 .as_mut()
-                .map(Session::take_exchanges)
+                .map(Session::take_record)
                 .unwrap_or_default();
-            let tokens = std::mem::take(&mut self.tokens);
-            let timelines = std::mem::take(&mut self.timelines);
+            record.logs = self
+                .log_id
+                .take()
+                .map(crate::logs::take)
+                .unwrap_or_default();
             let capture = ScenarioCapture {
-                exchanges,
-                tokens,
-                timelines,
+                record,
                 redactor: self.redactor.take(),
-                logs: self
-                    .log_id
-                    .take()
-                    .map(crate::logs::take)
-                    .unwrap_or_default(),
             };
             ctx.collector.put(key, capture);
         }
@@ -106,6 +105,14 @@ impl IdflowWorld {
         self.session.as_mut().ok_or_else(|| {
             Error::step("this world is not attached to a run: run features through idflow::runner")
         })
+    }
+
+    /// The scenario's record so far.
+    pub fn session_record(&self) -> Result<&crate::record::ScenarioRecord> {
+        self.session
+            .as_ref()
+            .map(Session::record)
+            .ok_or_else(|| Error::step("this world is not attached to a run"))
     }
 
     /// The client flow over this scenario's session.
@@ -248,7 +255,7 @@ impl IdflowWorld {
             poller.record(&clock, resp.status, word, held);
         }
         let (result, timeline) = poller.finish();
-        self.timelines.push(timeline);
+        self.session()?.record_mut().push_timeline(timeline);
         result.map_err(Error::step)
     }
 

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant, SystemTime};
 use cookie_store::CookieStore;
 use url::Url;
 
-use super::record::{
-    Exchange, ExchangeEnd, Header, Hop, RecordedRequest, RecordedResponse, epoch_ms,
-};
 use crate::config::{HttpOptions, TlsOptions};
+use crate::record::{
+    Exchange, ExchangeEnd, Header, Hop, RecordedRequest, RecordedResponse, ScenarioRecord, epoch_ms,
+};
 
 /// Bodies larger than this are cut when recorded (the real size is kept).
 const MAX_RECORDED_BODY: usize = 4 * 1024 * 1024;
@@ -147,7 +147,7 @@ impl HttpEngine {
         Session {
             engine: Arc::clone(self),
             cookies: CookieStore::default(),
-            exchanges: Vec::new(),
+            record: ScenarioRecord::default(),
             clock: None,
             span: tracing::Span::none(),
         }
@@ -162,31 +162,38 @@ impl HttpEngine {
     }
 }
 
-/// One scenario's HTTP state: its cookie jar and every exchange it made.
+/// One scenario's HTTP state: its cookie jar, and the scenario's record, to which every
+/// exchange is appended (under the step that is running) as it is made.
 #[derive(Debug)]
 pub struct Session {
     engine: Arc<HttpEngine>,
     cookies: CookieStore,
-    exchanges: Vec<Exchange>,
+    record: ScenarioRecord,
     clock: Option<crate::clock::ScenarioClock>,
     /// The scenario's span: exchanges run inside it, so their logs are the scenario's.
     span: tracing::Span,
 }
 
 impl Session {
-    /// Every exchange so far, oldest first.
-    pub fn exchanges(&self) -> &[Exchange] {
-        &self.exchanges
+    /// The scenario's record so far.
+    pub fn record(&self) -> &ScenarioRecord {
+        &self.record
     }
 
-    /// The latest exchange.
+    /// The scenario's record, for appending evidence made outside HTTP (token verdicts,
+    /// poll timelines, checks).
+    pub fn record_mut(&mut self) -> &mut ScenarioRecord {
+        &mut self.record
+    }
+
+    /// Takes the finished record out (for the report), leaving an empty one.
+    pub fn take_record(&mut self) -> ScenarioRecord {
+        std::mem::take(&mut self.record)
+    }
+
+    /// The latest exchange, whichever step made it.
     pub fn last(&self) -> Option<&Exchange> {
-        self.exchanges.last()
-    }
-
-    /// Takes the recorded exchanges out (for the report), leaving none.
-    pub fn take_exchanges(&mut self) -> Vec<Exchange> {
-        std::mem::take(&mut self.exchanges)
+        self.record.last_exchange()
     }
 
     /// Forgets every cookie (a new user agent).
@@ -254,7 +261,7 @@ impl Session {
             current = redirected(current, response.status, next);
         };
         let exchange = Exchange {
-            seq: self.exchanges.len() + 1,
+            seq: 0,
             label: label.to_string(),
             hops,
             end: end.clone(),
@@ -262,7 +269,7 @@ impl Session {
             error: error.clone(),
         };
         tracing::debug!(
-            exchange = exchange.seq,
+            step = self.record.step_index(),
             label,
             method = %exchange.request().method,
             url = %exchange.request().url,
@@ -271,8 +278,7 @@ impl Session {
             ms = format!("{:.1}", exchange.duration_ms()),
             "http exchange"
         );
-        self.exchanges.push(exchange);
-        let recorded = self.exchanges.last().expect("just pushed");
+        let recorded = self.record.push_exchange(exchange);
         match end {
             ExchangeEnd::TransportError => Err(HttpError::Transport {
                 method: recorded
@@ -616,8 +622,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("connection refused"), "{err}");
-        assert_eq!(session.exchanges().len(), 1);
-        assert_eq!(session.exchanges()[0].end, ExchangeEnd::TransportError);
+        assert_eq!(session.record().exchanges().count(), 1);
+        assert_eq!(session.last().unwrap().end, ExchangeEnd::TransportError);
     }
 
     #[tokio::test]

@@ -1,9 +1,8 @@
-//! The HTTP engine: reqwest underneath, one [`record::Exchange`] per logical request, redirects
+//! The HTTP engine: reqwest underneath, one [`crate::record::Exchange`] per logical request, redirects
 //! followed by the engine (so a flow can stop at the client's redirect URI), a cookie jar per
 //! scenario, timeouts on everything.
 
 mod engine;
-pub mod record;
 
 pub use engine::{
     Body, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint,

@@ -9,7 +9,7 @@
 //!   `alg`, `use`), explaining why no key fits when none does;
 //! - [`IdTokenVerifier`] runs every ID token check (signature, `iss`, `aud`, `exp`, `nonce`,
 //!   `at_hash` ...) and never stops at the first failure: the [`TokenVerdict`] lists one
-//!   [`CheckReport`](crate::report::model::CheckReport) per named check, which is what the
+//!   [`Check`](crate::record::Check) per named check, which is what the
 //!   report shows;
 //! - [`claim()`] looks up one claim (nested names with dots) for single-claim expectations.
 //!

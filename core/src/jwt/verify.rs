@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::decode::{DecodedJwt, decode};
 use super::hash::left_half_hash;
 use super::jwks::Jwks;
-use crate::report::model::{CheckReport, CheckVerdict, TokenReport};
+use crate::record::{Check, Outcome, TokenRecord};
 
 /// Algorithms accepted when none are configured.
 pub const DEFAULT_ALLOWED_ALGS: [&str; 8] = [
@@ -190,7 +190,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_alg(&self, header: &Value) -> CheckReport {
+    fn check_alg(&self, header: &Value) -> Check {
         const NAME: &str = "alg";
         let alg = match header.get("alg") {
             None => return fail(NAME, "the header has no alg"),
@@ -227,7 +227,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_kid(&self, header: &Value, alg: Option<&str>) -> CheckReport {
+    fn check_kid(&self, header: &Value, alg: Option<&str>) -> Check {
         const NAME: &str = "kid";
         match header.get("kid") {
             Some(Value::String(k)) if !k.is_empty() => pass(NAME, format!("{k:?}")),
@@ -243,7 +243,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_signature(&self, jwt: &DecodedJwt, jwks: &Jwks) -> CheckReport {
+    fn check_signature(&self, jwt: &DecodedJwt, jwks: &Jwks) -> Check {
         const NAME: &str = "signature";
         let Some(alg) = jwt.alg() else {
             return fail(
@@ -322,7 +322,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_iss(&self, claims: &Value) -> CheckReport {
+    fn check_iss(&self, claims: &Value) -> Check {
         const NAME: &str = "iss";
         let expected = &self.issuer;
         match claims.get("iss") {
@@ -346,7 +346,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_aud(&self, claims: &Value) -> CheckReport {
+    fn check_aud(&self, claims: &Value) -> Check {
         const NAME: &str = "aud";
         let id = &self.client_id;
         match claims.get("aud") {
@@ -379,7 +379,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_azp(&self, claims: &Value) -> CheckReport {
+    fn check_azp(&self, claims: &Value) -> Check {
         const NAME: &str = "azp";
         let id = &self.client_id;
         let several_audiences = claims
@@ -400,7 +400,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_exp(&self, claims: &Value) -> CheckReport {
+    fn check_exp(&self, claims: &Value) -> Check {
         const NAME: &str = "exp";
         let exp = match number_claim(claims, NAME) {
             Ok(v) => v,
@@ -444,7 +444,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_iat(&self, claims: &Value) -> CheckReport {
+    fn check_iat(&self, claims: &Value) -> Check {
         const NAME: &str = "iat";
         let iat = match number_claim(claims, NAME) {
             Ok(v) => v,
@@ -493,7 +493,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_nonce(&self, claims: &Value) -> CheckReport {
+    fn check_nonce(&self, claims: &Value) -> Check {
         const NAME: &str = "nonce";
         match (&self.nonce, claims.get("nonce")) {
             (None, None) => pass(NAME, "absent, and none was sent"),
@@ -529,7 +529,7 @@ impl IdTokenVerifier {
         alg: Option<&str>,
         value: Option<&str>,
         required: bool,
-    ) -> CheckReport {
+    ) -> Check {
         let claim = claims.get(name);
         let Some(value) = value else {
             return match claim {
@@ -583,7 +583,7 @@ impl IdTokenVerifier {
         }
     }
 
-    fn check_auth_time(&self, claims: &Value) -> CheckReport {
+    fn check_auth_time(&self, claims: &Value) -> Check {
         const NAME: &str = "auth_time";
         let present = claims.get(NAME).is_some();
         if !present {
@@ -661,7 +661,7 @@ impl IdTokenVerifier {
     }
 }
 
-fn check_sub(claims: &Value) -> CheckReport {
+fn check_sub(claims: &Value) -> Check {
     const NAME: &str = "sub";
     match claims.get("sub") {
         None => fail(NAME, "missing; every ID token must carry sub"),
@@ -689,15 +689,13 @@ pub struct TokenVerdict {
     /// The decoded claims (`null` if the token did not decode).
     pub claims: Value,
     /// One report per named check, in a fixed order.
-    pub checks: Vec<CheckReport>,
+    pub checks: Vec<Check>,
 }
 
 impl TokenVerdict {
     /// The failed checks.
-    pub fn failures(&self) -> impl Iterator<Item = &CheckReport> {
-        self.checks
-            .iter()
-            .filter(|c| c.verdict == CheckVerdict::Failed)
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.verdict == Outcome::Failed)
     }
 
     /// True when no check failed.
@@ -706,13 +704,13 @@ impl TokenVerdict {
     }
 
     /// The check with this name.
-    pub fn check(&self, name: &str) -> Option<&CheckReport> {
+    pub fn check(&self, name: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.name == name)
     }
 
     /// The report entry for this token.
-    pub fn into_report(self, label: &str) -> TokenReport {
-        TokenReport {
+    pub fn into_record(self, label: &str) -> TokenRecord {
+        TokenRecord {
             label: label.to_string(),
             header: self.header,
             claims: self.claims,
@@ -730,21 +728,14 @@ impl TokenVerdict {
     }
 }
 
-fn report(name: &str, verdict: CheckVerdict, detail: impl Into<String>) -> CheckReport {
-    CheckReport {
-        name: name.to_string(),
-        verdict,
-        detail: detail.into(),
-    }
+fn pass(name: &str, detail: impl Into<String>) -> Check {
+    Check::passed(name, detail)
 }
-fn pass(name: &str, detail: impl Into<String>) -> CheckReport {
-    report(name, CheckVerdict::Passed, detail)
+fn fail(name: &str, detail: impl Into<String>) -> Check {
+    Check::failed(name, detail)
 }
-fn fail(name: &str, detail: impl Into<String>) -> CheckReport {
-    report(name, CheckVerdict::Failed, detail)
-}
-fn not_applicable(name: &str, detail: impl Into<String>) -> CheckReport {
-    report(name, CheckVerdict::NotApplicable, detail)
+fn not_applicable(name: &str, detail: impl Into<String>) -> Check {
+    Check::not_applicable(name, detail)
 }
 
 /// A required numeric claim, or the message saying what is wrong with it.
@@ -892,16 +883,12 @@ mod tests {
             ]
         );
         for name in names.iter().filter(|n| **n != "azp") {
-            assert_eq!(
-                v.check(name).unwrap().verdict,
-                CheckVerdict::Passed,
-                "{name}"
-            );
+            assert_eq!(v.check(name).unwrap().verdict, Outcome::Passed, "{name}");
         }
-        assert_eq!(v.check("azp").unwrap().verdict, CheckVerdict::NotApplicable);
+        assert_eq!(v.check("azp").unwrap().verdict, Outcome::NotApplicable);
         assert!(detail(&v, "signature").contains("kid \"test-key-1\""));
         assert_eq!(v.claims["sub"], json!("user-42"));
-        let report = v.into_report("ID token");
+        let report = v.into_record("ID token");
         assert_eq!(report.label, "ID token");
         assert_eq!(report.checks.len(), 13);
     }
@@ -1094,7 +1081,7 @@ mod tests {
         assert!(v.is_valid(), "{:?}", v.failure_message());
         assert_eq!(
             v.check("signature").unwrap().verdict,
-            CheckVerdict::NotApplicable
+            Outcome::NotApplicable
         );
     }
 
@@ -1126,7 +1113,7 @@ mod tests {
         let token = sign_with(Algorithm::RS256, None, &claims());
         let v = verifier().verify(&token, &jwks());
         assert_eq!(failed(&v), ["kid"]);
-        assert_eq!(v.check("signature").unwrap().verdict, CheckVerdict::Passed);
+        assert_eq!(v.check("signature").unwrap().verdict, Outcome::Passed);
     }
 
     #[test]
@@ -1179,10 +1166,7 @@ mod tests {
             &jwks(),
         );
         assert!(v.is_valid());
-        assert_eq!(
-            v.check("at_hash").unwrap().verdict,
-            CheckVerdict::NotApplicable
-        );
+        assert_eq!(v.check("at_hash").unwrap().verdict, Outcome::NotApplicable);
     }
 
     #[test]
@@ -1267,7 +1251,7 @@ mod tests {
         assert!(v.is_valid());
         assert_eq!(
             v.check("auth_time").unwrap().verdict,
-            CheckVerdict::NotApplicable
+            Outcome::NotApplicable
         );
         // glewlwyd's auth_time 0
         let v = no_max_age.verify(

@@ -1,7 +1,7 @@
 //! Checks on token endpoint and error responses (RFC 6749 §5, RFC 6750 §3, OpenID Connect
 //! Core §3.1.3.3), each failure named so a reviewer sees which rule broke.
 
-use crate::http::record::RecordedResponse;
+use crate::record::RecordedResponse;
 
 /// Lifetimes above this many seconds are flagged as "probably milliseconds" (seed 004 says
 /// `expires_in` is in milliseconds; every specification says seconds).

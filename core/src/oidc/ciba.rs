@@ -8,7 +8,6 @@ use super::token::{TokenSet, token_request};
 use crate::error::{Error, Result};
 use crate::http::Redirects;
 use crate::poll::{CibaOutcome, CibaPoller, PollAnswer};
-use crate::report::model::PollTimeline;
 
 /// The CIBA grant type.
 pub const CIBA_GRANT: &str = "urn:openid:params:grant-type:ciba";
@@ -133,7 +132,7 @@ impl Flow<'_> {
     }
 
     /// Polls the token endpoint until the request is answered (see [`CibaPoller`]).
-    pub async fn poll_until_answered(&mut self) -> Result<PollTimeline> {
+    pub async fn poll_until_answered(&mut self) -> Result<()> {
         let request = self.ciba()?.clone();
         let clock = self.clock.clone();
         let mut poller = CibaPoller::new(&clock, request.interval, request.expires_in);
@@ -144,7 +143,8 @@ impl Flow<'_> {
         }
         let (outcome, timeline) = poller.finish(outcome);
         self.state.ciba_outcome = Some(outcome);
-        Ok(timeline)
+        self.session.record_mut().push_timeline(timeline);
+        Ok(())
     }
 
     /// Lets the clock run past the request's expiry and polls once.

@@ -13,9 +13,9 @@ use super::token::{TokenSet, token_request};
 use crate::config::{AuthMethod, Client};
 use crate::context::RunContext;
 use crate::error::{Error, Result};
-use crate::http::record::{Exchange, RecordedResponse};
 use crate::http::{Redirects, RequestSpec, Session};
 use crate::jwt::{IdTokenVerifier, Jwks, TokenVerdict};
+use crate::record::{Exchange, RecordedResponse};
 
 /// What the client remembers during a scenario.
 #[derive(Debug, Default, Clone)]
@@ -626,6 +626,24 @@ impl Flow<'_> {
         Ok(verifier.verify(&id_token, &jwks))
     }
 
+    /// Runs every ID token check on the latest ID token and records the token with each
+    /// check's verdict under the running step; fails naming every check that failed.
+    pub async fn check_id_token(&mut self, label: &str) -> Result<()> {
+        let verdict = self.verify_id_token().await?;
+        let failed: Vec<_> = verdict.failures().cloned().collect();
+        self.session
+            .record_mut()
+            .push_token(verdict.into_record(label));
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Checks {
+                subject: format!("the {label} is not valid"),
+                failed,
+            })
+        }
+    }
+
     /// The provider's keys, from the run's cache; fetched again when the token's kid is unknown
     /// (key rotation).
     async fn jwks(&mut self, kid: Option<&str>) -> Result<std::sync::Arc<Jwks>> {
@@ -654,7 +672,7 @@ impl Flow<'_> {
     }
 }
 
-pub(crate) fn response_of(ex: &Exchange) -> Result<&crate::http::record::RecordedResponse> {
+pub(crate) fn response_of(ex: &Exchange) -> Result<&crate::record::RecordedResponse> {
     ex.response().ok_or_else(|| {
         Error::step(format!(
             "{} {} got no response",

@@ -21,10 +21,8 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::ReportError;
 use super::model::{
-    FeatureReport, PollTimeline, RunError, RunReport, ScenarioReport, Status, StepReport,
-    TokenReport,
+    FeatureReport, RunError, RunReport, ScenarioReport, Status, StepRecord, StepReport,
 };
-use crate::http::record::Exchange;
 
 /// Media type of idflow's embeddings.
 pub const MIME: &str = "application/vnd.idflow+json";
@@ -165,7 +163,7 @@ struct StepExtras<'a> {
     status: Option<Status>,
     duration_ms: f64,
     #[serde(default)]
-    exchanges: Cow<'a, [Exchange]>,
+    record: Cow<'a, StepRecord>,
 }
 
 /// A scenario's idflow data: borrowed from the report when rendering, owned when parsing.
@@ -178,11 +176,11 @@ struct ScenarioExtras<'a> {
     #[serde(default)]
     logs: Cow<'a, [String]>,
     #[serde(default)]
-    tokens: Cow<'a, [TokenReport]>,
-    #[serde(default)]
     retries: usize,
+    /// The steps' idflow data, in step order: one embedding per scenario, so that Cucumber
+    /// tools show nothing of idflow's on each step.
     #[serde(default)]
-    timelines: Cow<'a, [PollTimeline]>,
+    steps: Vec<StepExtras<'a>>,
 }
 
 /// Renders the report as Cucumber JSON, compact: it is read by tools, and indentation made a
@@ -281,9 +279,17 @@ fn element(s: &ScenarioReport, id: String) -> Element {
         status: s.status,
         duration_ms: s.duration_ms,
         logs: Cow::Borrowed(&s.logs),
-        tokens: Cow::Borrowed(&s.tokens),
         retries: s.retries,
-        timelines: Cow::Borrowed(&s.timelines),
+        steps: s
+            .steps
+            .iter()
+            .map(|st| StepExtras {
+                background: st.background,
+                status: st.status,
+                duration_ms: st.duration_ms,
+                record: Cow::Borrowed(&st.record),
+            })
+            .collect(),
     };
     Element {
         id,
@@ -299,12 +305,6 @@ fn element(s: &ScenarioReport, id: String) -> Element {
 }
 
 fn step(st: &StepReport) -> Step {
-    let extras = StepExtras {
-        background: st.background,
-        status: st.status,
-        duration_ms: st.duration_ms,
-        exchanges: Cow::Borrowed(&st.exchanges),
-    };
     Step {
         keyword: st.keyword.clone(),
         name: st.text.clone(),
@@ -324,12 +324,12 @@ fn step(st: &StepReport) -> Step {
         result: StepResult {
             status: st.status.unwrap_or(Status::Skipped).as_str().into(),
             duration: Some(nanos(st.duration_ms)),
-            error_message: st.error.clone(),
+            error_message: st.record.error.clone(),
         },
-        matched: st.definition.as_ref().map(|l| Match {
+        matched: st.record.definition.as_ref().map(|l| Match {
             location: l.clone(),
         }),
-        embeddings: vec![embed(&extras)],
+        embeddings: Vec::new(),
     }
 }
 
@@ -357,11 +357,7 @@ pub fn parse(text: &str) -> Result<RunReport, ReportError> {
         let mut background: Vec<StepReport> = Vec::new();
         for e in f.elements {
             let at = |line: usize| format!("{}:{line}", f.uri);
-            let mut steps = e
-                .steps
-                .into_iter()
-                .map(|s| parse_step(s, &at))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut steps: Vec<StepReport> = e.steps.into_iter().map(parse_step).collect();
             if e.kind == "background" {
                 steps.iter_mut().for_each(|s| s.background = true);
                 background = steps;
@@ -383,9 +379,13 @@ pub fn parse(text: &str) -> Result<RunReport, ReportError> {
                     s.status = x.status;
                     s.duration_ms = x.duration_ms;
                     s.logs = x.logs.into_owned();
-                    s.tokens = x.tokens.into_owned();
                     s.retries = x.retries;
-                    s.timelines = x.timelines.into_owned();
+                    for (st, extra) in all.iter_mut().zip(x.steps) {
+                        st.background = extra.background;
+                        st.status = extra.status;
+                        st.duration_ms = extra.duration_ms;
+                        st.record = extra.record.into_owned();
+                    }
                 }
                 None => {
                     s.duration_ms = all.iter().map(|st| st.duration_ms).sum();
@@ -444,8 +444,7 @@ fn extras_of<T: DeserializeOwned>(
         .map_err(|err| ReportError::Parse(format!("idflow embedding at {at}: {err}")))
 }
 
-fn parse_step(s: Step, at: &dyn Fn(usize) -> String) -> Result<StepReport, ReportError> {
-    let extras: Option<StepExtras> = extras_of(&s.embeddings, &at(s.line))?;
+fn parse_step(s: Step) -> StepReport {
     let mut st = StepReport {
         keyword: s.keyword,
         text: s.name,
@@ -454,23 +453,13 @@ fn parse_step(s: Step, at: &dyn Fn(usize) -> String) -> Result<StepReport, Repor
         table: s
             .rows
             .map(|rows| rows.into_iter().map(|r| r.cells).collect()),
-        error: s.result.error_message,
-        definition: s.matched.map(|m| m.location),
         ..Default::default()
     };
-    match extras {
-        Some(x) => {
-            st.background = x.background;
-            st.status = x.status;
-            st.duration_ms = x.duration_ms;
-            st.exchanges = x.exchanges.into_owned();
-        }
-        None => {
-            st.status = Some(parse_status(&s.result.status));
-            st.duration_ms = s.result.duration.unwrap_or_default() as f64 / 1e6;
-        }
-    }
-    Ok(st)
+    st.record.error = s.result.error_message;
+    st.record.definition = s.matched.map(|m| m.location);
+    st.status = Some(parse_status(&s.result.status));
+    st.duration_ms = s.result.duration.unwrap_or_default() as f64 / 1e6;
+    st
 }
 
 #[cfg(test)]
@@ -524,7 +513,13 @@ mod tests {
         assert_eq!(st["result"]["status"], "passed");
         assert_eq!(st["result"]["duration"], 1_500_000);
         assert_eq!(st["match"]["location"], "steps/oidc.rs:10");
-        assert_eq!(st["embeddings"][0]["mime_type"], MIME);
+        // idflow's evidence is one scenario-level embedding: Cucumber tools show nothing of
+        // it on each step.
+        assert!(
+            st["embeddings"].as_array().is_none_or(Vec::is_empty),
+            "{st}"
+        );
+        assert_eq!(e["embeddings"][0]["mime_type"], MIME);
         assert_eq!(f["elements"][2]["id"], "code-flow;prompt-prompt;20");
         let failed = &f["elements"][1]["steps"][2]["result"];
         assert_eq!(failed["status"], "failed");
@@ -551,7 +546,7 @@ mod tests {
         assert!(s.steps[0].background);
         assert_eq!(s.steps[0].duration_ms, 2.0);
         assert_eq!(s.status, Some(Status::Failed));
-        assert_eq!(s.steps[1].error.as_deref(), Some("boom"));
+        assert_eq!(s.steps[1].record.error.as_deref(), Some("boom"));
         assert_eq!(s.tags, vec!["@t"]);
     }
 

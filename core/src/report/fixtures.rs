@@ -1,6 +1,6 @@
 //! A small but complete report for the writers' tests.
 
-use crate::http::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+use crate::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
 use crate::report::model::*;
 
 fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -81,15 +81,16 @@ pub fn exchanges() -> Vec<Exchange> {
 }
 
 fn step(keyword: &str, text: &str, line: usize, status: Option<Status>) -> StepReport {
-    StepReport {
+    let mut step = StepReport {
         keyword: keyword.into(),
         text: text.into(),
         line,
         status,
         duration_ms: 1.5,
-        definition: Some("steps/oidc.rs:10".into()),
         ..Default::default()
-    }
+    };
+    step.record.definition = Some("steps/oidc.rs:10".into());
+    step
 }
 
 /// Two features: a passing login with exchanges and a token, a failure, an outline with
@@ -108,31 +109,23 @@ pub fn report() -> RunReport {
     let mut background = step("Given ", "the client \"demo\"", 3, Some(Status::Passed));
     background.background = true;
     let mut when = step("When ", "the user logs in", 6, Some(Status::Passed));
-    when.exchanges = exchanges();
+    when.record.exchanges = exchanges();
     let mut then = step("Then ", "the token response has", 7, Some(Status::Passed));
     then.table = Some(vec![
         vec!["path".into(), "value".into()],
         vec!["$.token_type".into(), "Bearer".into()],
     ]);
     then.docstring = Some("{\n  \"x\": 1\n}".into());
-    login.steps = vec![background.clone(), when, then];
-    login.tokens = vec![TokenReport {
+    when.record.tokens = vec![TokenRecord {
         label: "ID token".into(),
         header: serde_json::json!({"alg": "RS256", "kid": "k1"}),
         claims: serde_json::json!({"iss": "https://idp.example", "sub": "u1", "aud": "demo"}),
         checks: vec![
-            CheckReport {
-                name: "signature".into(),
-                verdict: CheckVerdict::Passed,
-                detail: "RS256 with k1".into(),
-            },
-            CheckReport {
-                name: "c_hash".into(),
-                verdict: CheckVerdict::NotApplicable,
-                detail: "no code from the authorization endpoint".into(),
-            },
+            Check::passed("signature", "RS256 with k1"),
+            Check::not_applicable("c_hash", "no code from the authorization endpoint"),
         ],
     }];
+    login.steps = vec![background.clone(), when, then];
 
     let mut failing = ScenarioReport {
         name: "Wrong audience".into(),
@@ -151,7 +144,7 @@ pub fn report() -> RunReport {
         12,
         Some(Status::Failed),
     );
-    failed.error = Some(
+    failed.record.error = Some(
         "JSONPath $.aud in the response to GET /userinfo\n  expected: \"other\"\n  actual:   \"demo\"\n  hint: check the client".into(),
     );
     failing.steps = vec![

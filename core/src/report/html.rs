@@ -11,10 +11,10 @@ use std::fmt::Write as _;
 use quick_xml::escape::{escape, partial_escape};
 
 use super::model::{
-    CheckVerdict, FeatureReport, PollTimeline, RunReport, ScenarioReport, Status, StepReport,
-    TokenReport,
+    Check, FeatureReport, Level, Outcome, PollTimeline, RunReport, ScenarioReport, Status,
+    StepReport, TokenRecord,
 };
-use crate::http::record::{Exchange, ExchangeEnd, Header};
+use crate::record::{Exchange, ExchangeEnd, Header};
 
 #[path = "sequence.rs"]
 pub mod sequence;
@@ -34,7 +34,7 @@ fn shared_bodies(r: &RunReport) -> (Seen, Vec<String>) {
     let mut count: HashMap<&str, usize> = HashMap::new();
     let mut order = Vec::new();
     for (_, s) in r.scenarios() {
-        for ex in s.steps.iter().flat_map(|st| &st.exchanges) {
+        for ex in s.exchanges() {
             for hop in &ex.hops {
                 let req = hop.request.body.as_deref();
                 let resp = hop.response.as_ref().map(|r| r.body.as_str());
@@ -67,7 +67,7 @@ const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;color:
 h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.5em}\
 dl.meta{display:grid;grid-template-columns:max-content auto;gap:0 1em}dt{font-weight:bold}dd{margin:0}\
 .sum span{display:inline-block;padding:.2em .6em;margin-right:.4em;border-radius:3px;background:#eee}\
-.p{color:#17652b}.f,.u,.x{color:#b00020}.s{color:#777}\
+.p{color:#17652b}.f,.u,.x{color:#b00020}.s{color:#777}.w{color:#8a5a00}\
 .sum .p{background:#d8f0dd}.sum .f{background:#f8d7da}\
 .b{font-size:.8em;padding:0 .4em;border-radius:3px;background:#fff3cd;color:#664d03}.b.fl{background:#ffe0b2}\
 details{margin:.2em 0 .2em 1em}summary{cursor:pointer}\
@@ -428,13 +428,7 @@ fn scenario(
         step_item(o, seen, f, step);
     }
     o.push_str("</ol>");
-    sequence::render(o, s.steps.iter().flat_map(|st| &st.exchanges));
-    for t in &s.timelines {
-        timeline(o, t);
-    }
-    for t in &s.tokens {
-        token(o, t);
-    }
+    sequence::render(o, s.exchanges());
     if !s.logs.is_empty() {
         let _ = write!(
             o,
@@ -479,7 +473,7 @@ fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
         }
         o.push_str("</table>");
     }
-    if let Some(err) = &st.error {
+    if let Some(err) = &st.record.error {
         let _ = write!(
             o,
             "<div class=\"t\">{}:{}</div><pre class=\"err\">",
@@ -491,8 +485,17 @@ fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
     } else if st.status == Some(Status::Undefined) {
         o.push_str("<pre class=\"err\">undefined step: no step definition matches</pre>");
     }
-    for ex in &st.exchanges {
+    for ex in &st.record.exchanges {
         exchange(o, seen, ex);
+    }
+    for t in &st.record.timelines {
+        timeline(o, t);
+    }
+    for t in &st.record.tokens {
+        token(o, t);
+    }
+    if !st.record.checks.is_empty() {
+        checks(o, &st.record.checks);
     }
     o.push_str("</li>");
 }
@@ -684,9 +687,9 @@ fn secs(s: f64) -> String {
     t.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-fn token(o: &mut String, t: &TokenReport) {
+fn token(o: &mut String, t: &TokenRecord) {
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
-    let failed = t.checks.iter().any(|c| c.verdict == CheckVerdict::Failed);
+    let failed = t.checks.iter().any(|c| c.verdict == Outcome::Failed);
     let _ = write!(
         o,
         "<details{}><summary>Token: {}</summary><div class=\"t\">header</div><pre>{}</pre>\
@@ -697,23 +700,50 @@ fn token(o: &mut String, t: &TokenReport) {
         a(&pretty(&t.claims))
     );
     if !t.checks.is_empty() {
-        o.push_str("<ul class=\"ck\">");
-        for c in &t.checks {
-            let (cls, word) = match c.verdict {
-                CheckVerdict::Passed => ("p", "passed"),
-                CheckVerdict::Failed => ("f", "failed"),
-                CheckVerdict::NotApplicable => ("s", "not applicable"),
-            };
-            let _ = write!(
-                o,
-                "<li class=\"{cls}\"><b>{}</b> {word}: {}</li>",
-                a(&c.name),
-                a(&c.detail)
-            );
-        }
-        o.push_str("</ul>");
+        checks(o, &t.checks);
     }
     o.push_str("</details>");
+}
+
+/// Named checks with their verdict, level and clause; a failed one with what was expected
+/// and what came.
+fn checks(o: &mut String, checks: &[Check]) {
+    o.push_str("<ul class=\"ck\">");
+    for c in checks {
+        let (cls, word) = match (c.verdict, c.level) {
+            (Outcome::Passed, _) => ("p", "passed"),
+            (Outcome::Failed, Level::Must) => ("f", "failed"),
+            (Outcome::Failed, _) => ("w", "warning"),
+            (Outcome::NotApplicable, _) => ("s", "not applicable"),
+        };
+        let _ = write!(
+            o,
+            "<li class=\"{cls}\"><b>{}</b> {word}: {}",
+            a(&c.name),
+            a(&c.detail)
+        );
+        if c.level != Level::Must || c.clause.is_some() {
+            let _ = write!(
+                o,
+                " <span class=\"d\">{}{}</span>",
+                c.level.as_str(),
+                c.clause
+                    .as_deref()
+                    .map(|cl| format!(" · {}", a(cl)))
+                    .unwrap_or_default()
+            );
+        }
+        if let (Some(expected), Some(actual)) = (&c.expected, &c.actual) {
+            let _ = write!(
+                o,
+                "<pre class=\"err\"><span class=\"exp\">expected: {}</span>\n<span class=\"act\">actual:   {}</span></pre>",
+                a(expected),
+                a(actual)
+            );
+        }
+        o.push_str("</li>");
+    }
+    o.push_str("</ul>");
 }
 
 /// `12 ms`, `1.23 s`.
@@ -806,7 +836,7 @@ mod tests {
     fn large_bodies_are_cut_with_their_size() {
         let mut r = fixtures::report();
         let big = "x".repeat(BODY_LIMIT + 10);
-        let resp = r.features[0].scenarios[0].steps[1].exchanges[1].hops[0]
+        let resp = r.features[0].scenarios[0].steps[1].record.exchanges[1].hops[0]
             .response
             .as_mut()
             .unwrap();
@@ -831,11 +861,11 @@ mod tests {
         s.tags.push(evil.into());
         s.logs.push(evil.into());
         s.steps[1].text = evil.into();
-        s.steps[1].exchanges[0].hops[0].request.url = evil.into();
-        s.steps[1].exchanges[0].hops[0].request.headers[0].1 = evil.into();
-        s.tokens[0].claims["x"] = evil.into();
+        s.steps[1].record.exchanges[0].hops[0].request.url = evil.into();
+        s.steps[1].record.exchanges[0].hops[0].request.headers[0].1 = evil.into();
+        s.steps[1].record.tokens[0].claims["x"] = evil.into();
         r.errors[0].message = evil.into();
-        r.features[0].scenarios[1].steps[2].error = Some(format!("expected: {evil}"));
+        r.features[0].scenarios[1].steps[2].record.error = Some(format!("expected: {evil}"));
         let html = render(&r);
         // The one script is ours; nothing from the model became markup.
         assert_eq!(html.matches("<script").count(), 1);
@@ -948,26 +978,29 @@ mod tests {
     #[test]
     fn poll_timelines() {
         let mut r = fixtures::report();
-        r.features[0].scenarios[0].timelines.push(PollTimeline {
-            label: "CIBA token polling".into(),
-            interval_s: 5.0,
-            limit_s: 120.0,
-            polls: vec![
-                crate::report::model::PollRecord {
-                    at_s: 5.0,
-                    waited_s: 5.0,
-                    status: 400,
-                    answer: "authorization_pending".into(),
-                },
-                crate::report::model::PollRecord {
-                    at_s: 15.5,
-                    waited_s: 10.5,
-                    status: 200,
-                    answer: "tokens".into(),
-                },
-            ],
-            outcome: "tokens".into(),
-        });
+        r.features[0].scenarios[0].steps[0]
+            .record
+            .timelines
+            .push(PollTimeline {
+                label: "CIBA token polling".into(),
+                interval_s: 5.0,
+                limit_s: 120.0,
+                polls: vec![
+                    crate::report::model::PollRecord {
+                        at_s: 5.0,
+                        waited_s: 5.0,
+                        status: 400,
+                        answer: "authorization_pending".into(),
+                    },
+                    crate::report::model::PollRecord {
+                        at_s: 15.5,
+                        waited_s: 10.5,
+                        status: 200,
+                        answer: "tokens".into(),
+                    },
+                ],
+                outcome: "tokens".into(),
+            });
         let html = render(&r);
         assert!(html.contains("<summary>Polls: CIBA token polling · 2 polls · tokens</summary>"));
         assert!(html.contains("interval 5 s, limit 120 s"));
@@ -986,11 +1019,14 @@ mod tests {
             "y".repeat(300)
         );
         for s in [0, 2] {
-            let resp = r.features[0].scenarios[s].steps[0].exchanges.get_mut(0);
+            let resp = r.features[0].scenarios[s].steps[0]
+                .record
+                .exchanges
+                .get_mut(0);
             if resp.is_none() {
-                r.features[0].scenarios[s].steps[0].exchanges = fixtures::exchanges();
+                r.features[0].scenarios[s].steps[0].record.exchanges = fixtures::exchanges();
             }
-            let resp = r.features[0].scenarios[s].steps[0].exchanges[1].hops[0]
+            let resp = r.features[0].scenarios[s].steps[0].record.exchanges[1].hops[0]
                 .response
                 .as_mut()
                 .unwrap();

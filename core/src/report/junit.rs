@@ -114,7 +114,7 @@ fn case_body(f: &FeatureReport, s: &ScenarioReport) -> String {
                         "StepFailed"
                     };
                     let at = format!("{}{} ({}:{})", st.keyword, st.text, f.path, st.line);
-                    let error = st.error.clone().unwrap_or_else(|| {
+                    let error = st.record.error.clone().unwrap_or_else(|| {
                         if st.status == Some(Status::Undefined) {
                             "undefined step: no step definition matches".into()
                         } else {
@@ -279,7 +279,7 @@ mod tests {
     fn escapes_markup_and_control_characters() {
         let mut r = fixtures::report();
         r.features[0].name = "a\"<b>&'c".into();
-        r.features[0].scenarios[1].steps[2].error = Some("\u{1b}[31mred</failure>\n".into());
+        r.features[0].scenarios[1].steps[2].record.error = Some("\u{1b}[31mred</failure>\n".into());
         let xml = render(&r);
         let els = elements(&xml);
         assert_eq!(get(&els[1].1, "name"), "a\"<b>&'c");

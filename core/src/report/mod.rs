@@ -89,7 +89,7 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+    use crate::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
     use crate::redact::fingerprint;
     use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
@@ -237,15 +237,18 @@ mod tests {
             error: None,
         };
         let s = &mut r.features[0].scenarios[1];
-        s.steps[1].exchanges = vec![authorize, token, userinfo];
+        s.steps[1].record.exchanges = vec![authorize, token, userinfo];
         s.logs.push(format!(
             "logged in as kari with {PASSWORD}; verifier {VERIFIER}; got {ACCESS} and {FRAGMENT}"
         ));
-        s.steps[2].error = Some(format!(
+        s.steps[2].record.error = Some(format!(
             "token endpoint rejected client_secret {CLIENT_SECRET}\n  expected: 200\n  actual:   401 for code {CODE}"
         ));
-        s.steps[2].docstring = Some(format!("refresh with {REFRESH}"));
-        s.tokens.push(model::TokenReport {
+        s.steps[2].record.checks.push(
+            model::Check::failed("refresh_token", format!("refresh with {REFRESH}"))
+                .compared("a new token", format!("{REFRESH} again")),
+        );
+        s.steps[2].record.tokens.push(model::TokenRecord {
             label: "ID token".into(),
             header: serde_json::json!({"alg": "RS256"}),
             claims: serde_json::json!({"sub": "u1", "nin": NIN, "name": "Kari"}),

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::http::record::Exchange;
+pub use crate::record::{
+    Check, Exchange, Level, Outcome, PollRecord, PollTimeline, StepRecord, TokenRecord,
+};
 
 /// Outcome of a step or scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
@@ -94,52 +96,30 @@ pub struct ScenarioReport {
     /// Log lines captured while the scenario ran (tracing events).
     #[serde(default)]
     pub logs: Vec<String>,
-    /// Tokens decoded during the scenario, with each check's verdict.
-    #[serde(default)]
-    pub tokens: Vec<TokenReport>,
     /// How many times the scenario was retried before this result.
     #[serde(default)]
     pub retries: usize,
-    /// Poll timelines (CIBA token polling, "poll until" steps).
-    #[serde(default)]
-    pub timelines: Vec<PollTimeline>,
-    /// Set once the scenario's own redaction scope (which knows its codes and tokens) has
-    /// redacted it, so that the report-wide pass skips it. Never serialised: a report read
-    /// back from disk is redacted again.
-    #[serde(skip)]
-    pub redacted: bool,
-}
-
-/// The polls of one polling loop, for the report.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct PollTimeline {
-    /// What was polled ("CIBA token polling", "MobileID status").
-    pub label: String,
-    /// The interval in force at the start, in seconds.
-    pub interval_s: f64,
-    /// The bound on polling (expires_in, or the step's time limit), in seconds.
-    pub limit_s: f64,
-    pub polls: Vec<PollRecord>,
-    /// How the loop ended ("tokens", "access_denied", "gave up at expires_in" ...).
-    pub outcome: String,
-}
-
-/// One poll.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct PollRecord {
-    /// Seconds since polling started, on the run's clock.
-    pub at_s: f64,
-    /// Seconds waited before this poll.
-    pub waited_s: f64,
-    pub status: u16,
-    /// The answer in a word (an OAuth error code, a status value, "tokens").
-    pub answer: String,
 }
 
 impl ScenarioReport {
     /// The scenario's verdict: failed if any step failed or was undefined.
     pub fn verdict(&self) -> Status {
         self.status.unwrap_or(Status::Skipped)
+    }
+
+    /// Every exchange of the scenario, in the order made.
+    pub fn exchanges(&self) -> impl Iterator<Item = &Exchange> {
+        self.steps.iter().flat_map(|s| s.record.exchanges.iter())
+    }
+
+    /// Every token checked in the scenario, in the order checked.
+    pub fn tokens(&self) -> impl Iterator<Item = &TokenRecord> {
+        self.steps.iter().flat_map(|s| s.record.tokens.iter())
+    }
+
+    /// Every polling loop of the scenario, in the order run.
+    pub fn timelines(&self) -> impl Iterator<Item = &PollTimeline> {
+        self.steps.iter().flat_map(|s| s.record.timelines.iter())
     }
 }
 
@@ -159,45 +139,10 @@ pub struct StepReport {
     pub table: Option<Vec<Vec<String>>>,
     pub status: Option<Status>,
     pub duration_ms: f64,
-    /// Failure message: what was expected, what came, where, and a hint.
-    #[serde(default)]
-    pub error: Option<String>,
-    /// Where the step is defined (file:line), when matched.
-    #[serde(default)]
-    pub definition: Option<String>,
-    /// HTTP exchanges made by this step.
-    #[serde(default)]
-    pub exchanges: Vec<Exchange>,
-}
-
-/// A decoded token and the verdict of each check run on it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct TokenReport {
-    /// What the token is ("ID token", "refreshed ID token").
-    pub label: String,
-    pub header: serde_json::Value,
-    pub claims: serde_json::Value,
-    pub checks: Vec<CheckReport>,
-}
-
-/// One named check and its verdict.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CheckReport {
-    /// Short name: "signature", "iss", "aud", "exp", "nonce", "at_hash" ...
-    pub name: String,
-    pub verdict: CheckVerdict,
-    /// What was checked, or why it failed.
-    pub detail: String,
-}
-
-/// Verdict of one check.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckVerdict {
-    Passed,
-    Failed,
-    /// Not applicable here (for example c_hash without a code from the authorization endpoint).
-    NotApplicable,
+    /// What the step left behind: its exchanges, tokens, polls, checks and failure message,
+    /// recorded as they were made.
+    #[serde(flatten)]
+    pub record: StepRecord,
 }
 
 /// Scenario counts of a run.

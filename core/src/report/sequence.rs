@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
-use crate::http::record::{Exchange, ExchangeEnd};
+use crate::record::{Exchange, ExchangeEnd};
 
 /// Labels of exchanges the user agent (browser) makes; all others are the client's.
 const USER_AGENT_LABELS: &[&str] = &[

@@ -5,6 +5,7 @@
 //! schedule the scenarios, build the report from the event stream, write the reports (also
 //! when scenarios failed), and print `N passed, N failed`.
 
+pub mod dispatch;
 mod libtest;
 mod target;
 pub mod writer;
@@ -22,7 +23,7 @@ use futures::FutureExt as _;
 use crate::config::{ConfigError, Environment};
 use crate::context::{Collector, ProviderCache, RunContext};
 use crate::http::HttpEngine;
-use crate::http::record::epoch_ms;
+use crate::record::epoch_ms;
 use crate::redact::Redactor;
 use crate::report::model::{RunError as ReportedError, RunReport};
 use crate::simulator::Defect;
@@ -290,6 +291,7 @@ async fn execute(
     cli.parser.features = walker;
     let before_ctx = ctx.clone();
     let cucumber = IdflowWorld::cucumber()
+        .steps(dispatch::collection())
         .with_writer(ReportWriter::new(ctx.clone(), options.quiet))
         .with_cli(cli)
         .max_concurrent_scenarios(options.concurrency.max(1))
@@ -339,7 +341,7 @@ async fn execute(
     report.started_at_ms = epoch_ms(started);
     report.duration_ms = clock_start.elapsed().as_secs_f64() * 1000.0;
     drop(target);
-    ctx.redactor.redact_report(&mut report);
+    ctx.redactor.redact_run_errors(&mut report);
     let report_files = match crate::report::write_redacted(&report, &options.report_dir) {
         Ok(files) => files,
         Err(e) => {

@@ -1,5 +1,10 @@
-//! The cucumber writer that turns the run's event stream (plus each scenario's records from the
-//! collector) into the [`RunReport`], printing a line per scenario as it finishes.
+//! The cucumber writer that turns the run's event stream into the [`RunReport`], printing a
+//! line per scenario as it finishes.
+//!
+//! Events give the structure (features, scenarios, steps) and each step's status; the evidence
+//! comes from the scenario's record, handed over by its world when it finishes, with one
+//! record per step in the order the steps started. The n-th step that started owns the n-th
+//! record: nothing is matched by time.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,10 +16,11 @@ use cucumber::{Event, Writer, parser};
 
 use crate::catalogue;
 use crate::context::{RunContext, ScenarioKey};
-use crate::http::record::epoch_ms;
+use crate::record::ScenarioRecord;
 use crate::report::model::{
     FeatureReport, RunError, RunReport, ScenarioReport, Status, StepReport,
 };
+use crate::runner::dispatch::StepProblem;
 use crate::world::IdflowWorld;
 
 /// Where a feature file is, relative to the working directory when possible.
@@ -38,6 +44,9 @@ struct Running {
     report: ScenarioReport,
     started: SystemTime,
     step_started: Vec<SystemTime>,
+    /// Where in `report.steps` each step that started is, in start order (hooks excluded):
+    /// the n-th of them owns the n-th step record.
+    positions: Vec<usize>,
 }
 
 /// Builds the report from events.
@@ -120,6 +129,7 @@ impl ReportWriter {
                     report,
                     started: at,
                     step_started: Vec::new(),
+                    positions: Vec::new(),
                 },
             );
             return;
@@ -132,13 +142,13 @@ impl ReportWriter {
             Scenario::Background(step, se) => step_event(run, at, &key, &step, true, se),
             Scenario::Step(step, se) => step_event(run, at, &key, &step, false, se),
             Scenario::Hook(which, event::Hook::Failed(_, info)) => {
-                run.report.steps.push(StepReport {
+                let mut hook = StepReport {
                     keyword: format!("{which:?} hook"),
-                    text: String::new(),
                     status: Some(Status::Failed),
-                    error: Some(panic_text(&info)),
                     ..Default::default()
-                });
+                };
+                hook.record.error = Some(panic_text(&info));
+                run.report.steps.push(hook);
                 run.step_started.push(at);
             }
             Scenario::Hook(..) => {}
@@ -148,17 +158,12 @@ impl ReportWriter {
                     return;
                 };
                 let capture = self.ctx.collector.take(&key);
-                distribute(&mut run, capture.exchanges);
-                run.report.tokens = capture.tokens;
-                run.report.timelines = capture.timelines;
-                run.report.logs.extend(capture.logs);
                 let redactor = capture
                     .redactor
                     .unwrap_or_else(|| Arc::new(self.ctx.redactor.scoped()));
                 run.report.duration_ms = ms_between(run.started, at);
                 run.report.status = Some(verdict(&run.report.steps));
-                // Redacted now, with what this scenario learned; the report keeps no secret.
-                redactor.redact_scenario(&mut run.report);
+                attach_record(&mut run, capture.record, &redactor);
                 if !self.quiet {
                     print_scenario(&key, &run.report);
                 }
@@ -198,39 +203,49 @@ fn step_event(
                 table: step.table.as_ref().map(|t| t.rows.clone()),
                 ..Default::default()
             });
+            run.positions.push(run.report.steps.len() - 1);
             run.step_started.push(at);
         }
         event::Step::Passed(_, loc) => {
             if let Some(i) = find(run) {
                 let s = &mut run.report.steps[i];
                 s.status = Some(Status::Passed);
-                s.definition = loc.map(|l| format!("{}:{}", l.path, l.line));
+                if let Some(l) = loc {
+                    s.record.definition = Some(crate::runner::dispatch::location_text(&l));
+                }
                 s.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
             }
         }
         event::Step::Skipped => {
             if let Some(i) = find(run) {
-                let suggestions = catalogue::closest(&step.value, 3)
-                    .into_iter()
-                    .map(|s| format!("    {s}"))
-                    .collect::<Vec<_>>()
-                    .join("\n");
                 let s = &mut run.report.steps[i];
                 s.status = Some(Status::Undefined);
-                s.error = Some(format!(
-                    "undefined step: no step definition matches `{}{}` at {}:{}\n  closest known steps:\n{suggestions}\n  hint: the README's step catalogue lists every step; a project can add its own",
-                    step.keyword, step.value, key.path, step.position.line
-                ));
+                s.record.error = Some(undefined_message(key, step));
             }
         }
         event::Step::Failed(_, loc, _, err) => {
             if let Some(i) = find(run) {
                 let s = &mut run.report.steps[i];
                 s.status = Some(Status::Failed);
-                s.definition = loc.map(|l| format!("{}:{}", l.path, l.line));
+                if let Some(l) = loc {
+                    s.record.definition = Some(crate::runner::dispatch::location_text(&l));
+                }
                 s.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
-                s.error = Some(match err {
-                    StepError::Panic(info) => panic_text(&info),
+                s.record.error = Some(match err {
+                    StepError::Panic(info) => match info.downcast_ref::<StepProblem>() {
+                        Some(StepProblem::Undefined) => {
+                            s.status = Some(Status::Undefined);
+                            undefined_message(key, step)
+                        }
+                        Some(StepProblem::Ambiguous(locations)) => format!(
+                            "ambiguous step `{}` at {}:{}: it matches the definitions at {}\n  hint: reword the step so only one definition matches",
+                            step.value,
+                            key.path,
+                            step.position.line,
+                            locations.join(", ")
+                        ),
+                        None => panic_text(&info),
+                    },
                     StepError::NotFound => format!(
                         "undefined step `{}` at {}:{}",
                         step.value, key.path, step.position.line
@@ -252,16 +267,66 @@ fn panic_text(info: &event::Info) -> String {
         .unwrap_or_else(|| "the step panicked without a message".into())
 }
 
-/// Gives each exchange to the step that was running when it started.
-fn distribute(run: &mut Running, exchanges: Vec<crate::http::record::Exchange>) {
-    let starts: Vec<u128> = run.step_started.iter().map(|t| epoch_ms(*t)).collect();
-    for ex in exchanges {
-        let at = ex.started_at_ms();
-        let idx = starts.iter().rposition(|s| *s <= at).unwrap_or(0);
-        if let Some(step) = run.report.steps.get_mut(idx) {
-            step.exchanges.push(ex);
+fn undefined_message(key: &ScenarioKey, step: &gherkin::Step) -> String {
+    let suggestions = catalogue::closest(&step.value, 3)
+        .into_iter()
+        .map(|s| format!("    {s}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "undefined step: no step definition matches `{}{}` at {}:{}\n  closest known steps:\n{suggestions}\n  hint: the README's step catalogue lists every step; a project can add its own",
+        step.keyword, step.value, key.path, step.position.line
+    )
+}
+
+/// Puts the scenario's record under its steps: the n-th step that started gets the n-th step
+/// record. The failure messages the events carried join their step's record first, so that
+/// the one redaction pass over the record covers them too.
+fn attach_record(
+    run: &mut Running,
+    mut record: ScenarioRecord,
+    redactor: &crate::redact::Redactor,
+) {
+    if record.steps.len() < run.positions.len() {
+        record
+            .steps
+            .resize_with(run.positions.len(), Default::default);
+    }
+    for (n, &pos) in run.positions.iter().enumerate() {
+        let step = &mut run.report.steps[pos].record;
+        if let Some(error) = step.error.take() {
+            record.steps[n].error = Some(error);
+        }
+        if record.steps[n].definition.is_none() {
+            record.steps[n].definition = step.definition.take();
         }
     }
+    redactor.redact_record(&mut record);
+    // A failed hook's message is the only evidence outside the steps' records.
+    for (i, step) in run.report.steps.iter_mut().enumerate() {
+        if !run.positions.contains(&i)
+            && let Some(error) = &mut step.record.error
+        {
+            redactor.redact_in_place(error);
+        }
+    }
+    let mut steps = record.steps.into_iter();
+    for &pos in &run.positions {
+        if let Some(step) = steps.next() {
+            run.report.steps[pos].record = step;
+        }
+    }
+    // Evidence made after the last step (an after hook) stays with the last step.
+    if let Some(&last) = run.positions.last() {
+        for rest in steps {
+            let target = &mut run.report.steps[last].record;
+            target.exchanges.extend(rest.exchanges);
+            target.tokens.extend(rest.tokens);
+            target.timelines.extend(rest.timelines);
+            target.checks.extend(rest.checks);
+        }
+    }
+    run.report.logs.extend(record.logs);
 }
 
 fn verdict(steps: &[StepReport]) -> Status {
@@ -293,7 +358,7 @@ fn print_scenario(key: &ScenarioKey, s: &ScenarioReport) {
         key.path, key.line, s.name, s.duration_ms
     );
     for step in &s.steps {
-        if let Some(err) = &step.error {
+        if let Some(err) = &step.record.error {
             let text = err;
             println!("    {}{} (line {})", step.keyword, step.text, step.line);
             for line in text.lines() {

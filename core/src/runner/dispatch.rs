@@ -1,0 +1,175 @@
+//! The step dispatcher: cucumber hands every step to [`dispatch`], which finds the step's
+//! definition itself, tells the scenario's world that a new step begins (so that the evidence
+//! the step makes is recorded under it, by index), and runs the definition.
+//!
+//! Doing the matching here, instead of in cucumber's collection, gives three things cucumber's
+//! does not: a step is found whatever its keyword (`Given`, `When`, `Then`, `And`, `But`, `*`),
+//! as Cucumber users expect; the match of a step text is computed once per run and cached; and
+//! the world learns when each step starts, which no cucumber hook tells it.
+
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
+use cucumber::codegen::{LocalBoxFuture, StepConstructor as _, WorldInventory};
+use cucumber::step::{CaptureName, Collection, Context, Location};
+use regex::Regex;
+
+use crate::world::IdflowWorld;
+
+/// Why a step could not run: carried as the step's panic payload, so that the report writer
+/// can tell an undefined or ambiguous step from a failed one without reading its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepProblem {
+    /// No definition matches the step's text.
+    Undefined,
+    /// Several definitions match; their locations.
+    Ambiguous(Vec<String>),
+}
+
+type StepFn = cucumber::Step<IdflowWorld>;
+
+struct Definition {
+    regex: Regex,
+    func: StepFn,
+    location: String,
+}
+
+/// What a step text matched, computed once per distinct text.
+#[derive(Clone)]
+enum Lookup {
+    Found(usize, Vec<(CaptureName, String)>),
+    Undefined,
+    Ambiguous(Vec<String>),
+}
+
+/// Every step definition linked into the binary, whatever the keyword it was declared with.
+struct StepTable {
+    definitions: Vec<Definition>,
+    cache: RwLock<HashMap<String, Lookup>>,
+}
+
+/// Where a definition is, as a reader would open it: `steps/oidc.rs:16`.
+pub fn location_text(loc: &Location) -> String {
+    let path = loc.path.replace('\\', "/");
+    let path = path.strip_prefix("src/../").unwrap_or(&path);
+    format!("{path}:{}", loc.line)
+}
+
+impl StepTable {
+    fn build() -> Self {
+        let mut definitions: Vec<Definition> = Vec::new();
+        let mut add = |(loc, regex, func): (Location, fn() -> Regex, StepFn)| {
+            let location = location_text(&loc);
+            if !definitions.iter().any(|d| d.location == location) {
+                definitions.push(Definition {
+                    regex: regex(),
+                    func,
+                    location,
+                });
+            }
+        };
+        type Given = <IdflowWorld as WorldInventory>::Given;
+        type When = <IdflowWorld as WorldInventory>::When;
+        type Then = <IdflowWorld as WorldInventory>::Then;
+        inventory::iter::<Given>().for_each(|s| add(s.inner()));
+        inventory::iter::<When>().for_each(|s| add(s.inner()));
+        inventory::iter::<Then>().for_each(|s| add(s.inner()));
+        Self {
+            definitions,
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn lookup(&self, text: &str) -> Lookup {
+        if let Some(found) = self
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+        {
+            return found.clone();
+        }
+        let found = self.search(text);
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(text.to_string(), found.clone());
+        found
+    }
+
+    fn search(&self, text: &str) -> Lookup {
+        let mut hits = self
+            .definitions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.regex.captures(text).map(|c| (i, d, c)));
+        let Some((index, definition, captures)) = hits.next() else {
+            return Lookup::Undefined;
+        };
+        let others: Vec<String> = hits.map(|(_, d, _)| d.location.clone()).collect();
+        if !others.is_empty() {
+            let mut all = vec![definition.location.clone()];
+            all.extend(others);
+            return Lookup::Ambiguous(all);
+        }
+        let matches = definition
+            .regex
+            .capture_names()
+            .map(|name| name.map(str::to_owned))
+            .zip(
+                captures
+                    .iter()
+                    .map(|m| m.map_or(String::new(), |m| m.as_str().to_owned())),
+            )
+            .collect();
+        Lookup::Found(index, matches)
+    }
+}
+
+fn table() -> &'static StepTable {
+    static TABLE: OnceLock<StepTable> = OnceLock::new();
+    TABLE.get_or_init(StepTable::build)
+}
+
+/// Whether some definition matches `text` (for a dry run or an editor), and where it is.
+pub fn definition_of(text: &str) -> Result<String, StepProblem> {
+    let table = table();
+    match table.lookup(text) {
+        Lookup::Found(i, _) => Ok(table.definitions[i].location.clone()),
+        Lookup::Undefined => Err(StepProblem::Undefined),
+        Lookup::Ambiguous(locations) => Err(StepProblem::Ambiguous(locations)),
+    }
+}
+
+/// The collection cucumber runs with: every step, under any keyword, goes to [`dispatch`].
+pub fn collection() -> Collection<IdflowWorld> {
+    let any = || Regex::new("(?s).*").expect("a valid regex");
+    Collection::new()
+        .given(None, any(), dispatch)
+        .when(None, any(), dispatch)
+        .then(None, any(), dispatch)
+}
+
+/// Runs one step: finds its definition, opens its record in the world, runs it.
+fn dispatch(world: &mut IdflowWorld, context: Context) -> LocalBoxFuture<'_, ()> {
+    let table = table();
+    match table.lookup(&context.step.value) {
+        Lookup::Found(i, matches) => {
+            let definition = &table.definitions[i];
+            world.enter_step(Some(definition.location.clone()));
+            let context = Context {
+                step: context.step,
+                matches,
+            };
+            (definition.func)(world, context)
+        }
+        Lookup::Undefined => {
+            world.enter_step(None);
+            Box::pin(async { std::panic::panic_any(StepProblem::Undefined) })
+        }
+        Lookup::Ambiguous(locations) => {
+            world.enter_step(None);
+            Box::pin(async move { std::panic::panic_any(StepProblem::Ambiguous(locations)) })
+        }
+    }
+}
