@@ -54,6 +54,17 @@ pub(crate) fn pairs(step: &Step) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// A two-column table's pairs, with `{{variables}}` in the values replaced.
+pub(crate) fn interpolated_pairs(
+    w: &crate::world::IdflowWorld,
+    step: &Step,
+) -> Result<Vec<(String, String)>> {
+    pairs(step)?
+        .into_iter()
+        .map(|(k, v)| Ok((k, w.interpolate(&v)?)))
+        .collect()
+}
+
 /// The step's docstring, or an error naming the step.
 pub(crate) fn docstring(step: &Step) -> Result<&str> {
     step.docstring.as_deref().ok_or_else(|| {

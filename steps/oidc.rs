@@ -1,23 +1,21 @@
 //! OpenID Connect domain steps: discovery, authorization, login, code exchange, refresh,
-//! userinfo, implicit flow. Each step is one call into [`crate::oidc::flow`].
+//! userinfo, implicit flow. Each step is one call into the relying party
+//! ([`crate::oidc::RelyingParty`]) or the user agent ([`crate::oidc::UserAgent`]).
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 
-use super::pairs;
+use super::interpolated_pairs;
 use crate::config::AuthMethod;
-use crate::error::{Error, Result};
-use crate::oidc::checks::{check_error_response, check_invalid_token, check_token_response};
-use crate::oidc::flow::{Consent, ExchangeOptions, TokenChoice};
+use crate::error::Result;
+use crate::oidc::{Consent, ExchangeOptions, TokenChoice};
 use crate::world::IdflowWorld;
 
 /// Chooses the client (by its environment name) for the following steps.
 /// Example: Given the client "web"
 #[given(expr = "the client {string}")]
 fn choose_client(w: &mut IdflowWorld, name: String) -> Result<()> {
-    w.ctx()?.env.client(&name)?;
-    w.client.client = Some(name);
-    Ok(())
+    w.rp()?.choose_client(&name)
 }
 
 /// Fetches the discovery document and checks that its issuer is exactly the expected one;
@@ -25,22 +23,14 @@ fn choose_client(w: &mut IdflowWorld, name: String) -> Result<()> {
 /// Example: When the client fetches the provider's discovery document
 #[when(expr = "the client fetches the provider's discovery document")]
 async fn discover(w: &mut IdflowWorld) -> Result<()> {
-    let meta = w.flow()?.discover().await?;
-    if let Some(fields) = meta.raw.as_object() {
-        for (k, v) in fields {
-            if let Some(s) = v.as_str() {
-                w.set_var(&format!("discovery.{k}"), s);
-            }
-        }
-    }
-    Ok(())
+    w.discover().await
 }
 
 /// Sends an authorization request with generated state, nonce and PKCE S256.
 /// Example: When the client starts an authorization request
 #[when(expr = "the client starts an authorization request")]
 async fn authorize(w: &mut IdflowWorld) -> Result<()> {
-    w.flow()?.authorize(&[]).await
+    w.rp()?.authorize(&[]).await
 }
 
 /// Sends an authorization request with extra or overridden parameters from a
@@ -50,11 +40,8 @@ async fn authorize(w: &mut IdflowWorld) -> Result<()> {
 /// Example: When the client starts an authorization request with:
 #[when(expr = "the client starts an authorization request with:")]
 async fn authorize_with(w: &mut IdflowWorld, step: &Step) -> Result<()> {
-    let mut params = Vec::new();
-    for (k, v) in pairs(step)? {
-        params.push((k, w.interpolate(&v)?));
-    }
-    w.flow()?.authorize(&params).await
+    let params = interpolated_pairs(w, step)?;
+    w.rp()?.authorize(&params).await
 }
 
 /// Fills in the provider's login form (and allows consent) as the named test user, following
@@ -62,40 +49,28 @@ async fn authorize_with(w: &mut IdflowWorld, step: &Step) -> Result<()> {
 /// Example: When the end-user logs in as "alice"
 #[when(expr = "the end-user logs in as {string}")]
 async fn log_in(w: &mut IdflowWorld, user: String) -> Result<()> {
-    w.flow()?.log_in(&user, Consent::Allow).await
+    w.user_agent()?.log_in(&user, Consent::Allow).await
 }
 
 /// Logs in as the named user and denies consent.
 /// Example: When the end-user logs in as "alice" and denies consent
 #[when(expr = "the end-user logs in as {string} and denies consent")]
 async fn log_in_and_deny(w: &mut IdflowWorld, user: String) -> Result<()> {
-    w.flow()?.log_in(&user, Consent::Deny).await
+    w.user_agent()?.log_in(&user, Consent::Deny).await
 }
 
 /// Submits the provider's login form with the user's name and a wrong password.
 /// Example: When the end-user tries to log in as "alice" with a wrong password
 #[when(expr = "the end-user tries to log in as {string} with a wrong password")]
 async fn wrong_password(w: &mut IdflowWorld, user: String) -> Result<()> {
-    w.flow()?.log_in_with_wrong_password(&user).await
+    w.user_agent()?.log_in_with_wrong_password(&user).await
 }
 
 /// The user agent is on the provider's login form (not redirected to the client).
 /// Example: Then the provider shows its login form
 #[then(expr = "the provider shows its login form")]
 fn shows_login(w: &mut IdflowWorld) -> Result<()> {
-    let flow = w.flow()?;
-    if flow.shows_login_form()? {
-        return Ok(());
-    }
-    match &flow.state.response {
-        Some(r) => Err(Error::step(format!(
-            "expected the login form, but the provider redirected to the client: {}",
-            r.url
-        ))),
-        None => Err(Error::step(
-            "expected the provider's login form, but the page has none",
-        )),
-    }
+    w.user_agent()?.expect_login_form()
 }
 
 /// The provider redirected to the client with a code; state (and iss, when present) pass the
@@ -103,11 +78,7 @@ fn shows_login(w: &mut IdflowWorld) -> Result<()> {
 /// Example: Then the client receives an authorization code
 #[then(expr = "the client receives an authorization code")]
 fn receives_code(w: &mut IdflowWorld) -> Result<()> {
-    let flow = w.flow()?;
-    flow.check_response()?;
-    let code = flow.code()?;
-    flow.redactor.learn(&code);
-    Ok(())
+    w.rp()?.receive_code()
 }
 
 /// The provider redirected to the client with an ID token and access token in the URL
@@ -115,9 +86,7 @@ fn receives_code(w: &mut IdflowWorld) -> Result<()> {
 /// Example: Then the client receives an ID token and an access token in the fragment
 #[then(expr = "the client receives an ID token and an access token in the fragment")]
 fn receives_implicit_tokens(w: &mut IdflowWorld) -> Result<()> {
-    let mut flow = w.flow()?;
-    flow.check_response()?;
-    flow.take_implicit_tokens()
+    w.rp()?.receive_implicit_tokens()
 }
 
 /// The provider redirected to the client with an OAuth error (in the query, or the fragment
@@ -125,31 +94,14 @@ fn receives_implicit_tokens(w: &mut IdflowWorld) -> Result<()> {
 /// Example: Then the authorization response is the error "login_required"
 #[then(expr = "the authorization response is the error {string}")]
 fn authorization_error(w: &mut IdflowWorld, expected: String) -> Result<()> {
-    let flow = w.flow()?;
-    let response = flow.response()?;
-    let fragment = flow
-        .state
-        .request
-        .as_ref()
-        .is_some_and(|r| r.expects_fragment());
-    let got = response.param("error", fragment);
-    if got != Some(expected.as_str()) {
-        return Err(Error::step(format!(
-            "error of the authorization response {}\n  expected: {expected:?} in the {}\n  actual:   {}",
-            response.url,
-            if fragment { "fragment" } else { "query" },
-            got.map(|g| format!("{g:?}"))
-                .unwrap_or_else(|| "no error parameter".into())
-        )));
-    }
-    flow.check_response()
+    w.rp()?.expect_authorization_error(&expected)
 }
 
 /// An attacker swaps the state of the authorization response before the client reads it.
 /// Example: When an attacker replaces the state in the authorization response
 #[when(expr = "an attacker replaces the state in the authorization response")]
 fn tamper_state(w: &mut IdflowWorld) -> Result<()> {
-    w.flow()?.tamper_state()
+    w.rp()?.tamper_state()
 }
 
 /// The client's check of the authorization response refuses it because state does not
@@ -157,38 +109,14 @@ fn tamper_state(w: &mut IdflowWorld) -> Result<()> {
 /// Example: Then the client rejects the authorization response because the state does not match
 #[then(expr = "the client rejects the authorization response because the state does not match")]
 fn rejects_state(w: &mut IdflowWorld) -> Result<()> {
-    match w.flow()?.check_response() {
-        Err(e) if e.to_string().contains("state:") => Ok(()),
-        Err(e) => Err(Error::step(format!(
-            "the response was rejected, but not for its state: {e}"
-        ))),
-        Ok(()) => Err(Error::step(
-            "the client accepted an authorization response whose state it never sent",
-        )),
-    }
+    w.rp()?.expect_state_rejected()
 }
 
 /// The provider answered with its own error page: no redirect to the client at all.
 /// Example: Then the provider shows an error page instead of redirecting
 #[then(expr = "the provider shows an error page instead of redirecting")]
 fn error_page(w: &mut IdflowWorld) -> Result<()> {
-    let ex = w.last_exchange()?;
-    if let Some(at) = &ex.stopped_at {
-        return Err(Error::step(format!(
-            "the provider redirected to {at}; with an unregistered redirect_uri it must show an error page and never redirect"
-        )));
-    }
-    let resp = w.last_response()?;
-    if !(400..500).contains(&resp.status) || resp.header("location").is_some() {
-        return Err(Error::step(format!(
-            "expected an error page (4xx without Location), got status {} {}",
-            resp.status,
-            resp.header("location")
-                .map(|l| format!("to {l}"))
-                .unwrap_or_default()
-        )));
-    }
-    Ok(())
+    w.rp()?.expect_error_page()
 }
 
 /// Exchanges the authorization code at the token endpoint with the client's own
@@ -196,14 +124,14 @@ fn error_page(w: &mut IdflowWorld) -> Result<()> {
 /// Example: When the client exchanges the authorization code
 #[when(expr = "the client exchanges the authorization code")]
 async fn exchange(w: &mut IdflowWorld) -> Result<()> {
-    w.flow()?.exchange_code(&ExchangeOptions::default()).await
+    w.rp()?.exchange_code(&ExchangeOptions::default()).await
 }
 
 /// Exchanges the code again (an authorization code is single-use).
 /// Example: When the client exchanges the same authorization code again
 #[when(expr = "the client exchanges the same authorization code again")]
 async fn exchange_again(w: &mut IdflowWorld) -> Result<()> {
-    w.flow()?.exchange_code(&ExchangeOptions::default()).await
+    w.rp()?.exchange_code(&ExchangeOptions::default()).await
 }
 
 /// Exchanges the code authenticating with a given method (client_secret_basic or
@@ -211,20 +139,11 @@ async fn exchange_again(w: &mut IdflowWorld) -> Result<()> {
 /// Example: When the client exchanges the authorization code using client_secret_post
 #[when(expr = "the client exchanges the authorization code using {word}")]
 async fn exchange_using(w: &mut IdflowWorld, method: String) -> Result<()> {
-    let method = match method.as_str() {
-        "client_secret_basic" => AuthMethod::ClientSecretBasic,
-        "client_secret_post" => AuthMethod::ClientSecretPost,
-        other => {
-            return Err(Error::step(format!(
-                "unknown client authentication {other:?}: use client_secret_basic or client_secret_post"
-            )));
-        }
-    };
     let options = ExchangeOptions {
-        auth_method: Some(method),
+        auth_method: Some(method.parse::<AuthMethod>()?),
         ..Default::default()
     };
-    w.flow()?.exchange_code(&options).await
+    w.rp()?.exchange_code(&options).await
 }
 
 /// Exchanges the code with a client secret that is not the client's.
@@ -235,7 +154,7 @@ async fn exchange_wrong_secret(w: &mut IdflowWorld) -> Result<()> {
         secret: Some("not-the-client-secret".into()),
         ..Default::default()
     };
-    w.flow()?.exchange_code(&options).await
+    w.rp()?.exchange_code(&options).await
 }
 
 /// Exchanges the code with a PKCE verifier that does not match the challenge sent.
@@ -246,7 +165,7 @@ async fn exchange_wrong_verifier(w: &mut IdflowWorld) -> Result<()> {
         code_verifier: Some(crate::oidc::pkce::Pkce::generate().verifier),
         ..Default::default()
     };
-    w.flow()?.exchange_code(&options).await
+    w.rp()?.exchange_code(&options).await
 }
 
 /// The latest token response is a success: 200 JSON, token_type Bearer, expires_in in
@@ -254,42 +173,35 @@ async fn exchange_wrong_verifier(w: &mut IdflowWorld) -> Result<()> {
 /// Example: Then the token response is successful
 #[then(expr = "the token response is successful")]
 fn token_success(w: &mut IdflowWorld) -> Result<()> {
-    let expect_id = w.client.request.as_ref().is_some_and(|r| {
-        r.params
-            .iter()
-            .any(|(k, v)| k == "scope" && v.split(' ').any(|s| s == "openid"))
-    });
-    check_token_response(w.last_response()?, expect_id && w.client.history.is_empty())?;
-    Ok(())
+    w.rp()?.expect_token_success()
 }
 
 /// The latest token response is an OAuth error with this code.
 /// Example: Then the token response is the error "invalid_grant"
 #[then(expr = "the token response is the error {string}")]
 fn token_error(w: &mut IdflowWorld, expected: String) -> Result<()> {
-    check_error_response(w.last_response()?, &expected)?;
-    Ok(())
+    w.rp()?.expect_error(&expected)
 }
 
 /// Uses the latest refresh token.
 /// Example: When the client refreshes the tokens
 #[when(expr = "the client refreshes the tokens")]
 async fn refresh(w: &mut IdflowWorld) -> Result<()> {
-    w.flow()?.refresh(TokenChoice::Current).await
+    w.rp()?.refresh(TokenChoice::Current).await
 }
 
 /// Uses the refresh token that the latest refresh replaced (rotation must reject it).
 /// Example: When the client refreshes with the rotated-out refresh token
 #[when(expr = "the client refreshes with the rotated-out refresh token")]
 async fn refresh_previous(w: &mut IdflowWorld) -> Result<()> {
-    w.flow()?.refresh(TokenChoice::Previous).await
+    w.rp()?.refresh(TokenChoice::Previous).await
 }
 
 /// Presents the client's refresh token with another client's credentials (must be refused).
 /// Example: When the client "post" uses the refresh token of this client
 #[when(expr = "the client {string} uses the refresh token of this client")]
 async fn refresh_as_other(w: &mut IdflowWorld, other: String) -> Result<()> {
-    w.flow()?.refresh_as(&other).await
+    w.rp()?.refresh_as(&other).await
 }
 
 /// The refreshed ID token keeps iss, sub, aud, azp and auth_time of the original, with an
@@ -297,115 +209,40 @@ async fn refresh_as_other(w: &mut IdflowWorld, other: String) -> Result<()> {
 /// Example: Then the refreshed ID token keeps the identity of the original
 #[then(expr = "the refreshed ID token keeps the identity of the original")]
 fn refreshed_keeps_identity(w: &mut IdflowWorld) -> Result<()> {
-    let decode = |t: Option<&crate::oidc::TokenSet>, what: &str| -> Result<serde_json::Value> {
-        Ok(t.and_then(|t| t.id_token_jwt())
-            .ok_or_else(|| Error::step(format!("no {what} ID token")))?
-            .map_err(|e| Error::step(format!("the {what} ID token does not decode: {e}")))?
-            .claims
-            .clone())
-    };
-    let original = decode(w.client.history.first(), "original")?;
-    let refreshed = decode(w.client.tokens.as_ref(), "refreshed")?;
-    let mut problems = Vec::new();
-    for claim in ["iss", "sub", "aud", "azp", "auth_time"] {
-        if original.get(claim) != refreshed.get(claim) {
-            problems.push(format!(
-                "{claim}: original {}, refreshed {}",
-                original
-                    .get(claim)
-                    .map_or("absent".into(), |v| v.to_string()),
-                refreshed
-                    .get(claim)
-                    .map_or("absent".into(), |v| v.to_string())
-            ));
-        }
-    }
-    let iat = |c: &serde_json::Value| c.get("iat").and_then(|v| v.as_i64());
-    if iat(&refreshed) < iat(&original) {
-        problems.push(format!(
-            "iat: refreshed {:?} is older than the original {:?}",
-            iat(&refreshed),
-            iat(&original)
-        ));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::step(format!(
-            "the refreshed ID token changed the identity (OpenID Connect Core §12.2):\n  {}",
-            problems.join("\n  ")
-        )))
-    }
+    w.rp()?.expect_refreshed_identity()
 }
 
 /// Calls the UserInfo endpoint with the access token, by GET or POST.
 /// Example: When the client calls the userinfo endpoint with GET
 #[when(expr = "the client calls the userinfo endpoint with {word}")]
 async fn userinfo(w: &mut IdflowWorld, method: String) -> Result<()> {
-    let method = method.to_ascii_uppercase();
-    if method != "GET" && method != "POST" {
-        return Err(Error::step(format!(
-            "UserInfo is called with GET or POST, not {method}"
-        )));
-    }
-    w.flow()?.userinfo(&method, TokenChoice::Current).await
+    w.rp()?.userinfo(&method, TokenChoice::Current).await
 }
 
 /// Calls UserInfo with a token the provider never issued.
 /// Example: When the client calls the userinfo endpoint with an invalid access token
 #[when(expr = "the client calls the userinfo endpoint with an invalid access token")]
 async fn userinfo_invalid(w: &mut IdflowWorld) -> Result<()> {
-    w.flow()?.userinfo("GET", TokenChoice::Invalid).await
+    w.rp()?.userinfo("GET", TokenChoice::Invalid).await
 }
 
 /// UserInfo answered 200 JSON with a sub.
 /// Example: Then the userinfo response is successful
 #[then(expr = "the userinfo response is successful")]
 fn userinfo_success(w: &mut IdflowWorld) -> Result<()> {
-    let resp = w.last_response()?;
-    match &w.client.userinfo {
-        Some(json) if json.get("sub").and_then(|s| s.as_str()).is_some() => Ok(()),
-        Some(_) => Err(Error::step("the userinfo response has no sub")),
-        None => Err(Error::step(format!(
-            "userinfo\n  expected: 200 with a JSON body\n  actual:   {} {}",
-            resp.status,
-            crate::expect::body_preview(&resp.body, 200)
-        ))),
-    }
+    w.rp()?.expect_userinfo_success()
 }
 
 /// UserInfo's sub equals the ID token's sub (OpenID Connect Core §5.3.2).
 /// Example: Then the userinfo sub equals the ID token sub
 #[then(expr = "the userinfo sub equals the ID token sub")]
 fn userinfo_sub(w: &mut IdflowWorld) -> Result<()> {
-    let info_sub = w
-        .client
-        .userinfo
-        .as_ref()
-        .and_then(|u| u.get("sub").cloned())
-        .ok_or_else(|| Error::step("no userinfo response with a sub in this scenario"))?;
-    let claims = w
-        .client
-        .tokens
-        .as_ref()
-        .and_then(|t| t.id_token_jwt())
-        .ok_or_else(|| Error::step("no ID token in this scenario"))?
-        .map_err(|e| Error::step(e.to_string()))?
-        .claims
-        .clone();
-    let token_sub = claims.get("sub").cloned().unwrap_or_default();
-    if info_sub == token_sub {
-        return Ok(());
-    }
-    Err(Error::step(format!(
-        "userinfo sub (the response must not be used: OpenID Connect Core §5.3.2)\n  expected: {token_sub} (the ID token's sub)\n  actual:   {info_sub}"
-    )))
+    w.rp()?.expect_userinfo_sub()
 }
 
 /// UserInfo refused the token: 401 with `WWW-Authenticate: Bearer error="invalid_token"`.
 /// Example: Then the userinfo request is rejected as unauthorized
 #[then(expr = "the userinfo request is rejected as unauthorized")]
 fn userinfo_rejected(w: &mut IdflowWorld) -> Result<()> {
-    check_invalid_token(w.last_response()?)?;
-    Ok(())
+    w.rp()?.expect_invalid_token()
 }

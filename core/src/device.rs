@@ -5,9 +5,9 @@
 use serde_json::Value;
 
 use crate::config::{ControlCall, Environment};
-use crate::context::RunContext;
 use crate::error::{Error, Result};
-use crate::http::{Body, Redirects, RequestSpec, Session};
+use crate::http::{Body, Redirects, RequestSpec};
+use crate::scenario::Scenario;
 
 /// Replaces `{name}` placeholders; unknown placeholders are left as they are.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
@@ -46,22 +46,21 @@ pub fn control<'a>(
 
 /// Makes a control call; a non-2xx answer is an error with the answer.
 pub async fn call(
-    ctx: &RunContext,
-    session: &mut Session,
+    sc: &mut Scenario,
     label: &str,
     call: &ControlCall,
     values: &[(&str, &str)],
 ) -> Result<Option<Value>> {
     let url_text = fill(&call.url, values);
-    let url = ctx
-        .base_url
-        .join(&url_text)
-        .map_err(|e| Error::step(format!("device control URL {url_text:?} is not a URL: {e}")))?;
+    let url =
+        sc.ctx().base_url.join(&url_text).map_err(|e| {
+            Error::step(format!("device control URL {url_text:?} is not a URL: {e}"))
+        })?;
     let mut spec = RequestSpec::new(&call.method, url).header("accept", "application/json");
     if let Some(body) = &call.body {
         spec.body = Some(Body::Json(fill_json(body, values)));
     }
-    let ex = session.send(label, spec, Redirects::Stop).await?;
+    let ex = sc.send(label, spec, Redirects::Stop).await?;
     let resp = ex
         .response()
         .ok_or_else(|| Error::step(format!("{label}: no response")))?;

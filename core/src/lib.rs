@@ -9,12 +9,14 @@
 //! steps; the steps live in their own crate so that editing one rebuilds only them.
 
 pub mod catalogue;
+pub mod checks;
 pub mod clock;
 pub mod config;
 pub mod context;
 pub mod device;
 pub mod error;
 pub mod expect;
+pub mod generic;
 pub mod http;
 pub mod jwt;
 pub mod logs;
@@ -27,5 +29,6 @@ pub mod redact;
 pub mod report;
 pub mod rest_api;
 pub mod runner;
+pub mod scenario;
 pub mod simulator;
 pub mod world;

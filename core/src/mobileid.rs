@@ -6,11 +6,12 @@
 use serde_json::Value;
 use url::Url;
 
+use crate::checks::Checklist;
 use crate::device;
 use crate::error::{Error, Result};
 use crate::http::{Redirects, RequestSpec};
-use crate::oidc::AuthorizationResponse;
-use crate::oidc::flow::Flow;
+use crate::oidc::{AuthorizationResponse, OidcState};
+use crate::scenario::Scenario;
 
 /// A started operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,19 +22,43 @@ pub struct Operation {
     pub complete_url: Url,
 }
 
-impl Flow<'_> {
+/// What the MobileID client remembers during a scenario.
+#[derive(Debug, Default, Clone)]
+pub struct MobileIdState {
+    /// The backend-initiated operation in progress.
+    operation: Option<Operation>,
+}
+
+/// The MobileID operations client of one scenario. The code its complete URL yields goes to
+/// the relying party's state, which exchanges it like any other.
+pub struct MobileIdClient<'a> {
+    sc: &'a mut Scenario,
+    oidc: &'a mut OidcState,
+    state: &'a mut MobileIdState,
+}
+
+impl<'a> MobileIdClient<'a> {
+    /// The MobileID client of a scenario.
+    pub fn new(
+        sc: &'a mut Scenario,
+        oidc: &'a mut OidcState,
+        state: &'a mut MobileIdState,
+    ) -> Self {
+        MobileIdClient { sc, oidc, state }
+    }
+
     /// Starts an operation (`registration`, `authentication`, `authorisation`,
     /// `consent_signature`) for `user` through the environment's `device.start_operation`.
     pub async fn start_operation(&mut self, kind: &str, user: &str) -> Result<()> {
-        self.ctx.env.user(user)?;
-        let (_, client) = self.client()?;
+        self.sc.env().user(user)?;
+        let (_, client) = self.oidc.client_in(self.sc.env())?;
         let client_id = client.id.to_string();
         let redirect_uri = client
             .redirect_uris
             .first()
             .map(|u| u.to_string())
             .unwrap_or_default();
-        let call = device::control(&self.ctx.env, "start_operation", |d| {
+        let call = device::control(self.sc.env(), "start_operation", |d| {
             d.start_operation.as_ref()
         })?
         .clone();
@@ -43,15 +68,9 @@ impl Flow<'_> {
             ("client_id", client_id.as_str()),
             ("redirect_uri", redirect_uri.as_str()),
         ];
-        let answer = device::call(
-            self.ctx,
-            self.session,
-            "start MobileID operation",
-            &call,
-            &values,
-        )
-        .await?
-        .unwrap_or_default();
+        let answer = device::call(self.sc, "start MobileID operation", &call, &values)
+            .await?
+            .unwrap_or_default();
         let url = |field: &str| -> Result<Url> {
             let text = answer.get(field).and_then(Value::as_str).ok_or_else(|| {
                 Error::step(format!(
@@ -59,7 +78,8 @@ impl Flow<'_> {
                     crate::expect::render(&answer)
                 ))
             })?;
-            self.ctx
+            self.sc
+                .ctx()
                 .base_url
                 .join(text)
                 .map_err(|e| Error::step(format!("{field} {text:?}: {e}")))
@@ -74,7 +94,7 @@ impl Flow<'_> {
             status_url: url("statusUrl")?,
             complete_url: url("completeUrl")?,
         });
-        self.state.response = None;
+        self.oidc.response = None;
         Ok(())
     }
 
@@ -92,27 +112,20 @@ impl Flow<'_> {
         let (name, call) = if completes {
             (
                 "complete_operation",
-                device::control(&self.ctx.env, "complete_operation", |d| {
+                device::control(self.sc.env(), "complete_operation", |d| {
                     d.complete_operation.as_ref()
                 })?,
             )
         } else {
             (
                 "fail_operation",
-                device::control(&self.ctx.env, "fail_operation", |d| {
+                device::control(self.sc.env(), "fail_operation", |d| {
                     d.fail_operation.as_ref()
                 })?,
             )
         };
         let call = call.clone();
-        device::call(
-            self.ctx,
-            self.session,
-            name,
-            &call,
-            &[("operation_id", id.as_str())],
-        )
-        .await?;
+        device::call(self.sc, name, &call, &[("operation_id", id.as_str())]).await?;
         Ok(())
     }
 
@@ -120,7 +133,7 @@ impl Flow<'_> {
     /// `accept_json` reproduces the documented mistake of sending `Accept: application/json`.
     pub async fn follow_complete_url(&mut self, accept_json: bool) -> Result<()> {
         let url = self.operation()?.complete_url.clone();
-        let (_, client) = self.client()?;
+        let (_, client) = self.oidc.client_in(self.sc.env())?;
         let stop: Vec<Url> = client
             .redirect_uris
             .iter()
@@ -136,13 +149,32 @@ impl Flow<'_> {
             "complete URL"
         };
         let ex = self
-            .session
+            .sc
             .send(label, spec, Redirects::FollowUntil(stop))
             .await?;
-        self.state.response = match &ex.stopped_at {
+        self.oidc.response = match &ex.stopped_at {
             Some(at) => Some(AuthorizationResponse::parse(at)?),
             None => None,
         };
         Ok(())
+    }
+
+    /// The provider did not redirect the client to its redirect URI (no code reached it).
+    pub fn expect_not_redirected(&mut self) -> Result<()> {
+        let mut list = Checklist::new("the complete URL");
+        list.must(
+            "no redirect to the client",
+            "MobileID backend-initiated operations (seed 000)",
+            self.oidc.response.is_none(),
+            format!(
+                "the client was redirected to {}",
+                self.oidc
+                    .response
+                    .as_ref()
+                    .map(|r| r.url.to_string())
+                    .unwrap_or_default()
+            ),
+        );
+        self.sc.conclude(list)
     }
 }

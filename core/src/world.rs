@@ -1,14 +1,21 @@
-//! The scenario's world: its HTTP session, variables, client state and records. Steps are
-//! thin glue over the methods here and in [`crate::oidc::flow`].
+//! The scenario's world: its [`Scenario`] (HTTP session, record, clock, secrets), its
+//! variables, and the state of each product area's client. Steps reach the area clients
+//! through it ([`IdflowWorld::rp`], [`IdflowWorld::user_agent`], [`IdflowWorld::ciba`],
+//! [`IdflowWorld::mobileid`], [`IdflowWorld::rest`]); each client holds its own state and
+//! shares the scenario.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::context::{RunContext, ScenarioCapture, ScenarioKey};
+use crate::context::{RunContext, ScenarioKey};
 use crate::error::{Error, Result};
-use crate::http::{Redirects, RequestSpec, Session};
-use crate::oidc::flow::{ClientState, Flow};
+use crate::http::RequestSpec;
+use crate::mobileid::{MobileIdClient, MobileIdState};
+use crate::oidc::ciba::{CibaClient, CibaState};
+use crate::oidc::{OidcState, RelyingParty, UserAgent};
 use crate::record::{Exchange, RecordedResponse};
+use crate::rest_api::{RestClient, RestState};
+use crate::scenario::Scenario;
 
 /// A request being put together by several steps before it is sent.
 #[derive(Debug, Clone)]
@@ -20,126 +27,188 @@ pub struct PendingRequest {
 /// One scenario's state.
 #[derive(Debug, Default, cucumber::World)]
 pub struct IdflowWorld {
-    ctx: Option<Arc<RunContext>>,
     key: Option<ScenarioKey>,
-    session: Option<Session>,
-    clock: Option<crate::clock::SharedClock>,
-    redactor: Option<Arc<crate::redact::Redactor>>,
-    log_id: Option<u64>,
+    scenario: Option<Scenario>,
     /// `{{name}}` variables.
-    pub vars: BTreeMap<String, String>,
-    /// The relying party's state.
-    pub client: ClientState,
+    vars: BTreeMap<String, String>,
+    oidc: OidcState,
+    ciba: CibaState,
+    mobileid: MobileIdState,
+    rest: RestState,
     /// The request the generic HTTP steps are building.
-    pub pending: Option<PendingRequest>,
+    pending: Option<PendingRequest>,
 }
+
+const NOT_ATTACHED: &str =
+    "this world is not attached to a run: run features through idflow::runner";
 
 impl IdflowWorld {
     /// Binds the world to its run and scenario (the runner's before hook).
     pub fn attach(&mut self, ctx: Arc<RunContext>, key: ScenarioKey) {
-        self.redactor = Some(Arc::new(ctx.redactor.scoped()));
-        let (log_id, span) = crate::logs::scenario_span();
-        self.log_id = Some(log_id);
-        if ctx.virtual_time {
-            let clock = crate::clock::ScenarioClock::new(ctx.clock.clone());
-            self.session = Some(ctx.engine.session_with_clock(clock.clone()).in_span(span));
-            self.clock = Some(Arc::new(clock));
-        } else {
-            self.session = Some(ctx.engine.session().in_span(span));
-            self.clock = Some(ctx.clock.clone());
-        }
         self.vars.insert("issuer".into(), ctx.issuer.clone());
         self.vars.insert(
             "base_url".into(),
             ctx.base_url.as_str().trim_end_matches('/').to_string(),
         );
-        self.ctx = Some(ctx);
+        self.scenario = Some(Scenario::new(ctx));
         self.key = Some(key);
     }
 
     /// Starts the record of the next step: the evidence made from now on is this step's.
     /// The runner's step dispatcher calls it before each step, with where the step is defined.
     pub fn enter_step(&mut self, definition: Option<String>) {
-        if let Some(session) = self.session.as_mut() {
-            session.record_mut().begin_step(definition);
+        if let Some(scenario) = self.scenario.as_mut() {
+            scenario.begin_step(definition);
         }
     }
 
     /// Hands the scenario's record to the collector (the runner's after hook).
     pub fn detach(&mut self) {
-        if let (Some(ctx), Some(key)) = (&self.ctx, self.key.take()) {
-            let mut record = self
-                .session
-                .as_mut()
-                .map(Session::take_record)
-                .unwrap_or_default();
-            record.logs = self
-                .log_id
-                .take()
-                .map(crate::logs::take)
-                .unwrap_or_default();
-            let capture = ScenarioCapture {
-                record,
-                redactor: self.redactor.take(),
-            };
-            ctx.collector.put(key, capture);
+        if let (Some(scenario), Some(key)) = (self.scenario.take(), self.key.take()) {
+            let ctx = Arc::clone(scenario.ctx_arc());
+            ctx.collector.put(key, scenario.finish());
         }
     }
 
+    /// The scenario: its HTTP session, record, clock and secrets.
+    pub fn scenario(&mut self) -> Result<&mut Scenario> {
+        self.scenario
+            .as_mut()
+            .ok_or_else(|| Error::step(NOT_ATTACHED))
+    }
+
+    fn scenario_ref(&self) -> Result<&Scenario> {
+        self.scenario
+            .as_ref()
+            .ok_or_else(|| Error::step(NOT_ATTACHED))
+    }
+
     /// The run context.
-    pub fn ctx(&self) -> Result<&Arc<RunContext>> {
-        self.ctx.as_ref().ok_or_else(|| {
-            Error::step("this world is not attached to a run: run features through idflow::runner")
-        })
+    pub fn ctx(&self) -> Result<&RunContext> {
+        Ok(self.scenario_ref()?.ctx())
     }
 
     /// This scenario's clock.
     pub fn clock(&self) -> Result<crate::clock::SharedClock> {
-        self.clock
-            .clone()
-            .ok_or_else(|| Error::step("this world is not attached to a run"))
-    }
-
-    /// The HTTP session.
-    pub fn session(&mut self) -> Result<&mut Session> {
-        self.session.as_mut().ok_or_else(|| {
-            Error::step("this world is not attached to a run: run features through idflow::runner")
-        })
+        Ok(self.scenario_ref()?.clock())
     }
 
     /// The scenario's record so far.
-    pub fn session_record(&self) -> Result<&crate::record::ScenarioRecord> {
-        self.session
-            .as_ref()
-            .map(Session::record)
-            .ok_or_else(|| Error::step("this world is not attached to a run"))
+    pub fn record(&self) -> Result<&crate::record::ScenarioRecord> {
+        Ok(self.scenario_ref()?.record())
     }
 
-    /// The client flow over this scenario's session.
-    pub fn flow(&mut self) -> Result<Flow<'_>> {
-        let ctx = self
-            .ctx
-            .as_deref()
-            .ok_or_else(|| Error::step("this world is not attached to a run"))?;
-        let session = self
-            .session
+    /// The OpenID Connect relying party.
+    pub fn rp(&mut self) -> Result<RelyingParty<'_>> {
+        let sc = self
+            .scenario
             .as_mut()
-            .ok_or_else(|| Error::step("this world has no session"))?;
-        let clock = self
-            .clock
-            .clone()
-            .ok_or_else(|| Error::step("this world has no clock"))?;
-        let redactor = self
-            .redactor
-            .clone()
-            .ok_or_else(|| Error::step("this world has no redactor"))?;
-        Ok(Flow {
-            ctx,
-            session,
-            clock,
-            redactor,
-            state: &mut self.client,
+            .ok_or_else(|| Error::step(NOT_ATTACHED))?;
+        Ok(RelyingParty::new(sc, &mut self.oidc))
+    }
+
+    /// The user agent that drives the provider's pages (login, consent).
+    pub fn user_agent(&mut self) -> Result<UserAgent<'_>> {
+        let sc = self
+            .scenario
+            .as_mut()
+            .ok_or_else(|| Error::step(NOT_ATTACHED))?;
+        Ok(UserAgent::new(sc, &mut self.oidc))
+    }
+
+    /// The CIBA client.
+    pub fn ciba(&mut self) -> Result<CibaClient<'_>> {
+        let sc = self
+            .scenario
+            .as_mut()
+            .ok_or_else(|| Error::step(NOT_ATTACHED))?;
+        Ok(CibaClient::new(sc, &mut self.oidc, &mut self.ciba))
+    }
+
+    /// The MobileID operations client.
+    pub fn mobileid(&mut self) -> Result<MobileIdClient<'_>> {
+        let sc = self
+            .scenario
+            .as_mut()
+            .ok_or_else(|| Error::step(NOT_ATTACHED))?;
+        Ok(MobileIdClient::new(sc, &mut self.oidc, &mut self.mobileid))
+    }
+
+    /// The Authentication REST API client.
+    pub fn rest(&mut self) -> Result<RestClient<'_>> {
+        let sc = self
+            .scenario
+            .as_mut()
+            .ok_or_else(|| Error::step(NOT_ATTACHED))?;
+        Ok(RestClient::new(sc, &mut self.oidc, &mut self.rest))
+    }
+
+    /// Fetches and checks the discovery document; its string fields become variables such
+    /// as `{{discovery.token_endpoint}}`.
+    pub async fn discover(&mut self) -> Result<()> {
+        let meta = self.rp()?.discover().await?;
+        for (k, v) in meta.raw.as_object().into_iter().flatten() {
+            if let Some(s) = v.as_str() {
+                self.set_var(&format!("discovery.{k}"), s);
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a MobileID operation of `kind` for the MobileID user; its status and complete
+    /// URLs become the variables `{{operation.status_url}}` and `{{operation.complete_url}}`.
+    pub async fn start_operation(&mut self, kind: &str) -> Result<()> {
+        let user = self.mobileid_user()?;
+        let mut client = self.mobileid()?;
+        client.start_operation(kind, &user).await?;
+        let op = client.operation()?.clone();
+        self.set_var("operation.status_url", op.status_url.to_string());
+        self.set_var("operation.complete_url", op.complete_url.to_string());
+        Ok(())
+    }
+
+    /// Names the MobileID user of the scenario (one with a MobileID registration in the
+    /// environment).
+    pub fn choose_mobileid_user(&mut self, user: &str) -> Result<()> {
+        let env = &self.ctx()?.env;
+        if env.user(user)?.mobileid.is_none() {
+            return Err(Error::step(format!(
+                "user `{user}` has no MobileID registration in {}: add `mobileid: {{user_id: ..., device_id: ...}}`",
+                env.path.display()
+            )));
+        }
+        self.set_var("mobileid_user", user);
+        Ok(())
+    }
+
+    /// The scenario's MobileID user.
+    pub fn mobileid_user(&self) -> Result<String> {
+        self.var("mobileid_user").map(str::to_string).ok_or_else(|| {
+            Error::step(
+                "no MobileID user: start with `Given a MobileID user \"carol\" with a registered device`",
+            )
         })
+    }
+
+    /// Creates a REST API session with `body`; its id becomes the variable `{{session_id}}`.
+    pub async fn create_rest_session(&mut self, body: serde_json::Value) -> Result<()> {
+        let mut rest = self.rest()?;
+        rest.create_session(body).await?;
+        let id = rest.session().ok().map(|s| s.id.clone());
+        if let Some(id) = id {
+            self.set_var("session_id", id);
+        }
+        Ok(())
+    }
+
+    /// The request the generic HTTP steps are building.
+    pub fn pending(&mut self) -> &mut Option<PendingRequest> {
+        &mut self.pending
+    }
+
+    /// A variable's value.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
     }
 
     /// Replaces `{{name}}` with variables; an unknown name is an error listing the known ones.
@@ -183,90 +252,18 @@ impl IdflowWorld {
 
     /// The latest exchange.
     pub fn last_exchange(&self) -> Result<&Exchange> {
-        self.session
-            .as_ref()
-            .and_then(Session::last)
-            .ok_or_else(|| Error::step("no HTTP request was made yet in this scenario"))
+        self.scenario_ref()?.last_exchange()
     }
 
     /// The latest response received.
     pub fn last_response(&self) -> Result<&RecordedResponse> {
-        let ex = self.last_exchange()?;
-        ex.response().ok_or_else(|| {
-            Error::step(format!(
-                "{} {} got no response: {}",
-                ex.request().method,
-                ex.request().url,
-                ex.error.as_deref().unwrap_or("unknown error")
-            ))
-        })
+        self.scenario_ref()?.last_response()
     }
 
     /// Describes the latest exchange for messages ("the response to POST /token").
     pub fn last_subject(&self) -> String {
         self.last_exchange()
-            .map(|ex| {
-                let url = url::Url::parse(&ex.request().url)
-                    .map(|u| u.path().to_string())
-                    .unwrap_or_default();
-                format!(
-                    "the response to {} {url} ({})",
-                    ex.request().method,
-                    ex.label
-                )
-            })
+            .map(Exchange::describe)
             .unwrap_or_else(|_| "the response".into())
-    }
-
-    /// GETs `url` until the JSON value at `path` satisfies `matcher`, within `bounds`; the
-    /// polls go into the report's timelines.
-    pub async fn poll_json_until(
-        &mut self,
-        url: url::Url,
-        path: &str,
-        matcher: &crate::expect::Matcher,
-        bounds: crate::poll::PollBounds,
-    ) -> Result<()> {
-        let clock = self.clock()?;
-        let label = format!("polling {} until {path}", url.path());
-        let mut poller = crate::poll::UntilPoller::new(&clock, &label, bounds);
-        while poller.wait(&clock).await {
-            let spec = RequestSpec::new("GET", url.clone()).header("accept", "application/json");
-            self.send("poll", spec, Redirects::Stop).await?;
-            let subject = format!("JSONPath {path} in {}", self.last_subject());
-            let resp = self.last_response()?;
-            let found = resp
-                .json()
-                .map(|j| crate::expect::query(&j, path))
-                .transpose()?
-                .unwrap_or_default();
-            let word = found
-                .first()
-                .map(crate::expect::render)
-                .unwrap_or_else(|| "nothing".into());
-            let held = crate::expect::check_all(&subject, &found, matcher).map_err(|m| {
-                format!(
-                    "{} {}
-{m}",
-                    resp.status,
-                    crate::expect::body_preview(&resp.body, 200)
-                )
-            });
-            poller.record(&clock, resp.status, word, held);
-        }
-        let (result, timeline) = poller.finish();
-        self.session()?.record_mut().push_timeline(timeline);
-        result.map_err(Error::step)
-    }
-
-    /// Sends a request made by the generic HTTP steps.
-    pub async fn send(
-        &mut self,
-        label: &str,
-        spec: RequestSpec,
-        redirects: Redirects,
-    ) -> Result<()> {
-        self.session()?.send(label, spec, redirects).await?;
-        Ok(())
     }
 }

@@ -124,6 +124,22 @@ pub enum AuthMethod {
     None,
 }
 
+impl std::str::FromStr for AuthMethod {
+    type Err = crate::error::Error;
+    /// Reads a method by its discovery name (`client_secret_basic`, `client_secret_post`,
+    /// `none`).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        [Self::ClientSecretBasic, Self::ClientSecretPost, Self::None]
+            .into_iter()
+            .find(|m| m.as_str() == name)
+            .ok_or_else(|| {
+                crate::error::Error::step(format!(
+                    "unknown client authentication {name:?}: use client_secret_basic, client_secret_post or none"
+                ))
+            })
+    }
+}
+
 impl AuthMethod {
     /// The name used in discovery metadata.
     pub fn as_str(self) -> &'static str {

@@ -270,6 +270,16 @@ impl fmt::Display for Mismatch {
 
 impl std::error::Error for Mismatch {}
 
+impl Mismatch {
+    /// The mismatch as a failed check named `name`, with what was expected and what came.
+    pub fn to_check(&self, name: &str) -> crate::record::Check {
+        let mut check = crate::record::Check::failed(name, self.subject.clone())
+            .compared(self.expected.clone(), self.actual.clone());
+        check.hint = self.hint.clone();
+        check
+    }
+}
+
 const ABSENT: &str = "absent (no such member)";
 
 /// Checks one value; `None` means the value is absent (which is not the same as `null`).

@@ -1,150 +1,383 @@
-//! Checks on token endpoint and error responses (RFC 6749 §5, RFC 6750 §3, OpenID Connect
-//! Core §3.1.3.3), each failure named so a reviewer sees which rule broke.
+//! Response contracts of the token endpoint, error responses and protected resources
+//! (RFC 6749 §5, RFC 6750 §3, OpenID Connect Core §3.1.3.3), as [`Checklist`]s: each check
+//! named, with its level and clause, so a reviewer sees which rule broke and how binding it is.
 
-use crate::record::RecordedResponse;
+use serde_json::Value;
 
-/// Lifetimes above this many seconds are flagged as "probably milliseconds" (seed 004 says
+use super::authorize::{AuthorizationRequest, AuthorizationResponse};
+use crate::checks::Checklist;
+use crate::record::{Exchange, RecordedResponse};
+
+/// Lifetimes above this many seconds are milliseconds whatever else is known (seed 004 says
 /// `expires_in` is in milliseconds; every specification says seconds).
 const SUSPICIOUS_EXPIRES_IN: i64 = 30 * 24 * 3600;
 
 /// A successful token response: 200, JSON, `token_type` Bearer (case-insensitive),
-/// `expires_in` a positive number of seconds, an access token, `Cache-Control: no-store`.
-pub fn check_token_response(resp: &RecordedResponse, expect_id_token: bool) -> Result<(), String> {
-    let mut problems = Vec::new();
-    if resp.status != 200 {
-        problems.push(format!("status: expected 200, got {}", resp.status));
-    }
+/// `expires_in` a positive number of seconds, an access token, an ID token when the scope
+/// has openid, `Cache-Control: no-store`.
+pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checklist {
+    let mut list = Checklist::new("the token response");
+    let five_one = "RFC 6749 §5.1";
+    list.compare(
+        "status",
+        five_one,
+        "200",
+        &resp.status.to_string(),
+        resp.status == 200,
+    );
     let json = resp.json();
-    match &json {
-        Some(serde_json::Value::Object(_)) => {}
-        _ => problems.push(format!(
-            "body: expected a JSON object, got {}",
-            snippet(&resp.body)
-        )),
-    }
+    list.must(
+        "body",
+        five_one,
+        matches!(json, Some(Value::Object(_))),
+        format!("expected a JSON object, got {}", snippet(&resp.body)),
+    );
     let json = json.unwrap_or_default();
-    match json.get("token_type").and_then(|v| v.as_str()) {
-        Some(t) if t.eq_ignore_ascii_case("bearer") => {}
-        other => problems.push(format!(
-            "token_type: expected \"Bearer\" (case-insensitive), got {other:?}"
-        )),
-    }
+    let token_type = json.get("token_type").and_then(Value::as_str);
+    list.compare(
+        "token_type",
+        "RFC 6749 §5.1, RFC 6750 §4",
+        "\"Bearer\" (case-insensitive)",
+        &format!("{token_type:?}"),
+        token_type.is_some_and(|t| t.eq_ignore_ascii_case("bearer")),
+    );
     match json.get("expires_in") {
-        None => {}
-        Some(v) => match v.as_i64() {
-            Some(n) if n <= 0 => problems.push(format!("expires_in: expected a positive number of seconds, got {n}")),
-            Some(n) if n > SUSPICIOUS_EXPIRES_IN => problems.push(format!(
-                "expires_in: {n} seconds is more than 30 days: probably milliseconds (seed 004's mistake); the value must be in seconds"
-            )),
-            Some(_) => {}
-            None => problems.push(format!("expires_in: expected an integer number of seconds, got {v}")),
-        },
+        None => list.not_applicable("expires_in", "absent (it is RECOMMENDED, not required)"),
+        Some(v) => {
+            let (holds, failure) = expires_in_verdict(v, &json);
+            list.must("expires_in", five_one, holds, failure);
+        }
     }
-    if json
-        .get("access_token")
-        .and_then(|v| v.as_str())
-        .is_none_or(str::is_empty)
-    {
-        problems.push("access_token: missing".into());
-    }
-    if expect_id_token && json.get("id_token").and_then(|v| v.as_str()).is_none() {
-        problems.push("id_token: missing (the scope includes openid)".into());
+    list.must(
+        "access_token",
+        five_one,
+        json.get("access_token")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty()),
+        "missing",
+    );
+    if expect_id_token {
+        list.must(
+            "id_token",
+            "OpenID Connect Core §3.1.3.3",
+            json.get("id_token").and_then(Value::as_str).is_some(),
+            "missing (the scope includes openid)",
+        );
     }
     let cache = resp
         .header_values("cache-control")
         .collect::<Vec<_>>()
         .join(", ");
-    if !cache
-        .to_ascii_lowercase()
-        .split(',')
-        .any(|d| d.trim() == "no-store")
-    {
-        problems.push(format!(
-            "Cache-Control: expected no-store (RFC 6749 §5.1), got {}",
+    list.must(
+        "Cache-Control",
+        five_one,
+        directives(&cache).any(|d| d == "no-store"),
+        format!(
+            "expected no-store, got {}",
             if cache.is_empty() {
                 "no Cache-Control header".to_string()
             } else {
                 format!("{cache:?}")
             }
-        ));
+        ),
+    );
+    list
+}
+
+/// Whether `expires_in` is a positive number of seconds. Milliseconds are caught whatever
+/// their size by comparing with the ID token's own lifetime (`exp - iat`), when there is one.
+fn expires_in_verdict(v: &Value, json: &Value) -> (bool, String) {
+    let Some(n) = v.as_i64() else {
+        return (
+            false,
+            format!("expected an integer number of seconds, got {v}"),
+        );
+    };
+    if n <= 0 {
+        return (
+            false,
+            format!("expected a positive number of seconds, got {n}"),
+        );
     }
-    finish("the token response", problems)
+    let lifetime = json
+        .get("id_token")
+        .and_then(Value::as_str)
+        .and_then(|t| crate::jwt::decode(t).ok())
+        .and_then(|d| Some(d.claims.get("exp")?.as_i64()? - d.claims.get("iat")?.as_i64()?))
+        .filter(|l| *l > 0);
+    let milliseconds = n > SUSPICIOUS_EXPIRES_IN || lifetime.is_some_and(|l| n >= 100 * l);
+    if milliseconds {
+        let against = lifetime
+            .map(|l| format!(" (the ID token lives {l} s)"))
+            .unwrap_or_else(|| " (more than 30 days)".into());
+        return (
+            false,
+            format!("{n} is probably milliseconds{against}; the value must be in seconds"),
+        );
+    }
+    (true, String::new())
+}
+
+fn directives(header: &str) -> impl Iterator<Item = String> + '_ {
+    header.split(',').map(|d| d.trim().to_ascii_lowercase())
 }
 
 /// An OAuth error response: the expected status class, JSON with `error` equal to `expected`,
 /// an error code in the RFC 6749 character set, a description without CR, LF or TAB.
-pub fn check_error_response(resp: &RecordedResponse, expected: &str) -> Result<(), String> {
-    let mut problems = Vec::new();
+pub fn error_response(resp: &RecordedResponse, expected: &str) -> Checklist {
+    let mut list = Checklist::new("the error response");
+    let five_two = "RFC 6749 §5.2";
     let expected_status: &[u16] = if expected == "invalid_client" {
         &[400, 401]
     } else {
         &[400]
     };
-    if !expected_status.contains(&resp.status) {
-        problems.push(format!(
-            "status: expected {expected_status:?}, got {}",
-            resp.status
-        ));
-    }
+    list.compare(
+        "status",
+        five_two,
+        &format!("{expected_status:?}"),
+        &resp.status.to_string(),
+        expected_status.contains(&resp.status),
+    );
     let json = resp.json().unwrap_or_default();
-    match json.get("error").and_then(|v| v.as_str()) {
-        Some(e) if e == expected => {
-            if !e
-                .chars()
-                .all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\')
-            {
-                problems.push(format!(
-                    "error: {e:?} has characters outside RFC 6749's set"
-                ));
-            }
-        }
-        other => problems.push(format!(
-            "error: expected {expected:?}, got {}",
-            other
-                .map(|o| format!("{o:?}"))
-                .unwrap_or_else(|| format!("no error field in {}", snippet(&resp.body)))
-        )),
+    let error = json.get("error").and_then(Value::as_str);
+    list.compare(
+        "error",
+        five_two,
+        &format!("{expected:?}"),
+        &error
+            .map(|e| format!("{e:?}"))
+            .unwrap_or_else(|| format!("no error field in {}", snippet(&resp.body))),
+        error == Some(expected),
+    );
+    if let Some(e) = error {
+        list.must(
+            "error characters",
+            five_two,
+            e.chars()
+                .all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\'),
+            format!("{e:?} has characters outside RFC 6749's set"),
+        );
     }
-    if let Some(d) = json.get("error_description").and_then(|v| v.as_str())
-        && d.contains(['\r', '\n', '\t'])
+    if let Some(d) = json.get("error_description").and_then(Value::as_str) {
+        list.must(
+            "error_description",
+            five_two,
+            !d.contains(['\r', '\n', '\t']),
+            "contains CR, LF or TAB",
+        );
+    }
+    if resp.status == 401 {
+        list.must(
+            "WWW-Authenticate",
+            five_two,
+            resp.header("www-authenticate").is_some(),
+            "a 401 must carry it",
+        );
+    }
+    list
+}
+
+/// A protected resource's rejection of a bad token (RFC 6750 §3): a `WWW-Authenticate: Bearer`
+/// challenge (MUST), with `error="invalid_token"` and status 401 (SHOULD).
+pub fn invalid_token(resp: &RecordedResponse) -> Checklist {
+    let mut list = Checklist::new("the rejection of an invalid access token");
+    let challenge = resp.header("www-authenticate");
+    list.must(
+        "WWW-Authenticate",
+        "RFC 6750 §3",
+        challenge.is_some_and(|h| h.trim_start().to_ascii_lowercase().starts_with("bearer")),
+        format!("expected a Bearer challenge, got {challenge:?}"),
+    );
+    list.should(
+        "invalid_token",
+        "RFC 6750 §3.1",
+        challenge.is_some_and(|h| h.contains("invalid_token")),
+        format!("expected error=\"invalid_token\" in the challenge, got {challenge:?}"),
+    );
+    list.should(
+        "status",
+        "RFC 6750 §3.1",
+        resp.status == 401,
+        format!("expected 401, got {}", resp.status),
+    );
+    list
+}
+
+/// The client's checks of an authorization response (RFC 6749 §4.1.2, §10.12; RFC 9207;
+/// OpenID Connect Core §3.2.2.5): `state` echoed exactly, `iss` (when present) equal to the
+/// issuer, and nothing in the query when the response type answers in the fragment. Without
+/// a request (a MobileID operation's code) only the issuer can be checked.
+pub fn authorization_response(
+    request: Option<&AuthorizationRequest>,
+    response: &AuthorizationResponse,
+    issuer: &str,
+) -> Checklist {
+    let mut list = Checklist::new("the authorization response");
+    let fragment = request.is_some_and(AuthorizationRequest::expects_fragment);
+    if let Some(request) = request {
+        let sent = request.state.as_deref();
+        let got = response.param("state", fragment);
+        list.compare(
+            "state",
+            "RFC 6749 §4.1.2, §10.12",
+            &format!(
+                "{:?} (sent in the authorization request)",
+                sent.unwrap_or("(none)")
+            ),
+            &format!("{:?}", got.unwrap_or("(absent)")),
+            got == sent,
+        );
+    }
+    match response
+        .param("iss", fragment)
+        .or(response.any_param("iss"))
     {
-        problems.push("error_description: contains CR, LF or TAB".into());
+        Some(iss) => list.compare(
+            "iss",
+            "RFC 9207 §2.4",
+            &format!("{issuer:?}"),
+            &format!("{iss:?}"),
+            iss == issuer,
+        ),
+        None => list.not_applicable("iss", "the provider sends no iss parameter"),
     }
-    if resp.status == 401 && resp.header("www-authenticate").is_none() {
-        problems.push("WWW-Authenticate: a 401 must carry it (RFC 6749 §5.2)".into());
+    if let Some(request) = request.filter(|_| fragment) {
+        let leaked: Vec<&str> = ["code", "id_token", "access_token", "state"]
+            .into_iter()
+            .filter(|k| response.param(k, false).is_some())
+            .collect();
+        list.must(
+            "response mode",
+            "OpenID Connect Core §3.2.2.5",
+            leaked.is_empty(),
+            format!(
+                "{} in the query, but response_type {} must answer in the fragment",
+                leaked.join(", "),
+                request.response_type
+            ),
+        );
     }
-    finish("the error response", problems)
+    list
 }
 
-/// A protected resource's rejection of a bad token: 401 with
-/// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
-pub fn check_invalid_token(resp: &RecordedResponse) -> Result<(), String> {
-    let mut problems = Vec::new();
-    if resp.status != 401 {
-        problems.push(format!("status: expected 401, got {}", resp.status));
-    }
-    match resp.header("www-authenticate") {
-        Some(h)
-            if h.trim_start().to_ascii_lowercase().starts_with("bearer")
-                && h.contains("invalid_token") => {}
-        Some(h) => problems.push(format!(
-            "WWW-Authenticate: expected Bearer error=\"invalid_token\", got {h:?}"
-        )),
-        None => problems.push("WWW-Authenticate: missing".into()),
-    }
-    finish("the userinfo response", problems)
+/// An authorization error response: `error` equal to `expected`, where the response type puts
+/// it (RFC 6749 §4.1.2.1), plus the client's checks of any authorization response.
+pub fn authorization_error(
+    request: Option<&AuthorizationRequest>,
+    response: &AuthorizationResponse,
+    issuer: &str,
+    expected: &str,
+) -> Checklist {
+    let fragment = request.is_some_and(AuthorizationRequest::expects_fragment);
+    let got = response.param("error", fragment);
+    let mut list = authorization_response(request, response, issuer);
+    list.subject = "the authorization error response".into();
+    list.compare(
+        "error",
+        "RFC 6749 §4.1.2.1",
+        &format!(
+            "{expected:?} in the {}",
+            if fragment { "fragment" } else { "query" }
+        ),
+        &got.map(|g| format!("{g:?}"))
+            .unwrap_or_else(|| format!("no error parameter in {}", response.url)),
+        got == Some(expected),
+    );
+    list
 }
 
-fn finish(what: &str, problems: Vec<String>) -> Result<(), String> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} fails {} check(s):\n  {}",
-            problems.len(),
-            problems.join("\n  ")
-        ))
+/// The provider's answer to a request it must not redirect (an unregistered redirect URI):
+/// its own error page, never a redirect (RFC 6749 §4.1.2.1, §3.1.2.4).
+pub fn error_page(ex: &Exchange) -> Checklist {
+    let mut list = Checklist::new("the provider's answer to an unregistered redirect URI");
+    let resp = ex.response();
+    let location = resp.and_then(|r| r.header("location"));
+    list.must(
+        "no redirect",
+        "RFC 6749 §4.1.2.1",
+        ex.stopped_at.is_none() && location.is_none(),
+        format!(
+            "the provider redirected to {}",
+            ex.stopped_at.as_deref().or(location).unwrap_or("?")
+        ),
+    );
+    let status = resp.map_or(0, |r| r.status);
+    list.should(
+        "error status",
+        "RFC 9110 §15.5",
+        (400..500).contains(&status),
+        format!("expected a 4xx error page, got status {status}"),
+    );
+    list
+}
+
+/// A refreshed ID token keeps the identity of the original (OpenID Connect Core §12.2): the
+/// same iss, sub, aud, azp and auth_time, and an iat no older than the original's.
+pub fn refreshed_identity(original: &Value, refreshed: &Value) -> Checklist {
+    let mut list = Checklist::new("the refreshed ID token");
+    let shown = |v: Option<&Value>| v.map_or("absent".into(), Value::to_string);
+    for claim in ["iss", "sub", "aud", "azp", "auth_time"] {
+        list.compare(
+            claim,
+            "OpenID Connect Core §12.2",
+            &format!("{} (the original's)", shown(original.get(claim))),
+            &shown(refreshed.get(claim)),
+            original.get(claim) == refreshed.get(claim),
+        );
     }
+    let iat = |c: &Value| c.get("iat").and_then(Value::as_i64);
+    list.must(
+        "iat",
+        "OpenID Connect Core §12.2",
+        iat(refreshed) >= iat(original),
+        format!(
+            "refreshed {:?} is older than the original {:?}",
+            iat(refreshed),
+            iat(original)
+        ),
+    );
+    list
+}
+
+/// A successful UserInfo response (OpenID Connect Core §5.3.2): 200 with a JSON object that
+/// has a sub.
+pub fn userinfo_response(resp: &RecordedResponse) -> Checklist {
+    let mut list = Checklist::new("the userinfo response");
+    list.compare(
+        "status",
+        "OpenID Connect Core §5.3.2",
+        "200",
+        &resp.status.to_string(),
+        resp.status == 200,
+    );
+    let json = resp.json();
+    list.must(
+        "sub",
+        "OpenID Connect Core §5.3.2",
+        json.as_ref()
+            .and_then(|j| j.get("sub"))
+            .and_then(Value::as_str)
+            .is_some(),
+        format!("no sub in {}", snippet(&resp.body)),
+    );
+    list
+}
+
+/// UserInfo's sub equals the ID token's; otherwise the response must not be used (OpenID
+/// Connect Core §5.3.2).
+pub fn userinfo_sub(userinfo: &Value, id_token_claims: &Value) -> Checklist {
+    let mut list = Checklist::new("the userinfo response");
+    let info = userinfo.get("sub").cloned().unwrap_or(Value::Null);
+    let token = id_token_claims.get("sub").cloned().unwrap_or(Value::Null);
+    list.compare(
+        "sub",
+        "OpenID Connect Core §5.3.2",
+        &format!("{token} (the ID token's sub)"),
+        &info.to_string(),
+        info == token && !info.is_null(),
+    );
+    list
 }
 
 fn snippet(body: &str) -> String {
@@ -174,7 +407,7 @@ mod tests {
             &[("cache-control", "no-store")],
             r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"id_token":"x"}"#,
         );
-        check_token_response(&r, true).unwrap();
+        token_response(&r, true).verdict().unwrap();
     }
 
     #[test]
@@ -184,7 +417,7 @@ mod tests {
             &[],
             r#"{"access_token":"a","token_type":"mac","expires_in":3600000}"#,
         );
-        let err = check_token_response(&r, true).unwrap_err();
+        let err = token_response(&r, true).verdict().unwrap_err().to_string();
         for word in [
             "token_type",
             "probably milliseconds",
@@ -197,13 +430,16 @@ mod tests {
 
     #[test]
     fn error_response_checks_code_and_status() {
-        check_error_response(
+        error_response(
             &resp(400, &[], r#"{"error":"invalid_grant"}"#),
             "invalid_grant",
         )
+        .verdict()
         .unwrap();
-        let err = check_error_response(&resp(200, &[], r#"{"access_token":"a"}"#), "invalid_grant")
-            .unwrap_err();
+        let err = error_response(&resp(200, &[], r#"{"access_token":"a"}"#), "invalid_grant")
+            .verdict()
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("status") && err.contains("no error field"),
             "{err}"
@@ -212,17 +448,44 @@ mod tests {
 
     #[test]
     fn invalid_token_needs_bearer_challenge() {
-        check_invalid_token(&resp(
+        invalid_token(&resp(
             401,
             &[("www-authenticate", "Bearer error=\"invalid_token\"")],
             "",
         ))
+        .verdict()
         .unwrap();
         assert!(
-            check_invalid_token(&resp(401, &[], ""))
+            invalid_token(&resp(401, &[], ""))
+                .verdict()
                 .unwrap_err()
-                .contains("missing")
+                .to_string()
+                .contains("WWW-Authenticate")
         );
-        assert!(check_invalid_token(&resp(200, &[], "{}")).is_err());
+        // A 400 with a Bearer challenge lacks only SHOULDs: a warning, not a failure.
+        let lax = invalid_token(&resp(400, &[("www-authenticate", "Bearer")], ""));
+        assert!(lax.verdict().is_ok());
+        assert!(lax.failed("status") && lax.failed("invalid_token"));
+    }
+
+    #[test]
+    fn milliseconds_are_caught_whatever_their_size() {
+        // Ten minutes in milliseconds, beside an ID token that lives ten minutes.
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let header = b64(r#"{"alg":"RS256"}"#);
+        let claims = b64(r#"{"iat":1000,"exp":1600}"#);
+        let body = format!(
+            r#"{{"access_token":"a","token_type":"Bearer","expires_in":600000,"id_token":"{header}.{claims}.c2ln"}}"#
+        );
+        let r = resp(200, &[("cache-control", "no-store")], &body);
+        let err = token_response(&r, true).verdict().unwrap_err().to_string();
+        assert!(
+            err.contains("probably milliseconds (the ID token lives 600 s)"),
+            "{err}"
+        );
+        let seconds = body.replace("600000", "600");
+        let r = resp(200, &[("cache-control", "no-store")], &seconds);
+        token_response(&r, true).verdict().unwrap();
     }
 }

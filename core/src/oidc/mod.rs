@@ -1,15 +1,19 @@
-//! OpenID Connect client flows: discovery, the authorization request with state, nonce and
-//! PKCE, driving the provider's login and consent forms, the token endpoint, refresh, userinfo.
+//! OpenID Connect clients: the relying party (discovery, the authorization request with state,
+//! nonce and PKCE, the token endpoint, refresh, UserInfo, ID token checks), the user agent
+//! that drives the provider's login and consent pages, and CIBA.
 
 pub mod authorize;
 pub mod checks;
 pub mod ciba;
 pub mod discovery;
-pub mod flow;
 pub mod forms;
 pub mod pkce;
+pub mod relying_party;
 pub mod token;
+pub mod user_agent;
 
 pub use authorize::{AuthorizationRequest, AuthorizationResponse, OMITTED};
 pub use discovery::{ProviderMetadata, discovery_url};
+pub use relying_party::{Consent, ExchangeOptions, OidcState, RelyingParty, TokenChoice};
 pub use token::{TokenSet, basic_auth, token_request};
+pub use user_agent::UserAgent;

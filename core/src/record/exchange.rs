@@ -114,6 +114,21 @@ impl Exchange {
             .map(|h| h.started_at_ms)
             .unwrap_or_default()
     }
+    /// The exchange in words, for messages: "the response to POST /token (token request)".
+    pub fn describe(&self) -> String {
+        let url = &self.request().url;
+        let path = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or(url);
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        format!(
+            "the response to {} {path} ({})",
+            self.request().method,
+            self.label
+        )
+    }
+
     /// Total time over all hops.
     pub fn duration_ms(&self) -> f64 {
         self.hops.iter().map(|h| h.duration_ms).sum()

@@ -1,5 +1,7 @@
-//! The relying party's side of a scenario: every OpenID Connect operation a step can ask for,
-//! each one or more recorded exchanges, with the values the client must remember between them.
+//! The OpenID Connect relying party: discovery, the authorization request and the client's
+//! checks of its response, the token endpoint (code, refresh), UserInfo and the ID token
+//! checks, each one or more exchanges recorded under the running step, with the values the
+//! client must remember between them ([`OidcState`]).
 
 use std::sync::Arc;
 
@@ -7,19 +9,20 @@ use serde_json::Value;
 use url::Url;
 
 use super::authorize::{AuthorizationRequest, AuthorizationResponse};
+use super::checks;
 use super::discovery::{ProviderMetadata, discovery_url};
-use super::forms::{HtmlForm, parse_forms};
 use super::token::{TokenSet, token_request};
-use crate::config::{AuthMethod, Client};
-use crate::context::RunContext;
+use crate::checks::Checklist;
+use crate::config::{AuthMethod, Client, Environment};
 use crate::error::{Error, Result};
-use crate::http::{Redirects, RequestSpec, Session};
+use crate::http::{Redirects, RequestSpec};
 use crate::jwt::{IdTokenVerifier, Jwks, TokenVerdict};
 use crate::record::{Exchange, RecordedResponse};
+use crate::scenario::{Scenario, response_of};
 
-/// What the client remembers during a scenario.
+/// What the relying party remembers during a scenario.
 #[derive(Debug, Default, Clone)]
-pub struct ClientState {
+pub struct OidcState {
     /// The environment's name of the client in use.
     pub client: Option<String>,
     pub metadata: Option<Arc<ProviderMetadata>>,
@@ -31,16 +34,16 @@ pub struct ClientState {
     pub history: Vec<TokenSet>,
     /// The latest UserInfo answer, when it was 200 JSON.
     pub userinfo: Option<Value>,
-    /// The CIBA request in progress.
-    pub ciba: Option<super::ciba::CibaRequest>,
-    /// How the latest CIBA polling loop ended.
-    pub ciba_outcome: Option<crate::poll::CibaOutcome>,
-    /// The backend-initiated MobileID operation in progress.
-    pub operation: Option<crate::mobileid::Operation>,
-    /// The REST API token (client credentials, scope `signicat-api`).
-    pub api_token: Option<String>,
-    /// The REST API authentication session in progress.
-    pub rest_session: Option<crate::rest_api::RestSession>,
+}
+
+impl OidcState {
+    /// The chosen client, by its environment name, and its configuration in `env`.
+    pub fn client_in<'e>(&'e self, env: &'e Environment) -> Result<(&'e str, &'e Client)> {
+        let name = self.client.as_deref().ok_or_else(|| {
+            Error::step("no client chosen: start with a step like `Given the client \"web\"`")
+        })?;
+        Ok((name, env.client(name)?))
+    }
 }
 
 /// The end-user's answer on the consent page.
@@ -69,34 +72,41 @@ pub enum TokenChoice {
     Invalid,
 }
 
-/// One scenario's client operations over its HTTP session.
-pub struct Flow<'a> {
-    pub ctx: &'a RunContext,
-    pub session: &'a mut Session,
-    /// The scenario's clock.
-    pub clock: crate::clock::SharedClock,
-    /// The scenario's redactor: what the flow receives as secret is learned here.
-    pub redactor: std::sync::Arc<crate::redact::Redactor>,
-    pub state: &'a mut ClientState,
+/// The relying party of one scenario, over the scenario's HTTP session and record.
+pub struct RelyingParty<'a> {
+    sc: &'a mut Scenario,
+    state: &'a mut OidcState,
 }
 
-impl Flow<'_> {
+impl<'a> RelyingParty<'a> {
+    /// The relying party of a scenario, with its state.
+    pub fn new(sc: &'a mut Scenario, state: &'a mut OidcState) -> Self {
+        RelyingParty { sc, state }
+    }
+
+    /// The state the relying party keeps (tokens, the authorization request and response).
+    pub fn state(&self) -> &OidcState {
+        self.state
+    }
+
+    /// Chooses the client (by its environment name), checking the environment has it.
+    pub fn choose_client(&mut self, name: &str) -> Result<()> {
+        self.sc.env().client(name)?;
+        self.state.client = Some(name.to_string());
+        Ok(())
+    }
+
     /// The client in use, by its environment name.
     pub fn client(&self) -> Result<(&str, &Client)> {
-        let name = self.state.client.as_deref().ok_or_else(|| {
-            Error::step("no client chosen: start with a step like `Given the client \"web\"`")
-        })?;
-        Ok((name, self.ctx.env.client(name)?))
+        self.state.client_in(self.sc.env())
     }
 
     /// Fetches and checks the discovery document (recorded, and cached for the run).
     pub async fn discover(&mut self) -> Result<Arc<ProviderMetadata>> {
-        let url = discovery_url(&self.ctx.issuer)?;
+        let ctx = Arc::clone(self.sc.ctx_arc());
+        let url = discovery_url(&ctx.issuer)?;
         let spec = RequestSpec::new("GET", url).header("accept", "application/json");
-        let ex = self
-            .session
-            .send("discovery", spec, Redirects::Follow)
-            .await?;
+        let ex = self.sc.send("discovery", spec, Redirects::Follow).await?;
         let resp = response_of(ex)?;
         if resp.status != 200 {
             return Err(Error::step(format!(
@@ -105,8 +115,8 @@ impl Flow<'_> {
                 ex.request().url
             )));
         }
-        let meta = Arc::new(ProviderMetadata::parse(&resp.body, &self.ctx.issuer)?);
-        self.ctx.cache.set_metadata(Arc::clone(&meta));
+        let meta = Arc::new(ProviderMetadata::parse(&resp.body, &ctx.issuer)?);
+        ctx.cache.set_metadata(Arc::clone(&meta));
         self.state.metadata = Some(meta.clone());
         Ok(meta)
     }
@@ -116,7 +126,7 @@ impl Flow<'_> {
         if let Some(meta) = &self.state.metadata {
             return Ok(Arc::clone(meta));
         }
-        if let Some(meta) = self.ctx.cache.metadata() {
+        if let Some(meta) = self.sc.ctx().cache.metadata() {
             self.state.metadata = Some(meta.clone());
             return Ok(meta);
         }
@@ -128,21 +138,21 @@ impl Flow<'_> {
     pub async fn authorize(&mut self, overrides: &[(String, String)]) -> Result<()> {
         let meta = self.metadata().await?;
         let (_, client) = self.client()?;
-        let request = AuthorizationRequest::new(client, overrides, self.clock.unix_seconds())?;
+        let request = AuthorizationRequest::new(client, overrides, self.sc.clock().unix_seconds())?;
         let url = request.url(&meta.authorization_endpoint);
         let stop = self.redirect_uris()?;
         self.state.request = Some(request);
         self.state.response = None;
         let spec = RequestSpec::new("GET", url);
         let ex = self
-            .session
+            .sc
             .send("authorization request", spec, Redirects::FollowUntil(stop))
             .await?;
         self.state.response = redirect_response(ex)?;
         Ok(())
     }
 
-    fn redirect_uris(&self) -> Result<Vec<Url>> {
+    pub(crate) fn redirect_uris(&self) -> Result<Vec<Url>> {
         let (_, client) = self.client()?;
         let mut uris: Vec<Url> = client
             .redirect_uris
@@ -155,149 +165,13 @@ impl Flow<'_> {
         Ok(uris)
     }
 
-    /// Drives the provider's login and consent pages as a browser would, reading each form's
-    /// fields and action, until the provider redirects to the client.
-    pub async fn log_in(&mut self, user: &str, consent: Consent) -> Result<()> {
-        let user_cfg = self.ctx.env.user(user)?;
-        let username = user_cfg.username.to_string();
-        let password = user_cfg
-            .password
-            .as_ref()
-            .map(|p| p.expose().to_string())
-            .unwrap_or_default();
-        let stop = self.redirect_uris()?;
-        let mut logged_in = false;
-        for _ in 0..6 {
-            if self.state.response.is_some() {
-                return Ok(());
-            }
-            let (page_url, status, body) = {
-                let ex = self.session.last().ok_or_else(|| {
-                    Error::step("no authorization request was sent: start with `When the client starts an authorization request`")
-                })?;
-                let hop = ex.hops.last().expect("an exchange has a hop");
-                let resp = response_of(ex)?;
-                (
-                    Url::parse(&hop.request.url).map_err(|e| e.to_string())?,
-                    resp.status,
-                    resp.body.clone(),
-                )
-            };
-            let forms = parse_forms(&body, &page_url);
-            let Some(form) = forms
-                .into_iter()
-                .find(|f| !f.fields.is_empty() || !f.buttons.is_empty())
-            else {
-                return Err(Error::step(format!(
-                    "the provider showed a page without a form at {page_url} (status {status}) instead of redirecting to the client\n  page: {}",
-                    text_snippet(&body)
-                )));
-            };
-            let (label, fields) = if is_login(&form) {
-                if logged_in {
-                    return Err(Error::step(format!(
-                        "login as `{user}` failed: the provider showed the login form again\n  page: {}\n  hint: check the user's username and password in the environment file",
-                        text_snippet(&body)
-                    )));
-                }
-                logged_in = true;
-                (
-                    format!("login form (as {user})"),
-                    fill_login(&form, &username, &password)?,
-                )
-            } else {
-                let words: &[&str] = match consent {
-                    Consent::Allow => &[
-                        "allow",
-                        "accept",
-                        "approve",
-                        "consent",
-                        "continue",
-                        "yes",
-                        "authorize",
-                    ],
-                    Consent::Deny => &["deny", "reject", "decline", "cancel", "abort", "no"],
-                };
-                let button = form.button_matching(words).or(match consent {
-                    Consent::Allow => form.buttons.first(),
-                    Consent::Deny => None,
-                });
-                if consent == Consent::Deny && button.is_none() {
-                    return Err(Error::step(format!(
-                        "the consent page at {page_url} has no button to deny"
-                    )));
-                }
-                ("consent form".to_string(), form.submission(button))
-            };
-            let spec = if form.method == "POST" {
-                RequestSpec::new("POST", form.action.clone()).form(fields)
-            } else {
-                let mut url = form.action.clone();
-                url.query_pairs_mut()
-                    .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-                RequestSpec::new("GET", url)
-            };
-            let ex = self
-                .session
-                .send(&label, spec, Redirects::FollowUntil(stop.clone()))
-                .await?;
-            self.state.response = redirect_response(ex)?;
-        }
-        Err(Error::step(
-            "the provider did not redirect to the client after six pages of login and consent",
-        ))
-    }
-
-    /// Submits the login form with the user's name and a wrong password, once; the provider
-    /// must answer with its login form again (or an error page), never with a redirect.
-    pub async fn log_in_with_wrong_password(&mut self, user: &str) -> Result<()> {
-        let username = self.ctx.env.user(user)?.username.to_string();
-        let stop = self.redirect_uris()?;
-        let (page_url, body) = self.current_page()?;
-        let form = parse_forms(&body, &page_url)
-            .into_iter()
-            .find(is_login)
-            .ok_or_else(|| Error::step(format!("no login form at {page_url}")))?;
-        let fields = fill_login(&form, &username, "definitely-not-the-password")?;
-        let spec = RequestSpec::new(&form.method, form.action.clone()).form(fields);
-        let ex = self
-            .session
-            .send(
-                "login form (wrong password)",
-                spec,
-                Redirects::FollowUntil(stop),
-            )
-            .await?;
-        self.state.response = redirect_response(ex)?;
-        Ok(())
-    }
-
-    /// Whether the page the user agent is on shows a login form.
-    pub fn shows_login_form(&self) -> Result<bool> {
-        let (page_url, body) = self.current_page()?;
-        Ok(self.state.response.is_none() && parse_forms(&body, &page_url).iter().any(is_login))
-    }
-
-    fn current_page(&self) -> Result<(Url, String)> {
-        let ex = self.session.last().ok_or_else(|| {
-            Error::step(
-                "no page was loaded: start with `When the client starts an authorization request`",
-            )
-        })?;
-        let hop = ex.hops.last().expect("an exchange has a hop");
-        let resp = response_of(ex)?;
-        Ok((
-            Url::parse(&hop.request.url).map_err(|e| e.to_string())?,
-            resp.body.clone(),
-        ))
-    }
-
     /// The authorization response, or an error saying why there is none.
     pub fn response(&self) -> Result<&AuthorizationResponse> {
         self.state.response.as_ref().ok_or_else(|| {
             let at = self
-                .session
-                .last()
+                .sc
+                .last_exchange()
+                .ok()
                 .and_then(|ex| ex.hops.last())
                 .map(|h| format!("{} (status {})", h.request.url, h.response.as_ref().map_or(0, |r| r.status)))
                 .unwrap_or_else(|| "nowhere".into());
@@ -314,55 +188,160 @@ impl Flow<'_> {
             .ok_or_else(|| Error::step("no authorization request was sent in this scenario"))
     }
 
-    /// The client's checks of an authorization response: `state` echoed exactly, `iss` (when
-    /// present) equal to the issuer, parameters where the response type puts them.
-    pub fn check_response(&self) -> Result<()> {
-        let Some(request) = self.state.request.as_ref() else {
-            // A response the client did not ask for with an authorization request (MobileID
-            // finalise): only the issuer can be checked.
-            let response = self.response()?;
-            return match response.any_param("iss") {
-                Some(iss) if iss != self.ctx.issuer => Err(Error::step(format!(
-                    "the authorization response fails the client's checks:\n  iss: expected {:?}, got {iss:?}",
-                    self.ctx.issuer
-                ))),
-                _ => Ok(()),
-            };
+    /// The client's checks of the authorization response (state, iss, response mode).
+    fn response_checks(&self) -> Result<Checklist> {
+        Ok(checks::authorization_response(
+            self.state.request.as_ref(),
+            self.response()?,
+            &self.sc.ctx().issuer,
+        ))
+    }
+
+    /// The provider redirected to the client with a code that passes the client's checks;
+    /// the code is learned as a secret.
+    pub fn receive_code(&mut self) -> Result<()> {
+        let list = self.response_checks()?;
+        self.sc.conclude(list)?;
+        let code = self.code()?;
+        self.sc.learn_secret(&code);
+        Ok(())
+    }
+
+    /// The provider redirected to the client with an ID token and access token in the
+    /// fragment (implicit flow), passing the client's checks; the client keeps them.
+    pub fn receive_implicit_tokens(&mut self) -> Result<()> {
+        let list = self.response_checks()?;
+        self.sc.conclude(list)?;
+        self.take_implicit_tokens()
+    }
+
+    /// The provider redirected to the client with the OAuth error `expected`.
+    pub fn expect_authorization_error(&mut self, expected: &str) -> Result<()> {
+        let list = checks::authorization_error(
+            self.state.request.as_ref(),
+            self.response()?,
+            &self.sc.ctx().issuer,
+            expected,
+        );
+        self.sc.conclude(list)
+    }
+
+    /// The client's check refuses the authorization response because its state is not the
+    /// one the client sent.
+    pub fn expect_state_rejected(&mut self) -> Result<()> {
+        let rejected = self.response_checks()?.failed("state");
+        let mut list = Checklist::new("the client's check of a forged state");
+        list.must(
+            "state rejected",
+            "RFC 6749 §10.12",
+            rejected,
+            "the client accepted an authorization response whose state it never sent",
+        );
+        self.sc.conclude(list)
+    }
+
+    /// The provider showed its own error page instead of redirecting.
+    pub fn expect_error_page(&mut self) -> Result<()> {
+        let list = checks::error_page(self.sc.last_exchange()?);
+        self.sc.conclude(list)
+    }
+
+    /// The latest token response is a success (with an ID token when the original request's
+    /// scope had openid).
+    pub fn expect_token_success(&mut self) -> Result<()> {
+        let expect_id = self.state.history.is_empty()
+            && self.state.request.as_ref().is_some_and(|r| {
+                r.params
+                    .iter()
+                    .any(|(k, v)| k == "scope" && v.split(' ').any(|s| s == "openid"))
+            });
+        let list = checks::token_response(self.sc.last_response()?, expect_id);
+        self.sc.conclude(list)
+    }
+
+    /// The latest response is an OAuth error response with this code.
+    pub fn expect_error(&mut self, expected: &str) -> Result<()> {
+        let list = checks::error_response(self.sc.last_response()?, expected);
+        self.sc.conclude(list)
+    }
+
+    /// The refreshed ID token keeps the identity of the original.
+    pub fn expect_refreshed_identity(&mut self) -> Result<()> {
+        let claims = |t: Option<&TokenSet>, what: &str| -> Result<Value> {
+            Ok(t.and_then(TokenSet::id_token_jwt)
+                .ok_or_else(|| Error::step(format!("no {what} ID token")))?
+                .map_err(|e| Error::step(format!("the {what} ID token does not decode: {e}")))?
+                .claims
+                .clone())
         };
-        let response = self.response()?;
-        let fragment = request.expects_fragment();
-        let mut problems = Vec::new();
-        let got_state = response.param("state", fragment);
-        if got_state != request.state.as_deref() {
-            problems.push(format!(
-                "state: expected {:?} (sent in the authorization request), got {:?}",
-                request.state.as_deref().unwrap_or("(none)"),
-                got_state.unwrap_or("(absent)")
-            ));
-        }
-        if let Some(iss) = response.param("iss", fragment)
-            && iss != self.ctx.issuer
-        {
-            problems.push(format!("iss: expected {:?}, got {iss:?}", self.ctx.issuer));
-        }
-        if fragment {
-            for key in ["code", "id_token", "access_token", "state"] {
-                if response.param(key, false).is_some() {
-                    problems.push(format!(
-                        "{key} is in the query, but response_type {} must answer in the fragment",
-                        request.response_type
-                    ));
-                }
-            }
-        }
-        if problems.is_empty() {
-            Ok(())
+        let original = claims(self.state.history.first(), "original")?;
+        let refreshed = claims(self.state.tokens.as_ref(), "refreshed")?;
+        self.sc
+            .conclude(checks::refreshed_identity(&original, &refreshed))
+    }
+
+    /// UserInfo answered 200 JSON with a sub.
+    pub fn expect_userinfo_success(&mut self) -> Result<()> {
+        let list = checks::userinfo_response(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
+    /// UserInfo's sub equals the ID token's.
+    pub fn expect_userinfo_sub(&mut self) -> Result<()> {
+        let userinfo = self
+            .state
+            .userinfo
+            .clone()
+            .ok_or_else(|| Error::step("no userinfo response with a sub in this scenario"))?;
+        let claims = self.id_token_claims()?;
+        self.sc.conclude(checks::userinfo_sub(&userinfo, &claims))
+    }
+
+    /// UserInfo refused the token as a protected resource must (RFC 6750 §3).
+    pub fn expect_invalid_token(&mut self) -> Result<()> {
+        let list = checks::invalid_token(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
+    /// One claim (or header parameter, with `header`) of the latest ID token meets `matcher`.
+    pub fn expect_id_token_part(
+        &mut self,
+        name: &str,
+        header: bool,
+        matcher: &crate::expect::Matcher,
+    ) -> Result<()> {
+        let (part, what) = if header {
+            (self.id_token_header()?, "header parameter")
         } else {
-            Err(Error::step(format!(
-                "the authorization response fails the client's checks:\n  {}",
-                problems.join("\n  ")
-            )))
-        }
+            (self.id_token_claims()?, "claim")
+        };
+        let value = if header {
+            part.get(name)
+        } else {
+            crate::jwt::claim(&part, name)
+        };
+        let outcome =
+            crate::expect::check(&format!("{what} {name} of the ID token"), value, matcher);
+        self.sc.expect(&format!("ID token {what} {name}"), outcome)
+    }
+
+    /// The claims of the latest ID token.
+    pub fn id_token_claims(&self) -> Result<Value> {
+        Ok(self.decoded_id_token()?.claims.clone())
+    }
+
+    /// The header of the latest ID token.
+    pub fn id_token_header(&self) -> Result<Value> {
+        Ok(self.decoded_id_token()?.header.clone())
+    }
+
+    fn decoded_id_token(&self) -> Result<&crate::jwt::DecodedJwt> {
+        self.state
+            .tokens
+            .as_ref()
+            .and_then(TokenSet::id_token_jwt)
+            .ok_or_else(|| Error::step("no ID token was received in this scenario"))?
+            .map_err(|e| Error::step(format!("the ID token does not decode: {e}")))
     }
 
     /// Replaces the state of the received authorization response, as an attacker would.
@@ -411,7 +390,7 @@ impl Flow<'_> {
         let request = self.state.request.clone();
         let redirect_uri = match &request {
             Some(r) => r.redirect_uri.to_string(),
-            None => self.operation_redirect_uri()?,
+            None => self.default_redirect_uri()?,
         };
         let mut form = vec![
             ("grant_type".to_string(), "authorization_code".to_string()),
@@ -423,15 +402,16 @@ impl Flow<'_> {
             .clone()
             .or(request.and_then(|r| r.pkce).map(|p| p.verifier));
         if let Some(v) = verifier {
-            self.redactor.learn(&v);
+            self.sc.learn_secret(&v);
             form.push(("code_verifier".into(), v));
         }
         self.token_call("token request (authorization code)", form, options)
             .await
     }
 
-    /// The redirect URI of a code the client did not request itself (the client's first).
-    fn operation_redirect_uri(&self) -> Result<String> {
+    /// The redirect URI of a code the client did not request itself (the client's first
+    /// registered one).
+    fn default_redirect_uri(&self) -> Result<String> {
         let (_, client) = self.client()?;
         Ok(client
             .redirect_uris
@@ -490,7 +470,7 @@ impl Flow<'_> {
     ) -> Result<RecordedResponse> {
         let meta = self.metadata().await?;
         let client = match as_client {
-            Some(name) => self.ctx.env.client(name)?,
+            Some(name) => self.sc.env().client(name)?,
             None => self.client()?.1,
         };
         let method = options.auth_method.unwrap_or(client.auth_method);
@@ -501,7 +481,7 @@ impl Flow<'_> {
             options.secret.as_deref(),
             form,
         );
-        let ex = self.session.send(label, spec, Redirects::Stop).await?;
+        let ex = self.sc.send(label, spec, Redirects::Stop).await?;
         Ok(response_of(ex)?.clone())
     }
 
@@ -512,7 +492,7 @@ impl Flow<'_> {
             .into_iter()
             .flatten()
         {
-            self.redactor.learn(t);
+            self.sc.learn_secret(t);
         }
         if let Some(old) = self.state.tokens.replace(set) {
             self.state.history.push(old);
@@ -554,6 +534,12 @@ impl Flow<'_> {
 
     /// Calls UserInfo with a Bearer token, by GET or POST.
     pub async fn userinfo(&mut self, method: &str, which: TokenChoice) -> Result<()> {
+        let method = method.to_ascii_uppercase();
+        if method != "GET" && method != "POST" {
+            return Err(Error::step(format!(
+                "UserInfo is called with GET or POST, not {method}"
+            )));
+        }
         let meta = self.metadata().await?;
         let endpoint = meta.userinfo_endpoint.clone().ok_or_else(|| {
             Error::step("the provider's discovery document has no userinfo_endpoint")
@@ -572,14 +558,14 @@ impl Flow<'_> {
             TokenChoice::Invalid => Some("not-an-access-token-issued-by-the-provider".into()),
         }
         .ok_or_else(|| Error::step("no access token: obtain tokens before calling UserInfo"))?;
-        let mut spec = RequestSpec::new(method, endpoint)
+        let mut spec = RequestSpec::new(&method, endpoint)
             .header("authorization", format!("Bearer {token}"))
             .header("accept", "application/json");
         if spec.method == "POST" {
             spec = spec.form(Vec::new());
         }
         let ex = self
-            .session
+            .sc
             .send(&format!("userinfo ({method})"), spec, Redirects::Stop)
             .await?;
         let resp = response_of(ex)?;
@@ -611,9 +597,9 @@ impl Flow<'_> {
         let kid = decoded.and_then(|d| d.header.get("kid")?.as_str().map(str::to_string));
         let jwks = self.jwks(kid.as_deref()).await?;
         let mut verifier = IdTokenVerifier::new(
-            self.ctx.issuer.clone(),
+            self.sc.ctx().issuer.clone(),
             client_id,
-            self.clock.unix_seconds(),
+            self.sc.clock().unix_seconds(),
         );
         verifier.nonce = request.as_ref().and_then(|r| r.nonce.clone());
         verifier.max_age = request.as_ref().and_then(|r| r.max_age);
@@ -631,9 +617,7 @@ impl Flow<'_> {
     pub async fn check_id_token(&mut self, label: &str) -> Result<()> {
         let verdict = self.verify_id_token().await?;
         let failed: Vec<_> = verdict.failures().cloned().collect();
-        self.session
-            .record_mut()
-            .push_token(verdict.into_record(label));
+        self.sc.record_mut().push_token(verdict.into_record(label));
         if failed.is_empty() {
             Ok(())
         } else {
@@ -649,14 +633,14 @@ impl Flow<'_> {
     async fn jwks(&mut self, kid: Option<&str>) -> Result<std::sync::Arc<Jwks>> {
         let meta = self.metadata().await?;
         let uri = meta.jwks_uri.to_string();
-        if let Some(cached) = self.ctx.cache.jwks(&uri)
+        if let Some(cached) = self.sc.ctx().cache.jwks(&uri)
             && kid.is_none_or(|k| cached.kids().iter().any(|c| c == k))
         {
             return Ok(cached);
         }
         let spec =
             RequestSpec::new("GET", meta.jwks_uri.clone()).header("accept", "application/json");
-        let ex = self.session.send("JWKS", spec, Redirects::Follow).await?;
+        let ex = self.sc.send("JWKS", spec, Redirects::Follow).await?;
         let resp = response_of(ex)?;
         let json = resp.json().ok_or_else(|| {
             Error::step(format!(
@@ -667,73 +651,14 @@ impl Flow<'_> {
         let jwks = std::sync::Arc::new(
             Jwks::from_json(&json).map_err(|e| Error::step(format!("the JWKS at {uri}: {e}")))?,
         );
-        self.ctx.cache.set_jwks(&uri, jwks.clone());
+        self.sc.ctx().cache.set_jwks(&uri, jwks.clone());
         Ok(jwks)
     }
 }
 
-pub(crate) fn response_of(ex: &Exchange) -> Result<&crate::record::RecordedResponse> {
-    ex.response().ok_or_else(|| {
-        Error::step(format!(
-            "{} {} got no response",
-            ex.request().method,
-            ex.request().url
-        ))
-    })
-}
-
-fn redirect_response(ex: &Exchange) -> Result<Option<AuthorizationResponse>> {
+pub(crate) fn redirect_response(ex: &Exchange) -> Result<Option<AuthorizationResponse>> {
     match &ex.stopped_at {
         Some(url) => Ok(Some(AuthorizationResponse::parse(url)?)),
         None => Ok(None),
-    }
-}
-
-/// A login form asks for a password, or says so in a hidden `prompt` field (node oidc-provider).
-fn is_login(form: &HtmlForm) -> bool {
-    form.has_password() || form.value("prompt") == Some("login")
-}
-
-fn fill_login(form: &HtmlForm, username: &str, password: &str) -> Result<Vec<(String, String)>> {
-    let mut form = form.clone();
-    let user_field = form
-        .username_field()
-        .map(|f| f.name.clone())
-        .ok_or_else(|| {
-            Error::step(format!(
-                "the login form at {} has no text field for the username",
-                form.action
-            ))
-        })?;
-    form.set(&user_field, username);
-    let password_fields: Vec<String> = form
-        .fields
-        .iter()
-        .filter(|f| f.kind == "password")
-        .map(|f| f.name.clone())
-        .collect();
-    for name in password_fields {
-        form.set(&name, password);
-    }
-    let button = form
-        .button_matching(&["login", "log in", "sign in", "submit", "continue"])
-        .cloned();
-    Ok(form.submission(button.as_ref()))
-}
-
-/// The visible text of a page, shortened, for error messages.
-fn text_snippet(html: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let text: Vec<&str> = doc
-        .root_element()
-        .text()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect();
-    let joined = text.join(" ");
-    if joined.chars().count() > 240 {
-        format!("{}…", joined.chars().take(240).collect::<String>())
-    } else {
-        joined
     }
 }

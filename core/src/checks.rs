@@ -1,0 +1,128 @@
+//! Checklists: the verdicts of a response contract or any other group of named checks, each
+//! with its level and the clause it comes from. A checklist is evidence: the scenario records
+//! every check of it under the running step ([`crate::scenario::Scenario::conclude`]); a failed
+//! MUST fails the step, naming each check that failed, while a failed SHOULD or best practice
+//! is a warning.
+
+use crate::error::{Error, Result};
+use crate::record::{Check, Level, Outcome};
+
+/// The checks run on one subject ("the token response", "the CIBA response").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checklist {
+    /// What was checked, in words.
+    pub subject: String,
+    pub checks: Vec<Check>,
+}
+
+impl Checklist {
+    /// An empty checklist about `subject`.
+    pub fn new(subject: impl Into<String>) -> Self {
+        Checklist {
+            subject: subject.into(),
+            checks: Vec::new(),
+        }
+    }
+
+    /// Adds a MUST check: passed when `holds`, else failed with `failure` (what came).
+    pub fn must(&mut self, name: &str, clause: &str, holds: bool, failure: impl Into<String>) {
+        self.add(name, Level::Must, clause, holds, failure);
+    }
+
+    /// Adds a SHOULD check: a warning when it does not hold.
+    pub fn should(&mut self, name: &str, clause: &str, holds: bool, failure: impl Into<String>) {
+        self.add(name, Level::Should, clause, holds, failure);
+    }
+
+    /// Adds a check at any level.
+    pub fn add(
+        &mut self,
+        name: &str,
+        level: Level,
+        clause: &str,
+        holds: bool,
+        failure: impl Into<String>,
+    ) {
+        let check = if holds {
+            Check::passed(name, "")
+        } else {
+            Check::failed(name, failure)
+        };
+        self.checks.push(check.at(level).clause(clause));
+    }
+
+    /// Adds a MUST check comparing what was expected with what came.
+    pub fn compare(&mut self, name: &str, clause: &str, expected: &str, actual: &str, holds: bool) {
+        let check = if holds {
+            Check::passed(name, actual)
+        } else {
+            Check::failed(name, format!("expected {expected}, got {actual}"))
+                .compared(expected, actual)
+        };
+        self.checks.push(check.clause(clause));
+    }
+
+    /// Adds a check that does not apply here, with the reason.
+    pub fn not_applicable(&mut self, name: &str, reason: impl Into<String>) {
+        self.checks.push(Check::not_applicable(name, reason));
+    }
+
+    /// The checks that failed at level MUST.
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.verdict == Outcome::Failed && c.level == Level::Must)
+    }
+
+    /// Whether a check of this name failed (at any level).
+    pub fn failed(&self, name: &str) -> bool {
+        self.checks.iter().any(|c| c.name == name && c.is_failure())
+    }
+
+    /// `Ok` when no MUST failed, else the error naming every failed MUST.
+    pub fn verdict(&self) -> Result<()> {
+        let failed: Vec<Check> = self.failures().cloned().collect();
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Checks {
+                subject: format!("{} fails {} check(s)", self.subject, failed.len()),
+                failed,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_must_fails_and_a_failed_should_warns() {
+        let mut list = Checklist::new("the token response");
+        list.must("status", "RFC 6749 §5.1", true, "");
+        list.should("Cache-Control", "RFC 6749 §5.1", false, "no header");
+        assert!(list.verdict().is_ok(), "a SHOULD alone does not fail");
+        assert!(list.failed("Cache-Control"));
+        list.compare(
+            "token_type",
+            "RFC 6749 §5.1",
+            "\"Bearer\"",
+            "\"mac\"",
+            false,
+        );
+        let err = list.verdict().unwrap_err();
+        let Error::Checks { subject, failed } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(subject, "the token response fails 1 check(s)");
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].name, "token_type");
+        assert_eq!(failed[0].expected.as_deref(), Some("\"Bearer\""));
+        assert_eq!(failed[0].clause.as_deref(), Some("RFC 6749 §5.1"));
+        assert!(
+            err.to_string()
+                .contains("token_type: expected \"Bearer\", got \"mac\"")
+        );
+    }
+}
