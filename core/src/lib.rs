@@ -22,6 +22,7 @@ pub mod mobileid;
 pub mod oidc;
 pub mod phrase;
 pub mod poll;
+pub mod protocol;
 pub mod redact;
 pub mod report;
 pub mod rest_api;

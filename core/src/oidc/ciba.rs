@@ -8,10 +8,8 @@ use super::token::{TokenSet, token_request};
 use crate::error::{Error, Result};
 use crate::http::Redirects;
 use crate::poll::{CibaOutcome, CibaPoller, PollAnswer};
+use crate::protocol::CIBA_GRANT;
 use crate::report::model::PollTimeline;
-
-/// The CIBA grant type.
-pub const CIBA_GRANT: &str = "urn:openid:params:grant-type:ciba";
 
 /// An accepted backchannel authentication request.
 #[derive(Debug, Clone, PartialEq)]

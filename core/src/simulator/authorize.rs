@@ -17,7 +17,7 @@ use super::state::{
     Stage, State, TOKEN_LIFETIME, TRANSACTION_LIFETIME, Transaction, random_token,
 };
 use super::web::{Params, cookie, html_response, is_form, is_method, method_not_allowed, redirect};
-use crate::config::AuthMethod;
+use crate::protocol::AuthMethod;
 
 /// Where an authorization response goes.
 struct Target {

@@ -10,39 +10,6 @@ use serde_json::Value;
 use super::*;
 use crate::clock::ManualClock;
 
-pub(super) const ENV: &str = r#"
-target: {kind: simulator}
-clients:
-  ciba:
-    id: ciba-client
-    secret: ciba-secret
-    auth_method: client_secret_basic
-    redirect_uris: [https://client.example.org/cb]
-    scopes: [openid, mobileid, mobileid-extra]
-  other:
-    id: other-client
-    secret: other-secret
-    auth_method: client_secret_post
-    redirect_uris: [https://other.example.org/cb]
-users:
-  maxence:
-    username: maxence
-    sub: maxence-sub
-    claims:
-      name: Maxence Legrand
-      firstName: Maxence
-      lastName: Legrand
-      dateOfBirth: "1981-04-24"
-    nin: "81042419835"
-    mobileid:
-      user_id: 0e99b25c-abde-4553-973b-8d94d49cd87e
-      device_id: 20874199-f4d1-4e9d-86ee-dd4a46030acb
-      device_name: sampleDevice
-      external_ref: ca389fae-153d-11ec-82a8-0242ac130003
-  nodevice:
-    username: nodevice
-"#;
-
 pub(super) const HINT: &str =
     "userId:0e99b25c-abde-4553-973b-8d94d49cd87e deviceId:20874199-f4d1-4e9d-86ee-dd4a46030acb";
 pub(super) const MESSAGE: &str = "Do you want to transfer $300 to Jane?";
@@ -56,7 +23,8 @@ pub(super) struct Rig {
 
 impl Rig {
     pub async fn new(defects: &[Defect]) -> Rig {
-        let (sim, clock, http) = super::test_support::start(ENV, "sim-flows.yaml", defects).await;
+        let (sim, clock, http) =
+            super::test_support::start(&super::test_support::mobileid_setup(), defects).await;
         Rig { sim, clock, http }
     }
 

@@ -2,7 +2,6 @@
 //! scraper, cookies kept by hand) and a client talking to the token and UserInfo endpoints.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,42 +15,7 @@ use url::Url;
 
 use super::*;
 use crate::clock::{Clock, ManualClock};
-use crate::config::Environment;
-use crate::jwt::left_half_hash;
-
-const ENV: &str = r#"
-target: {kind: simulator}
-clients:
-  web:
-    id: web-client
-    secret: web-secret
-    auth_method: client_secret_basic
-    redirect_uris: [https://client.example.org/cb]
-    scopes: [openid, profile, email]
-  post:
-    id: post-client
-    secret: post-secret
-    auth_method: client_secret_post
-    redirect_uris: [https://client.example.org/post-cb]
-  spa:
-    id: spa-client
-    auth_method: none
-    redirect_uris: [https://spa.example.org/cb]
-users:
-  alice:
-    username: alice
-    password: alice-pw
-    claims:
-      name: Alice Example
-      given_name: Alice
-      family_name: Example
-      email: alice@example.org
-      email_verified: true
-  bob:
-    username: bob
-    password: bob-pw
-    sub: bob-sub-42
-"#;
+use crate::protocol::left_half_hash;
 
 const REDIRECT: &str = "https://client.example.org/cb";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-verifier";
@@ -133,7 +97,8 @@ fn location(resp: &reqwest::Response) -> Option<String> {
 
 impl Rig {
     async fn new(defects: &[Defect]) -> Rig {
-        let (sim, clock, http) = super::test_support::start(ENV, "sim-test.yaml", defects).await;
+        let (sim, clock, http) =
+            super::test_support::start(&super::test_support::flows_setup(), defects).await;
         Rig {
             sim,
             clock,
@@ -380,9 +345,8 @@ async fn unknown_paths_get_a_json_404() {
 #[tokio::test]
 async fn a_taken_port_is_named() {
     let rig = Rig::new(&[]).await;
-    let env = Environment::parse(ENV, Path::new("e.yaml")).unwrap();
     let err = Simulator::start(
-        &env,
+        &super::test_support::flows_setup(),
         Arc::new(ManualClock::new()),
         &[],
         Some(rig.sim.port()),
