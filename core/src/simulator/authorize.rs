@@ -158,12 +158,7 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             )
         };
     };
-    let scopes: Vec<String> = params
-        .get("scope")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
+    let scopes: Vec<String> = params.words("scope");
     if !scopes.iter().any(|s| s == "openid") {
         return fail(target, "invalid_scope", "scope must contain openid");
     }
@@ -202,12 +197,7 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             "public clients must use PKCE (code_challenge with S256)",
         );
     }
-    let prompt: BTreeSet<String> = params
-        .get("prompt")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
+    let prompt: BTreeSet<String> = params.words("prompt");
     if let Some(bad) = prompt
         .iter()
         .find(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account"))

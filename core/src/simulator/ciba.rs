@@ -116,12 +116,7 @@ fn binding_message_ok(message: &str) -> bool {
 
 #[allow(clippy::result_large_err)]
 fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, ResponseTemplate> {
-    let scopes: Vec<String> = params
-        .get("scope")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
+    let scopes: Vec<String> = params.words("scope");
     if !scopes.iter().any(|s| s == "openid") {
         return Err(bad("invalid_scope", "scope must contain openid"));
     }

@@ -480,17 +480,22 @@ fn is_json(req: &Request) -> bool {
         })
 }
 
+/// The problem answer to a request with a method other than `method` (405, with `Allow`).
+fn only_method(method: &str) -> ResponseTemplate {
+    problem(
+        405,
+        "METHOD_NOT_ALLOWED",
+        "Method not allowed",
+        &format!("use {method}"),
+        &[],
+    )
+    .insert_header("allow", method)
+}
+
 /// `POST /auth/rest/sessions`.
 pub(crate) fn create(shared: &Shared, req: &Request) -> ResponseTemplate {
     if !is_method(req, "POST") {
-        return problem(
-            405,
-            "METHOD_NOT_ALLOWED",
-            "Method not allowed",
-            "use POST",
-            &[],
-        )
-        .insert_header("allow", "POST");
+        return only_method("POST");
     }
     let client_id = match api_client(shared, req) {
         Ok(c) => c,
@@ -547,24 +552,10 @@ pub(crate) fn session(shared: &Shared, req: &Request) -> ResponseTemplate {
     match (cancel, is_method(req, "GET"), is_method(req, "POST")) {
         (false, true, _) | (true, _, true) => {}
         (false, _, _) => {
-            return problem(
-                405,
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed",
-                "use GET",
-                &[],
-            )
-            .insert_header("allow", "GET");
+            return only_method("GET");
         }
         (true, _, _) => {
-            return problem(
-                405,
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed",
-                "use POST",
-                &[],
-            )
-            .insert_header("allow", "POST");
+            return only_method("POST");
         }
     }
     let client_id = match api_client(shared, req) {
