@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use idflow::runner::{RunOptions, run};
-use idflow::simulator::Defect;
+use idflow::simulator::{Defect, SimulatorSetup};
 
 /// Declarative scenario tests for OpenID Connect and Signicat identity flows.
 #[derive(Debug, Parser)]
@@ -199,7 +199,14 @@ async fn simulate(
         Err(e) => return usage_error(&e),
     };
     let clock: idflow::clock::SharedClock = std::sync::Arc::new(idflow::clock::SystemClock);
-    let sim = match idflow::simulator::Simulator::start(&environment, clock, &defects, port).await {
+    let sim = match idflow::simulator::Simulator::start(
+        &SimulatorSetup::from(&environment),
+        clock,
+        &defects,
+        port,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };

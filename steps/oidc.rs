@@ -7,7 +7,7 @@ use cucumber::{given, then, when};
 
 use super::interpolated_pairs;
 use crate::config::AuthMethod;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::oidc::{Consent, ExchangeOptions, TokenChoice};
 use crate::world::IdflowWorld;
 
@@ -140,7 +140,7 @@ async fn exchange_again(w: &mut IdflowWorld) -> Result<()> {
 #[when(expr = "the client exchanges the authorization code using {word}")]
 async fn exchange_using(w: &mut IdflowWorld, method: String) -> Result<()> {
     let options = ExchangeOptions {
-        auth_method: Some(method.parse::<AuthMethod>()?),
+        auth_method: Some(method.parse::<AuthMethod>().map_err(Error::step)?),
         ..Default::default()
     };
     w.rp()?.exchange_code(&options).await

@@ -3,7 +3,8 @@
 //! Every component that reads the time (token checks, the simulator's token issuing, pollers)
 //! asks a [`Clock`] instead of the system, so that the simulator can run time faster than the
 //! wall clock: a poll interval of 5 s costs nothing when the target is simulated, while a real
-//! target is waited for honestly with [`SystemClock`].
+//! target is waited for honestly with [`SystemClock`]. [`format_unix_time`] writes a time the
+//! way messages and the simulator's JSON show it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -119,9 +120,39 @@ impl Clock for ScenarioClock {
     }
 }
 
+/// A Unix time (seconds) as an ISO 8601 UTC timestamp, `2024-05-01T12:00:00Z`.
+pub fn format_unix_time(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_unix_time() {
+        assert_eq!(format_unix_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_unix_time(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(format_unix_time(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_unix_time(-1), "1969-12-31T23:59:59Z");
+    }
 
     #[tokio::test]
     async fn manual_clock_sleep_advances_without_waiting() {

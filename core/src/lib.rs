@@ -24,6 +24,7 @@ pub mod mobileid;
 pub mod oidc;
 pub mod phrase;
 pub mod poll;
+pub mod protocol;
 pub mod record;
 pub mod redact;
 pub mod report;

@@ -4,9 +4,13 @@
 //! a real provider), the clients and test users that features refer to by name, TLS and HTTP
 //! options. Features never hold hosts or secrets; only `--env` changes between targets.
 
+mod simulator;
 mod template;
 
 pub use template::{Secret, Templated, expand};
+
+/// How a client authenticates at the token endpoint (a protocol value, kept in [`crate::protocol`]).
+pub use crate::protocol::AuthMethod;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -109,46 +113,6 @@ pub struct StartCommand {
 
 fn default_start_timeout() -> u64 {
     30
-}
-
-/// How a client authenticates at the token endpoint.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthMethod {
-    /// HTTP Basic with client id and secret.
-    #[default]
-    ClientSecretBasic,
-    /// `client_id` and `client_secret` in the form body.
-    ClientSecretPost,
-    /// A public client: `client_id` only.
-    None,
-}
-
-impl std::str::FromStr for AuthMethod {
-    type Err = crate::error::Error;
-    /// Reads a method by its discovery name (`client_secret_basic`, `client_secret_post`,
-    /// `none`).
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        [Self::ClientSecretBasic, Self::ClientSecretPost, Self::None]
-            .into_iter()
-            .find(|m| m.as_str() == name)
-            .ok_or_else(|| {
-                crate::error::Error::step(format!(
-                    "unknown client authentication {name:?}: use client_secret_basic, client_secret_post or none"
-                ))
-            })
-    }
-}
-
-impl AuthMethod {
-    /// The name used in discovery metadata.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ClientSecretBasic => "client_secret_basic",
-            Self::ClientSecretPost => "client_secret_post",
-            Self::None => "none",
-        }
-    }
 }
 
 /// A client registered at the target.

@@ -7,7 +7,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::ExpectError;
-use super::value::{format_unix_time, json_eq, render};
+use super::value::{json_eq, render};
+use crate::clock::format_unix_time;
 
 /// Slack on the time-window matchers, seconds.
 pub const TIME_LEEWAY_SECONDS: i64 = 5;

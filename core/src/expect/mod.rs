@@ -17,9 +17,7 @@ mod matcher;
 mod value;
 
 pub use matcher::{CmpOp, JsonType, Matcher, Mismatch, TIME_LEEWAY_SECONDS, check, check_all};
-pub use value::{
-    RENDER_LIMIT, body_preview, format_unix_time, json_eq, parse_value, render, shorten,
-};
+pub use value::{RENDER_LIMIT, body_preview, json_eq, parse_value, render, shorten};
 
 use serde_json::Value;
 

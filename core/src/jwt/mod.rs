@@ -16,12 +16,11 @@
 //! Nothing here reads the system clock: the verifier is given `now` from the run's clock.
 
 pub mod decode;
-pub mod hash;
 pub mod jwks;
 pub mod verify;
 
+pub use crate::protocol::left_half_hash;
 pub use decode::{DecodedJwt, claim, decode};
-pub use hash::left_half_hash;
 pub use jwks::{Jwks, JwksKey};
 pub use verify::{IdTokenVerifier, TokenVerdict};
 

@@ -7,8 +7,8 @@ use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
 use super::decode::{DecodedJwt, decode};
-use super::hash::left_half_hash;
 use super::jwks::Jwks;
+use crate::protocol::left_half_hash;
 use crate::record::{Check, Outcome, TokenRecord};
 
 /// Algorithms accepted when none are configured.
@@ -781,7 +781,7 @@ fn when(t: f64) -> String {
     if !t.is_finite() || t.abs() > 253_402_300_799.0 {
         return "out of the calendar range".into();
     }
-    crate::expect::format_unix_time(t.floor() as i64)
+    crate::clock::format_unix_time(t.floor() as i64)
 }
 
 #[cfg(test)]

@@ -10,11 +10,9 @@ use crate::device;
 use crate::error::{Error, Result};
 use crate::http::Redirects;
 use crate::poll::{CibaOutcome, CibaPoller, PollAnswer};
+use crate::protocol::CIBA_GRANT;
 use crate::record::RecordedResponse;
 use crate::scenario::{Scenario, response_of};
-
-/// The CIBA grant type.
-pub const CIBA_GRANT: &str = "urn:openid:params:grant-type:ciba";
 
 /// An accepted backchannel authentication request.
 #[derive(Debug, Clone, PartialEq)]

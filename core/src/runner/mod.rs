@@ -196,7 +196,7 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
     let engine = HttpEngine::new(&env.tls, &env.http, &base_dir)
         .map_err(|e| RunError::Target(e.to_string()))?;
     let target = target::start(&env, &options.defects).await?;
-    let mut personal = vec!["nin".to_string(), "dateOfBirth".to_string()];
+    let mut personal: Vec<String> = Vec::new(); // Redactor::new adds DEFAULT_PERSONAL_FIELDS
     personal.extend(env.redact_fields.iter().cloned());
     let redactor = Arc::new(Redactor::new(env.secrets(), personal));
     let base_url = target.base_url.clone();

@@ -7,7 +7,7 @@ use url::Url;
 use super::RunError;
 use crate::clock::{ManualClock, SharedClock, SystemClock};
 use crate::config::{Environment, Target};
-use crate::simulator::{Defect, Simulator};
+use crate::simulator::{Defect, Simulator, SimulatorSetup};
 
 /// The target while the run lasts; dropping it stops what the run started.
 pub struct RunningTarget {
@@ -79,7 +79,7 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
             all.sort();
             all.dedup();
             let clock: SharedClock = Arc::new(ManualClock::new());
-            let sim = Simulator::start(env, clock.clone(), &all, None)
+            let sim = Simulator::start(&SimulatorSetup::from(env), clock.clone(), &all, None)
                 .await
                 .map_err(|e| RunError::Target(format!("cannot start the simulator: {e}")))?;
             let base_url =

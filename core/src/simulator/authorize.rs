@@ -17,7 +17,7 @@ use super::state::{
     Stage, State, TOKEN_LIFETIME, TRANSACTION_LIFETIME, Transaction, random_token,
 };
 use super::web::{Params, cookie, html_response, is_form, is_method, method_not_allowed, redirect};
-use crate::config::AuthMethod;
+use crate::protocol::AuthMethod;
 
 /// Where an authorization response goes.
 struct Target {
@@ -158,12 +158,7 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             )
         };
     };
-    let scopes: Vec<String> = params
-        .get("scope")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
+    let scopes: Vec<String> = params.words("scope");
     if !scopes.iter().any(|s| s == "openid") {
         return fail(target, "invalid_scope", "scope must contain openid");
     }
@@ -202,12 +197,7 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             "public clients must use PKCE (code_challenge with S256)",
         );
     }
-    let prompt: BTreeSet<String> = params
-        .get("prompt")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
+    let prompt: BTreeSet<String> = params.words("prompt");
     if let Some(bad) = prompt
         .iter()
         .find(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account"))

@@ -18,13 +18,12 @@ use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::id_token::{self, Extras};
-use super::state::{Grant, RegisteredClient, RegisteredUser, Shared, random_token};
+use super::setup::{SimClient, SimUser};
+use super::state::{Grant, Shared, random_token};
 use super::token::authenticate;
 use super::web::{Params, is_form, is_method, json_response, method_not_allowed, oauth_error};
-use crate::expect::format_unix_time;
+use crate::clock::format_unix_time;
 
-/// The CIBA grant type.
-pub(crate) const GRANT_TYPE: &str = "urn:openid:params:grant-type:ciba";
 /// `expires_in` when the request names no `requested_expiry`, in seconds.
 pub(crate) const DEFAULT_EXPIRY: i64 = 120;
 /// The longest `requested_expiry` accepted (Signicat's default SESSION_EXPIRY), in seconds.
@@ -97,7 +96,7 @@ pub(crate) struct CibaRequest {
 
 /// The validated parameters of a backchannel request.
 struct Parsed<'a> {
-    user: &'a RegisteredUser,
+    user: &'a SimUser,
     scopes: Vec<String>,
     expiry: i64,
     binding_message: Option<String>,
@@ -117,12 +116,7 @@ fn binding_message_ok(message: &str) -> bool {
 
 #[allow(clippy::result_large_err)]
 fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, ResponseTemplate> {
-    let scopes: Vec<String> = params
-        .get("scope")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
+    let scopes: Vec<String> = params.words("scope");
     if !scopes.iter().any(|s| s == "openid") {
         return Err(bad("invalid_scope", "scope must contain openid"));
     }
@@ -405,11 +399,7 @@ fn mobileid_claims(shared: &Shared, request: &CibaRequest) -> Map<String, Value>
 }
 
 /// The CIBA grant at the token endpoint: one poll of `auth_req_id`.
-pub(crate) fn grant(
-    shared: &Shared,
-    client: &RegisteredClient,
-    params: &Params,
-) -> ResponseTemplate {
+pub(crate) fn grant(shared: &Shared, client: &SimClient, params: &Params) -> ResponseTemplate {
     let Some(id) = params.get("auth_req_id") else {
         return bad("invalid_request", "auth_req_id is missing");
     };

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::state::RegisteredUser;
+use super::setup::SimUser;
 
 const PROFILE: &[&str] = &[
     "name",
@@ -37,7 +37,7 @@ pub(crate) fn standard_claim_names() -> impl Iterator<Item = &'static str> {
 
 /// The user's claims the scopes allow. Standard scopes release their claims; any other scope
 /// `x` releases the user's claims named `x` or starting with `x_` (for example `mobileid_*`).
-pub(crate) fn for_scopes(user: &RegisteredUser, scopes: &[String]) -> Map<String, Value> {
+pub(crate) fn for_scopes(user: &SimUser, scopes: &[String]) -> Map<String, Value> {
     let mut out = Map::new();
     for (name, value) in &user.claims {
         let allowed = scopes.iter().any(|scope| match scope.as_str() {
@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn scopes_release_their_claims_only() {
-        let user = RegisteredUser {
+        let user = SimUser {
             username: "a".into(),
             sub: "s".into(),
             claims: [
@@ -72,7 +72,7 @@ mod tests {
             ]
             .into_iter()
             .collect(),
-            ..RegisteredUser::default()
+            ..SimUser::default()
         };
         let profile = for_scopes(&user, &["openid".into(), "profile".into()]);
         assert_eq!(profile.len(), 1);

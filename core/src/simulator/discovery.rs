@@ -9,6 +9,7 @@ use super::claims;
 use super::keys;
 use super::state::Shared;
 use super::web::{is_method, json_response, method_not_allowed};
+use crate::protocol::CIBA_GRANT;
 
 /// `GET /auth/open/.well-known/openid-configuration`.
 pub(crate) fn configuration(shared: &Shared, req: &Request) -> ResponseTemplate {
@@ -57,7 +58,7 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> ResponseTemplate 
             "jwks_uri": format!("{issuer}/.well-known/openid-configuration/jwks"),
             "response_types_supported": ["code", "id_token", "id_token token"],
             "response_modes_supported": ["query", "fragment"],
-            "grant_types_supported": ["authorization_code", "refresh_token", "implicit", "client_credentials", super::ciba::GRANT_TYPE],
+            "grant_types_supported": ["authorization_code", "refresh_token", "implicit", "client_credentials", CIBA_GRANT],
             "backchannel_authentication_endpoint": format!("{issuer}/connect/ciba"),
             "backchannel_token_delivery_modes_supported": ["poll"],
             "backchannel_user_code_parameter_supported": false,

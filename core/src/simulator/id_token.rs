@@ -10,7 +10,7 @@ use super::Defect;
 use super::claims;
 use super::keys::{SIGNING_KID, UNPUBLISHED_KID};
 use super::state::{Grant, Shared, TOKEN_LIFETIME};
-use crate::jwt::left_half_hash;
+use crate::protocol::left_half_hash;
 
 /// The issuer ID tokens claim under the `wrong_issuer` defect.
 pub(crate) const WRONG_ISSUER: &str = "https://issuer.invalid/auth/open";

@@ -17,7 +17,8 @@ use url::Url;
 use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
-use super::state::{CODE_LIFETIME, CodeRecord, Grant, RegisteredUser, Shared, random_token};
+use super::setup::SimUser;
+use super::state::{CODE_LIFETIME, CodeRecord, Grant, Shared, random_token};
 use super::web::{header, is_method, json_response, method_not_allowed, redirect};
 
 /// Prefix of the operations' public URLs.
@@ -252,7 +253,7 @@ pub(crate) fn operation(shared: &Shared, req: &Request) -> ResponseTemplate {
 
 /// The MobileID payload UserInfo adds for a finalised operation: `name` (the external
 /// reference) for a registration, `externalRef` and `deviceName` otherwise.
-pub(crate) fn userinfo_claims(kind: OperationType, user: &RegisteredUser) -> Map<String, Value> {
+pub(crate) fn userinfo_claims(kind: OperationType, user: &SimUser) -> Map<String, Value> {
     let mut out = Map::new();
     let Some(m) = &user.mobileid else {
         return out;

@@ -1,7 +1,8 @@
 //! The embedded simulator: a Signicat-shaped OpenID provider on wiremock.
 //!
-//! It stands beside the runner and knows nothing of steps: it is configured with the clients and
-//! users of an environment, a [`Clock`](crate::clock::Clock) and a set of [`Defect`]s, binds to
+//! It stands beside the runner and knows nothing of steps, runner or configuration: it is handed
+//! a [`SimulatorSetup`] (the clients and users it registers), a
+//! [`Clock`](crate::clock::Clock) and a set of [`Defect`]s, binds to
 //! 127.0.0.1, and serves the paths of Signicat's documentation under `/auth/open`:
 //! discovery and JWKS, the authorization endpoint with HTML login and consent forms, the token
 //! endpoint (authorization code with PKCE, refresh token with rotation, CIBA polling) and
@@ -27,6 +28,7 @@ mod keys;
 mod mobileid;
 mod pages;
 mod rest;
+mod setup;
 mod state;
 mod token;
 mod userinfo;
@@ -50,9 +52,12 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub use defects::Defect;
 pub use keys::{SIGNING_KID, UNPUBLISHED_KID};
+pub use setup::{SimClient, SimMobileId, SimUser, SimulatorSetup};
 pub use state::default_sub;
 
 use state::Shared;
+
+use crate::clock::{CLOCK_OFFSET_HEADER, SharedClock};
 
 /// Why the simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +92,7 @@ impl Respond for Endpoint {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let offset = request
             .headers
-            .get(crate::clock::CLOCK_OFFSET_HEADER)
+            .get(CLOCK_OFFSET_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or(0);
@@ -151,10 +156,10 @@ impl std::fmt::Debug for Simulator {
 
 impl Simulator {
     /// Starts the simulator on 127.0.0.1 (`port`, or a random free one), serving the clients
-    /// and users of `env`, reading time from `clock`, misbehaving as `defects` say.
+    /// and users of `setup`, reading time from `clock`, misbehaving as `defects` say.
     pub async fn start(
-        env: &crate::config::Environment,
-        clock: crate::clock::SharedClock,
+        setup: &SimulatorSetup,
+        clock: SharedClock,
         defects: &[Defect],
         port: Option<u16>,
     ) -> Result<Simulator, SimulatorError> {
@@ -178,7 +183,7 @@ impl Simulator {
             .port();
         let keys = keys::Keys::load().map_err(SimulatorError::Keys)?;
         let base_url = format!("http://127.0.0.1:{bound}");
-        let shared = Arc::new(Shared::new(env, clock, defects, base_url, keys));
+        let shared = Arc::new(Shared::new(setup, clock, defects, base_url, keys));
         let server = MockServer::builder()
             .listener(listener)
             .disable_request_recording()

@@ -19,15 +19,14 @@ use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::pages;
-use super::state::{
-    ApiToken, RegisteredClient, RegisteredUser, Shared, TOKEN_LIFETIME, random_token,
-};
+use super::setup::{SimClient, SimUser};
+use super::state::{ApiToken, Shared, TOKEN_LIFETIME, random_token};
 use super::web::{
     Params, bearer_token, header, html_response, is_form, is_method, json_response, oauth_error,
     redirect,
 };
-use crate::config::AuthMethod;
-use crate::expect::format_unix_time;
+use crate::clock::format_unix_time;
+use crate::protocol::AuthMethod;
 
 /// The scope of API tokens.
 pub(crate) const API_SCOPE: &str = "signicat-api";
@@ -151,7 +150,7 @@ fn bad_request(detail: &str, invalid: &[(String, String)]) -> ResponseTemplate {
 /// The `client_credentials` grant: an API token for scope `signicat-api`.
 pub(crate) fn client_credentials(
     shared: &Shared,
-    client: &RegisteredClient,
+    client: &SimClient,
     params: &Params,
 ) -> ResponseTemplate {
     if client.auth_method == AuthMethod::None {
@@ -236,7 +235,7 @@ fn absolute_url(value: Option<&Value>) -> Result<String, &'static str> {
 }
 
 /// The user a session authenticates.
-fn pick_user<'a>(shared: &'a Shared, nin: Option<&str>) -> Option<&'a RegisteredUser> {
+fn pick_user<'a>(shared: &'a Shared, nin: Option<&str>) -> Option<&'a SimUser> {
     if let Some(nin) = nin {
         return shared.users.iter().find(|u| u.nin.as_deref() == Some(nin));
     }
@@ -382,7 +381,7 @@ fn validate(shared: &Shared, body: &Map<String, Value>) -> Result<Create, Vec<(S
 }
 
 /// The subject of a session: only the requested attributes the user has.
-fn subject(user: &RegisteredUser, requested: &[String]) -> Map<String, Value> {
+fn subject(user: &SimUser, requested: &[String]) -> Map<String, Value> {
     let claim = |names: &[&str]| names.iter().find_map(|n| user.claims.get(*n).cloned());
     let mut out = Map::new();
     for attribute in requested {
@@ -481,17 +480,22 @@ fn is_json(req: &Request) -> bool {
         })
 }
 
+/// The problem answer to a request with a method other than `method` (405, with `Allow`).
+fn only_method(method: &str) -> ResponseTemplate {
+    problem(
+        405,
+        "METHOD_NOT_ALLOWED",
+        "Method not allowed",
+        &format!("use {method}"),
+        &[],
+    )
+    .insert_header("allow", method)
+}
+
 /// `POST /auth/rest/sessions`.
 pub(crate) fn create(shared: &Shared, req: &Request) -> ResponseTemplate {
     if !is_method(req, "POST") {
-        return problem(
-            405,
-            "METHOD_NOT_ALLOWED",
-            "Method not allowed",
-            "use POST",
-            &[],
-        )
-        .insert_header("allow", "POST");
+        return only_method("POST");
     }
     let client_id = match api_client(shared, req) {
         Ok(c) => c,
@@ -548,24 +552,10 @@ pub(crate) fn session(shared: &Shared, req: &Request) -> ResponseTemplate {
     match (cancel, is_method(req, "GET"), is_method(req, "POST")) {
         (false, true, _) | (true, _, true) => {}
         (false, _, _) => {
-            return problem(
-                405,
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed",
-                "use GET",
-                &[],
-            )
-            .insert_header("allow", "GET");
+            return only_method("GET");
         }
         (true, _, _) => {
-            return problem(
-                405,
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed",
-                "use POST",
-                &[],
-            )
-            .insert_header("allow", "POST");
+            return only_method("POST");
         }
     }
     let client_id = match api_client(shared, req) {

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::Defect;
-use super::ciba_tests::Rig;
+use super::test_support::{CIBA, HINT, Rig, forms};
 
 fn create_body() -> Value {
     json!({
@@ -19,99 +19,37 @@ fn create_body() -> Value {
 }
 
 impl Rig {
-    async fn api_token(&self) -> String {
-        let resp = self
-            .http
-            .post(self.url("/auth/open/connect/token"))
-            .basic_auth("ciba-client", Some("ciba-secret"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("scope", "signicat-api"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        let body: Value = resp.json().await.unwrap();
-        assert_eq!(body["token_type"], "Bearer");
-        body["access_token"].as_str().unwrap().to_string()
-    }
-
-    async fn create(&self, token: &str, body: &Value) -> reqwest::Response {
-        self.http
-            .post(self.url("/auth/rest/sessions"))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn session(&self, token: &str, id: &str) -> Value {
-        let resp = self
-            .http
-            .get(self.url(&format!("/auth/rest/sessions/{id}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
-    }
-
     /// Creates a session; returns the API token and the session.
     async fn new_session(&self) -> (String, Value) {
         let token = self.api_token().await;
-        let resp = self.create(&token, &create_body()).await;
+        let resp = self.session_create(&token, &create_body()).await;
         assert_eq!(resp.status(), 201);
         (token, resp.json().await.unwrap())
+    }
+
+    /// Opens a session's authentication URL (the journey's start).
+    async fn open(&self, session: &Value) -> reqwest::Response {
+        self.get(session["authenticationUrl"].as_str().unwrap())
+            .await
     }
 
     /// Follows the authentication URL to the itsme form and clicks `outcome`; returns the final
     /// redirect's Location.
     async fn journey(&self, session: &Value, outcome: &str) -> String {
-        let start = self
-            .http
-            .get(session["authenticationUrl"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap();
+        let start = self.open(session).await;
         assert_eq!(start.status(), 302);
         let page = self
-            .http
-            .get(self.url(start.headers()["location"].to_str().unwrap()))
-            .send()
-            .await
-            .unwrap();
+            .get(start.headers()["location"].to_str().unwrap())
+            .await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
-        let (action, fields, buttons) = {
-            let doc = scraper::Html::parse_document(&html);
-            let form = doc
-                .select(&scraper::Selector::parse("form").unwrap())
-                .next()
-                .expect("a form");
-            let fields: Vec<(String, String)> = form
-                .select(&scraper::Selector::parse("input").unwrap())
-                .map(|i| {
-                    (
-                        i.attr("name").unwrap().to_string(),
-                        i.attr("value").unwrap_or_default().to_string(),
-                    )
-                })
-                .collect();
-            let buttons: Vec<String> = form
-                .select(&scraper::Selector::parse("button").unwrap())
-                .map(|b| b.attr("value").unwrap().to_string())
-                .collect();
-            (form.attr("action").unwrap().to_string(), fields, buttons)
-        };
+        let form = forms(&html).into_iter().next().expect("a form");
+        let buttons: Vec<&str> = form.buttons.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(buttons, ["complete", "abort", "error"]);
-        let mut fields = fields;
+        let mut fields = form.fields;
         fields.push(("outcome".into(), outcome.into()));
         let done = self
-            .http
-            .post(self.url(&action))
+            .post(&form.action, None)
             .form(&fields)
             .send()
             .await
@@ -123,7 +61,7 @@ impl Rig {
 
 #[tokio::test]
 async fn create_answers_the_session_with_callbacks_carrying_the_session_id() {
-    let rig = Rig::new(&[]).await;
+    let rig = Rig::mobileid(&[]).await;
     let (_, s) = rig.new_session().await;
     let id = s["id"].as_str().unwrap();
     assert_eq!(s["status"], "CREATED");
@@ -155,14 +93,14 @@ async fn create_answers_the_session_with_callbacks_carrying_the_session_id() {
 
 #[tokio::test]
 async fn validation_errors_are_problem_json_with_invalid_params() {
-    let rig = Rig::new(&[]).await;
+    let rig = Rig::mobileid(&[]).await;
     let token = rig.api_token().await;
     let mut body = create_body();
     body["allowedProviders"] = json!(["itsme", "nope"]);
     body.as_object_mut().unwrap().remove("callbackUrls");
     body["requestedAttributes"] = json!(["name", "shoeSize"]);
     body["flow"] = json!("headless-ish");
-    let resp = rig.create(&token, &body).await;
+    let resp = rig.session_create(&token, &body).await;
     assert_eq!(resp.status(), 400);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     let p: Value = resp.json().await.unwrap();
@@ -190,12 +128,12 @@ async fn validation_errors_are_problem_json_with_invalid_params() {
     );
     let mut relative = create_body();
     relative["callbackUrls"]["abort"] = json!("/relative");
-    let p: Value = rig.create(&token, &relative).await.json().await.unwrap();
+    let resp = rig.session_create(&token, &relative).await;
+    let p: Value = resp.json().await.unwrap();
     assert_eq!(p["invalidParams"][0]["name"], "callbackUrls.abort");
     for raw in ["not json", "[1]", ""] {
         let resp = rig
-            .http
-            .post(rig.url("/auth/rest/sessions"))
+            .post("/auth/rest/sessions", None)
             .bearer_auth(&token)
             .header("content-type", "application/json")
             .body(raw)
@@ -208,7 +146,7 @@ async fn validation_errors_are_problem_json_with_invalid_params() {
 
 #[tokio::test]
 async fn journey_complete_gives_success_with_only_the_requested_attributes() {
-    let rig = Rig::new(&[]).await;
+    let rig = Rig::mobileid(&[]).await;
     let (token, s) = rig.new_session().await;
     let id = s["id"].as_str().unwrap();
     let location = rig.journey(&s, "complete").await;
@@ -231,17 +169,11 @@ async fn journey_complete_gives_success_with_only_the_requested_attributes() {
 
 #[tokio::test]
 async fn status_moves_through_waiting_for_user() {
-    let rig = Rig::new(&[]).await;
+    let rig = Rig::mobileid(&[]).await;
     let (token, s) = rig.new_session().await;
     let id = s["id"].as_str().unwrap();
     assert_eq!(rig.session(&token, id).await["status"], "CREATED");
-    let start = rig
-        .http
-        .get(s["authenticationUrl"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(start.status(), 302);
+    assert_eq!(rig.open(&s).await.status(), 302);
     let waiting = rig.session(&token, id).await;
     assert_eq!(waiting["status"], "WAITING_FOR_USER");
     assert!(waiting.get("subject").is_none());
@@ -249,7 +181,7 @@ async fn status_moves_through_waiting_for_user() {
 
 #[tokio::test]
 async fn journey_abort_and_error() {
-    let rig = Rig::new(&[]).await;
+    let rig = Rig::mobileid(&[]).await;
     for (outcome, status, callback) in [("abort", "ABORT", "abort"), ("error", "ERROR", "error")] {
         let (token, s) = rig.new_session().await;
         let id = s["id"].as_str().unwrap();
@@ -263,31 +195,23 @@ async fn journey_abort_and_error() {
 
 #[tokio::test]
 async fn cancel_and_expiry() {
-    let rig = Rig::new(&[]).await;
+    let rig = Rig::mobileid(&[]).await;
     let (token, s) = rig.new_session().await;
     let id = s["id"].as_str().unwrap();
-    let cancel = rig
-        .http
-        .post(rig.url(&format!("/auth/rest/sessions/{id}/cancel")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let cancel = rig.session_cancel(&token, id).await;
     assert_eq!(cancel.status(), 200);
     assert_eq!(cancel.json::<Value>().await.unwrap()["status"], "CANCELLED");
     assert_eq!(rig.session(&token, id).await["status"], "CANCELLED");
-    let again = rig
-        .http
-        .post(rig.url(&format!("/auth/rest/sessions/{id}/cancel")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 409);
+    assert_eq!(rig.session_cancel(&token, id).await.status(), 409);
 
     let mut body = create_body();
     body["sessionLifetime"] = json!(60);
-    let s: Value = rig.create(&token, &body).await.json().await.unwrap();
+    let s: Value = rig
+        .session_create(&token, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(s["sessionLifetime"], 60);
     let id = s["id"].as_str().unwrap();
     rig.advance(58);
@@ -296,102 +220,56 @@ async fn cancel_and_expiry() {
     let expired = rig.session(&token, id).await;
     assert_eq!(expired["status"], "ERROR");
     assert_eq!(expired["error"]["code"], "SESSION_EXPIRED");
-    let start = rig
-        .http
-        .get(s["authenticationUrl"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(start.status(), 410);
+    assert_eq!(rig.open(&s).await.status(), 410);
 }
 
 #[tokio::test]
 async fn without_a_good_api_token_401_and_unknown_id_404() {
-    let rig = Rig::new(&[]).await;
+    let rig = Rig::mobileid(&[]).await;
     let unauth = rig
-        .http
-        .post(rig.url("/auth/rest/sessions"))
-        .json(&create_body())
-        .send()
-        .await
-        .unwrap();
+        .post_json("/auth/rest/sessions", None, &create_body())
+        .await;
     assert_eq!(unauth.status(), 401);
     assert_eq!(unauth.headers()["content-type"], "application/problem+json");
-    assert_eq!(rig.create("made-up", &create_body()).await.status(), 401);
+    let made_up = rig.session_create("made-up", &create_body()).await;
+    assert_eq!(made_up.status(), 401);
     // An OIDC access token (here from CIBA) is not an API token.
     let ciba: Value = rig
-        .http
-        .post(rig.url("/auth/open/connect/ciba"))
-        .basic_auth("ciba-client", Some("ciba-secret"))
-        .form(&[
+        .ciba(&[
             ("scope", "openid"),
             ("acr_values", "idp:mobileid"),
-            ("login_hint", super::ciba_tests::HINT),
+            ("login_hint", HINT),
         ])
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let id = ciba["auth_req_id"].as_str().unwrap();
-    rig.http
-        .post(rig.url(&format!("/__simulator/ciba/{id}/approve")))
-        .send()
-        .await
-        .unwrap();
-    let tokens: Value = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .basic_auth("ciba-client", Some("ciba-secret"))
-        .form(&[
-            ("grant_type", "urn:openid:params:grant-type:ciba"),
-            ("auth_req_id", id),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    rig.device(id, "approve").await;
+    let tokens: Value = rig.ciba_poll(CIBA, id).await.json().await.unwrap();
     let oidc = tokens["access_token"].as_str().unwrap();
-    assert_eq!(rig.create(oidc, &create_body()).await.status(), 401);
+    assert_eq!(rig.session_create(oidc, &create_body()).await.status(), 401);
     // And the API token is no OIDC access token.
     let token = rig.api_token().await;
-    let info = rig
-        .http
-        .get(rig.url("/auth/open/connect/userinfo"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(info.status(), 401);
-    let missing = rig
-        .http
-        .get(rig.url("/auth/rest/sessions/no-such-session"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(rig.userinfo(&token).await.status(), 401);
+    let missing = rig.session_get(&token, "no-such-session").await;
     assert_eq!(missing.status(), 404);
     assert_eq!(
         missing.headers()["content-type"],
         "application/problem+json"
     );
     let wrong_scope = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .basic_auth("ciba-client", Some("ciba-secret"))
-        .form(&[("grant_type", "client_credentials"), ("scope", "openid")])
-        .send()
-        .await
-        .unwrap();
+        .token(
+            Some(CIBA),
+            &[("grant_type", "client_credentials"), ("scope", "openid")],
+        )
+        .await;
     assert_eq!(wrong_scope.status(), 400);
 }
 
 #[tokio::test]
 async fn defect_status_never_completes_for_sessions() {
-    let rig = Rig::new(&[Defect::StatusNeverCompletes]).await;
+    let rig = Rig::mobileid(&[Defect::StatusNeverCompletes]).await;
     let (token, s) = rig.new_session().await;
     rig.journey(&s, "complete").await;
     let read = rig.session(&token, s["id"].as_str().unwrap()).await;
@@ -401,13 +279,9 @@ async fn defect_status_never_completes_for_sessions() {
 
 #[tokio::test]
 async fn defect_subject_before_success() {
-    let rig = Rig::new(&[Defect::SubjectBeforeSuccess]).await;
+    let rig = Rig::mobileid(&[Defect::SubjectBeforeSuccess]).await;
     let (token, s) = rig.new_session().await;
-    rig.http
-        .get(s["authenticationUrl"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    rig.open(&s).await;
     let read = rig.session(&token, s["id"].as_str().unwrap()).await;
     assert_eq!(read["status"], "WAITING_FOR_USER");
     assert_eq!(read["subject"]["firstName"], "Maxence");
@@ -415,7 +289,7 @@ async fn defect_subject_before_success() {
 
 #[tokio::test]
 async fn defect_callback_without_session_id() {
-    let rig = Rig::new(&[Defect::CallbackWithoutSessionId]).await;
+    let rig = Rig::mobileid(&[Defect::CallbackWithoutSessionId]).await;
     let (_, s) = rig.new_session().await;
     assert_eq!(
         s["callbackUrls"]["success"],

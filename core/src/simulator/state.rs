@@ -1,12 +1,12 @@
-//! What the simulated provider knows and remembers: its registered clients and users (from the
-//! environment), its keys, its clock and defects, and the mutable records of a run (pending
+//! What the simulated provider knows and remembers: its registered clients and users (from its
+//! [`SimulatorSetup`]), its keys, its clock and defects, and the mutable records of a run (pending
 //! authorization transactions, browser sessions, codes and tokens).
 //!
 //! Every endpoint module gets an `Arc<Shared>`; mutable records sit behind one mutex so that a
 //! handler sees a consistent picture. Later modules (CIBA, REST sessions, MobileID) add their
 //! records to [`State`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use base64::Engine as _;
@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 
 use super::Defect;
 use super::keys::Keys;
+use super::setup::{SimClient, SimUser, SimulatorSetup};
 use crate::clock::SharedClock;
-use crate::config::{AuthMethod, Environment};
 
 pub(crate) use super::ciba::CibaRequest;
 pub(crate) use super::mobileid::{Operation, OperationType};
@@ -30,38 +30,6 @@ pub(crate) const TOKEN_LIFETIME: i64 = 3600;
 pub(crate) const TRANSACTION_LIFETIME: i64 = 600;
 /// Name of the browser session cookie.
 pub(crate) const SESSION_COOKIE: &str = "idflow_sim_session";
-
-/// A client as the simulator registers it.
-#[derive(Debug, Clone)]
-pub(crate) struct RegisteredClient {
-    pub id: String,
-    pub secret: Option<String>,
-    pub auth_method: AuthMethod,
-    pub redirect_uris: Vec<String>,
-    pub scopes: Vec<String>,
-}
-
-/// A user's MobileID registration as the simulator registers it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct MobileIdRegistration {
-    pub user_id: String,
-    pub device_id: String,
-    pub device_name: Option<String>,
-    pub external_ref: Option<String>,
-}
-
-/// A user as the simulator registers it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RegisteredUser {
-    /// The name features use (the key in the environment's `users`).
-    pub name: String,
-    pub username: String,
-    pub password: Option<String>,
-    pub sub: String,
-    pub claims: BTreeMap<String, serde_json::Value>,
-    pub mobileid: Option<MobileIdRegistration>,
-    pub nin: Option<String>,
-}
 
 /// The sub the simulator gives a user without a configured one: stable, derived from the name.
 pub fn default_sub(username: &str) -> String {
@@ -268,8 +236,8 @@ impl State {
 pub(crate) struct Shared {
     pub issuer: String,
     pub base_url: String,
-    pub clients: Vec<RegisteredClient>,
-    pub users: Vec<RegisteredUser>,
+    pub clients: Vec<SimClient>,
+    pub users: Vec<SimUser>,
     pub clock: SharedClock,
     pub defects: BTreeSet<Defect>,
     pub keys: Keys,
@@ -278,50 +246,17 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new(
-        env: &Environment,
+        setup: &SimulatorSetup,
         clock: SharedClock,
         defects: &[Defect],
         base_url: String,
         keys: Keys,
     ) -> Self {
-        let clients = env
-            .clients
-            .values()
-            .map(|c| RegisteredClient {
-                id: c.id.to_string(),
-                secret: c.secret.as_ref().map(|s| s.expose().to_string()),
-                auth_method: c.auth_method,
-                redirect_uris: c.redirect_uris.iter().map(|u| u.to_string()).collect(),
-                scopes: c.scopes.clone(),
-            })
-            .collect();
-        let users = env
-            .users
-            .iter()
-            .map(|(name, u)| RegisteredUser {
-                name: name.clone(),
-                username: u.username.to_string(),
-                password: u.password.as_ref().map(|p| p.expose().to_string()),
-                sub: u
-                    .sub
-                    .as_ref()
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| default_sub(&u.username)),
-                claims: u.claims.clone(),
-                mobileid: u.mobileid.as_ref().map(|m| MobileIdRegistration {
-                    user_id: m.user_id.to_string(),
-                    device_id: m.device_id.to_string(),
-                    device_name: m.device_name.clone(),
-                    external_ref: m.external_ref.clone(),
-                }),
-                nin: u.nin.as_ref().map(|n| n.expose().to_string()),
-            })
-            .collect();
         Self {
             issuer: format!("{base_url}/auth/open"),
             base_url,
-            clients,
-            users,
+            clients: setup.clients.clone(),
+            users: setup.users.clone(),
             clock,
             defects: defects.iter().copied().collect(),
             keys,
@@ -356,16 +291,16 @@ impl Shared {
         base + REQUEST_OFFSET_MS.with(|o| o.get())
     }
 
-    pub fn client(&self, id: &str) -> Option<&RegisteredClient> {
+    pub fn client(&self, id: &str) -> Option<&SimClient> {
         self.clients.iter().find(|c| c.id == id)
     }
 
-    pub fn user(&self, username: &str) -> Option<&RegisteredUser> {
+    pub fn user(&self, username: &str) -> Option<&SimUser> {
         self.users.iter().find(|u| u.username == username)
     }
 
     /// A user by the environment's name for it, or by username.
-    pub fn user_named(&self, name: &str) -> Option<&RegisteredUser> {
+    pub fn user_named(&self, name: &str) -> Option<&SimUser> {
         self.users
             .iter()
             .find(|u| u.name == name)

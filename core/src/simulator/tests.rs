@@ -1,173 +1,45 @@
 //! End-to-end tests of the simulator over HTTP: a hand-driven browser (forms read with
 //! scraper, cookies kept by hand) and a client talking to the token and UserInfo endpoints.
 
-use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use reqwest::Response;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::test_support::{
+    Form, POST, Rig, WEB, claims_of, err, error_of, flows_setup, forms, fragment_of, header_of,
+    location, query_of,
+};
 use super::*;
 use crate::clock::{Clock, ManualClock};
-use crate::config::Environment;
-use crate::jwt::left_half_hash;
-
-const ENV: &str = r#"
-target: {kind: simulator}
-clients:
-  web:
-    id: web-client
-    secret: web-secret
-    auth_method: client_secret_basic
-    redirect_uris: [https://client.example.org/cb]
-    scopes: [openid, profile, email]
-  post:
-    id: post-client
-    secret: post-secret
-    auth_method: client_secret_post
-    redirect_uris: [https://client.example.org/post-cb]
-  spa:
-    id: spa-client
-    auth_method: none
-    redirect_uris: [https://spa.example.org/cb]
-users:
-  alice:
-    username: alice
-    password: alice-pw
-    claims:
-      name: Alice Example
-      given_name: Alice
-      family_name: Example
-      email: alice@example.org
-      email_verified: true
-  bob:
-    username: bob
-    password: bob-pw
-    sub: bob-sub-42
-"#;
+use crate::protocol::left_half_hash;
 
 const REDIRECT: &str = "https://client.example.org/cb";
+const SPA_REDIRECT: &str = "https://spa.example.org/cb";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-verifier";
 
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-/// A simulator, its clock, and a browser with a cookie.
-struct Rig {
-    sim: Simulator,
-    clock: ManualClock,
-    http: reqwest::Client,
-    cookie: Option<String>,
-}
-
-/// A form read from a page.
-#[derive(Debug)]
-struct Form {
-    action: String,
-    method: String,
-    fields: Vec<(String, String)>,
-    has_password: bool,
-    buttons: Vec<(String, String)>,
-}
-
-fn forms(html: &str) -> Vec<Form> {
-    let doc = scraper::Html::parse_document(html);
-    let form_sel = scraper::Selector::parse("form").unwrap();
-    let input_sel = scraper::Selector::parse("input").unwrap();
-    let button_sel = scraper::Selector::parse("button").unwrap();
-    doc.select(&form_sel)
-        .map(|form| {
-            let inputs: Vec<_> = form.select(&input_sel).collect();
-            Form {
-                action: form.attr("action").unwrap_or_default().to_string(),
-                method: form.attr("method").unwrap_or("get").to_lowercase(),
-                has_password: inputs.iter().any(|i| i.attr("type") == Some("password")),
-                fields: inputs
-                    .iter()
-                    .filter_map(|i| {
-                        Some((
-                            i.attr("name")?.to_string(),
-                            i.attr("value").unwrap_or_default().to_string(),
-                        ))
-                    })
-                    .collect(),
-                buttons: form
-                    .select(&button_sel)
-                    .filter_map(|b| {
-                        Some((b.attr("name")?.to_string(), b.attr("value")?.to_string()))
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
-}
-
-fn query_of(url: &str) -> HashMap<String, String> {
-    Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
-fn fragment_of(url: &str) -> HashMap<String, String> {
-    let url = Url::parse(url).unwrap();
-    url::form_urlencoded::parse(url.fragment().unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn location(resp: &reqwest::Response) -> Option<String> {
-    resp.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-}
-
+/// The browser and the web client of the code flow.
 impl Rig {
-    async fn new(defects: &[Defect]) -> Rig {
-        let (sim, clock, http) = super::test_support::start(ENV, "sim-test.yaml", defects).await;
-        Rig {
-            sim,
-            clock,
-            http,
-            cookie: None,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.sim.base_url())
-    }
-
-    fn keep_cookie(&mut self, resp: &reqwest::Response) {
-        if let Some(c) = resp.headers().get("set-cookie") {
-            let c = c.to_str().unwrap();
-            assert!(c.contains("HttpOnly") && c.contains("Path=/"), "{c}");
-            self.cookie = Some(c.split(';').next().unwrap().to_string());
-        }
-    }
-
-    async fn authorize(&mut self, params: &[(&str, &str)]) -> reqwest::Response {
-        let mut req = self
+    async fn authorize(&mut self, params: &[(&str, &str)]) -> Response {
+        let req = self
             .http
             .get(self.url("/auth/open/connect/authorize"))
             .query(params);
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        let resp = req.send().await.unwrap();
-        self.keep_cookie(&resp);
-        resp
+        self.browse(req).await
     }
 
-    async fn submit(&mut self, form: &Form, extra: &[(&str, &str)]) -> reqwest::Response {
+    async fn submit(&mut self, form: &Form, extra: &[(&str, &str)]) -> Response {
         assert_eq!(form.method, "post");
         let mut fields: Vec<(String, String)> = form
             .fields
@@ -176,22 +48,18 @@ impl Rig {
             .cloned()
             .collect();
         fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let mut req = self.http.post(self.url(&form.action)).form(&fields);
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        let resp = req.send().await.unwrap();
-        self.keep_cookie(&resp);
-        resp
+        let req = self.http.post(self.url(&form.action)).form(&fields);
+        self.browse(req).await
+    }
+
+    /// The login page of the web client's code flow request with `state`.
+    async fn login_page(&mut self, state: &str) -> Response {
+        let ch = challenge(VERIFIER);
+        self.authorize(&code_params(state, "n", &ch)).await
     }
 
     /// Logs in on a login page and returns the next response.
-    async fn login(
-        &mut self,
-        page: reqwest::Response,
-        user: &str,
-        password: &str,
-    ) -> reqwest::Response {
+    async fn login(&mut self, page: Response, user: &str, password: &str) -> Response {
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         let form = forms(&html).into_iter().next().expect("a login form");
@@ -201,7 +69,7 @@ impl Rig {
     }
 
     /// Answers a consent page.
-    async fn decide(&mut self, page: reqwest::Response, decision: &str) -> reqwest::Response {
+    async fn decide(&mut self, page: Response, decision: &str) -> Response {
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         let form = forms(&html).into_iter().next().expect("a consent form");
@@ -212,13 +80,18 @@ impl Rig {
         self.submit(&form, &[("decision", decision)]).await
     }
 
-    /// Login as alice, allow, return the final redirect's Location.
-    async fn sign_in(&mut self, params: &[(&str, &str)]) -> String {
-        let page = self.authorize(params).await;
-        let consent = self.login(page, "alice", "alice-pw").await;
+    /// Logs in as `user` on a login page, allows, and returns the final redirect's Location.
+    async fn login_and_allow(&mut self, page: Response, user: &str, password: &str) -> String {
+        let consent = self.login(page, user, password).await;
         let done = self.decide(consent, "allow").await;
         assert_eq!(done.status(), 302);
         location(&done).unwrap()
+    }
+
+    /// Login as alice, allow, return the final redirect's Location.
+    async fn sign_in(&mut self, params: &[(&str, &str)]) -> String {
+        let page = self.authorize(params).await;
+        self.login_and_allow(page, "alice", "alice-pw").await
     }
 
     async fn code(&mut self, state: &str, nonce: &str) -> String {
@@ -229,19 +102,26 @@ impl Rig {
         q["code"].clone()
     }
 
-    async fn redeem(&self, code: &str, verifier: &str) -> reqwest::Response {
-        self.http
-            .post(self.url("/auth/open/connect/token"))
-            .basic_auth("web-client", Some("web-secret"))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", verifier),
-            ])
-            .send()
-            .await
-            .unwrap()
+    /// The web client redeems a code at the token endpoint.
+    async fn redeem(&self, code: &str, verifier: &str) -> Response {
+        self.redeem_with(code, REDIRECT, Some(verifier)).await
+    }
+
+    /// The web client redeems a code with this redirect URI and verifier (if any).
+    async fn redeem_with(&self, code: &str, redirect: &str, verifier: Option<&str>) -> Response {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect),
+        ];
+        form.extend(verifier.map(|v| ("code_verifier", v)));
+        self.token(Some(WEB), &form).await
+    }
+
+    /// Redeems the code in a redirect's Location for its JSON answer.
+    async fn tokens_of(&self, location: &str) -> Value {
+        let code = query_of(location)["code"].clone();
+        self.redeem(&code, VERIFIER).await.json().await.unwrap()
     }
 
     async fn tokens(&mut self) -> Value {
@@ -251,21 +131,9 @@ impl Rig {
         resp.json().await.unwrap()
     }
 
-    async fn userinfo(&self, token: &str) -> reqwest::Response {
-        self.http
-            .get(self.url("/auth/open/connect/userinfo"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-
     async fn jwks(&self) -> JwkSet {
-        self.http
-            .get(self.url("/auth/open/.well-known/openid-configuration/jwks"))
-            .send()
+        self.get("/auth/open/.well-known/openid-configuration/jwks")
             .await
-            .unwrap()
             .json()
             .await
             .unwrap()
@@ -301,14 +169,22 @@ fn code_params<'a>(state: &'a str, nonce: &'a str, challenge: &'a str) -> Vec<(&
     ]
 }
 
-fn claims_of(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
-fn header_of(jwt: &str) -> Value {
-    let header = jwt.split('.').next().unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap()
+/// An authorization request of `client_id` at `redirect` with `scope`, and `extra` parameters.
+fn auth_params<'a>(
+    response_type: &'a str,
+    client_id: &'a str,
+    redirect: &'a str,
+    scope: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut params = vec![
+        ("response_type", response_type),
+        ("client_id", client_id),
+        ("redirect_uri", redirect),
+        ("scope", scope),
+    ];
+    params.extend_from_slice(extra);
+    params
 }
 
 // ---- discovery and keys ----
@@ -319,15 +195,7 @@ async fn discovery_names_signicat_endpoints() {
     let issuer = rig.sim.issuer();
     assert_eq!(issuer, format!("{}/auth/open", rig.sim.base_url()));
     assert!(rig.sim.base_url().starts_with("http://127.0.0.1:"));
-    let d: Value = rig
-        .http
-        .get(rig.url("/auth/open/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = rig.discovery().await;
     assert_eq!(d["issuer"], issuer);
     assert_eq!(
         d["authorization_endpoint"],
@@ -361,12 +229,7 @@ async fn discovery_names_signicat_endpoints() {
 #[tokio::test]
 async fn unknown_paths_get_a_json_404() {
     let rig = Rig::new(&[]).await;
-    let resp = rig
-        .http
-        .get(rig.url("/auth/open/nope"))
-        .send()
-        .await
-        .unwrap();
+    let resp = rig.get("/auth/open/nope").await;
     assert_eq!(resp.status(), 404);
     let body: Value = resp.json().await.unwrap();
     assert!(
@@ -380,9 +243,8 @@ async fn unknown_paths_get_a_json_404() {
 #[tokio::test]
 async fn a_taken_port_is_named() {
     let rig = Rig::new(&[]).await;
-    let env = Environment::parse(ENV, Path::new("e.yaml")).unwrap();
     let err = Simulator::start(
-        &env,
+        &flows_setup(),
         Arc::new(ManualClock::new()),
         &[],
         Some(rig.sim.port()),
@@ -467,10 +329,8 @@ async fn configured_sub_and_scope_limited_claims() {
     let mut params = code_params("s", "n", &ch);
     params[3] = ("scope", "openid");
     let page = rig.authorize(&params).await;
-    let consent = rig.login(page, "bob", "bob-pw").await;
-    let done = rig.decide(consent, "allow").await;
-    let code = query_of(&location(&done).unwrap())["code"].clone();
-    let tokens: Value = rig.redeem(&code, VERIFIER).await.json().await.unwrap();
+    let loc = rig.login_and_allow(page, "bob", "bob-pw").await;
+    let tokens = rig.tokens_of(&loc).await;
     let claims = claims_of(tokens["id_token"].as_str().unwrap());
     assert_eq!(claims["sub"], "bob-sub-42");
     assert!(claims.get("email").is_none() && claims.get("acr").is_none());
@@ -479,8 +339,7 @@ async fn configured_sub_and_scope_limited_claims() {
 #[tokio::test]
 async fn wrong_password_rerenders_the_form_with_an_error() {
     let mut rig = Rig::new(&[]).await;
-    let ch = challenge(VERIFIER);
-    let page = rig.authorize(&code_params("s", "n", &ch)).await;
+    let page = rig.login_page("s").await;
     let again = rig.login(page, "alice", "nope").await;
     assert_eq!(again.status(), 200);
     assert!(rig.cookie.is_none());
@@ -497,8 +356,7 @@ async fn wrong_password_rerenders_the_form_with_an_error() {
 #[tokio::test]
 async fn deny_gives_access_denied_with_state() {
     let mut rig = Rig::new(&[]).await;
-    let ch = challenge(VERIFIER);
-    let page = rig.authorize(&code_params("st-1", "n", &ch)).await;
+    let page = rig.login_page("st-1").await;
     let consent = rig.login(page, "alice", "alice-pw").await;
     let done = rig.decide(consent, "deny").await;
     let q = query_of(&location(&done).unwrap());
@@ -515,9 +373,7 @@ async fn code_reuse_is_refused_and_revokes_the_tokens() {
     let access = first["access_token"].as_str().unwrap();
     assert_eq!(rig.userinfo(access).await.status(), 200);
     let second = rig.redeem(&code, VERIFIER).await;
-    assert_eq!(second.status(), 400);
-    let body: Value = second.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(error_of(second).await, err(400, "invalid_grant"));
     let after = rig.userinfo(access).await;
     assert_eq!(after.status(), 401);
     assert_eq!(
@@ -530,16 +386,8 @@ async fn code_reuse_is_refused_and_revokes_the_tokens() {
         "Bearer error=\"invalid_token\""
     );
     let refresh = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", first["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .refresh(WEB, first["refresh_token"].as_str().unwrap())
+        .await;
     assert_eq!(refresh.status(), 400);
 }
 
@@ -548,28 +396,9 @@ async fn wrong_or_missing_pkce_verifier_is_invalid_grant() {
     let mut rig = Rig::new(&[]).await;
     let code = rig.code("s", "n").await;
     let resp = rig.redeem(&code, "x".repeat(50).as_str()).await;
-    assert_eq!(resp.status(), 400);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
-    let resp = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
+    assert_eq!(error_of(resp).await, err(400, "invalid_grant"));
+    let resp = rig.redeem_with(&code, REDIRECT, None).await;
+    assert_eq!(error_of(resp).await, err(400, "invalid_grant"));
 }
 
 #[tokio::test]
@@ -578,35 +407,16 @@ async fn codes_expire_after_sixty_seconds_of_clock_time() {
     let code = rig.code("s", "n").await;
     rig.clock.advance(Duration::from_secs(61));
     let resp = rig.redeem(&code, VERIFIER).await;
-    assert_eq!(resp.status(), 400);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
+    assert_eq!(error_of(resp).await, err(400, "invalid_grant"));
 }
 
 #[tokio::test]
 async fn redirect_uri_must_match_at_the_token_endpoint() {
     let mut rig = Rig::new(&[]).await;
     let code = rig.code("s", "n").await;
-    let resp = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .basic_auth("web-client", Some("web-secret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "https://client.example.org/other"),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
+    let other = "https://client.example.org/other";
+    let resp = rig.redeem_with(&code, other, Some(VERIFIER)).await;
+    assert_eq!(error_of(resp).await, err(400, "invalid_grant"));
 }
 
 #[tokio::test]
@@ -614,27 +424,23 @@ async fn wrong_secret_is_401_invalid_client() {
     let mut rig = Rig::new(&[]).await;
     let code = rig.code("s", "n").await;
     let resp = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .basic_auth("web-client", Some("not-the-secret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
+        .token(
+            Some(("web-client", "not-the-secret")),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await;
     assert!(
         resp.headers()["www-authenticate"]
             .to_str()
             .unwrap()
             .starts_with("Basic")
     );
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(error_of(resp).await, err(401, "invalid_client"));
     // The code is still good: authentication failed before it was looked at.
     assert_eq!(rig.redeem(&code, VERIFIER).await.status(), 200);
 }
@@ -642,82 +448,58 @@ async fn wrong_secret_is_401_invalid_client() {
 #[tokio::test]
 async fn client_secret_post_client_must_use_the_form() {
     let rig = Rig::new(&[]).await;
-    let basic = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .basic_auth("post-client", Some("post-secret"))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(basic.status(), 401);
+    assert_eq!(rig.refresh(POST, "x").await.status(), 401);
     let form = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "x"),
-            ("client_id", "post-client"),
-            ("client_secret", "post-secret"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .token(
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "x"),
+                ("client_id", POST.0),
+                ("client_secret", POST.1),
+            ],
+        )
+        .await;
     // Authenticated; the refresh token is unknown.
-    assert_eq!(form.status(), 400);
-    assert_eq!(
-        form.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
+    assert_eq!(error_of(form).await, err(400, "invalid_grant"));
 }
 
 #[tokio::test]
 async fn json_token_requests_are_refused() {
     let rig = Rig::new(&[]).await;
+    let body = serde_json::json!({"grant_type": "authorization_code", "code": "x"});
     let resp = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .basic_auth("web-client", Some("web-secret"))
-        .json(&serde_json::json!({"grant_type": "authorization_code", "code": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"],
-        "invalid_request"
-    );
+        .post_json("/auth/open/connect/token", Some(WEB), &body)
+        .await;
+    assert_eq!(error_of(resp).await, err(400, "invalid_request"));
 }
+
+const FORM: &str = "application/x-www-form-urlencoded";
 
 #[tokio::test]
 async fn garbage_at_the_token_endpoint_gets_400s_not_panics() {
     let rig = Rig::new(&[]).await;
+    let garbage = |authorization: &'static str, body: &'static str| {
+        rig.post("/auth/open/connect/token", None)
+            .header("content-type", FORM)
+            .header("authorization", authorization)
+            .body(body)
+            .send()
+    };
     for body in [
         "%%%",
         "grant_type=authorization_code&grant_type=x",
         "grant_type=password",
         "",
     ] {
-        let resp = rig
-            .http
-            .post(rig.url("/auth/open/connect/token"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("authorization", "Basic d2ViLWNsaWVudDp3ZWItc2VjcmV0")
-            .body(body)
-            .send()
+        let resp = garbage("Basic d2ViLWNsaWVudDp3ZWItc2VjcmV0", body)
             .await
             .unwrap();
         assert_eq!(resp.status(), 400, "{body}");
         let err: Value = resp.json().await.unwrap();
         assert!(err["error"].is_string(), "{body}");
     }
-    let resp = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("authorization", "Basic !!!")
-        .body("grant_type=authorization_code")
-        .send()
+    let resp = garbage("Basic !!!", "grant_type=authorization_code")
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
@@ -728,18 +510,8 @@ async fn refresh_rotates_and_keeps_identity() {
     let mut rig = Rig::new(&[]).await;
     let first = rig.tokens().await;
     rig.clock.advance(Duration::from_secs(30));
-    let refresh = |token: String| {
-        rig.http
-            .post(rig.url("/auth/open/connect/token"))
-            .basic_auth("web-client", Some("web-secret"))
-            .form(&[
-                ("grant_type", "refresh_token".to_string()),
-                ("refresh_token", token),
-            ])
-            .send()
-    };
     let old = first["refresh_token"].as_str().unwrap().to_string();
-    let resp = refresh(old.clone()).await.unwrap();
+    let resp = rig.refresh(WEB, &old).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["cache-control"], "no-store");
     let second: Value = resp.json().await.unwrap();
@@ -757,78 +529,57 @@ async fn refresh_rotates_and_keeps_identity() {
     assert!(b.get("nonce").is_none());
     // Another client cannot use it.
     let stolen = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", second["refresh_token"].as_str().unwrap()),
-            ("client_id", "post-client"),
-            ("client_secret", "post-secret"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stolen.status(), 400);
-    assert_eq!(
-        stolen.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
+        .token(
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", second["refresh_token"].as_str().unwrap()),
+                ("client_id", POST.0),
+                ("client_secret", POST.1),
+            ],
+        )
+        .await;
+    assert_eq!(error_of(stolen).await, err(400, "invalid_grant"));
     // The new one still works for its client.
-    let third = refresh(second["refresh_token"].as_str().unwrap().to_string())
-        .await
-        .unwrap();
+    let third = rig
+        .refresh(WEB, second["refresh_token"].as_str().unwrap())
+        .await;
     assert_eq!(third.status(), 200);
     // The old refresh token is spent (and its reuse revokes the grant: see below).
-    let again = refresh(old).await.unwrap();
-    assert_eq!(again.status(), 400);
-    assert_eq!(
-        again.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
+    let again = rig.refresh(WEB, &old).await;
+    assert_eq!(error_of(again).await, err(400, "invalid_grant"));
 }
 
 #[tokio::test]
 async fn public_client_needs_pkce_and_no_secret() {
     let mut rig = Rig::new(&[]).await;
-    let no_pkce = rig
-        .authorize(&[
-            ("response_type", "code"),
-            ("client_id", "spa-client"),
-            ("redirect_uri", "https://spa.example.org/cb"),
-            ("scope", "openid"),
-            ("state", "s"),
-        ])
-        .await;
+    let spa = |extra| auth_params("code", "spa-client", SPA_REDIRECT, "openid", extra);
+    let no_pkce = rig.authorize(&spa(&[("state", "s")])).await;
     assert_eq!(
         query_of(&location(&no_pkce).unwrap())["error"],
         "invalid_request"
     );
     let ch = challenge(VERIFIER);
     let loc = rig
-        .sign_in(&[
-            ("response_type", "code"),
-            ("client_id", "spa-client"),
-            ("redirect_uri", "https://spa.example.org/cb"),
-            ("scope", "openid"),
+        .sign_in(&spa(&[
             ("state", "s"),
             ("code_challenge", &ch),
             ("code_challenge_method", "S256"),
-        ])
+        ]))
         .await;
     let code = query_of(&loc)["code"].clone();
     let resp = rig
-        .http
-        .post(rig.url("/auth/open/connect/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "https://spa.example.org/cb"),
-            ("client_id", "spa-client"),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .token(
+            None,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", SPA_REDIRECT),
+                ("client_id", "spa-client"),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), 200);
 }
 
@@ -837,15 +588,9 @@ async fn public_client_needs_pkce_and_no_secret() {
 #[tokio::test]
 async fn unregistered_redirect_uri_gets_a_page_never_a_redirect() {
     let mut rig = Rig::new(&[]).await;
-    let resp = rig
-        .authorize(&[
-            ("response_type", "code"),
-            ("client_id", "web-client"),
-            ("redirect_uri", "https://evil.example.org/cb"),
-            ("scope", "openid"),
-            ("state", "s"),
-        ])
-        .await;
+    let evil = "https://evil.example.org/cb";
+    let params = auth_params("code", "web-client", evil, "openid", &[("state", "s")]);
+    let resp = rig.authorize(&params).await;
     assert_eq!(resp.status(), 400);
     assert!(location(&resp).is_none());
     assert!(
@@ -862,12 +607,7 @@ async fn unregistered_redirect_uri_gets_a_page_never_a_redirect() {
 async fn unknown_client_gets_a_page() {
     let mut rig = Rig::new(&[]).await;
     let resp = rig
-        .authorize(&[
-            ("response_type", "code"),
-            ("client_id", "who"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid"),
-        ])
+        .authorize(&auth_params("code", "who", REDIRECT, "openid", &[]))
         .await;
     assert_eq!(resp.status(), 400);
     assert!(location(&resp).is_none());
@@ -898,18 +638,20 @@ async fn bad_response_type_and_scope_redirect_with_errors() {
     assert_eq!(q["state"], "xyz");
 }
 
+/// An implicit request of the web client.
+fn implicit<'a>(
+    response_type: &'a str,
+    scope: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    auth_params(response_type, "web-client", REDIRECT, scope, extra)
+}
+
 #[tokio::test]
 async fn implicit_without_nonce_errors_in_the_fragment() {
     let mut rig = Rig::new(&[]).await;
-    let resp = rig
-        .authorize(&[
-            ("response_type", "id_token token"),
-            ("client_id", "web-client"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid"),
-            ("state", "abc"),
-        ])
-        .await;
+    let params = implicit("id_token token", "openid", &[("state", "abc")]);
+    let resp = rig.authorize(&params).await;
     assert_eq!(resp.status(), 302);
     let loc = location(&resp).unwrap();
     assert!(Url::parse(&loc).unwrap().query().is_none(), "{loc}");
@@ -921,15 +663,9 @@ async fn implicit_without_nonce_errors_in_the_fragment() {
 #[tokio::test]
 async fn implicit_flow_answers_in_the_fragment() {
     let mut rig = Rig::new(&[]).await;
+    let extra = [("state", "abc"), ("nonce", "n-0")];
     let loc = rig
-        .sign_in(&[
-            ("response_type", "id_token token"),
-            ("client_id", "web-client"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid email"),
-            ("state", "abc"),
-            ("nonce", "n-0"),
-        ])
+        .sign_in(&implicit("id_token token", "openid email", &extra))
         .await;
     assert!(Url::parse(&loc).unwrap().query().is_none(), "{loc}");
     let f = fragment_of(&loc);
@@ -945,15 +681,8 @@ async fn implicit_flow_answers_in_the_fragment() {
     assert_eq!(rig.userinfo(&f["access_token"]).await.status(), 200);
 
     // response_type=id_token: no access token, no at_hash.
-    let resp = rig
-        .authorize(&[
-            ("response_type", "id_token"),
-            ("client_id", "web-client"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid"),
-            ("nonce", "n-1"),
-        ])
-        .await;
+    let params = implicit("id_token", "openid", &[("nonce", "n-1")]);
+    let resp = rig.authorize(&params).await;
     let f = fragment_of(&location(&resp).unwrap());
     assert!(!f.contains_key("access_token"));
     let claims = rig.verify(&f["id_token"], "web-client").await.unwrap();
@@ -1017,8 +746,7 @@ async fn max_age_forces_a_new_login_and_auth_time_moves() {
     let done = rig.login(page, "alice", "alice-pw").await;
     // Consent is remembered for the session, so login leads straight to the redirect.
     assert_eq!(done.status(), 302);
-    let code = query_of(&location(&done).unwrap())["code"].clone();
-    let tokens: Value = rig.redeem(&code, VERIFIER).await.json().await.unwrap();
+    let tokens = rig.tokens_of(&location(&done).unwrap()).await;
     let later = claims_of(tokens["id_token"].as_str().unwrap())["auth_time"]
         .as_i64()
         .unwrap();
@@ -1048,8 +776,7 @@ async fn ui_locales_login_hint_acr_and_profile_are_honoured() {
     assert!(form.fields.contains(&("username".into(), "alice".into())));
     let consent = rig.submit(&form, &[("password", "alice-pw")]).await;
     let done = rig.decide(consent, "allow").await;
-    let code = query_of(&location(&done).unwrap())["code"].clone();
-    let tokens: Value = rig.redeem(&code, VERIFIER).await.json().await.unwrap();
+    let tokens = rig.tokens_of(&location(&done).unwrap()).await;
     assert_eq!(
         claims_of(tokens["id_token"].as_str().unwrap())["acr"],
         "urn:signicat:oidc:method:nbid"
@@ -1093,31 +820,22 @@ async fn broker_aliases_serve_the_same_flow() {
         .send()
         .await
         .unwrap();
-    let consent = rig.login(resp, "alice", "alice-pw").await;
-    let done = rig.decide(consent, "allow").await;
-    let code = query_of(&location(&done).unwrap())["code"].clone();
+    let loc = rig.login_and_allow(resp, "alice", "alice-pw").await;
+    let code = query_of(&loc)["code"].clone();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
     let tokens: Value = rig
-        .http
-        .post(rig.url("/broker/openidconnect/token"))
-        .header(
-            "authorization",
-            format!("Basic {}", STANDARD.encode("web-client:web-secret")),
-        )
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
+        .post_form("/broker/openidconnect/token", Some(WEB), &form)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let info = rig
-        .http
-        .post(rig.url("/broker/openidconnect/userinfo"))
+        .post("/broker/openidconnect/userinfo", None)
         .bearer_auth(tokens["access_token"].as_str().unwrap())
         .send()
         .await
@@ -1128,12 +846,7 @@ async fn broker_aliases_serve_the_same_flow() {
 #[tokio::test]
 async fn userinfo_without_a_good_token_is_401() {
     let rig = Rig::new(&[]).await;
-    let none = rig
-        .http
-        .get(rig.url("/auth/open/connect/userinfo"))
-        .send()
-        .await
-        .unwrap();
+    let none = rig.get("/auth/open/connect/userinfo").await;
     assert_eq!(none.status(), 401);
     assert!(
         none.headers()["www-authenticate"]
@@ -1246,16 +959,20 @@ async fn defect_state_not_echoed() {
     assert!(!q.contains_key("state"), "{loc}");
 }
 
+/// The UserInfo answer to an access token of a token response.
+async fn userinfo_of(rig: &Rig, tokens: &Value) -> Value {
+    rig.userinfo(tokens["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn defect_userinfo_sub_differs() {
     let (rig, t) = id_token_with(&[Defect::UserinfoSubDiffers]).await;
     let sub = claims_of(t["id_token"].as_str().unwrap())["sub"].clone();
-    let info: Value = rig
-        .userinfo(t["access_token"].as_str().unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let info = userinfo_of(&rig, &t).await;
     assert!(info["sub"].is_string());
     assert_ne!(info["sub"], sub);
 }
@@ -1267,60 +984,45 @@ async fn no_defect_means_no_misbehaviour() {
     assert_eq!(header_of(id_token)["kid"], SIGNING_KID);
     let claims = rig.verify(id_token, "web-client").await.unwrap();
     assert_eq!(claims["nonce"], "n-1");
-    let info: Value = rig
-        .userinfo(t["access_token"].as_str().unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let info = userinfo_of(&rig, &t).await;
     assert_eq!(info["sub"], claims["sub"]);
 }
 
 #[tokio::test]
 async fn malformed_requests_get_400s_not_panics() {
     let mut rig = Rig::new(&[]).await;
-    let raw = |path: &str| rig.url(path);
     let cases = [
         (
             "GET",
-            raw("/auth/open/connect/authorize?client_id=%ff%fe&redirect_uri=%00"),
+            "/auth/open/connect/authorize?client_id=%ff%fe&redirect_uri=%00",
             "",
         ),
         (
             "GET",
-            raw(
-                "/auth/open/connect/authorize?client_id=web-client&redirect_uri=https%3A%2F%2Fclient.example.org%2Fcb&response_type=code&scope=openid&max_age=-1",
-            ),
+            "/auth/open/connect/authorize?client_id=web-client&redirect_uri=https%3A%2F%2Fclient.example.org%2Fcb&response_type=code&scope=openid&max_age=-1",
             "",
         ),
         (
             "POST",
-            raw("/auth/open/connect/authorize"),
+            "/auth/open/connect/authorize",
             "client_id=web-client&client_id=web-client",
         ),
         (
             "POST",
-            raw("/auth/open/login"),
+            "/auth/open/login",
             "txn=nope&csrf=x&username=alice&password=alice-pw",
         ),
-        ("POST", raw("/auth/open/login"), ""),
-        ("POST", raw("/auth/open/consent"), "txn=nope&decision=allow"),
-        (
-            "POST",
-            raw("/auth/open/connect/userinfo"),
-            "access_token=%zz",
-        ),
+        ("POST", "/auth/open/login", ""),
+        ("POST", "/auth/open/consent", "txn=nope&decision=allow"),
+        ("POST", "/auth/open/connect/userinfo", "access_token=%zz"),
     ];
-    for (method, url, body) in cases {
-        let req = if method == "GET" {
-            rig.http.get(&url)
+    for (method, path, body) in cases {
+        let url = rig.url(path);
+        let resp = if method == "GET" {
+            rig.get(path).await
         } else {
-            rig.http
-                .post(&url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
+            rig.post_raw(path, None, FORM, body).await
         };
-        let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         assert!(
             (400..500).contains(&status) || status == 302,
@@ -1332,39 +1034,26 @@ async fn malformed_requests_get_400s_not_panics() {
         }
     }
     // A consent form with a bad decision, and a login form replayed after use.
-    let ch = challenge(VERIFIER);
-    let page = rig.authorize(&code_params("s", "n", &ch)).await;
+    let page = rig.login_page("s").await;
     let html = page.text().await.unwrap();
     let login = forms(&html).into_iter().next().unwrap();
-    let consent = rig
-        .submit(&login, &[("username", "alice"), ("password", "alice-pw")])
-        .await;
+    let alice = [("username", "alice"), ("password", "alice-pw")];
+    let consent = rig.submit(&login, &alice).await;
     let consent_html = consent.text().await.unwrap();
     let consent_form = forms(&consent_html).into_iter().next().unwrap();
-    assert_eq!(
-        rig.submit(&consent_form, &[("decision", "maybe")])
-            .await
-            .status(),
-        400
-    );
-    assert_eq!(
-        rig.submit(&consent_form, &[("decision", "allow"), ("csrf", "forged")])
-            .await
-            .status(),
-        400
-    );
-    assert_eq!(
-        rig.submit(&login, &[("username", "alice"), ("password", "alice-pw")])
-            .await
-            .status(),
-        400
-    );
-    assert_eq!(
-        rig.submit(&consent_form, &[("decision", "allow")])
-            .await
-            .status(),
-        302
-    );
+    let forged = [("decision", "allow"), ("csrf", "forged")];
+    for (form, fields, status) in [
+        (&consent_form, &[("decision", "maybe")][..], 400),
+        (&consent_form, &forged[..], 400),
+        (&login, &alice[..], 400),
+        (&consent_form, &[("decision", "allow")][..], 302),
+    ] {
+        assert_eq!(
+            rig.submit(form, fields).await.status(),
+            status,
+            "{fields:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -1372,22 +1061,19 @@ async fn authorization_requests_may_be_posted() {
     let mut rig = Rig::new(&[]).await;
     let ch = challenge(VERIFIER);
     let resp = rig
-        .http
-        .post(rig.url("/auth/open/connect/authorize"))
+        .post("/auth/open/connect/authorize", None)
         .form(&code_params("posted", "n", &ch))
         .send()
         .await
         .unwrap();
-    let consent = rig.login(resp, "alice", "alice-pw").await;
-    let done = rig.decide(consent, "allow").await;
-    assert_eq!(query_of(&location(&done).unwrap())["state"], "posted");
+    let loc = rig.login_and_allow(resp, "alice", "alice-pw").await;
+    assert_eq!(query_of(&loc)["state"], "posted");
 }
 
 #[tokio::test]
 async fn consent_is_bound_to_the_browser_session() {
     let mut rig = Rig::new(&[]).await;
-    let ch = challenge(VERIFIER);
-    let page = rig.authorize(&code_params("s", "n", &ch)).await;
+    let page = rig.login_page("s").await;
     let consent = rig.login(page, "alice", "alice-pw").await;
     let html = consent.text().await.unwrap();
     let form = forms(&html).into_iter().next().unwrap();
@@ -1409,31 +1095,18 @@ async fn a_reused_refresh_token_revokes_its_whole_grant() {
     // RFC 9700 §4.14.2 (and node oidc-provider): refresh token reuse means theft.
     let mut rig = Rig::new(&[]).await;
     let first = rig.tokens().await;
-    let refresh = |token: &str| {
-        rig.http
-            .post(rig.url("/auth/open/connect/token"))
-            .basic_auth("web-client", Some("web-secret"))
-            .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
-            .send()
-    };
     let old = first["refresh_token"].as_str().unwrap().to_string();
-    let second: Value = refresh(&old).await.unwrap().json().await.unwrap();
-    assert_eq!(refresh(&old).await.unwrap().status(), 400);
-    let newer = refresh(second["refresh_token"].as_str().unwrap())
-        .await
-        .unwrap();
+    let second: Value = rig.refresh(WEB, &old).await.json().await.unwrap();
+    assert_eq!(rig.refresh(WEB, &old).await.status(), 400);
+    let newer = rig
+        .refresh(WEB, second["refresh_token"].as_str().unwrap())
+        .await;
     assert_eq!(
         newer.status(),
         400,
         "the replacement refresh token is revoked too"
     );
-    let info = rig
-        .http
-        .get(rig.url("/auth/open/connect/userinfo"))
-        .bearer_auth(second["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let info = rig.userinfo(second["access_token"].as_str().unwrap()).await;
     assert_eq!(
         info.status(),
         401,

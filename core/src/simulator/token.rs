@@ -9,11 +9,12 @@ use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::id_token::{self, Extras};
-use super::state::{RegisteredClient, Shared, TOKEN_LIFETIME};
+use super::setup::SimClient;
+use super::state::{Shared, TOKEN_LIFETIME};
 use super::web::{
     Params, basic_credentials, is_form, is_method, json_response, method_not_allowed, oauth_error,
 };
-use crate::config::AuthMethod;
+use crate::protocol::{AuthMethod, CIBA_GRANT};
 
 /// Adds the caching headers token responses must carry (unless the defect says otherwise).
 fn no_store(shared: &Shared, response: ResponseTemplate) -> ResponseTemplate {
@@ -38,7 +39,7 @@ pub(crate) fn authenticate<'a>(
     shared: &'a Shared,
     req: &Request,
     params: &Params,
-) -> Result<&'a RegisteredClient, ResponseTemplate> {
+) -> Result<&'a SimClient, ResponseTemplate> {
     let basic = basic_credentials(req).map_err(|e| invalid_client(&e))?;
     let form_secret = params.get("client_secret");
     if basic.is_some() && form_secret.is_some() {
@@ -123,7 +124,7 @@ fn handle(shared: &Shared, req: &Request) -> ResponseTemplate {
         Some("authorization_code") => code_grant(shared, client, &params),
         Some("refresh_token") => refresh_grant(shared, client, &params),
         Some("client_credentials") => super::rest::client_credentials(shared, client, &params),
-        Some(super::ciba::GRANT_TYPE) => super::ciba::grant(shared, client, &params),
+        Some(CIBA_GRANT) => super::ciba::grant(shared, client, &params),
         Some(other) => oauth_error(
             400,
             "unsupported_grant_type",
@@ -143,7 +144,7 @@ fn invalid_grant(description: &str) -> ResponseTemplate {
     oauth_error(400, "invalid_grant", description)
 }
 
-fn code_grant(shared: &Shared, client: &RegisteredClient, params: &Params) -> ResponseTemplate {
+fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> ResponseTemplate {
     let Some(code) = params.get("code") else {
         return oauth_error(400, "invalid_request", "code is missing");
     };
@@ -198,7 +199,7 @@ fn code_grant(shared: &Shared, client: &RegisteredClient, params: &Params) -> Re
     token_response(&access, refresh.as_deref(), &id_token, &grant.scopes)
 }
 
-fn refresh_grant(shared: &Shared, client: &RegisteredClient, params: &Params) -> ResponseTemplate {
+fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> ResponseTemplate {
     let Some(token) = params.get("refresh_token") else {
         return oauth_error(400, "invalid_request", "refresh_token is missing");
     };

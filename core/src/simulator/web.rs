@@ -42,6 +42,15 @@ impl Params {
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
+
+    /// The space-separated values of a parameter (`scope`, `prompt`); none when it is absent.
+    pub fn words<T: FromIterator<String>>(&self, name: &str) -> T {
+        self.get(name)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    }
 }
 
 /// Whether the request's method is `name` (upper case).
