@@ -537,3 +537,184 @@ fn a_bad_tag_expression_is_an_error_not_a_silent_filter() {
         text(&out)
     );
 }
+
+/// The `N passed, N failed` line of a run.
+fn passed(out: &Output) -> usize {
+    let all = text(out);
+    let line = all
+        .lines()
+        .rev()
+        .find(|l| l.contains(" passed, "))
+        .unwrap_or_else(|| panic!("no summary line:\n{all}"));
+    line.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn feature_paths_in_any_form_select_exactly_their_scenarios() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let userinfo = format!("{root}/features/oidc/userinfo.feature");
+    let refresh = format!("{root}/features/oidc/refresh.feature");
+    let out = idflow(&["run", "-q", &userinfo, &refresh], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let both = passed(&out);
+    assert!(both > 4, "{}", text(&out));
+    let out = idflow(
+        &[
+            "run",
+            "-q",
+            "./features/oidc/userinfo.feature",
+            "./features/oidc/refresh.feature",
+        ],
+        &[],
+    );
+    assert_eq!(passed(&out), both, "{}", text(&out));
+    // A relative path outside the working directory.
+    let out = Command::new(env!("CARGO_BIN_EXE_idflow"))
+        .current_dir(format!("{root}/tests"))
+        .args([
+            "run",
+            "-q",
+            "../features/oidc/userinfo.feature",
+            "../features/oidc/refresh.feature",
+            "--env-dir",
+            "../environments",
+            "--report-dir",
+        ])
+        .arg(report_dir("outside"))
+        .env_remove("IDFLOW_SIMULATOR_DEFECTS")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), both, "{}", text(&out));
+}
+
+#[test]
+fn a_file_and_line_runs_the_scenario_or_example_row_there() {
+    let dir = report_dir("line");
+    let out = idflow(
+        &[
+            "run",
+            "features/oidc/userinfo.feature:25",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), 1, "{}", text(&out));
+    assert!(read(&dir, "junit.xml").contains("never issued"));
+    // An example row: only that row; the outline's steps: every row.
+    let out = idflow(&["run", "-q", "features/oidc/userinfo.feature:23"], &[]);
+    assert_eq!(passed(&out), 1, "{}", text(&out));
+    let out = idflow(&["run", "-q", "features/oidc/userinfo.feature:14"], &[]);
+    assert_eq!(passed(&out), 2, "{}", text(&out));
+    let out = idflow(&["run", "-q", "features/oidc/userinfo.feature:7"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("userinfo.feature:7: no scenario is at or contains line 7"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_run_that_selects_nothing_exits_2_and_names_the_filters() {
+    let empty = report_dir("empty-features");
+    std::fs::create_dir_all(&empty).unwrap();
+    let empty = empty.to_str().unwrap();
+    for (args, wanted) in [
+        (vec!["run", empty], "holds no .feature file"),
+        (
+            vec!["run", "features/oidc", "--tags", "@nosuchtag"],
+            "--tags \"@nosuchtag\"",
+        ),
+        (
+            vec!["run", "features/oidc", "--name", "nosuch"],
+            "--name \"nosuch\"",
+        ),
+    ] {
+        let out = idflow(&args, &[]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("no scenario selected") && text(&out).contains(wanted),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert!(!text(&out).contains(" passed, "), "{}", text(&out));
+    }
+    let out = idflow(&["run", empty, "--allow-empty"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("0 passed, 0 failed"), "{}", text(&out));
+}
+
+#[test]
+fn name_matches_ignoring_case() {
+    let out = idflow(
+        &[
+            "run",
+            "-q",
+            "features/oidc/userinfo.feature",
+            "--name",
+            "USERINFO ANSWERS",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), 2, "{}", text(&out));
+}
+
+#[test]
+fn an_unwritable_report_dir_is_exit_2_before_any_scenario() {
+    let file = format!("{}/README.md", env!("CARGO_MANIFEST_DIR"));
+    for (dir, reason) in [
+        (file.clone(), "it is a file, not a directory"),
+        (format!("{file}/reports"), "Not a directory"),
+    ] {
+        let out = idflow(&["run", "features/oidc", "--report-dir", &dir], &[]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{dir}: {}", text(&out));
+        let all = text(&out);
+        assert!(
+            all.contains(&format!("cannot write reports to {dir}")) && all.contains(reason),
+            "{all}"
+        );
+        assert!(!all.contains(" passed, "), "a scenario ran: {all}");
+    }
+}
+
+#[test]
+fn feature_files_that_would_run_wrongly_are_errors_in_words() {
+    let dir = report_dir("gherkin-words");
+    std::fs::create_dir_all(&dir).unwrap();
+    let misspelt = dir.join("misspelt.feature");
+    std::fs::write(
+        &misspelt,
+        "Feature: x\n  Scenario: a misspelt first step\n    Gven the client \"web\"\n    When the client fetches the provider's discovery document\n",
+    )
+    .unwrap();
+    let out = idflow(&["run", misspelt.to_str().unwrap()], &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("misspelt.feature:3:5: this line reads like a misspelt step keyword"),
+        "{}",
+        text(&out)
+    );
+    let empty = dir.join("blank.feature");
+    std::fs::write(&empty, "  \n\n").unwrap();
+    let out = idflow(&["run", empty.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("the file is empty"), "{}", text(&out));
+    assert!(!text(&out).contains("{\""), "raw token set: {}", text(&out));
+    // A byte order mark is accepted.
+    let bom = dir.join("bom.feature");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(
+        b"Feature: BOM\n  Scenario: discovery\n    Given the client \"web\"\n    When the client fetches the provider's discovery document\n",
+    );
+    std::fs::write(&bom, bytes).unwrap();
+    let out = idflow(&["run", bom.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), 1, "{}", text(&out));
+}
