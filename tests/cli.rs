@@ -718,3 +718,131 @@ fn feature_files_that_would_run_wrongly_are_errors_in_words() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(passed(&out), 1, "{}", text(&out));
 }
+
+/// The `features` test target's binary (cargo builds every test target before it runs any).
+fn features_binary() -> PathBuf {
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::read_dir(&deps)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("features-") && p.extension().is_none()
+        })
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no features test binary in {}: build it first (`cargo test` does, or `cargo build --tests`)",
+                deps.display()
+            )
+        })
+}
+
+fn features_target(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(features_binary());
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env_remove("IDFLOW_SIMULATOR_DEFECTS")
+        .env_remove("IDFLOW_ALLOW_EMPTY")
+        .env_remove("NEXTEST_RUN_ID")
+        .env("IDFLOW_FEATURES", "features/oidc/userinfo.feature")
+        .env(
+            "IDFLOW_REPORT_DIR",
+            report_dir(&format!("target-{}", args.join("-").len())),
+        );
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the features target runs")
+}
+
+#[test]
+fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
+    // cargo nextest lists the tests, then the ignored ones, then runs each with --exact.
+    let out = features_target(&["--list", "--format", "terse"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let names: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.strip_suffix(": test").unwrap_or_else(|| panic!("{l:?}")))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "features/oidc/userinfo.feature:22",
+            "features/oidc/userinfo.feature:23",
+            "features/oidc/userinfo.feature:25",
+            "features/oidc/userinfo.feature:30",
+        ]
+    );
+    let out = features_target(&["--list", "--format", "terse", "--ignored"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let out = features_target(&["--exact", names[2], "--nocapture"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("1 passed, 0 failed"), "{}", text(&out));
+
+    // --skip (several), --exact, --list in libtest's pretty format.
+    let out = features_target(&["--list", "--skip", "GET", "--skip", "never issued"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains("userinfo.feature:23: test"), "{stdout}");
+    assert!(
+        !stdout.contains(":22: test") && !stdout.contains(":25: test"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("\n2 tests, 0 benchmarks\n"), "{stdout}");
+    let out = features_target(&["--exact", "userinfo"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--exact matches whole names: {}",
+        text(&out)
+    );
+
+    // A filter that selects nothing is exit 2 and says so, unless IDFLOW_ALLOW_EMPTY=1.
+    let out = features_target(&["nosuchscenario"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("no scenario selected")
+            && text(&out).contains("the test filter \"nosuchscenario\""),
+        "{}",
+        text(&out)
+    );
+    let out = features_target(&["nosuchscenario"], &[("IDFLOW_ALLOW_EMPTY", "1")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // --ignored runs nothing (no scenario is ignored), as libtest does; --include-ignored runs all.
+    let out = features_target(&["--ignored"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("no scenario is ignored"),
+        "{}",
+        text(&out)
+    );
+    let out = features_target(&["--include-ignored", "-q"], &[]);
+    assert!(text(&out).contains("4 passed, 0 failed"), "{}", text(&out));
+
+    // Unknown flags are refused with the supported ones; --help lists them.
+    for bad in ["--bogus", "--logfile=x"] {
+        let out = features_target(&[bad], &[]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
+        assert!(
+            text(&out).contains("unsupported flag") && text(&out).contains("--skip FILTER"),
+            "{}",
+            text(&out)
+        );
+        assert!(
+            !text(&out).contains(" passed, 0 failed"),
+            "it ran: {}",
+            text(&out)
+        );
+    }
+    let out = features_target(&["--help"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("--exact") && text(&out).contains("--skip FILTER"));
+}

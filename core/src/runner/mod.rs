@@ -273,7 +273,66 @@ impl Selector {
     }
 }
 
-async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
+/// One scenario as a test of a libtest-style listing: `path:line` (a file that does not parse
+/// is listed by its path alone, so that running it reports why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTest {
+    pub name: String,
+    /// The scenario's name (empty for a file that does not parse).
+    pub scenario: String,
+}
+
+/// The scenarios a run with these options would run, without running anything (no target is
+/// started, no report written).
+pub fn list(options: &RunOptions) -> Result<Vec<ListedTest>, RunError> {
+    let (_, features, selector) = select(options)?;
+    let mut out = Vec::new();
+    for feature in &features.0 {
+        match feature {
+            Ok(feature) => {
+                for (rule, scenario) in scenarios_of(feature) {
+                    if selector.selects(feature, rule, scenario) {
+                        let key = writer::scenario_key(feature, scenario);
+                        out.push(ListedTest {
+                            name: format!("{}:{}", key.path, key.line),
+                            scenario: scenario.name.clone(),
+                        });
+                    }
+                }
+            }
+            Err(cucumber::parser::Error::Parsing(e)) => {
+                let path = match &**e {
+                    cucumber::gherkin::ParseFileError::Reading { path, .. }
+                    | cucumber::gherkin::ParseFileError::Parsing { path, .. } => path,
+                };
+                out.push(ListedTest {
+                    name: path.display().to_string(),
+                    scenario: String::new(),
+                });
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+type RuleAndScenario<'a> = (
+    Option<&'a cucumber::gherkin::Rule>,
+    &'a cucumber::gherkin::Scenario,
+);
+
+fn scenarios_of(feature: &cucumber::gherkin::Feature) -> impl Iterator<Item = RuleAndScenario<'_>> {
+    feature.scenarios.iter().map(|s| (None, s)).chain(
+        feature
+            .rules
+            .iter()
+            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s))),
+    )
+}
+
+/// The environment, the features the paths name and the scenario filter, checked: a run that
+/// selects nothing is an error here unless `allow_empty`.
+fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Selector), RunError> {
     let env = Environment::load(&options.env, &options.env_dir)?;
     let include = options.tags.as_deref().map(parse_tags).transpose()?;
     let exclude = env
@@ -298,6 +357,11 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
     if !options.allow_empty {
         check_not_empty(&features, &selector, options, &env)?;
     }
+    Ok((env, features, selector))
+}
+
+async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
+    let (env, features, selector) = select(options)?;
     check_report_dir(&options.report_dir)?;
     let base_dir = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
     let engine = HttpEngine::new(&env.tls, &env.http, &base_dir)
@@ -340,12 +404,7 @@ fn check_not_empty(
     let mut total = 0;
     let mut selected = 0;
     for feature in features.0.iter().flatten() {
-        for (rule, scenario) in feature.scenarios.iter().map(|s| (None, s)).chain(
-            feature
-                .rules
-                .iter()
-                .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s))),
-        ) {
+        for (rule, scenario) in scenarios_of(feature) {
             total += 1;
             if selector.selects(feature, rule, scenario) {
                 selected += 1;
