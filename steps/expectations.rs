@@ -10,7 +10,8 @@ use crate::world::IdflowWorld;
 /// The latest response has this status.
 /// Example: Then the response status is 200
 #[then(expr = "the response status is {int}")]
-fn status_is(w: &mut IdflowWorld, expected: u16) -> Result<()> {
+fn status_is(w: &mut IdflowWorld, expected: String) -> Result<()> {
+    let expected = crate::phrase::parse_status(&expected)?;
     let subject = w.last_subject();
     let resp = w.last_response()?;
     if resp.status == expected {

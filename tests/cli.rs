@@ -846,3 +846,47 @@ fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("--exact") && text(&out).contains("--skip FILTER"));
 }
+
+#[test]
+fn expectations_take_values_not_words_and_numbers_name_their_range() {
+    let dir = report_dir("strict-phrases");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "Given the variable \"x\" is \"\"\n    Then the variable \"x\" is not empty",
+            "expected: a string, array or object that is not empty",
+        ),
+        (
+            "Given the variable \"x\" is \"x\"\n    Then the variable \"x\" is equal to \"x\"",
+            "is not a value in the expectation \"is equal to",
+        ),
+        (
+            "When the client fetches the provider's discovery document\n    Then the response status is 99999999999999999999",
+            "outside the range of HTTP statuses, 100 to 599",
+        ),
+    ];
+    for (i, (steps, wanted)) in cases.iter().enumerate() {
+        let feature = dir.join(format!("case{i}.feature"));
+        std::fs::write(
+            &feature,
+            format!(
+                "Feature: strict\n  Scenario: case {i}\n    Given the client \"web\"\n    {steps}\n"
+            ),
+        )
+        .unwrap();
+        let out = idflow(&["run", feature.to_str().unwrap()], &[]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "case {i}: {}", text(&out));
+        assert!(text(&out).contains(wanted), "case {i}: {}", text(&out));
+        assert!(!text(&out).contains("ParseIntError"), "{}", text(&out));
+    }
+    // `is empty` holds for an empty string.
+    let feature = dir.join("empty.feature");
+    std::fs::write(
+        &feature,
+        "Feature: strict\n  Scenario: empty\n    Given the variable \"x\" is \"\"\n    Then the variable \"x\" is empty\n",
+    )
+    .unwrap();
+    let out = idflow(&["run", feature.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
