@@ -20,7 +20,8 @@ enum Command {
     /// Run features against an environment and write reports (index.html, junit.xml,
     /// cucumber.json). Exit 0: all passed; 1: a scenario failed; 2: usage or configuration error.
     Run {
-        /// Feature files or directories.
+        /// Feature files or directories (searched recursively); `FILE:LINE` runs the scenario
+        /// (or example row) at or around that line.
         #[arg(default_value = "features")]
         paths: Vec<PathBuf>,
         /// Environment: a name in environments/ or a path to a YAML file.
@@ -32,9 +33,12 @@ enum Command {
         /// Tag expression, for example `@oidc and not @slow`.
         #[arg(long)]
         tags: Option<String>,
-        /// Only scenarios whose name contains this text.
+        /// Only scenarios whose name (or feature name) contains this text, ignoring case.
         #[arg(long)]
         name: Option<String>,
+        /// Accept a run that selects no scenario (otherwise it is an error, exit 2).
+        #[arg(long)]
+        allow_empty: bool,
         /// Where to write the reports.
         #[arg(long, default_value = "reports")]
         report_dir: PathBuf,
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
                 env_dir,
                 tags,
                 name,
+                allow_empty,
                 report_dir,
                 concurrency,
                 defect,
@@ -133,12 +138,14 @@ fn main() -> ExitCode {
                     env_dir,
                     tags,
                     name_filter: name,
+                    allow_empty,
                     report_dir,
                     concurrency,
                     defects,
                     quiet,
                     shard,
                     retries,
+                    ..RunOptions::default()
                 };
                 match run(options).await {
                     Ok(outcome) => {

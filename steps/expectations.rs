@@ -2,13 +2,14 @@
 
 use cucumber::then;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::world::IdflowWorld;
 
 /// The latest response has this status.
 /// Example: Then the response status is 200
 #[then(expr = "the response status is {int}")]
-fn status_is(w: &mut IdflowWorld, expected: u16) -> Result<()> {
+fn status_is(w: &mut IdflowWorld, expected: String) -> Result<()> {
+    let expected = crate::phrase::parse_status(&expected).map_err(Error::step)?;
     w.expect_status(expected)
 }
 

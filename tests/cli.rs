@@ -537,3 +537,356 @@ fn a_bad_tag_expression_is_an_error_not_a_silent_filter() {
         text(&out)
     );
 }
+
+/// The `N passed, N failed` line of a run.
+fn passed(out: &Output) -> usize {
+    let all = text(out);
+    let line = all
+        .lines()
+        .rev()
+        .find(|l| l.contains(" passed, "))
+        .unwrap_or_else(|| panic!("no summary line:\n{all}"));
+    line.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn feature_paths_in_any_form_select_exactly_their_scenarios() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let userinfo = format!("{root}/features/oidc/userinfo.feature");
+    let refresh = format!("{root}/features/oidc/refresh.feature");
+    let out = idflow(&["run", "-q", &userinfo, &refresh], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let both = passed(&out);
+    assert!(both > 4, "{}", text(&out));
+    let out = idflow(
+        &[
+            "run",
+            "-q",
+            "./features/oidc/userinfo.feature",
+            "./features/oidc/refresh.feature",
+        ],
+        &[],
+    );
+    assert_eq!(passed(&out), both, "{}", text(&out));
+    // A relative path outside the working directory.
+    let out = Command::new(env!("CARGO_BIN_EXE_idflow"))
+        .current_dir(format!("{root}/tests"))
+        .args([
+            "run",
+            "-q",
+            "../features/oidc/userinfo.feature",
+            "../features/oidc/refresh.feature",
+            "--env-dir",
+            "../environments",
+            "--report-dir",
+        ])
+        .arg(report_dir("outside"))
+        .env_remove("IDFLOW_SIMULATOR_DEFECTS")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), both, "{}", text(&out));
+}
+
+#[test]
+fn a_file_and_line_runs_the_scenario_or_example_row_there() {
+    let dir = report_dir("line");
+    let out = idflow(
+        &[
+            "run",
+            "features/oidc/userinfo.feature:25",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), 1, "{}", text(&out));
+    assert!(read(&dir, "junit.xml").contains("never issued"));
+    // An example row: only that row; the outline's steps: every row.
+    let out = idflow(&["run", "-q", "features/oidc/userinfo.feature:23"], &[]);
+    assert_eq!(passed(&out), 1, "{}", text(&out));
+    let out = idflow(&["run", "-q", "features/oidc/userinfo.feature:14"], &[]);
+    assert_eq!(passed(&out), 2, "{}", text(&out));
+    let out = idflow(&["run", "-q", "features/oidc/userinfo.feature:7"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("userinfo.feature:7: no scenario is at or contains line 7"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_run_that_selects_nothing_exits_2_and_names_the_filters() {
+    let empty = report_dir("empty-features");
+    std::fs::create_dir_all(&empty).unwrap();
+    let empty = empty.to_str().unwrap();
+    for (args, wanted) in [
+        (vec!["run", empty], "holds no .feature file"),
+        (
+            vec!["run", "features/oidc", "--tags", "@nosuchtag"],
+            "--tags \"@nosuchtag\"",
+        ),
+        (
+            vec!["run", "features/oidc", "--name", "nosuch"],
+            "--name \"nosuch\"",
+        ),
+    ] {
+        let out = idflow(&args, &[]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("no scenario selected") && text(&out).contains(wanted),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert!(!text(&out).contains(" passed, "), "{}", text(&out));
+    }
+    let out = idflow(&["run", empty, "--allow-empty"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("0 passed, 0 failed"), "{}", text(&out));
+}
+
+#[test]
+fn name_matches_ignoring_case() {
+    let out = idflow(
+        &[
+            "run",
+            "-q",
+            "features/oidc/userinfo.feature",
+            "--name",
+            "USERINFO ANSWERS",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), 2, "{}", text(&out));
+}
+
+#[test]
+fn an_unwritable_report_dir_is_exit_2_before_any_scenario() {
+    let file = format!("{}/README.md", env!("CARGO_MANIFEST_DIR"));
+    for (dir, reason) in [
+        (file.clone(), "it is a file, not a directory"),
+        (format!("{file}/reports"), "Not a directory"),
+    ] {
+        let out = idflow(&["run", "features/oidc", "--report-dir", &dir], &[]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{dir}: {}", text(&out));
+        let all = text(&out);
+        assert!(
+            all.contains(&format!("cannot write reports to {dir}")) && all.contains(reason),
+            "{all}"
+        );
+        assert!(!all.contains(" passed, "), "a scenario ran: {all}");
+    }
+}
+
+#[test]
+fn feature_files_that_would_run_wrongly_are_errors_in_words() {
+    let dir = report_dir("gherkin-words");
+    std::fs::create_dir_all(&dir).unwrap();
+    let misspelt = dir.join("misspelt.feature");
+    std::fs::write(
+        &misspelt,
+        "Feature: x\n  Scenario: a misspelt first step\n    Gven the client \"web\"\n    When the client fetches the provider's discovery document\n",
+    )
+    .unwrap();
+    let out = idflow(&["run", misspelt.to_str().unwrap()], &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("misspelt.feature:3:5: this line reads like a misspelt step keyword"),
+        "{}",
+        text(&out)
+    );
+    let empty = dir.join("blank.feature");
+    std::fs::write(&empty, "  \n\n").unwrap();
+    let out = idflow(&["run", empty.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("the file is empty"), "{}", text(&out));
+    assert!(!text(&out).contains("{\""), "raw token set: {}", text(&out));
+    // A byte order mark is accepted.
+    let bom = dir.join("bom.feature");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(
+        b"Feature: BOM\n  Scenario: discovery\n    Given the client \"web\"\n    When the client fetches the provider's discovery document\n",
+    );
+    std::fs::write(&bom, bytes).unwrap();
+    let out = idflow(&["run", bom.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), 1, "{}", text(&out));
+}
+
+/// The `features` test target's binary (cargo builds every test target before it runs any).
+fn features_binary() -> PathBuf {
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::read_dir(&deps)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("features-") && p.extension().is_none()
+        })
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no features test binary in {}: build it first (`cargo test` does, or `cargo build --tests`)",
+                deps.display()
+            )
+        })
+}
+
+fn features_target(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(features_binary());
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env_remove("IDFLOW_SIMULATOR_DEFECTS")
+        .env_remove("IDFLOW_ALLOW_EMPTY")
+        .env_remove("NEXTEST_RUN_ID")
+        .env("IDFLOW_FEATURES", "features/oidc/userinfo.feature")
+        .env(
+            "IDFLOW_REPORT_DIR",
+            report_dir(&format!("target-{}", args.join("-").len())),
+        );
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the features target runs")
+}
+
+#[test]
+fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
+    // cargo nextest lists the tests, then the ignored ones, then runs each with --exact.
+    let out = features_target(&["--list", "--format", "terse"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let names: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.strip_suffix(": test").unwrap_or_else(|| panic!("{l:?}")))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "features/oidc/userinfo.feature:22",
+            "features/oidc/userinfo.feature:23",
+            "features/oidc/userinfo.feature:25",
+            "features/oidc/userinfo.feature:30",
+        ]
+    );
+    let out = features_target(&["--list", "--format", "terse", "--ignored"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let out = features_target(&["--exact", names[2], "--nocapture"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("1 passed, 0 failed"), "{}", text(&out));
+
+    // --skip (several), --exact, --list in libtest's pretty format.
+    let out = features_target(&["--list", "--skip", "GET", "--skip", "never issued"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains("userinfo.feature:23: test"), "{stdout}");
+    assert!(
+        !stdout.contains(":22: test") && !stdout.contains(":25: test"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("\n2 tests, 0 benchmarks\n"), "{stdout}");
+    let out = features_target(&["--exact", "userinfo"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--exact matches whole names: {}",
+        text(&out)
+    );
+
+    // A filter that selects nothing is exit 2 and says so, unless IDFLOW_ALLOW_EMPTY=1.
+    let out = features_target(&["nosuchscenario"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("no scenario selected")
+            && text(&out).contains("the test filter \"nosuchscenario\""),
+        "{}",
+        text(&out)
+    );
+    let out = features_target(&["nosuchscenario"], &[("IDFLOW_ALLOW_EMPTY", "1")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // --ignored runs nothing (no scenario is ignored), as libtest does; --include-ignored runs all.
+    let out = features_target(&["--ignored"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("no scenario is ignored"),
+        "{}",
+        text(&out)
+    );
+    let out = features_target(&["--include-ignored", "-q"], &[]);
+    assert!(text(&out).contains("4 passed, 0 failed"), "{}", text(&out));
+
+    // Unknown flags are refused with the supported ones; --help lists them.
+    for bad in ["--bogus", "--logfile=x"] {
+        let out = features_target(&[bad], &[]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
+        assert!(
+            text(&out).contains("unsupported flag") && text(&out).contains("--skip FILTER"),
+            "{}",
+            text(&out)
+        );
+        assert!(
+            !text(&out).contains(" passed, 0 failed"),
+            "it ran: {}",
+            text(&out)
+        );
+    }
+    let out = features_target(&["--help"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("--exact") && text(&out).contains("--skip FILTER"));
+}
+
+#[test]
+fn expectations_take_values_not_words_and_numbers_name_their_range() {
+    let dir = report_dir("strict-phrases");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "Given the variable \"x\" has the value \"\"\n    Then the variable \"x\" is not empty",
+            "expected: a string, array or object that is not empty",
+        ),
+        (
+            "Given the variable \"x\" has the value \"x\"\n    Then the variable \"x\" is equal to \"x\"",
+            "is not a value in the expectation \"is equal to",
+        ),
+        (
+            "When the client fetches the provider's discovery document\n    Then the response status is 99999999999999999999",
+            "outside the range of HTTP statuses, 100 to 599",
+        ),
+    ];
+    for (i, (steps, wanted)) in cases.iter().enumerate() {
+        let feature = dir.join(format!("case{i}.feature"));
+        std::fs::write(
+            &feature,
+            format!(
+                "Feature: strict\n  Scenario: case {i}\n    Given the client \"web\"\n    {steps}\n"
+            ),
+        )
+        .unwrap();
+        let out = idflow(&["run", feature.to_str().unwrap()], &[]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "case {i}: {}", text(&out));
+        assert!(text(&out).contains(wanted), "case {i}: {}", text(&out));
+        assert!(!text(&out).contains("ParseIntError"), "{}", text(&out));
+    }
+    // `is empty` holds for an empty string.
+    let feature = dir.join("empty.feature");
+    std::fs::write(
+        &feature,
+        "Feature: strict\n  Scenario: empty\n    Given the variable \"x\" has the value \"\"\n    Then the variable \"x\" is empty\n",
+    )
+    .unwrap();
+    let out = idflow(&["run", feature.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

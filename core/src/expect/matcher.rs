@@ -189,6 +189,11 @@ pub enum Matcher {
     /// A string of this many characters, an array of this many elements, or an object with
     /// this many members.
     HasLength(usize),
+    /// An empty string, array or object (`""`, `[]`, `{}`).
+    Empty,
+    /// A string, array or object with something in it. `null`, numbers and booleans are
+    /// neither empty nor not empty: both matchers refuse them (use `is null`, `is a number`).
+    NotEmpty,
 }
 
 impl Matcher {
@@ -231,6 +236,8 @@ impl Matcher {
                 format_unix_time(*now)
             ),
             Matcher::HasLength(n) => format!("length {n}"),
+            Matcher::Empty => "empty: \"\", [] or {}".into(),
+            Matcher::NotEmpty => "a string, array or object that is not empty".into(),
         }
     }
 }
@@ -364,6 +371,24 @@ pub fn check(subject: &str, actual: Option<&Value>, matcher: &Matcher) -> Result
         Matcher::WithinSecondsAgo { seconds, now } => {
             let (lo, hi) = (now.saturating_sub(*seconds), *now);
             within(v, lo, hi, *now).map_or_else(|h| ok(false, Some(h)), |_| Ok(()))
+        }
+        Matcher::Empty | Matcher::NotEmpty => {
+            let len = match v {
+                Value::String(s) => Some(s.len()),
+                Value::Array(a) => Some(a.len()),
+                Value::Object(o) => Some(o.len()),
+                _ => None,
+            };
+            match len {
+                Some(len) => ok((len == 0) == matches!(matcher, Matcher::Empty), None),
+                None => ok(
+                    false,
+                    Some(format!(
+                        "the value is {}, which is neither empty nor not empty: `is empty` and `is not empty` apply to strings, arrays and objects",
+                        type_words(v)
+                    )),
+                ),
+            }
         }
         Matcher::HasLength(n) => {
             let len = match v {

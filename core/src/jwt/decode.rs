@@ -38,11 +38,12 @@ impl DecodedJwt {
 
 /// Decodes a compact JWS (`header.payload.signature`) without verifying anything.
 ///
-/// Surrounding whitespace is ignored. Unsigned tokens (`alg: none`, empty signature) decode
-/// fine; rejecting them is the verifier's job. Errors name the segment and what is wrong.
+/// Strict: exactly three base64url segments without padding, and no whitespace anywhere (an
+/// ID token with a trailing newline is refused, as a relying party must not accept it). Unsigned
+/// tokens (`alg: none`, empty signature) decode fine; rejecting them is the verifier's job.
+/// Errors name the segment and what is wrong.
 pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
-    let token = token.trim();
-    if token.is_empty() {
+    if token.trim().is_empty() {
         return Err(JwtError::Empty);
     }
     let parts: Vec<&str> = token.split('.').collect();
@@ -68,6 +69,19 @@ fn b64_segment(text: &str, index: usize, segment: &'static str) -> Result<Vec<u8
     };
     if text.is_empty() && segment != "signature" {
         return Err(err("it is empty".into()));
+    }
+    if let Some((pos, c)) = text.char_indices().find(|(_, c)| c.is_whitespace()) {
+        let end = pos + c.len_utf8() == text.len();
+        return Err(err(format!(
+            "it contains whitespace ({c:?}) at offset {pos}{}; a compact JWT has none",
+            if end {
+                ", at its end (a trailing newline or space)"
+            } else if pos == 0 {
+                ", at its start"
+            } else {
+                ""
+            }
+        )));
     }
     if text.contains('=') {
         return Err(err(
@@ -211,5 +225,145 @@ mod tests {
         assert_eq!(claim(&c, "address.street"), None);
         assert_eq!(claim(&c, "sub.x"), None);
         assert_eq!(claim(&json!(null), "a.b"), None);
+    }
+
+    /// A token as a provider issues it: RS256-shaped header, claims, a 256-byte signature.
+    fn valid_token() -> String {
+        let header = b64(r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#);
+        let payload = b64(
+            r#"{"iss":"https://op.example","sub":"alice","aud":"web","exp":1700000000,"iat":1699990000,"nonce":"n-0S6_WzA2Mj"}"#,
+        );
+        let signature = URL_SAFE_NO_PAD.encode((0..=255u8).collect::<Vec<_>>());
+        format!("{header}.{payload}.{signature}")
+    }
+
+    #[test]
+    fn a_trailing_newline_is_refused() {
+        let t = valid_token();
+        assert!(decode(&t).is_ok());
+        for bad in [
+            format!("{t}\n"),
+            format!("{t}\r\n"),
+            format!(" {t}"),
+            format!("{t} "),
+        ] {
+            let e = decode(&bad).unwrap_err().to_string();
+            assert!(e.contains("whitespace"), "{bad:?}: {e}");
+        }
+        let e = decode(&format!("{t}\n")).unwrap_err().to_string();
+        assert!(
+            e.contains("segment 3 (signature)") && e.contains("trailing newline"),
+            "{e}"
+        );
+    }
+
+    /// Every single-character insertion of whitespace, padding, `+` or `/` at many positions of
+    /// a valid token, truncations of each segment, and wrong segment counts: each is refused,
+    /// and the message names what is wrong.
+    #[test]
+    fn a_mutation_corpus_is_refused_with_the_reason() {
+        let t = valid_token();
+        let dots: Vec<usize> = t.match_indices('.').map(|(i, _)| i).collect();
+        // Both ends, each side of each dot, and inside every segment.
+        let mut positions = vec![0, 1, t.len() - 1, t.len()];
+        for d in &dots {
+            positions.extend([*d - 1, *d, *d + 1, *d + 2]);
+        }
+        let segments = [(0, dots[0]), (dots[0] + 1, dots[1]), (dots[1] + 1, t.len())];
+        for (start, end) in segments {
+            positions.extend((start..end).step_by(7));
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        let mut cases = 0;
+        for &pos in &positions {
+            for (c, wanted) in [
+                (' ', "whitespace"),
+                ('\t', "whitespace"),
+                ('\n', "whitespace"),
+                ('\r', "whitespace"),
+                ('\u{a0}', "whitespace"),
+                ('=', "padding"),
+                ('+', "standard base64"),
+                ('/', "standard base64"),
+            ] {
+                let mut m = t.clone();
+                m.insert(pos, c);
+                let e = match decode(&m) {
+                    Ok(_) => panic!("{c:?} inserted at {pos} was accepted: {m:?}"),
+                    Err(e) => e.to_string(),
+                };
+                assert!(e.contains(wanted), "{c:?} at {pos}: {e}");
+                assert!(
+                    e.contains("segment "),
+                    "{c:?} at {pos}: names no segment: {e}"
+                );
+                cases += 1;
+            }
+        }
+        assert!(cases > 400, "{cases} cases");
+
+        // Truncations of the header and of the payload (the dots kept): never valid base64url
+        // of a JSON object.
+        for (index, (start, end)) in segments.iter().take(2).enumerate() {
+            for cut in 1..(end - start) {
+                let m = format!("{}{}", &t[..end - cut], &t[*end..]);
+                let e = decode(&m).map(|_| ()).unwrap_err().to_string();
+                assert!(
+                    e.contains(&format!("segment {}", index + 1)),
+                    "segment {} cut by {cut}: {e}",
+                    index + 1
+                );
+                assert!(
+                    e.contains("base64url") || e.contains("JSON"),
+                    "segment {} cut by {cut}: {e}",
+                    index + 1
+                );
+            }
+        }
+        // Truncations of the whole token: fewer than three segments, or a signature that is not
+        // base64url, or (a whole number of base64 groups) a shorter signature, which the
+        // verifier refuses since it no longer matches.
+        for n in 1..t.len() {
+            match decode(&t[..n]) {
+                Err(e) => {
+                    let e = e.to_string();
+                    assert!(
+                        e.contains("three dot-separated parts")
+                            || e.contains("segment 1 (header)")
+                            || e.contains("segment 2 (payload)")
+                            || e.contains("segment 3 (signature)"),
+                        "cut at {n}: {e}"
+                    );
+                }
+                Ok(d) => {
+                    assert!(n > dots[1], "cut at {n} accepted");
+                    assert!(d.signature.len() < 256, "cut at {n}");
+                }
+            }
+        }
+        // Extra, missing and empty segments.
+        let (h, rest) = t.split_once('.').unwrap();
+        let (p, s) = rest.split_once('.').unwrap();
+        for (m, wanted) in [
+            (format!("{t}."), "this one has 4"),
+            (format!("{t}.{s}"), "this one has 4"),
+            (format!(".{t}"), "this one has 4"),
+            (format!("{h}.{p}.{s}.{h}.{p}"), "JWE"),
+            (format!("{h}.{p}"), "this one has 2"),
+            (h.to_string(), "this one has 1"),
+            (
+                format!("{h}..{s}"),
+                "segment 2 (payload) is not base64url: it is empty",
+            ),
+            (
+                format!(".{p}.{s}"),
+                "segment 1 (header) is not base64url: it is empty",
+            ),
+            (format!("{h}.{p}.{s}\u{200b}"), "invalid character"),
+        ] {
+            let e = decode(&m).unwrap_err().to_string();
+            assert!(e.contains(wanted), "{m:?}: {e}");
+        }
     }
 }

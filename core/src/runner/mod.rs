@@ -6,6 +6,7 @@
 //! when scenarios failed), and print `N passed, N failed`.
 
 pub mod dispatch;
+pub mod features;
 mod libtest;
 mod target;
 pub mod writer;
@@ -40,8 +41,17 @@ pub struct RunOptions {
     pub env_dir: PathBuf,
     /// Tag expression, such as `@oidc and not @slow`.
     pub tags: Option<String>,
-    /// Only scenarios whose name (or feature name) contains this text.
+    /// Only scenarios whose name (or feature name) contains this text, ignoring case.
     pub name_filter: Option<String>,
+    /// libtest's free arguments: only scenarios whose test name (`path:line`), name or feature
+    /// name contains one of them (equals one, with `exact`).
+    pub test_filters: Vec<String>,
+    /// libtest's `--skip`: leave out scenarios that such a filter matches.
+    pub skip: Vec<String>,
+    /// libtest's `--exact`: filters match whole names.
+    pub exact: bool,
+    /// A run that selects no scenario is an error (exit 2) unless this is set.
+    pub allow_empty: bool,
     pub report_dir: PathBuf,
     /// Most scenarios in flight at once.
     pub concurrency: usize,
@@ -97,6 +107,10 @@ impl Default for RunOptions {
             env_dir: PathBuf::from("environments"),
             tags: None,
             name_filter: None,
+            test_filters: Vec::new(),
+            skip: Vec::new(),
+            exact: false,
+            allow_empty: false,
             report_dir: PathBuf::from("reports"),
             concurrency: 8,
             defects: Vec::new(),
@@ -173,15 +187,154 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
 struct Prepared {
     ctx: Arc<RunContext>,
     target: target::RunningTarget,
-    input: PathBuf,
-    walker: Option<cucumber::parser::basic::Walker>,
-    include: Option<cucumber::gherkin::tagexpr::TagOperation>,
-    exclude: Option<cucumber::gherkin::tagexpr::TagOperation>,
+    features: features::Preloaded,
+    selector: Selector,
 }
 
-async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
+/// Which scenarios a run keeps: tags, the environment's exclude_tags, names, libtest's filters
+/// and the shard.
+#[derive(Debug, Clone)]
+struct Selector {
+    include: Option<cucumber::gherkin::tagexpr::TagOperation>,
+    exclude: Option<cucumber::gherkin::tagexpr::TagOperation>,
+    /// Lowercased.
+    name: Option<String>,
+    test_filters: Vec<String>,
+    skip: Vec<String>,
+    exact: bool,
+    shard: Option<Shard>,
+}
+
+impl Selector {
+    fn selects(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+    ) -> bool {
+        let tags: Vec<&String> = feature
+            .tags
+            .iter()
+            .chain(rule.iter().flat_map(|r| r.tags.iter()))
+            .chain(scenario.tags.iter())
+            .collect();
+        let included = self
+            .include
+            .as_ref()
+            .is_none_or(|op| op.eval(tags.iter().copied()));
+        let excluded = self
+            .exclude
+            .as_ref()
+            .is_some_and(|op| op.eval(tags.iter().copied()));
+        let named = self.name.as_deref().is_none_or(|n| {
+            scenario.name.to_lowercase().contains(n) || feature.name.to_lowercase().contains(n)
+        });
+        let key = writer::scenario_key(feature, scenario);
+        let test_name = format!("{}:{}", key.path, key.line);
+        let matches = |f: &String| {
+            if self.exact {
+                test_name == *f || scenario.name == *f
+            } else {
+                test_name.contains(f.as_str())
+                    || scenario.name.contains(f.as_str())
+                    || feature.name.contains(f.as_str())
+            }
+        };
+        let filtered = self.test_filters.is_empty() || self.test_filters.iter().any(matches);
+        let skipped = self.skip.iter().any(matches);
+        let in_shard = self.shard.is_none_or(|s| s.includes(&key.path, key.line));
+        included && !excluded && named && filtered && !skipped && in_shard
+    }
+
+    /// The filters in force, in words, for a run that selected nothing.
+    fn describe(&self, options: &RunOptions, env: &Environment) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(t) = &options.tags {
+            out.push(format!("--tags {t:?}"));
+        }
+        if let Some(t) = &env.exclude_tags {
+            out.push(format!("exclude_tags {t:?} of {}", env.path.display()));
+        }
+        if let Some(n) = &options.name_filter {
+            out.push(format!("--name {n:?} (ignoring case)"));
+        }
+        for f in &self.test_filters {
+            out.push(format!(
+                "the test filter {f:?}{}",
+                if self.exact { " (--exact)" } else { "" }
+            ));
+        }
+        for f in &self.skip {
+            out.push(format!("--skip {f:?}"));
+        }
+        if let Some(s) = self.shard {
+            out.push(format!("--shard {}/{}", s.index, s.count));
+        }
+        out
+    }
+}
+
+/// One scenario as a test of a libtest-style listing: `path:line` (a file that does not parse
+/// is listed by its path alone, so that running it reports why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTest {
+    pub name: String,
+    /// The scenario's name (empty for a file that does not parse).
+    pub scenario: String,
+}
+
+/// The scenarios a run with these options would run, without running anything (no target is
+/// started, no report written).
+pub fn list(options: &RunOptions) -> Result<Vec<ListedTest>, RunError> {
+    let (_, features, selector) = select(options)?;
+    let mut out = Vec::new();
+    for feature in &features.0 {
+        match feature {
+            Ok(feature) => {
+                for (rule, scenario) in scenarios_of(feature) {
+                    if selector.selects(feature, rule, scenario) {
+                        let key = writer::scenario_key(feature, scenario);
+                        out.push(ListedTest {
+                            name: format!("{}:{}", key.path, key.line),
+                            scenario: scenario.name.clone(),
+                        });
+                    }
+                }
+            }
+            Err(cucumber::parser::Error::Parsing(e)) => {
+                let path = match &**e {
+                    cucumber::gherkin::ParseFileError::Reading { path, .. }
+                    | cucumber::gherkin::ParseFileError::Parsing { path, .. } => path,
+                };
+                out.push(ListedTest {
+                    name: path.display().to_string(),
+                    scenario: String::new(),
+                });
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+type RuleAndScenario<'a> = (
+    Option<&'a cucumber::gherkin::Rule>,
+    &'a cucumber::gherkin::Scenario,
+);
+
+fn scenarios_of(feature: &cucumber::gherkin::Feature) -> impl Iterator<Item = RuleAndScenario<'_>> {
+    feature.scenarios.iter().map(|s| (None, s)).chain(
+        feature
+            .rules
+            .iter()
+            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s))),
+    )
+}
+
+/// The environment, the features the paths name and the scenario filter, checked: a run that
+/// selects nothing is an error here unless `allow_empty`.
+fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Selector), RunError> {
     let env = Environment::load(&options.env, &options.env_dir)?;
-    let (input, walker) = feature_input(&options.paths)?;
     let include = options.tags.as_deref().map(parse_tags).transpose()?;
     let exclude = env
         .exclude_tags
@@ -192,6 +345,25 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
             })
         })
         .transpose()?;
+    let selector = Selector {
+        include,
+        exclude,
+        name: options.name_filter.as_deref().map(str::to_lowercase),
+        test_filters: options.test_filters.clone(),
+        skip: options.skip.clone(),
+        exact: options.exact,
+        shard: options.shard,
+    };
+    let features = feature_input(&options.paths)?;
+    if !options.allow_empty {
+        check_not_empty(&features, &selector, options, &env)?;
+    }
+    Ok((env, features, selector))
+}
+
+async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
+    let (env, features, selector) = select(options)?;
+    check_report_dir(&options.report_dir)?;
     let base_dir = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
     let engine = HttpEngine::new(&env.tls, &env.http, &base_dir)
         .map_err(|e| RunError::Target(e.to_string()))?;
@@ -214,47 +386,101 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
     Ok(Prepared {
         ctx,
         target,
-        input,
-        walker,
-        include,
-        exclude,
+        features,
+        selector,
     })
 }
 
-/// The parser's input: one path as is, several as a glob over all of them.
-fn feature_input(
-    paths: &[PathBuf],
-) -> Result<(PathBuf, Option<cucumber::parser::basic::Walker>), RunError> {
-    for p in paths {
-        if !p.exists() {
-            return Err(RunError::Usage(format!(
-                "{} does not exist: pass feature files or directories (default: features/)",
-                p.display()
-            )));
+/// A run that selects no scenario says why instead of passing with `0 passed, 0 failed`. A run
+/// with a feature that does not parse goes on: it fails, naming the file.
+fn check_not_empty(
+    features: &features::Preloaded,
+    selector: &Selector,
+    options: &RunOptions,
+    env: &Environment,
+) -> Result<(), RunError> {
+    if features.0.iter().any(Result::is_err) {
+        return Ok(());
+    }
+    let mut total = 0;
+    let mut selected = 0;
+    for feature in features.0.iter().flatten() {
+        for (rule, scenario) in scenarios_of(feature) {
+            total += 1;
+            if selector.selects(feature, rule, scenario) {
+                selected += 1;
+            }
         }
     }
-    match paths {
-        [] => Ok((PathBuf::from("features"), None)),
-        [one] => Ok((one.clone(), None)),
-        many => {
-            let parts: Vec<String> = many
-                .iter()
-                .map(|p| {
-                    let s = p.display().to_string();
-                    if p.is_dir() {
-                        format!("{}/**/*.feature", s.trim_end_matches('/'))
-                    } else {
-                        s
-                    }
-                })
-                .collect();
-            let glob = format!("{{{}}}", parts.join(","));
-            let walker = glob.parse().map_err(|e| {
-                RunError::Usage(format!("cannot read the feature paths as one pattern {glob:?}: {e}; pass a common directory instead"))
-            })?;
-            Ok((PathBuf::from("."), Some(walker)))
+    if selected > 0 {
+        return Ok(());
+    }
+    let paths = if options.paths.is_empty() {
+        "features".to_string()
+    } else {
+        options
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let holds = if options.paths.len() > 1 {
+        "hold"
+    } else {
+        "holds"
+    };
+    let why = if features.0.is_empty() {
+        format!("{paths} {holds} no .feature file")
+    } else if total == 0 {
+        format!(
+            "the {} feature file(s) in {paths} hold no scenario",
+            features.0.len()
+        )
+    } else {
+        format!(
+            "none of the {total} scenario(s) in {paths} passes the filters in force: {}",
+            selector.describe(options, env).join(", ")
+        )
+    };
+    Err(RunError::Usage(format!(
+        "no scenario selected: {why}; pass --allow-empty (IDFLOW_ALLOW_EMPTY=1 for cargo test) if an empty run is what you want"
+    )))
+}
+
+/// The report directory is created and written to before anything runs, so that a run never
+/// ends without its reports for want of a writable place.
+fn check_report_dir(dir: &Path) -> Result<(), RunError> {
+    let fail = |e: std::io::Error| {
+        RunError::Usage(format!(
+            "cannot write reports to {}: {e}; pass --report-dir with a writable directory",
+            dir.display()
+        ))
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(fail(std::io::Error::other("it is a file, not a directory")));
+    }
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(format!(".idflow-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(fail)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// The features the paths name, each read, checked and parsed (see [`features`]). A path that
+/// does not exist or a `PATH:LINE` that selects nothing is a usage error; a file that does not
+/// parse stays in the list as an error, which the run reports against that file.
+fn feature_input(paths: &[PathBuf]) -> Result<features::Preloaded, RunError> {
+    let files = features::resolve(paths).map_err(RunError::Usage)?;
+    let mut loaded = Vec::with_capacity(files.len());
+    for file in &files {
+        match features::load(file) {
+            Ok(feature) => loaded.push(Ok(feature)),
+            Err(features::LoadError::Selection(message)) => return Err(RunError::Usage(message)),
+            Err(e) => loaded.push(Err(e.into_parser_error())),
         }
     }
+    Ok(features::Preloaded(loaded))
 }
 
 fn parse_tags(expr: &str) -> Result<cucumber::gherkin::tagexpr::TagOperation, RunError> {
@@ -274,23 +500,19 @@ async fn execute(
     let Prepared {
         ctx,
         target,
-        input,
-        walker,
-        include,
-        exclude,
+        features,
+        selector,
     } = prepared;
-    let name_filter = options.name_filter.clone();
-    let shard = options.shard;
 
-    let mut cli = cucumber::cli::Opts::<
-        cucumber::parser::basic::Cli,
+    let cli = cucumber::cli::Opts::<
+        cucumber::cli::Empty,
         cucumber::runner::basic::Cli,
         cucumber::cli::Empty,
         cucumber::cli::Empty,
     >::default();
-    cli.parser.features = walker;
     let before_ctx = ctx.clone();
-    let cucumber = IdflowWorld::cucumber()
+    let cucumber = IdflowWorld::cucumber::<PathBuf>()
+        .with_parser::<_, ()>(features)
         .steps(dispatch::collection())
         .with_writer(ReportWriter::new(ctx.clone(), options.quiet))
         .with_cli(cli)
@@ -310,26 +532,8 @@ async fn execute(
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let writer = cucumber
-        .filter_run(input, move |feature, rule, scenario| {
-            let tags: Vec<String> = feature
-                .tags
-                .iter()
-                .chain(rule.iter().flat_map(|r| r.tags.iter()))
-                .chain(scenario.tags.iter())
-                .cloned()
-                .collect();
-            let included = include.as_ref().is_none_or(|op| op.eval(tags.iter()));
-            let excluded = exclude.as_ref().is_some_and(|op| op.eval(tags.iter()));
-            let named = name_filter
-                .as_deref()
-                .is_none_or(|n| scenario.name.contains(n) || feature.name.contains(n));
-            let in_shard = shard.is_none_or(|s| {
-                s.includes(
-                    &writer::scenario_key(feature, scenario).path,
-                    scenario.position.line,
-                )
-            });
-            included && !excluded && named && in_shard
+        .filter_run((), move |feature, rule, scenario| {
+            selector.selects(feature, rule, scenario)
         })
         .await;
     std::panic::set_hook(previous_hook);

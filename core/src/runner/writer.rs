@@ -410,6 +410,15 @@ fn parse_error(err: &parser::Error) -> RunError {
         parser::Error::Parsing(e) => {
             let text = e.to_string();
             match &**e {
+                // idflow's own feature reader (runner::features) says what is wrong in words.
+                gherkin::ParseFileError::Reading { path, source }
+                    if source.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    RunError {
+                        location: relative(path),
+                        message: source.to_string(),
+                    }
+                }
                 gherkin::ParseFileError::Reading { path, .. } => RunError {
                     location: relative(path),
                     message: format!("cannot read the feature file: {text}"),
