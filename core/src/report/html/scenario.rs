@@ -9,8 +9,8 @@ use super::exchange::{Seen, exchange};
 use super::format::duration;
 use super::sequence;
 use super::timeline::timeline;
-use super::verdicts::{checks, token};
-use crate::report::model::{FeatureReport, ScenarioReport, Status, StepReport};
+use super::verdicts::{checks, is_warning, token};
+use crate::report::model::{Check, FeatureReport, Level, ScenarioReport, Status, StepReport};
 
 /// Where a scenario sits on the page.
 pub(super) struct Placement {
@@ -74,8 +74,19 @@ pub(super) fn scenario(
     if flaky {
         o.push_str(" <span class=\"b fl\">flaky</span>");
     }
+    match warnings(s) {
+        0 => {}
+        1 => o.push_str(" <span class=\"b w\">1 warning</span>"),
+        n => {
+            let _ = write!(o, " <span class=\"b w\">{n} warnings</span>");
+        }
+    }
     if at.failure {
-        let _ = write!(o, " <span class=\"t\">{}:{}</span>", e(&f.path), s.line);
+        let _ = write!(
+            o,
+            " <span class=\"t\">{}</span>",
+            e(&location(&f.path, s.line))
+        );
     }
     let _ = write!(
         o,
@@ -119,10 +130,41 @@ pub(super) fn scenario(
     o.push_str("</details>\n");
 }
 
+/// Every check of a step: its own, then those run on its tokens.
+fn all_checks(st: &StepReport) -> impl Iterator<Item = &Check> {
+    let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+    st.record.checks.iter().chain(tokens)
+}
+
+/// True when the step's failure is told by structured checks (a failed MUST among its checks
+/// or its tokens'): those are rendered from their fields and the flattened error text is not
+/// shown again.
+pub(super) fn failure_is_structured(st: &StepReport) -> bool {
+    all_checks(st).any(|c| c.is_failure() && c.level == Level::Must)
+}
+
+/// Failed SHOULD and best-practice checks of a scenario.
+pub(super) fn warnings(s: &ScenarioReport) -> usize {
+    s.steps
+        .iter()
+        .flat_map(all_checks)
+        .filter(|c| is_warning(c))
+        .count()
+}
+
+/// `path:line`, or the path alone for what has no line (a hook).
+pub(super) fn location(path: &str, line: usize) -> String {
+    if line == 0 {
+        path.to_owned()
+    } else {
+        format!("{path}:{line}")
+    }
+}
+
 fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
     let _ = write!(
         o,
-        "<li class=\"{c}{bg}\"><b class=\"{c}\">{}</b> {}{} <span class=\"d\">{} · line {}</span>",
+        "<li class=\"{c}{bg}\"><b class=\"{c}\">{}</b> {}{} <span class=\"d\">{}{}</span>",
         st.status.unwrap_or(Status::Skipped).as_str(),
         e(st.keyword.trim_end()),
         if st.text.is_empty() {
@@ -131,7 +173,11 @@ fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
             format!(" {}", e(&st.text))
         },
         duration(st.duration_ms),
-        st.line,
+        if st.line == 0 {
+            String::new()
+        } else {
+            format!(" · line {}", st.line)
+        },
         c = class(st.status),
         bg = if st.background { " bg" } else { "" }
     );
@@ -149,17 +195,26 @@ fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
         }
         o.push_str("</table>");
     }
-    if let Some(err) = &st.record.error {
+    if st.record.error.is_some() || st.status == Some(Status::Failed) {
         let _ = write!(
             o,
-            "<div class=\"t\">{}:{}</div><pre class=\"err\">",
-            e(&f.path),
-            st.line
+            "<div class=\"t\">{}</div>",
+            e(&location(&f.path, st.line))
         );
-        error_text(o, err);
-        o.push_str("</pre>");
-    } else if st.status == Some(Status::Undefined) {
-        o.push_str("<pre class=\"err\">undefined step: no step definition matches</pre>");
+    }
+    match &st.record.error {
+        // The error as written: a verdict is never parsed back out of it.
+        Some(err) if !failure_is_structured(st) => {
+            let _ = write!(o, "<pre class=\"err\">{}</pre>", e(err));
+        }
+        None if st.status == Some(Status::Undefined) => {
+            o.push_str("<pre class=\"err\">undefined step: no step definition matches</pre>");
+        }
+        _ => {}
+    }
+    // The step's own checks first: its verdict, ahead of the evidence.
+    if !st.record.checks.is_empty() {
+        checks(o, &st.record.checks);
     }
     for ex in &st.record.exchanges {
         exchange(o, seen, ex);
@@ -170,34 +225,5 @@ fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
     for t in &st.record.tokens {
         token(o, t);
     }
-    if !st.record.checks.is_empty() {
-        checks(o, &st.record.checks);
-    }
     o.push_str("</li>");
-}
-
-/// The error with its `expected:` and `actual:` lines highlighted.
-fn error_text(o: &mut String, err: &str) {
-    for (i, line) in err.lines().enumerate() {
-        if i > 0 {
-            o.push('\n');
-        }
-        let t = line.trim_start();
-        let cls = if t.starts_with("expected:") {
-            Some("exp")
-        } else if t.starts_with("actual:") {
-            Some("act")
-        } else {
-            None
-        };
-        match cls {
-            Some(c) => {
-                let _ = write!(o, "<span class=\"{c}\">{}</span>", e(line));
-            }
-            None if i == 0 => {
-                let _ = write!(o, "<b>{}</b>", e(line));
-            }
-            None => o.push_str(&e(line)),
-        }
-    }
 }

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::report::fixtures;
-use crate::report::model::PollTimeline;
 
 #[test]
 fn header_summary_and_order() {
@@ -12,7 +11,7 @@ fn header_summary_and_order() {
     assert!(html.contains("<dt>Commit</dt><dd>0a4ca19</dd>"));
     assert!(html.contains("<dd>2023-11-14 22:13:20 UTC</dd>"));
     assert!(html.contains("<dd>1.23 s</dd>"));
-    assert!(html.contains("2 passed") && html.contains("3 failed") && html.contains("1 skipped"));
+    assert!(html.contains("2 passed") && html.contains("4 failed") && html.contains("1 skipped"));
     assert!(html.contains("features/broken.feature:3"));
     let failures = html.find("<h2>Failures</h2>").unwrap();
     let rest = html.find("<h2>Scenarios</h2>").unwrap();
@@ -24,11 +23,73 @@ fn header_summary_and_order() {
 }
 
 #[test]
-fn errors_highlight_expected_and_actual() {
+fn failed_checks_are_rendered_from_their_fields_not_parsed_from_the_error() {
     let html = render(&fixtures::report());
-    assert!(html.contains("<span class=\"exp\">  expected: \"other\"</span>"));
-    assert!(html.contains("<span class=\"act\">  actual:   \"demo\"</span>"));
-    assert!(html.contains("<b>JSONPath $.aud in the response to GET /userinfo</b>"));
+    // The aud check of "Wrong audience", from its fields, ahead of the step's evidence.
+    assert!(html.contains(
+        "<li class=\"f\"><b>JSONPath $.aud</b> failed: in the response to GET /userinfo \
+         <span class=\"d\">MUST · OpenID Connect Core 1.0 §5.3.2</span><pre class=\"err\">\
+         <span class=\"exp\">expected: &quot;other&quot;</span>\n\
+         <span class=\"act\">actual:   &quot;demo&quot;</span></pre>\
+         <div class=\"t\">hint: check the client</div></li>"
+    ));
+    // Its flattened error text is not shown a second time.
+    assert!(!html.contains("  expected: \"other\""));
+    assert!(!html.contains("hint: check the client\n"));
+    // A failed token check tells the failure of "the ID token is valid" the same way.
+    assert!(html.contains("<b>nonce</b> failed: not the nonce of the authorization request"));
+    assert!(!html.contains("the ID token is not valid:"));
+}
+
+#[test]
+fn an_error_without_checks_is_shown_as_written() {
+    let mut r = fixtures::report();
+    let step = &mut r.features[0].scenarios[1].steps[2];
+    step.record.checks.clear();
+    step.record.error = Some("status of GET /userinfo\n  expected: 200\n  actual:   <401>".into());
+    let html = render(&r);
+    assert!(html.contains(
+        "<div class=\"t\">features/oidc/code_flow.feature:12</div><pre class=\"err\">\
+         status of GET /userinfo\n  expected: 200\n  actual:   &lt;401&gt;</pre>"
+    ));
+    assert!(!html.contains("<span class=\"exp\">  expected"));
+}
+
+#[test]
+fn a_warning_is_amber_and_does_not_fail_the_scenario() {
+    let html = render(&fixtures::report());
+    let s0 = html.find("id=\"s0\"").unwrap();
+    let summary = &html[s0..s0 + html[s0..].find("</summary>").unwrap()];
+    assert!(summary.contains("data-s=\"passed\""), "{summary}");
+    assert!(
+        summary.contains("<span class=\"b w\">1 warning</span>"),
+        "{summary}"
+    );
+    assert!(html.contains(
+        "<li class=\"w\"><b>Cache-Control</b> warning: the token response may be cached \
+         <span class=\"d\">SHOULD · RFC 6749 §5.1</span><pre class=\"warn\">"
+    ));
+    assert!(crate::report::html::CSS.contains("pre.warn{background:#fff8e1"));
+}
+
+#[test]
+fn a_failed_hook_has_no_line() {
+    let html = render(&fixtures::report());
+    assert!(html.contains(
+        "<li class=\"f\"><b class=\"f\">failed</b> After hook <span class=\"d\">0 ms</span>\
+         <div class=\"t\">features/misc.feature</div>\
+         <pre class=\"err\">panicked: the session could not be closed</pre></li>"
+    ));
+    assert!(!html.contains("line 0"));
+}
+
+#[test]
+fn an_undefined_step_says_so() {
+    let html = render(&fixtures::report());
+    assert!(html.contains(
+        "<b class=\"u\">undefined</b> Given a step nobody wrote <span class=\"d\">0 ms · line 4</span>\
+         <pre class=\"err\">undefined step: no step definition matches</pre>"
+    ));
 }
 
 #[test]
@@ -118,7 +179,8 @@ fn everything_is_escaped_and_self_contained() {
 #[test]
 fn markup_stays_compact() {
     let mut r = fixtures::report();
-    let one = r.features[0].scenarios[2].clone();
+    let mut one = r.features[0].scenarios[2].clone();
+    one.steps[0].record.timelines.clear();
     r.features[0].scenarios = vec![one; 10_000];
     let html = render(&r);
     // A one-step passing scenario costs well under 1 KB of markup.
@@ -131,7 +193,7 @@ fn filters_data_and_badges() {
     r.features[0].scenarios[0].retries = 2;
     let html = render(&r);
     assert!(html.contains("<form id=\"flt\" hidden>"));
-    assert!(html.contains("data-st=\"failed\" aria-pressed=\"false\">failed (3)</button>"));
+    assert!(html.contains("data-st=\"failed\" aria-pressed=\"false\">failed (4)</button>"));
     assert!(html.contains("data-st=\"undefined\" aria-pressed=\"false\">undefined (1)"));
     assert!(html.contains("data-st=\"flaky\" aria-pressed=\"false\">flaky (1)"));
     assert!(html.contains("<option>@smoke</option>"));
@@ -192,39 +254,24 @@ fn sequence_diagram_inside_the_scenario() {
 }
 
 #[test]
-fn poll_timelines() {
-    let mut r = fixtures::report();
-    r.features[0].scenarios[0].steps[0]
-        .record
-        .timelines
-        .push(PollTimeline {
-            label: "CIBA token polling".into(),
-            interval_s: 5.0,
-            limit_s: 120.0,
-            polls: vec![
-                crate::report::model::PollRecord {
-                    at_s: 5.0,
-                    waited_s: 5.0,
-                    status: 400,
-                    answer: "authorization_pending".into(),
-                },
-                crate::report::model::PollRecord {
-                    at_s: 15.5,
-                    waited_s: 10.5,
-                    status: 200,
-                    answer: "tokens".into(),
-                },
-            ],
-            outcome: "tokens".into(),
-        });
-    let html = render(&r);
-    assert!(html.contains("<summary>Polls: CIBA token polling · 2 polls · tokens</summary>"));
-    assert!(html.contains("interval 5 s, limit 120 s"));
-    assert!(html.contains(
+fn poll_timelines_sit_under_their_step() {
+    let html = render(&fixtures::report());
+    // Row 20 of the outline (s2) polled in its one step.
+    let s2 = html.find("id=\"s2\"").unwrap();
+    let s2 = &html[s2..s2 + html[s2..].find("</details>\n").unwrap()];
+    let step = s2
+        .find("<li class=\"p\"><b class=\"p\">passed</b> When the user logs in")
+        .unwrap();
+    let polls = s2
+        .find("<details open><summary>Polls: CIBA token polling · 2 polls · tokens</summary>")
+        .unwrap();
+    assert!(step < polls && polls < s2.find("</li>").unwrap(), "{s2}");
+    assert!(s2.contains("interval 5 s, limit 120 s"));
+    assert!(s2.contains(
         "<tr><td>1</td><td>5 s</td><td>5 s</td><td class=\"d\">400</td><td>authorization_pending</td></tr>"
     ));
-    assert!(html.contains("<td>15.5 s</td><td>10.5 s</td>"));
-    assert!(html.contains("outcome: <b>tokens</b>"));
+    assert!(s2.contains("<td>15.5 s</td><td>10.5 s</td>"));
+    assert!(s2.contains("outcome: <b>tokens</b>"));
 }
 
 #[test]
