@@ -227,3 +227,60 @@ fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
     }
     o.push_str("</li>");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Check, TokenRecord};
+
+    fn step_with(checks: Vec<Check>, token_checks: Vec<Check>) -> StepReport {
+        let mut st = StepReport::default();
+        st.record.checks = checks;
+        if !token_checks.is_empty() {
+            st.record.tokens.push(TokenRecord {
+                label: "ID token".into(),
+                checks: token_checks,
+                ..Default::default()
+            });
+        }
+        st
+    }
+
+    #[test]
+    fn a_failure_is_structured_when_a_must_check_failed() {
+        let must = || Check::failed("aud", "wrong");
+        let should = || Check::failed("cache", "missing").at(Level::Should);
+        assert!(failure_is_structured(&step_with(vec![must()], vec![])));
+        assert!(failure_is_structured(&step_with(vec![], vec![must()])));
+        assert!(!failure_is_structured(&step_with(vec![should()], vec![])));
+        assert!(!failure_is_structured(&step_with(
+            vec![Check::passed("aud", "ok")],
+            vec![]
+        )));
+        assert!(!failure_is_structured(&StepReport::default()));
+    }
+
+    #[test]
+    fn warnings_count_steps_and_tokens() {
+        let should = || Check::failed("cache", "missing").at(Level::Should);
+        let bcp = || Check::failed("pkce", "plain").at(Level::BestPractice);
+        let s = ScenarioReport {
+            steps: vec![
+                step_with(vec![should(), Check::failed("aud", "wrong")], vec![bcp()]),
+                step_with(vec![Check::passed("x", "y").at(Level::Should)], vec![]),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(warnings(&s), 2);
+    }
+
+    #[test]
+    fn locations_and_classes() {
+        assert_eq!(location("a.feature", 0), "a.feature");
+        assert_eq!(location("a.feature", 7), "a.feature:7");
+        assert_eq!(class(Some(Status::Undefined)), "u");
+        assert_eq!(class(None), "s");
+        assert_eq!(tag_list(&[]), "");
+        assert_eq!(tag_list(&["@a".into(), "@<b>".into()]), " @a @&lt;b&gt;");
+    }
+}

@@ -123,3 +123,24 @@ pub(super) fn filters(o: &mut String, r: &RunReport) {
          placeholder=\"name, step, URL…\"></label> <span id=\"fn\" class=\"t\"></span></form>\n",
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    #[test]
+    fn tally_counts_each_scenario_once() {
+        assert_eq!(
+            tally(&fixtures::report()),
+            Tally {
+                passed: 2,
+                failed: 3,
+                undefined: 1,
+                skipped: 1,
+                retried: 1,
+                flaky: 0,
+            }
+        );
+    }
+}
