@@ -223,6 +223,10 @@ test('golden report: structured checks, amber warnings, polls under their step',
     assert.ok(amber[0] > amber[2] && amber[1] > amber[2], `amber, got rgb(${amber})`);
     assert.equal(await login.locator('ul.ck > li.w pre.err').count(), 0, 'no red box for a warning');
     assert.ok(await login.locator('ul.ck > li.w pre.warn .exp').isVisible(), 'warning shows expected');
+    const actual = login.locator('ul.ck > li.w pre.warn .act');
+    const failedActual = failedCheck.locator('pre.err .act');
+    const bg = (l) => l.evaluate((e) => getComputedStyle(e).backgroundColor);
+    assert.notEqual(await bg(actual), await bg(failedActual), "a warning's actual is not highlighted red");
 
     // A failed token check opens its token, claims beside the verdict.
     const nonce = page.locator('details.sc[data-s="failed"]', { hasText: 'Prompt' }).first();

@@ -69,7 +69,8 @@ fn a_warning_is_amber_and_does_not_fail_the_scenario() {
         "<li class=\"w\"><b>Cache-Control</b> warning: the token response may be cached \
          <span class=\"d\">SHOULD · RFC 6749 §5.1</span><pre class=\"warn\">"
     ));
-    assert!(crate::report::html::CSS.contains("pre.warn{background:#fff8e1"));
+    assert!(CSS.contains("pre.warn{background:#fff8e1"));
+    assert!(CSS.contains("pre.warn .act{background:#ffe0b2}"));
 }
 
 #[test]
