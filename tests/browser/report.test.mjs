@@ -1,6 +1,7 @@
 // Opens idflow's HTML report in headless Chromium and checks that it works offline: no console
 // error, no request beyond the file itself, the status filter works by click and is kept in the
-// URL, a failed scenario shows expected against actual, and without JavaScript everything shows.
+// URL, a failed scenario shows its failure, a failed check shows expected against actual (red)
+// and a warning is amber, and without JavaScript everything shows.
 //
 //   node --test tests/browser/
 //
@@ -23,6 +24,9 @@ const mainReport = fromRoot(process.env.IDFLOW_REPORT || 'reports/index.html');
 const bin = fromRoot(process.env.IDFLOW_BIN || 'target/debug/idflow');
 const fixtureDir = fromRoot('reports/browser-fixture');
 const fixtureReport = path.join(fixtureDir, 'index.html');
+// The HTML writer's golden file: a fixed report with structured checks, a warning, a failed
+// token check, a poll timeline, an undefined step and a failed hook.
+const goldenReport = fromRoot('core/src/report/golden/index.html');
 
 let browser;
 
@@ -143,18 +147,35 @@ async function opensWithItsBody(scenario) {
   }
 }
 
+/// The first failed scenario, open, shows its failure: the error as written (a step without
+/// structured checks), or its failed checks with expected against actual.
 async function failureShowsExpectedAndActual(page) {
   const failed = page.locator('details.sc[data-s="failed"]').first();
   await failed.scrollIntoViewIfNeeded();
   if (!(await failed.evaluate((d) => d.open))) await failed.locator('summary').first().click();
   assert.ok(await failed.evaluate((d) => d.open), 'failed scenario opens');
-  const exp = failed.locator('pre.err .exp').first();
-  const act = failed.locator('pre.err .act').first();
-  assert.ok(await exp.isVisible(), 'expected line visible');
-  assert.ok(await act.isVisible(), 'actual line visible');
-  assert.match(await exp.textContent(), /expected/);
-  assert.match(await act.textContent(), /actual/);
+  const err = failed.locator('pre.err').first();
+  assert.ok(await err.isVisible(), 'failure visible');
+  const text = await err.textContent();
+  assert.match(text, /expected/);
+  assert.match(text, /actual/);
 }
+
+/// A failed check of `scenario`, rendered from its fields: expected and actual on their own
+/// highlighted lines, red for a failed MUST.
+async function failedCheckShowsExpectedAndActual(scenario) {
+  const check = scenario.locator('ul.ck > li.f').first();
+  assert.ok(await check.isVisible(), 'failed check visible');
+  const exp = check.locator('pre.err .exp');
+  const act = check.locator('pre.err .act');
+  assert.match(await exp.textContent(), /^expected: /);
+  assert.match(await act.textContent(), /^actual: /);
+  assert.ok(await exp.isVisible() && await act.isVisible(), 'expected and actual visible');
+  return check;
+}
+
+/// Parses `rgb(r, g, b)`.
+const rgb = (css) => css.match(/\d+/g).slice(0, 3).map(Number);
 
 test('fixture report with a failure: offline, filter by click, expected against actual', async () => {
   const { context, page, url, check } = await open(fixtureReport);
@@ -169,6 +190,55 @@ test('fixture report with a failure: offline, filter by click, expected against 
     assert.ok(await ciba.locator('table:has(th:text("waited"))').first().isVisible(), 'poll timeline');
     assert.ok(await ciba.locator('svg.sq').first().isVisible(), 'sequence diagram');
     await page.screenshot({ path: path.join(fixtureDir, 'report-screenshot.png'), fullPage: true });
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('golden report: structured checks, amber warnings, polls under their step', async () => {
+  const { context, page, check } = await open(goldenReport);
+  try {
+    // "Wrong audience" is a failure, open on load: its aud check, from its fields.
+    const wrong = page.locator('details.sc', { hasText: 'Wrong audience' }).first();
+    assert.ok(await wrong.evaluate((d) => d.open), 'failure open on load');
+    const failedCheck = await failedCheckShowsExpectedAndActual(wrong);
+    assert.match(await failedCheck.textContent(), /OpenID Connect Core 1\.0 §5\.3\.2/);
+    assert.match(await failedCheck.textContent(), /hint: check the client/);
+    // The flattened error text is not shown beside it.
+    assert.equal(await wrong.locator('pre.err', { hasText: /^JSONPath/ }).count(), 0);
+    const red = rgb(await failedCheck.evaluate((e) => getComputedStyle(e).color));
+
+    // "Login with code flow" passed with a warning: amber, not red, and badged.
+    const login = page.locator('details.sc', { hasText: 'Login with code flow' }).first();
+    assert.equal(await login.getAttribute('data-s'), 'passed');
+    assert.match(await login.locator('summary .b.w').textContent(), /1 warning/);
+    await login.locator('summary').first().click();
+    const warning = login.locator('ul.ck > li.w').first();
+    await warning.waitFor({ state: 'visible' });
+    assert.ok(await warning.isVisible(), 'warning visible');
+    assert.match(await warning.textContent(), /Cache-Control warning: .*SHOULD/);
+    const amber = rgb(await warning.evaluate((e) => getComputedStyle(e).color));
+    assert.notDeepEqual(amber, red, 'a warning is not red');
+    assert.ok(amber[0] > amber[2] && amber[1] > amber[2], `amber, got rgb(${amber})`);
+    assert.equal(await login.locator('ul.ck > li.w pre.err').count(), 0, 'no red box for a warning');
+    assert.ok(await login.locator('ul.ck > li.w pre.warn .exp').isVisible(), 'warning shows expected');
+    const actual = login.locator('ul.ck > li.w pre.warn .act');
+    const failedActual = failedCheck.locator('pre.err .act');
+    const bg = (l) => l.evaluate((e) => getComputedStyle(e).backgroundColor);
+    assert.notEqual(await bg(actual), await bg(failedActual), "a warning's actual is not highlighted red");
+
+    // A failed token check opens its token, claims beside the verdict.
+    const nonce = page.locator('details.sc[data-s="failed"]', { hasText: 'Prompt' }).first();
+    const token = nonce.locator('details', { hasText: 'Token: ID token' }).first();
+    assert.ok(await token.evaluate((d) => d.open), 'token with a failed check open');
+    await failedCheckShowsExpectedAndActual(token);
+
+    // The poll timeline sits under the step that polled.
+    const polled = page.locator('details.sc[data-s="passed"]', { hasText: 'Prompt' }).first();
+    await opensWithItsBody(polled);
+    const step = polled.locator(':scope > ol > li').first();
+    assert.ok(await step.locator('table:has(th:text("waited"))').isVisible(), 'poll timeline under its step');
     check();
   } finally {
     await context.close();

@@ -533,6 +533,34 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_slugs_and_durations_nanoseconds() {
+        assert_eq!(slug("Prompt <prompt>"), "prompt-prompt");
+        assert_eq!(slug("  Code   flow!  "), "code-flow");
+        assert_eq!(slug("Ärger über Ölpreise"), "ärger-über-ölpreise");
+        assert_eq!(slug("--"), "");
+        assert_eq!(nanos(1.5), 1_500_000);
+        assert_eq!(nanos(-3.0), 0);
+    }
+
+    #[test]
+    fn evidence_is_embedded_once_per_scenario() {
+        let v: Value = serde_json::from_str(&render(&fixtures::report())).unwrap();
+        for f in v.as_array().unwrap() {
+            for e in f["elements"].as_array().unwrap() {
+                assert_eq!(
+                    e["embeddings"].as_array().unwrap().len(),
+                    1,
+                    "{}",
+                    e["name"]
+                );
+                for st in e["steps"].as_array().unwrap() {
+                    assert!(st.get("embeddings").is_none(), "{st}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn reads_plain_cucumber_json() {
         let text = r#"[{"uri":"features/a.feature","keyword":"Feature","name":"A","line":1,
             "elements":[

@@ -1,4 +1,7 @@
-//! A small but complete report for the writers' tests.
+//! A small but complete report for the writers' tests and golden files: exchanges with
+//! redirect hops, a token with its checks, a failed check with expected, actual, clause and
+//! hint, a warning, a poll timeline, an undefined step, a failed hook and a file that does not
+//! parse. Fixed numbers throughout, so every writer's output is the same on every run.
 
 use crate::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
 use crate::report::model::*;
@@ -116,6 +119,14 @@ pub fn report() -> RunReport {
         vec!["$.token_type".into(), "Bearer".into()],
     ]);
     then.docstring = Some("{\n  \"x\": 1\n}".into());
+    then.record.checks = vec![
+        Check::passed("JSONPath $.token_type", "equals ignoring case \"Bearer\"")
+            .clause("RFC 6749 §5.1"),
+        Check::failed("Cache-Control", "the token response may be cached")
+            .at(Level::Should)
+            .clause("RFC 6749 §5.1")
+            .compared("no-store", "(absent)"),
+    ];
     when.record.tokens = vec![TokenRecord {
         label: "ID token".into(),
         header: serde_json::json!({"alg": "RS256", "kid": "k1"}),
@@ -147,6 +158,13 @@ pub fn report() -> RunReport {
     failed.record.error = Some(
         "JSONPath $.aud in the response to GET /userinfo\n  expected: \"other\"\n  actual:   \"demo\"\n  hint: check the client".into(),
     );
+    failed.record.checks = vec![{
+        let mut aud = Check::failed("JSONPath $.aud", "in the response to GET /userinfo")
+            .clause("OpenID Connect Core 1.0 §5.3.2")
+            .compared("\"other\"", "\"demo\"");
+        aud.hint = Some("check the client".into());
+        aud
+    }];
     failing.steps = vec![
         background.clone(),
         step("When ", "the user logs in", 11, Some(Status::Passed)),
@@ -164,6 +182,42 @@ pub fn report() -> RunReport {
         steps: vec![step("When ", "the user logs in", 16, Some(status))],
         ..Default::default()
     };
+
+    let mut polled = row(20, Status::Passed);
+    polled.steps[0].record.timelines = vec![PollTimeline {
+        label: "CIBA token polling".into(),
+        interval_s: 5.0,
+        limit_s: 120.0,
+        polls: vec![
+            PollRecord {
+                at_s: 5.0,
+                waited_s: 5.0,
+                status: 400,
+                answer: "authorization_pending".into(),
+            },
+            PollRecord {
+                at_s: 15.5,
+                waited_s: 10.5,
+                status: 200,
+                answer: "tokens".into(),
+            },
+        ],
+        outcome: "tokens".into(),
+    }];
+    let mut bad_nonce = row(21, Status::Failed);
+    bad_nonce.steps[0].record.error =
+        Some("the ID token is not valid:\n  nonce: expected \"n-1\", got \"n-2\"".into());
+    bad_nonce.steps[0].record.tokens = vec![TokenRecord {
+        label: "ID token".into(),
+        header: serde_json::json!({"alg": "RS256", "kid": "k1"}),
+        claims: serde_json::json!({"iss": "https://idp.example", "nonce": "n-2"}),
+        checks: vec![
+            Check::passed("signature", "RS256 with k1"),
+            Check::failed("nonce", "not the nonce of the authorization request")
+                .clause("OpenID Connect Core 1.0 §3.1.3.7")
+                .compared("\"n-1\"", "\"n-2\""),
+        ],
+    }];
 
     let skipped = ScenarioReport {
         name: "Not yet".into(),
@@ -189,6 +243,23 @@ pub fn report() -> RunReport {
         ..Default::default()
     };
 
+    let mut hooked = ScenarioReport {
+        name: "Cleanup fails".into(),
+        keyword: "Scenario".into(),
+        line: 8,
+        status: Some(Status::Failed),
+        duration_ms: 3.0,
+        steps: vec![step("Given ", "something", 9, Some(Status::Passed))],
+        ..Default::default()
+    };
+    let mut hook = StepReport {
+        keyword: "After hook".into(),
+        status: Some(Status::Failed),
+        ..Default::default()
+    };
+    hook.record.error = Some("panicked: the session could not be closed".into());
+    hooked.steps.push(hook);
+
     RunReport {
         environment: "simulator".into(),
         target: "embedded simulator".into(),
@@ -203,13 +274,7 @@ pub fn report() -> RunReport {
                 description: Some("As a relying party\nI log users in".into()),
                 tags: vec!["@oidc".into()],
                 line: 2,
-                scenarios: vec![
-                    login,
-                    failing,
-                    row(20, Status::Passed),
-                    row(21, Status::Failed),
-                    skipped,
-                ],
+                scenarios: vec![login, failing, polled, bad_nonce, skipped],
             },
             FeatureReport {
                 name: "Misc".into(),
@@ -217,7 +282,7 @@ pub fn report() -> RunReport {
                 description: None,
                 tags: vec![],
                 line: 1,
-                scenarios: vec![undefined],
+                scenarios: vec![undefined, hooked],
             },
         ],
         errors: vec![RunError {

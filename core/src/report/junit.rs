@@ -1,12 +1,15 @@
 //! JUnit XML, as GitLab and Jenkins read it: one `<testsuite>` per feature, one `<testcase>`
-//! per scenario; run-level errors (unparsable feature files) as test cases with `<error>`.
+//! per scenario, its class name the feature's name; run-level errors (unparsable feature files)
+//! as test cases with `<error>`. A failure's message is the whole failure, its text the failed
+//! steps and checks with what was expected and what came; warnings (failed SHOULD and
+//! best-practice checks) go to `<system-out>`, never into a failure.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
-use super::model::{FeatureReport, RunReport, ScenarioReport, Status};
+use super::model::{Check, FeatureReport, Level, RunReport, ScenarioReport, Status, StepReport};
 
 /// Renders the report as a JUnit XML document.
 pub fn render(report: &RunReport) -> String {
@@ -32,14 +35,11 @@ pub fn render(report: &RunReport) -> String {
             n = report.errors.len()
         );
         for e in &report.errors {
-            let file = e.location.split(':').next().unwrap_or_default();
-            let first = e.message.lines().next().unwrap_or_default();
             let _ = writeln!(
                 out,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"0.000\">\n      <error message=\"{}\" type=\"FeatureError\">{}</error>\n    </testcase>",
-                attr(&classname(file)),
+                "    <testcase classname=\"run errors\" name=\"{}\" time=\"0.000\">\n      <error message=\"{}\" type=\"FeatureError\">{}</error>\n    </testcase>",
                 attr(&e.location),
-                attr(first),
+                attr(&e.message),
                 text(&format!("{}\n{}", e.location, e.message))
             );
         }
@@ -71,7 +71,7 @@ fn feature(out: &mut String, f: &FeatureReport) {
     for s in &f.scenarios {
         *names.entry(s.name.as_str()).or_default() += 1;
     }
-    let class = classname(&f.path);
+    let class = classname(f);
     for s in &f.scenarios {
         let name = if names[s.name.as_str()] > 1 {
             format!("{} (line {})", s.name, s.line)
@@ -98,34 +98,99 @@ fn feature(out: &mut String, f: &FeatureReport) {
     out.push_str("  </testsuite>\n");
 }
 
+/// Every check of a scenario, in step order: each step's own, then its tokens'.
+fn scenario_checks(s: &ScenarioReport) -> impl Iterator<Item = &Check> {
+    s.steps.iter().flat_map(|st| {
+        let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+        st.record.checks.iter().chain(tokens)
+    })
+}
+
+/// A check in words, on its own lines: `name (LEVEL · clause): detail`, then what was expected,
+/// what came and the hint, each indented.
+fn check_text(c: &Check) -> String {
+    let mut out = format!("{} ({}", c.name, c.level.as_str());
+    if let Some(clause) = &c.clause {
+        let _ = write!(out, " · {clause}");
+    }
+    let _ = write!(out, "): {}", c.detail);
+    if let Some(expected) = &c.expected {
+        let _ = write!(out, "\n  expected: {expected}");
+    }
+    if let Some(actual) = &c.actual {
+        let _ = write!(out, "\n  actual:   {actual}");
+    }
+    if let Some(hint) = &c.hint {
+        let _ = write!(out, "\n  hint: {hint}");
+    }
+    out
+}
+
+/// `path:line`, or the path alone for what has no line (a hook).
+fn location(path: &str, line: usize) -> String {
+    if line == 0 {
+        path.to_owned()
+    } else {
+        format!("{path}:{line}")
+    }
+}
+
+/// Why a scenario failed: the failure's type, its message (the whole error of the first failed
+/// step, or its failed checks) and its text (every failed step with its location, then every
+/// failed check with what was expected and what came).
+fn failure(f: &FeatureReport, s: &ScenarioReport) -> (&'static str, String, String) {
+    let failed: Vec<&StepReport> = s
+        .steps
+        .iter()
+        .filter(|st| st.status.is_some_and(Status::is_failure))
+        .collect();
+    let must: Vec<&Check> = scenario_checks(s)
+        .filter(|c| c.is_failure() && c.level == Level::Must)
+        .collect();
+    let mut detail = String::new();
+    let mut message = None;
+    for st in &failed {
+        let error = st.record.error.clone().unwrap_or_else(|| {
+            if st.status == Some(Status::Undefined) {
+                "undefined step: no step definition matches".into()
+            } else if !must.is_empty() {
+                must.iter()
+                    .map(|c| check_text(c))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            } else {
+                "step failed".into()
+            }
+        });
+        let step = format!("{}{}", st.keyword, st.text);
+        let _ = writeln!(
+            detail,
+            "{} ({})\n{error}",
+            step.trim_end(),
+            location(&f.path, st.line)
+        );
+        message.get_or_insert(error);
+    }
+    if !must.is_empty() {
+        detail.push_str("\nfailed checks:\n");
+        for c in &must {
+            let _ = writeln!(detail, "- {}", check_text(c).replace('\n', "\n  "));
+        }
+    }
+    let kind = match failed.first() {
+        Some(st) if st.status == Some(Status::Undefined) => "StepUndefined",
+        Some(_) => "StepFailed",
+        None => "ScenarioFailed",
+    };
+    let message = message.unwrap_or_else(|| "scenario failed".into());
+    (kind, message, detail.trim_end().to_owned())
+}
+
 fn case_body(f: &FeatureReport, s: &ScenarioReport) -> String {
     let mut out = String::new();
     match s.verdict() {
         Status::Failed | Status::Undefined => {
-            let step = s
-                .steps
-                .iter()
-                .find(|st| st.status.is_some_and(Status::is_failure));
-            let (kind, message, detail) = match step {
-                Some(st) => {
-                    let kind = if st.status == Some(Status::Undefined) {
-                        "StepUndefined"
-                    } else {
-                        "StepFailed"
-                    };
-                    let at = format!("{}{} ({}:{})", st.keyword, st.text, f.path, st.line);
-                    let error = st.record.error.clone().unwrap_or_else(|| {
-                        if st.status == Some(Status::Undefined) {
-                            "undefined step: no step definition matches".into()
-                        } else {
-                            "step failed".into()
-                        }
-                    });
-                    let first = error.lines().next().unwrap_or_default().to_owned();
-                    (kind, first, format!("{at}\n{error}"))
-                }
-                None => ("ScenarioFailed", "scenario failed".into(), String::new()),
-            };
+            let (kind, message, detail) = failure(f, s);
             let _ = writeln!(
                 out,
                 "      <failure message=\"{}\" type=\"{kind}\">{}</failure>",
@@ -136,21 +201,36 @@ fn case_body(f: &FeatureReport, s: &ScenarioReport) -> String {
         Status::Skipped => out.push_str("      <skipped/>\n"),
         Status::Passed => {}
     }
-    if !s.logs.is_empty() {
+    // Warnings (failed SHOULD and best-practice checks) do not fail the test case: they are
+    // its output, before the log lines.
+    let mut lines: Vec<String> = scenario_checks(s)
+        .filter(|c| c.is_failure() && c.level != Level::Must)
+        .map(|c| format!("warning: {}", check_text(c)))
+        .collect();
+    lines.extend(s.logs.iter().cloned());
+    if !lines.is_empty() {
         let _ = writeln!(
             out,
             "      <system-out>{}</system-out>",
-            text(&s.logs.join("\n"))
+            text(&lines.join("\n"))
         );
     }
     out
 }
 
-/// `features/oidc/login.feature` → `features.oidc.login`.
-fn classname(path: &str) -> String {
-    path.strip_suffix(".feature")
-        .unwrap_or(path)
-        .replace(['/', '\\'], ".")
+/// The class name of a feature's test cases: the feature's name (CI tools group by it), with
+/// dots as underscores since Jenkins reads the last dot as a package separator; the file's
+/// name without `.feature` when the feature has no name. Never the path: an absolute path
+/// made class names like `.tmp.x.y`.
+fn classname(f: &FeatureReport) -> String {
+    let name = f.name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = if name.is_empty() {
+        let file = f.path.rsplit(['/', '\\']).next().unwrap_or_default();
+        file.strip_suffix(".feature").unwrap_or(file).to_owned()
+    } else {
+        name
+    };
+    name.replace('.', "_")
 }
 
 fn seconds(ms: f64) -> String {
@@ -238,11 +318,13 @@ mod tests {
         assert_eq!(get(s, "skipped"), "1");
         assert_eq!(get(s, "time"), "0.052");
         let top = &els[0].1;
-        assert_eq!(get(top, "tests"), "7");
-        assert_eq!(get(top, "failures"), "3");
+        assert_eq!(get(top, "tests"), "8");
+        assert_eq!(get(top, "failures"), "4");
         assert_eq!(get(top, "errors"), "1");
         let cases: Vec<_> = els.iter().filter(|(n, _)| n == "testcase").collect();
-        assert_eq!(get(&cases[0].1, "classname"), "features.oidc.code_flow");
+        assert_eq!(get(&cases[0].1, "classname"), "Code flow");
+        assert_eq!(get(&cases[5].1, "classname"), "Misc");
+        assert_eq!(get(&cases.last().unwrap().1, "classname"), "run errors");
         assert_eq!(get(&cases[0].1, "name"), "Login with code flow");
         assert_eq!(get(&cases[0].1, "time"), "0.040");
         assert_eq!(get(&cases[2].1, "name"), "Prompt <prompt> (line 20)");
@@ -250,29 +332,105 @@ mod tests {
     }
 
     #[test]
-    fn failures_name_the_step_and_keep_the_full_error() {
+    fn failures_carry_the_whole_failure_and_its_checks() {
         let xml = render(&fixtures::report());
         let els = elements(&xml);
         let failures: Vec<_> = els.iter().filter(|(n, _)| n == "failure").collect();
-        assert_eq!(failures.len(), 3);
+        assert_eq!(failures.len(), 4);
+        // The message is the whole error, not its first line.
         assert_eq!(
             get(&failures[0].1, "message"),
-            "JSONPath $.aud in the response to GET /userinfo"
+            "JSONPath $.aud in the response to GET /userinfo\n  expected: \"other\"\n  actual:   \"demo\"\n  hint: check the client"
         );
         assert_eq!(get(&failures[0].1, "type"), "StepFailed");
         assert_eq!(get(&failures[2].1, "type"), "StepUndefined");
+        assert_eq!(
+            get(&failures[3].1, "message"),
+            "panicked: the session could not be closed"
+        );
         assert!(xml.contains(
             "Then the ID token&apos;s aud is &quot;other&quot; (features/oidc/code_flow.feature:12)\nJSONPath"
         ));
-        assert!(xml.contains("  actual:   &quot;demo&quot;\n  hint: check the client</failure>"));
+        // The failed checks, from their fields, after the error.
+        assert!(xml.contains(
+            "\nfailed checks:\n- JSONPath $.aud (MUST · OpenID Connect Core 1.0 §5.3.2): in the response to GET /userinfo\n    expected: &quot;other&quot;\n    actual:   &quot;demo&quot;\n    hint: check the client</failure>"
+        ));
+        // A token's failed check counts too.
+        assert!(xml.contains(
+            "- nonce (MUST · OpenID Connect Core 1.0 §3.1.3.7): not the nonce of the authorization request\n    expected: &quot;n-1&quot;\n    actual:   &quot;n-2&quot;</failure>"
+        ));
+        // A hook has no line.
+        assert!(xml.contains(">After hook (features/misc.feature)\npanicked"));
         assert!(xml.contains("<skipped/>"));
-        assert!(xml.contains("<system-out>discovery fetched\ntoken received</system-out>"));
         let errors: Vec<_> = els.iter().filter(|(n, _)| n == "error").collect();
         assert_eq!(errors.len(), 1);
         assert_eq!(
             get(&errors[0].1, "message"),
             "expected a step, found \"Whan\""
         );
+    }
+
+    #[test]
+    fn a_failure_without_error_text_is_told_by_its_checks() {
+        let mut r = fixtures::report();
+        r.features[0].scenarios[1].steps[2].record.error = None;
+        let xml = render(&r);
+        let els = elements(&xml);
+        let failure = els.iter().find(|(n, _)| n == "failure").unwrap();
+        assert_eq!(
+            get(&failure.1, "message"),
+            "JSONPath $.aud (MUST · OpenID Connect Core 1.0 §5.3.2): in the response to GET /userinfo\n  expected: \"other\"\n  actual:   \"demo\"\n  hint: check the client"
+        );
+    }
+
+    #[test]
+    fn warnings_are_output_not_failures() {
+        let xml = render(&fixtures::report());
+        // "Login with code flow" passed with a failed SHOULD check.
+        let login = xml.find("name=\"Login with code flow\"").unwrap();
+        let case = &xml[login..login + xml[login..].find("</testcase>").unwrap()];
+        assert!(!case.contains("<failure"), "{case}");
+        assert!(case.contains(
+            "<system-out>warning: Cache-Control (SHOULD · RFC 6749 §5.1): the token response may be cached\n  expected: no-store\n  actual:   (absent)\ndiscovery fetched\ntoken received</system-out>"
+        ), "{case}");
+        assert_eq!(xml.matches("warning: ").count(), 1);
+    }
+
+    #[test]
+    fn classnames_come_from_feature_names() {
+        let f = |name: &str, path: &str| FeatureReport {
+            name: name.into(),
+            path: path.into(),
+            ..Default::default()
+        };
+        assert_eq!(classname(&f("Code flow", "/tmp/x/y.feature")), "Code flow");
+        assert_eq!(
+            classname(&f("OpenID  Connect\t1.0", "features/a.feature")),
+            "OpenID Connect 1_0"
+        );
+        assert_eq!(classname(&f("", "/tmp/x/login.feature")), "login");
+        assert_eq!(classname(&f(" ", "C:\\suite\\a.b.feature")), "a_b");
+    }
+
+    #[test]
+    fn checks_in_words() {
+        let c = Check::failed("iss", "not the issuer");
+        assert_eq!(check_text(&c), "iss (MUST): not the issuer");
+        let c = Check::failed("pkce", "plain")
+            .at(Level::BestPractice)
+            .clause("RFC 9700 §2.1.1");
+        assert_eq!(
+            check_text(&c),
+            "pkce (best practice · RFC 9700 §2.1.1): plain"
+        );
+        assert_eq!(location("f.feature", 0), "f.feature");
+        assert_eq!(location("f.feature", 3), "f.feature:3");
+    }
+
+    #[test]
+    fn seconds_have_three_decimals() {
+        assert_eq!(seconds(1234.5), "1.234");
+        assert_eq!(seconds(-1.0), "0.000");
     }
 
     #[test]

@@ -87,6 +87,9 @@ pub fn write_redacted(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, Re
 pub(crate) mod fixtures;
 
 #[cfg(test)]
+mod golden;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};

@@ -1,0 +1,229 @@
+//! HTTP exchanges: each hop's request and response with headers and bodies (JSON
+//! pretty-printed, long bodies cut), and bodies repeated across the run shown once.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use super::escape::e;
+use super::format::duration;
+use crate::record::{Exchange, ExchangeEnd, Header};
+use crate::report::model::RunReport;
+
+/// Bodies longer than this are cut, with their full size shown.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Bodies at least this long that occur more than once (discovery documents, key sets) are
+/// shown once, under "Shared bodies", and linked to where they occur.
+pub const SHARED_BODY_MIN: usize = 256;
+
+/// Shared bodies, with their number, in order of first occurrence.
+pub(super) type Seen = HashMap<String, usize>;
+
+/// Bodies at least [`SHARED_BODY_MIN`] long that occur more than once.
+pub(super) fn shared_bodies(r: &RunReport) -> (Seen, Vec<String>) {
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    let mut order = Vec::new();
+    for (_, s) in r.scenarios() {
+        for ex in s.exchanges() {
+            for hop in &ex.hops {
+                let req = hop.request.body.as_deref();
+                let resp = hop.response.as_ref().map(|r| r.body.as_str());
+                for b in [req, resp].into_iter().flatten() {
+                    if b.len() >= SHARED_BODY_MIN {
+                        let n = count.entry(b).or_default();
+                        *n += 1;
+                        if *n == 2 {
+                            order.push(b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let list: Vec<String> = order.into_iter().map(str::to_owned).collect();
+    let seen = list
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.clone(), i))
+        .collect();
+    (seen, list)
+}
+
+/// The "Shared bodies" section: each shared body once, with the id its links point to.
+pub(super) fn shared_section(o: &mut String, shared: &[String]) {
+    if shared.is_empty() {
+        return;
+    }
+    o.push_str("<section id=\"shared\"><h2>Shared bodies</h2>\n");
+    let none = Seen::new();
+    for (id, b) in shared.iter().enumerate() {
+        let _ = write!(
+            o,
+            "<details id=\"b{id}\"><summary>#b{id} · {} bytes</summary>",
+            b.len()
+        );
+        body(o, &none, b, b.len());
+        o.push_str("</details>\n");
+    }
+    o.push_str("</section>\n");
+}
+
+/// One exchange, closed: the first request and final status in the summary, every hop inside.
+pub(super) fn exchange(o: &mut String, seen: &Seen, ex: &Exchange) {
+    let req = ex.request();
+    let status = ex
+        .response()
+        .map_or_else(|| "no response".to_owned(), |r| r.status.to_string());
+    let _ = write!(
+        o,
+        "<details><summary>#{} {}: <b>{}</b> {} → {} <span class=\"d\">{}{}</span></summary>",
+        ex.seq,
+        e(&ex.label),
+        e(&req.method),
+        e(&req.url),
+        status,
+        duration(ex.duration_ms()),
+        if ex.hops.len() > 1 {
+            format!(" · {} hops", ex.hops.len())
+        } else {
+            String::new()
+        }
+    );
+    for (i, hop) in ex.hops.iter().enumerate() {
+        let r = &hop.request;
+        // The first request's method and URL are in the summary already.
+        let _ = write!(
+            o,
+            "<div class=\"hop\"><div>{}. <b>{}</b> {} <span class=\"d\">{}</span></div>",
+            i + 1,
+            e(&r.method),
+            if i == 0 { "…".into() } else { e(&r.url) },
+            duration(hop.duration_ms)
+        );
+        headers(o, &r.headers);
+        if let Some(b) = &r.body {
+            body(o, seen, b, b.len());
+        }
+        match &hop.response {
+            Some(resp) => {
+                let _ = write!(
+                    o,
+                    "<div>← <b class=\"{}\">{}</b></div>",
+                    if resp.status >= 400 { "f" } else { "p" },
+                    resp.status
+                );
+                headers(o, &resp.headers);
+                body(o, seen, &resp.body, resp.body_size);
+            }
+            None => o.push_str("<div>← no response</div>"),
+        }
+        o.push_str("</div>");
+    }
+    match ex.end {
+        ExchangeEnd::RedirectUri => {
+            // The URL is the last hop's location.
+            o.push_str("<div class=\"t\">stopped at the redirect URI (not requested)</div>");
+        }
+        ExchangeEnd::TooManyRedirects => o.push_str("<div class=\"f\">too many redirects</div>"),
+        ExchangeEnd::TransportError => {
+            let _ = write!(
+                o,
+                "<pre class=\"err\">{}</pre>",
+                e(ex.error.as_deref().unwrap_or("transport error"))
+            );
+        }
+        ExchangeEnd::Response => {}
+    }
+    o.push_str("</details>");
+}
+
+/// Headers as they would appear on the wire, one per line.
+fn headers(o: &mut String, hs: &[Header]) {
+    if hs.is_empty() {
+        return;
+    }
+    o.push_str("<pre class=\"h\">");
+    for (i, (n, v)) in hs.iter().enumerate() {
+        if i > 0 {
+            o.push('\n');
+        }
+        let _ = write!(o, "{}: {}", e(n), e(v));
+    }
+    o.push_str("</pre>");
+}
+
+/// A body, JSON pretty-printed, cut above [`BODY_LIMIT`] bytes; a shared body as a link.
+fn body(o: &mut String, seen: &Seen, text: &str, size: usize) {
+    if text.is_empty() {
+        return;
+    }
+    if let Some(id) = seen.get(text) {
+        let _ = write!(
+            o,
+            "<div class=\"t\">body: <a href=\"#b{id}\">shared body #b{id}</a> ({} bytes)</div>",
+            size.max(text.len())
+        );
+        return;
+    }
+    let pretty = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) if text.len() <= BODY_LIMIT => serde_json::to_string_pretty(&v).ok(),
+        _ => None,
+    };
+    let size = size.max(text.len());
+    let text = pretty.as_deref().unwrap_or(text);
+    if text.len() > BODY_LIMIT {
+        let mut cut = BODY_LIMIT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let _ = write!(
+            o,
+            "<pre>{}</pre><div class=\"t\">… showing the first {} KiB of {} bytes</div>",
+            e(&text[..cut]),
+            BODY_LIMIT / 1024,
+            size
+        );
+    } else {
+        let _ = write!(o, "<pre>{}</pre>", e(text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_bodies_are_pretty_printed_and_others_kept() {
+        let mut o = String::new();
+        body(&mut o, &Seen::new(), r#"{"a":"<b>"}"#, 11);
+        assert_eq!(o, "<pre>{\n  \"a\": \"&lt;b&gt;\"\n}</pre>");
+        o.clear();
+        body(&mut o, &Seen::new(), "a=1&b=2", 7);
+        assert_eq!(o, "<pre>a=1&amp;b=2</pre>");
+        o.clear();
+        body(&mut o, &Seen::new(), "", 0);
+        assert_eq!(o, "");
+    }
+
+    #[test]
+    fn cuts_on_a_character_boundary() {
+        let text = format!("{}é", "x".repeat(BODY_LIMIT - 1));
+        let mut o = String::new();
+        body(&mut o, &Seen::new(), &text, text.len());
+        assert!(o.starts_with(&format!("<pre>{}</pre>", "x".repeat(BODY_LIMIT - 1))));
+        assert!(o.ends_with(&format!("of {} bytes</div>", BODY_LIMIT + 1)));
+    }
+
+    #[test]
+    fn headers_one_per_line() {
+        let mut o = String::new();
+        headers(
+            &mut o,
+            &[("a".into(), "1".into()), ("b".into(), "<2>".into())],
+        );
+        assert_eq!(o, "<pre class=\"h\">a: 1\nb: &lt;2&gt;</pre>");
+        o.clear();
+        headers(&mut o, &[]);
+        assert_eq!(o, "");
+    }
+}

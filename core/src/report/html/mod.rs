@@ -1,0 +1,149 @@
+//! One self-contained HTML file: inline CSS and one small inline script, nothing from another
+//! host. Without JavaScript everything is shown and `<details>` does the folding; with it, a
+//! filter bar (status, tag, feature, free text, kept in the URL's hash so a view can be shared)
+//! toggles `hidden` on scenarios. Failures come first; the rest follow per feature, closed.
+//! Closed sections cost little to render, so the sequence diagram of a scenario lives inside
+//! its `<details>`. Everything from the model is escaped.
+//!
+//! This module lays out the page; each part has its own module: [`summary`] (metadata, counts,
+//! filter bar), `scenario` (scenarios and steps), `exchange` (HTTP exchanges and bodies),
+//! `verdicts` (tokens and checks), `timeline` (polls), [`sequence`] (the diagram), `escape`
+//! and `format` (helpers). The page's CSS and script are `style.css` and `script.js`, included
+//! at compile time.
+
+mod escape;
+mod exchange;
+mod format;
+mod scenario;
+pub mod sequence;
+mod summary;
+mod timeline;
+mod verdicts;
+
+use std::fmt::Write as _;
+
+use escape::e;
+pub use exchange::{BODY_LIMIT, SHARED_BODY_MIN};
+use scenario::{Placement, scenario, tag_list};
+
+use super::model::RunReport;
+
+/// Failed scenarios are open on load when there are at most this many; beyond, they are
+/// closed so that a bad run still opens quickly.
+pub const OPEN_FAILURES_MAX: usize = 50;
+
+/// The page's styles.
+const CSS: &str = include_str!("style.css");
+
+/// The filter script: reads the view from the hash, toggles `hidden`, writes the hash back.
+const SCRIPT: &str = include_str!("script.js");
+
+/// Renders the report as one HTML document. A pure function of the report: no clock, no
+/// random ids, so the same report gives the same page.
+pub fn render(report: &RunReport) -> String {
+    let mut o = String::with_capacity(16 * 1024 + report.features.len() * 4096);
+    o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    o.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
+    let _ = writeln!(
+        o,
+        "<title>idflow report: {}</title><style>{CSS}</style></head><body>",
+        e(&report.environment)
+    );
+    // The one arrowhead every sequence diagram refers to.
+    let _ = writeln!(
+        o,
+        "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>\
+         <marker id=\"ah\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" \
+         markerHeight=\"8\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\"/></marker>{}</defs></svg>",
+        sequence::head()
+    );
+    summary::header(&mut o, report);
+    summary::filters(&mut o, report);
+    run_errors(&mut o, report);
+    // Ids follow report order, so a scenario keeps its anchor whichever section it is in.
+    let (seen, shared) = exchange::shared_bodies(report);
+    let mut ids = Vec::with_capacity(report.features.len());
+    let mut next = 0usize;
+    for f in &report.features {
+        ids.push(next);
+        next += f.scenarios.len();
+    }
+    let failed: Vec<_> = report
+        .features
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| {
+            f.scenarios
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.verdict().is_failure())
+                .map(move |(si, s)| (fi, si, f, s))
+        })
+        .collect();
+    if !failed.is_empty() {
+        let open = failed.len() <= OPEN_FAILURES_MAX;
+        o.push_str("<section class=\"grp\" id=\"failures\"><h2>Failures</h2>\n");
+        for (fi, si, f, s) in &failed {
+            let at = Placement {
+                feature: *fi,
+                id: ids[*fi] + si,
+                failure: true,
+                open,
+            };
+            scenario(&mut o, &seen, at, f, s);
+        }
+        o.push_str("</section>\n");
+    }
+    if report.scenarios().any(|(_, s)| !s.verdict().is_failure()) {
+        o.push_str("<section class=\"grp\" id=\"scenarios\"><h2>Scenarios</h2>\n");
+        for (fi, f) in report.features.iter().enumerate() {
+            if f.scenarios.iter().all(|s| s.verdict().is_failure()) {
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "<section class=\"grp\"><h3>{} <span class=\"t\">{}{}</span></h3>",
+                e(&f.name),
+                e(&f.path),
+                tag_list(&f.tags)
+            );
+            for (si, s) in f.scenarios.iter().enumerate() {
+                if !s.verdict().is_failure() {
+                    let at = Placement {
+                        feature: fi,
+                        id: ids[fi] + si,
+                        failure: false,
+                        open: false,
+                    };
+                    scenario(&mut o, &seen, at, f, s);
+                }
+            }
+            o.push_str("</section>\n");
+        }
+        o.push_str("</section>\n");
+    }
+    exchange::shared_section(&mut o, &shared);
+    let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body></html>");
+    o
+}
+
+/// Problems outside any scenario (unparsable feature files, a report directory that cannot
+/// be written), before the scenarios.
+fn run_errors(o: &mut String, report: &RunReport) {
+    if report.errors.is_empty() {
+        return;
+    }
+    o.push_str("<h2>Run errors</h2><ul>");
+    for err in &report.errors {
+        let _ = write!(
+            o,
+            "<li><b>{}</b><pre class=\"err\">{}</pre></li>",
+            e(&err.location),
+            e(&err.message)
+        );
+    }
+    o.push_str("</ul>\n");
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,286 @@
+//! A scenario and its steps: the scenario's summary line with badges, each step with its
+//! docstring, table, failure, exchanges, polls, tokens and checks, then the scenario's
+//! sequence diagram and log lines.
+
+use std::fmt::Write as _;
+
+use super::escape::{a, e};
+use super::exchange::{Seen, exchange};
+use super::format::duration;
+use super::sequence;
+use super::timeline::timeline;
+use super::verdicts::{checks, is_warning, token};
+use crate::report::model::{Check, FeatureReport, Level, ScenarioReport, Status, StepReport};
+
+/// Where a scenario sits on the page.
+pub(super) struct Placement {
+    /// Index of its feature in the report.
+    pub feature: usize,
+    /// Its number in report order, for its `s{id}` anchor.
+    pub id: usize,
+    /// In the failures section: its file and line are shown.
+    pub failure: bool,
+    /// Open on load (else its body waits in `<noscript>`).
+    pub open: bool,
+}
+
+/// The CSS class of a status.
+pub(super) fn class(s: Option<Status>) -> &'static str {
+    match s {
+        Some(Status::Passed) => "p",
+        Some(Status::Failed) => "f",
+        Some(Status::Undefined) => "u",
+        Some(Status::Skipped) | None => "s",
+    }
+}
+
+/// Tags after a space, or nothing.
+pub(super) fn tag_list(tags: &[String]) -> String {
+    if tags.is_empty() {
+        return String::new();
+    }
+    format!(" {}", e(&tags.join(" ")))
+}
+
+/// One scenario as a `<details>` with its data attributes for the filter.
+pub(super) fn scenario(
+    o: &mut String,
+    seen: &Seen,
+    at: Placement,
+    f: &FeatureReport,
+    s: &ScenarioReport,
+) {
+    let st = s.verdict();
+    let flaky = s.retries > 0 && st == Status::Passed;
+    let _ = write!(
+        o,
+        "<details class=\"sc {c}\" id=\"s{id}\" data-s=\"{}\" data-f=\"{fi}\" data-t=\"{}\"{}{}{open}>\
+         <summary><b class=\"{c}\">{}</b> {}: {}",
+        st.as_str(),
+        a(&s.tags.join(" ")),
+        if s.retries > 0 { " data-r" } else { "" },
+        if flaky { " data-fl" } else { "" },
+        st.as_str().to_uppercase(),
+        e(&s.keyword),
+        e(&s.name),
+        c = class(Some(st)),
+        id = at.id,
+        fi = at.feature,
+        open = if at.open { " open" } else { "" }
+    );
+    if s.retries > 0 {
+        let _ = write!(o, " <span class=\"b\">retried ×{}</span>", s.retries);
+    }
+    if flaky {
+        o.push_str(" <span class=\"b fl\">flaky</span>");
+    }
+    match warnings(s) {
+        0 => {}
+        1 => o.push_str(" <span class=\"b w\">1 warning</span>"),
+        n => {
+            let _ = write!(o, " <span class=\"b w\">{n} warnings</span>");
+        }
+    }
+    if at.failure {
+        let _ = write!(
+            o,
+            " <span class=\"t\">{}</span>",
+            e(&location(&f.path, s.line))
+        );
+    }
+    let _ = write!(
+        o,
+        " <span class=\"t\">{}</span> <span class=\"d\">{}</span></summary>",
+        tag_list(&s.tags),
+        duration(s.duration_ms)
+    );
+    // A closed scenario's body waits in <noscript>: shown as usual without JavaScript, one
+    // text node with it until the script renders it on opening.
+    if !at.open {
+        o.push_str("<noscript>");
+    }
+    if let Some(rule) = &s.rule {
+        let _ = write!(o, "<div class=\"t\">Rule: {}</div>", e(rule));
+    }
+    if s.retries > 0 {
+        let _ = write!(
+            o,
+            "<div class=\"t\">retried {} time(s){}</div>",
+            s.retries,
+            if flaky { ", then passed: flaky" } else { "" }
+        );
+    }
+    o.push_str("<ol>");
+    for step in &s.steps {
+        step_item(o, seen, f, step);
+    }
+    o.push_str("</ol>");
+    sequence::render(o, s.exchanges());
+    if !s.logs.is_empty() {
+        let _ = write!(
+            o,
+            "<details><summary>Logs ({} lines)</summary><pre>{}</pre></details>",
+            s.logs.len(),
+            e(&s.logs.join("\n"))
+        );
+    }
+    if !at.open {
+        o.push_str("</noscript>");
+    }
+    o.push_str("</details>\n");
+}
+
+/// Every check of a step: its own, then those run on its tokens.
+fn all_checks(st: &StepReport) -> impl Iterator<Item = &Check> {
+    let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+    st.record.checks.iter().chain(tokens)
+}
+
+/// True when the step's failure is told by structured checks (a failed MUST among its checks
+/// or its tokens'): those are rendered from their fields and the flattened error text is not
+/// shown again.
+pub(super) fn failure_is_structured(st: &StepReport) -> bool {
+    all_checks(st).any(|c| c.is_failure() && c.level == Level::Must)
+}
+
+/// Failed SHOULD and best-practice checks of a scenario.
+pub(super) fn warnings(s: &ScenarioReport) -> usize {
+    s.steps
+        .iter()
+        .flat_map(all_checks)
+        .filter(|c| is_warning(c))
+        .count()
+}
+
+/// `path:line`, or the path alone for what has no line (a hook).
+pub(super) fn location(path: &str, line: usize) -> String {
+    if line == 0 {
+        path.to_owned()
+    } else {
+        format!("{path}:{line}")
+    }
+}
+
+fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
+    let _ = write!(
+        o,
+        "<li class=\"{c}{bg}\"><b class=\"{c}\">{}</b> {}{} <span class=\"d\">{}{}</span>",
+        st.status.unwrap_or(Status::Skipped).as_str(),
+        e(st.keyword.trim_end()),
+        if st.text.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", e(&st.text))
+        },
+        duration(st.duration_ms),
+        if st.line == 0 {
+            String::new()
+        } else {
+            format!(" · line {}", st.line)
+        },
+        c = class(st.status),
+        bg = if st.background { " bg" } else { "" }
+    );
+    if let Some(d) = &st.docstring {
+        let _ = write!(o, "<pre>{}</pre>", e(d));
+    }
+    if let Some(rows) = &st.table {
+        o.push_str("<table>");
+        for row in rows {
+            o.push_str("<tr>");
+            for c in row {
+                let _ = write!(o, "<td>{}</td>", e(c));
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</table>");
+    }
+    if st.record.error.is_some() || st.status == Some(Status::Failed) {
+        let _ = write!(
+            o,
+            "<div class=\"t\">{}</div>",
+            e(&location(&f.path, st.line))
+        );
+    }
+    match &st.record.error {
+        // The error as written: a verdict is never parsed back out of it.
+        Some(err) if !failure_is_structured(st) => {
+            let _ = write!(o, "<pre class=\"err\">{}</pre>", e(err));
+        }
+        None if st.status == Some(Status::Undefined) => {
+            o.push_str("<pre class=\"err\">undefined step: no step definition matches</pre>");
+        }
+        _ => {}
+    }
+    // The step's own checks first: its verdict, ahead of the evidence.
+    if !st.record.checks.is_empty() {
+        checks(o, &st.record.checks);
+    }
+    for ex in &st.record.exchanges {
+        exchange(o, seen, ex);
+    }
+    for t in &st.record.timelines {
+        timeline(o, t);
+    }
+    for t in &st.record.tokens {
+        token(o, t);
+    }
+    o.push_str("</li>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Check, TokenRecord};
+
+    fn step_with(checks: Vec<Check>, token_checks: Vec<Check>) -> StepReport {
+        let mut st = StepReport::default();
+        st.record.checks = checks;
+        if !token_checks.is_empty() {
+            st.record.tokens.push(TokenRecord {
+                label: "ID token".into(),
+                checks: token_checks,
+                ..Default::default()
+            });
+        }
+        st
+    }
+
+    #[test]
+    fn a_failure_is_structured_when_a_must_check_failed() {
+        let must = || Check::failed("aud", "wrong");
+        let should = || Check::failed("cache", "missing").at(Level::Should);
+        assert!(failure_is_structured(&step_with(vec![must()], vec![])));
+        assert!(failure_is_structured(&step_with(vec![], vec![must()])));
+        assert!(!failure_is_structured(&step_with(vec![should()], vec![])));
+        assert!(!failure_is_structured(&step_with(
+            vec![Check::passed("aud", "ok")],
+            vec![]
+        )));
+        assert!(!failure_is_structured(&StepReport::default()));
+    }
+
+    #[test]
+    fn warnings_count_steps_and_tokens() {
+        let should = || Check::failed("cache", "missing").at(Level::Should);
+        let bcp = || Check::failed("pkce", "plain").at(Level::BestPractice);
+        let s = ScenarioReport {
+            steps: vec![
+                step_with(vec![should(), Check::failed("aud", "wrong")], vec![bcp()]),
+                step_with(vec![Check::passed("x", "y").at(Level::Should)], vec![]),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(warnings(&s), 2);
+    }
+
+    #[test]
+    fn locations_and_classes() {
+        assert_eq!(location("a.feature", 0), "a.feature");
+        assert_eq!(location("a.feature", 7), "a.feature:7");
+        assert_eq!(class(Some(Status::Undefined)), "u");
+        assert_eq!(class(None), "s");
+        assert_eq!(tag_list(&[]), "");
+        assert_eq!(tag_list(&["@a".into(), "@<b>".into()]), " @a @&lt;b&gt;");
+    }
+}

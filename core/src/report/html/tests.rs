@@ -1,0 +1,310 @@
+//! Tests of the whole page: layout, sections, escaping, size.
+
+use super::*;
+use crate::report::fixtures;
+
+#[test]
+fn header_summary_and_order() {
+    let html = render(&fixtures::report());
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<dt>Environment</dt><dd>simulator</dd>"));
+    assert!(html.contains("<dt>Commit</dt><dd>0a4ca19</dd>"));
+    assert!(html.contains("<dd>2023-11-14 22:13:20 UTC</dd>"));
+    assert!(html.contains("<dd>1.23 s</dd>"));
+    assert!(html.contains("2 passed") && html.contains("4 failed") && html.contains("1 skipped"));
+    assert!(html.contains("features/broken.feature:3"));
+    let failures = html.find("<h2>Failures</h2>").unwrap();
+    let rest = html.find("<h2>Scenarios</h2>").unwrap();
+    assert!(failures < rest);
+    // Failed scenarios only once, in the failures section.
+    assert_eq!(html.matches("Wrong audience").count(), 1);
+    assert!(html.find("Wrong audience").unwrap() < rest);
+    assert!(html.find("Login with code flow").unwrap() > rest);
+}
+
+#[test]
+fn failed_checks_are_rendered_from_their_fields_not_parsed_from_the_error() {
+    let html = render(&fixtures::report());
+    // The aud check of "Wrong audience", from its fields, ahead of the step's evidence.
+    assert!(html.contains(
+        "<li class=\"f\"><b>JSONPath $.aud</b> failed: in the response to GET /userinfo \
+         <span class=\"d\">MUST · OpenID Connect Core 1.0 §5.3.2</span><pre class=\"err\">\
+         <span class=\"exp\">expected: &quot;other&quot;</span>\n\
+         <span class=\"act\">actual:   &quot;demo&quot;</span></pre>\
+         <div class=\"t\">hint: check the client</div></li>"
+    ));
+    // Its flattened error text is not shown a second time.
+    assert!(!html.contains("  expected: \"other\""));
+    assert!(!html.contains("hint: check the client\n"));
+    // A failed token check tells the failure of "the ID token is valid" the same way.
+    assert!(html.contains("<b>nonce</b> failed: not the nonce of the authorization request"));
+    assert!(!html.contains("the ID token is not valid:"));
+}
+
+#[test]
+fn an_error_without_checks_is_shown_as_written() {
+    let mut r = fixtures::report();
+    let step = &mut r.features[0].scenarios[1].steps[2];
+    step.record.checks.clear();
+    step.record.error = Some("status of GET /userinfo\n  expected: 200\n  actual:   <401>".into());
+    let html = render(&r);
+    assert!(html.contains(
+        "<div class=\"t\">features/oidc/code_flow.feature:12</div><pre class=\"err\">\
+         status of GET /userinfo\n  expected: 200\n  actual:   &lt;401&gt;</pre>"
+    ));
+    assert!(!html.contains("<span class=\"exp\">  expected"));
+}
+
+#[test]
+fn a_warning_is_amber_and_does_not_fail_the_scenario() {
+    let html = render(&fixtures::report());
+    let s0 = html.find("id=\"s0\"").unwrap();
+    let summary = &html[s0..s0 + html[s0..].find("</summary>").unwrap()];
+    assert!(summary.contains("data-s=\"passed\""), "{summary}");
+    assert!(
+        summary.contains("<span class=\"b w\">1 warning</span>"),
+        "{summary}"
+    );
+    assert!(html.contains(
+        "<li class=\"w\"><b>Cache-Control</b> warning: the token response may be cached \
+         <span class=\"d\">SHOULD · RFC 6749 §5.1</span><pre class=\"warn\">"
+    ));
+    assert!(CSS.contains("pre.warn{background:#fff8e1"));
+    assert!(CSS.contains("pre.warn .act{background:#ffe0b2}"));
+}
+
+#[test]
+fn a_failed_hook_has_no_line() {
+    let html = render(&fixtures::report());
+    assert!(html.contains(
+        "<li class=\"f\"><b class=\"f\">failed</b> After hook <span class=\"d\">0 ms</span>\
+         <div class=\"t\">features/misc.feature</div>\
+         <pre class=\"err\">panicked: the session could not be closed</pre></li>"
+    ));
+    assert!(!html.contains("line 0"));
+}
+
+#[test]
+fn an_undefined_step_says_so() {
+    let html = render(&fixtures::report());
+    assert!(html.contains(
+        "<b class=\"u\">undefined</b> Given a step nobody wrote <span class=\"d\">0 ms · line 4</span>\
+         <pre class=\"err\">undefined step: no step definition matches</pre>"
+    ));
+}
+
+#[test]
+fn exchanges_tokens_and_logs() {
+    let html = render(&fixtures::report());
+    assert!(html.contains("#1 authorization request: <b>GET</b>"));
+    assert!(html.contains("2 hops"));
+    assert!(html.contains(
+        "location: https://rp.example/cb?code=abc&amp;state=st1</pre></div>\
+             <div class=\"t\">stopped at the redirect URI (not requested)</div>"
+    ));
+    assert!(html.contains("<pre class=\"h\">location: https://idp.example/login</pre>"));
+    // JSON pretty-printed.
+    assert!(html.contains("\"expires_in\": 300"));
+    assert!(html.contains("<div>1. <b>GET</b> … <span class=\"d\">12 ms</span></div>"));
+    assert!(html.contains("<div>2. <b>GET</b> https://idp.example/login <span"));
+    assert!(html.contains(
+        "<li class=\"s\"><b>c_hash</b> not applicable: no code from the authorization endpoint</li>"
+    ));
+    assert!(html.contains("<li class=\"p\"><b>signature</b> passed: RS256 with k1</li>"));
+    assert!(html.contains("<summary>Logs (2 lines)</summary>"));
+}
+
+#[test]
+fn large_bodies_are_cut_with_their_size() {
+    let mut r = fixtures::report();
+    let big = "x".repeat(BODY_LIMIT + 10);
+    let resp = r.features[0].scenarios[0].steps[1].record.exchanges[1].hops[0]
+        .response
+        .as_mut()
+        .unwrap();
+    resp.body = big;
+    resp.body_size = BODY_LIMIT + 10;
+    let html = render(&r);
+    assert!(html.contains(&format!(
+        "showing the first 64 KiB of {} bytes",
+        BODY_LIMIT + 10
+    )));
+    assert!(!html.contains(&"x".repeat(BODY_LIMIT + 1)));
+}
+
+#[test]
+fn everything_is_escaped_and_self_contained() {
+    let mut r = fixtures::report();
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(1)>\"'&";
+    r.environment = evil.into();
+    r.features[0].name = evil.into();
+    let s = &mut r.features[0].scenarios[0];
+    s.name = evil.into();
+    s.tags.push(evil.into());
+    s.logs.push(evil.into());
+    s.steps[1].text = evil.into();
+    s.steps[1].record.exchanges[0].hops[0].request.url = evil.into();
+    s.steps[1].record.exchanges[0].hops[0].request.headers[0].1 = evil.into();
+    s.steps[1].record.tokens[0].claims["x"] = evil.into();
+    r.errors[0].message = evil.into();
+    r.features[0].scenarios[1].steps[2].record.error = Some(format!("expected: {evil}"));
+    let html = render(&r);
+    // The one script is ours; nothing from the model became markup.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains(&format!("<script>{SCRIPT}</script>")));
+    assert!(!html.contains("<img"), "img tag leaked");
+    assert_eq!(
+        html.matches("<noscript").count(),
+        html.matches("</noscript").count()
+    );
+    assert!(!html.contains("http://"));
+    for external in [
+        "<link",
+        "<script src",
+        "@import",
+        "https://fonts",
+        "<iframe",
+    ] {
+        assert!(!html.contains(external), "{external}");
+    }
+    // CSS refers only to the page's own arrowhead.
+    assert_eq!(
+        html.matches("url(").count(),
+        html.matches("url(#ah)").count()
+    );
+    for word in ["fetch(", "XMLHttpRequest", "import(", "src="] {
+        assert!(!SCRIPT.contains(word), "{word}");
+    }
+}
+
+#[test]
+fn markup_stays_compact() {
+    let mut r = fixtures::report();
+    let mut one = r.features[0].scenarios[2].clone();
+    one.steps[0].record.timelines.clear();
+    r.features[0].scenarios = vec![one; 10_000];
+    let html = render(&r);
+    // A one-step passing scenario costs well under 1 KB of markup.
+    assert!(html.len() < 10_000 * 700, "{} bytes", html.len());
+}
+
+#[test]
+fn filters_data_and_badges() {
+    let mut r = fixtures::report();
+    r.features[0].scenarios[0].retries = 2;
+    let html = render(&r);
+    assert!(html.contains("<form id=\"flt\" hidden>"));
+    assert!(html.contains("data-st=\"failed\" aria-pressed=\"false\">failed (4)</button>"));
+    assert!(html.contains("data-st=\"undefined\" aria-pressed=\"false\">undefined (1)"));
+    assert!(html.contains("data-st=\"flaky\" aria-pressed=\"false\">flaky (1)"));
+    assert!(html.contains("<option>@smoke</option>"));
+    assert!(html.contains("<option value=\"1\" data-p=\"features/misc.feature\">Misc</option>"));
+    // Ids follow report order whichever section the scenario is in.
+    assert!(html.contains(
+        "<details class=\"sc p\" id=\"s0\" data-s=\"passed\" data-f=\"0\" \
+         data-t=\"@oidc @smoke\" data-r data-fl>"
+    ));
+    assert!(html.contains(
+        "<details class=\"sc f\" id=\"s1\" data-s=\"failed\" data-f=\"0\" data-t=\"@oidc\" data-r open>"
+    ));
+    assert!(html.contains("id=\"s5\" data-s=\"undefined\" data-f=\"1\""));
+    assert!(html.contains("<span class=\"b\">retried ×2</span> <span class=\"b fl\">flaky</span>"));
+    assert!(html.contains("<span class=\"b\">retried ×1</span> <span class=\"t\">"));
+    assert!(html.contains("<span>2 retried</span><span>1 flaky</span>"));
+    assert_eq!(html.matches("class=\"grp\"").count(), 3);
+}
+
+#[test]
+fn closed_scenarios_wait_in_noscript() {
+    let html = render(&fixtures::report());
+    // Open failures are rendered as they are; closed scenarios' bodies sit in <noscript>.
+    assert!(html.contains("data-r open><summary>"));
+    let s1 = html.find("id=\"s1\"").unwrap();
+    let s1_end = s1 + html[s1..].find("</details>\n").unwrap();
+    assert!(!html[s1..s1_end].contains("<noscript>"));
+    let s0 = html.find("id=\"s0\"").unwrap();
+    let rest = &html[s0..];
+    let body = rest.find("</summary>").unwrap() + "</summary>".len();
+    assert!(rest[body..].starts_with("<noscript><ol>"));
+    assert!(rest.contains("</noscript></details>\n"));
+    assert_eq!(
+        html.matches("<noscript>").count(),
+        html.matches("</noscript>").count()
+    );
+    assert!(SCRIPT.contains("ns.insertAdjacentHTML('afterend',ns.textContent)"));
+}
+
+#[test]
+fn many_failures_start_closed() {
+    let mut r = fixtures::report();
+    let one = r.features[0].scenarios[1].clone();
+    r.features[0].scenarios = vec![one; OPEN_FAILURES_MAX + 1];
+    let html = render(&r);
+    assert!(!html.contains(" open><summary>"));
+}
+
+#[test]
+fn sequence_diagram_inside_the_scenario() {
+    let html = render(&fixtures::report());
+    let sc = html.find("id=\"s0\"").unwrap();
+    let end = sc + html[sc..].find("</details>\n").unwrap();
+    let svg = html.find("<svg class=\"sq\"").unwrap();
+    assert!(sc < svg && svg < end);
+    assert_eq!(html.matches("<svg class=\"sq\"").count(), 1);
+    assert!(html.contains("<marker id=\"ah\""));
+}
+
+#[test]
+fn poll_timelines_sit_under_their_step() {
+    let html = render(&fixtures::report());
+    // Row 20 of the outline (s2) polled in its one step.
+    let s2 = html.find("id=\"s2\"").unwrap();
+    let s2 = &html[s2..s2 + html[s2..].find("</details>\n").unwrap()];
+    let step = s2
+        .find("<li class=\"p\"><b class=\"p\">passed</b> When the user logs in")
+        .unwrap();
+    let polls = s2
+        .find("<details open><summary>Polls: CIBA token polling · 2 polls · tokens</summary>")
+        .unwrap();
+    assert!(step < polls && polls < s2.find("</li>").unwrap(), "{s2}");
+    assert!(s2.contains("interval 5 s, limit 120 s"));
+    assert!(s2.contains(
+        "<tr><td>1</td><td>5 s</td><td>5 s</td><td class=\"d\">400</td><td>authorization_pending</td></tr>"
+    ));
+    assert!(s2.contains("<td>15.5 s</td><td>10.5 s</td>"));
+    assert!(s2.contains("outcome: <b>tokens</b>"));
+}
+
+#[test]
+fn repeated_bodies_are_linked() {
+    let mut r = fixtures::report();
+    let doc = format!(
+        "{{\"issuer\":\"https://idp.example\",\"x\":\"{}\"}}",
+        "y".repeat(300)
+    );
+    for s in [0, 2] {
+        let resp = r.features[0].scenarios[s].steps[0]
+            .record
+            .exchanges
+            .get_mut(0);
+        if resp.is_none() {
+            r.features[0].scenarios[s].steps[0].record.exchanges = fixtures::exchanges();
+        }
+        let resp = r.features[0].scenarios[s].steps[0].record.exchanges[1].hops[0]
+            .response
+            .as_mut()
+            .unwrap();
+        resp.body = doc.clone();
+        resp.body_size = doc.len();
+    }
+    let html = render(&r);
+    assert_eq!(html.matches(&"y".repeat(300)).count(), 1);
+    let summary = format!(
+        "<details id=\"b0\"><summary>#b0 · {} bytes</summary>",
+        doc.len()
+    );
+    assert!(html.contains(&format!("{summary}<pre>{{\n  \"issuer\"")));
+    assert!(html.find("<h2>Shared bodies</h2>").unwrap() > html.find("id=\"s2\"").unwrap());
+    let link = format!("<a href=\"#b0\">shared body #b0</a> ({} bytes)", doc.len());
+    assert_eq!(html.matches(&link).count(), 2);
+}
