@@ -1,6 +1,6 @@
 //! Checklists: the verdicts of a response contract or any other group of named checks, each
 //! with its level and the clause it comes from. A checklist is evidence: the scenario records
-//! every check of it under the running step ([`crate::scenario::Scenario::conclude`]); a failed
+//! every check of it under the running step (`Scenario::conclude`); a failed
 //! MUST fails the step, naming each check that failed, while a failed SHOULD or best practice
 //! is a warning.
 

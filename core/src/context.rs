@@ -8,9 +8,9 @@ use url::Url;
 
 use crate::clock::SharedClock;
 use crate::config::Environment;
+use crate::discovery::ProviderMetadata;
 use crate::http::HttpEngine;
 use crate::jwt::Jwks;
-use crate::oidc::ProviderMetadata;
 use crate::record::ScenarioRecord;
 use crate::redact::Redactor;
 

@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 use crate::expect::{Matcher, check, check_all, query};
 use crate::http::{Body, Redirects, RequestSpec};
 use crate::oidc::{AuthorizationResponse, basic_auth};
+use crate::poll::{PollBounds, UntilPoller};
+use crate::scenario::{Scenario, response_of};
 use crate::world::{IdflowWorld, PendingRequest};
 
 const NO_REQUEST: &str = "no request is being built: start with `Given a GET request to \"/path\"`";
@@ -240,6 +242,46 @@ impl IdflowWorld {
             attempts,
             within: std::time::Duration::from_secs(every * attempts as u64 + 1),
         };
-        crate::poll::poll_json_until(self.scenario()?, url, path, &matcher, bounds).await
+        poll_json_until(self.scenario()?, url, path, &matcher, bounds).await
     }
+}
+
+/// GETs `url` until the JSON value at `path` satisfies `matcher`, within `bounds`; every poll
+/// is an exchange, and the loop a timeline, of the running step.
+async fn poll_json_until(
+    sc: &mut Scenario,
+    url: url::Url,
+    path: &str,
+    matcher: &crate::expect::Matcher,
+    bounds: PollBounds,
+) -> Result<()> {
+    let clock = sc.clock();
+    let label = format!("polling {} until {path}", url.path());
+    let mut poller = UntilPoller::new(&clock, &label, bounds);
+    while poller.wait(&clock).await {
+        let spec = RequestSpec::new("GET", url.clone()).header("accept", "application/json");
+        let ex = sc.send("poll", spec, Redirects::Stop).await?;
+        let subject = format!("JSONPath {path} in {}", ex.describe());
+        let resp = response_of(ex)?;
+        let found = resp
+            .json()
+            .map(|j| crate::expect::query(&j, path))
+            .transpose()?
+            .unwrap_or_default();
+        let word = found
+            .first()
+            .map(crate::expect::render)
+            .unwrap_or_else(|| "nothing".into());
+        let held = crate::expect::check_all(&subject, &found, matcher).map_err(|m| {
+            format!(
+                "{} {}\n{m}",
+                resp.status,
+                crate::expect::body_preview(&resp.body, 200)
+            )
+        });
+        poller.record(&clock, resp.status, word, held);
+    }
+    let (result, timeline) = poller.finish();
+    sc.record_mut().push_timeline(timeline);
+    result.map_err(Error::step)
 }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod device;
+pub mod discovery;
 pub mod error;
 pub mod expect;
 pub mod generic;

@@ -7,10 +7,7 @@ use std::time::Duration;
 
 use crate::checks::Checklist;
 use crate::clock::SharedClock;
-use crate::error::{Error, Result};
-use crate::http::{Redirects, RequestSpec};
 use crate::record::{PollRecord, PollTimeline};
-use crate::scenario::{Scenario, response_of};
 
 /// The interval a CIBA client uses when the provider advertises none (CIBA Core §7.3).
 pub const DEFAULT_INTERVAL_S: u64 = 5;
@@ -304,46 +301,6 @@ pub fn poll_spacing(timeline: &PollTimeline, seconds: u64) -> Checklist {
         previous = p.at_s;
     }
     list
-}
-
-/// GETs `url` until the JSON value at `path` satisfies `matcher`, within `bounds`; every poll
-/// is an exchange, and the loop a timeline, of the running step.
-pub async fn poll_json_until(
-    sc: &mut Scenario,
-    url: url::Url,
-    path: &str,
-    matcher: &crate::expect::Matcher,
-    bounds: PollBounds,
-) -> Result<()> {
-    let clock = sc.clock();
-    let label = format!("polling {} until {path}", url.path());
-    let mut poller = UntilPoller::new(&clock, &label, bounds);
-    while poller.wait(&clock).await {
-        let spec = RequestSpec::new("GET", url.clone()).header("accept", "application/json");
-        let ex = sc.send("poll", spec, Redirects::Stop).await?;
-        let subject = format!("JSONPath {path} in {}", ex.describe());
-        let resp = response_of(ex)?;
-        let found = resp
-            .json()
-            .map(|j| crate::expect::query(&j, path))
-            .transpose()?
-            .unwrap_or_default();
-        let word = found
-            .first()
-            .map(crate::expect::render)
-            .unwrap_or_else(|| "nothing".into());
-        let held = crate::expect::check_all(&subject, &found, matcher).map_err(|m| {
-            format!(
-                "{} {}\n{m}",
-                resp.status,
-                crate::expect::body_preview(&resp.body, 200)
-            )
-        });
-        poller.record(&clock, resp.status, word, held);
-    }
-    let (result, timeline) = poller.finish();
-    sc.record_mut().push_timeline(timeline);
-    result.map_err(Error::step)
 }
 
 #[cfg(test)]

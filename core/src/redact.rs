@@ -31,7 +31,6 @@ use url::form_urlencoded;
 
 use crate::record::{Check, ScenarioRecord, StepRecord};
 use crate::record::{Exchange, Header, header_value};
-use crate::report::model::RunReport;
 
 /// What a redacted secret (password, client secret, personal data) is replaced by.
 pub const REDACTED: &str = "‹redacted›";
@@ -875,27 +874,6 @@ impl Redactor {
         self.redact_steps(record.steps.iter_mut().collect(), &mut record.logs);
     }
 
-    /// Redacts a report read from elsewhere (merged shards, a run that failed before any
-    /// scenario): every scenario's steps with a scope of its own, then the run's errors.
-    pub fn redact_report(&self, report: &mut RunReport) {
-        for f in &mut report.features {
-            for s in &mut f.scenarios {
-                let steps = s.steps.iter_mut().map(|st| &mut st.record).collect();
-                self.scoped().redact_steps(steps, &mut s.logs);
-            }
-        }
-        self.redact_run_errors(report);
-    }
-
-    /// Redacts the problems of a run that are not a scenario's (feature files that do not
-    /// parse, configuration): their messages may quote what the run was given.
-    pub fn redact_run_errors(&self, report: &mut RunReport) {
-        for e in &mut report.errors {
-            self.redact_in_place(&mut e.location);
-            self.redact_in_place(&mut e.message);
-        }
-    }
-
     /// A redactor for one scenario: it knows everything this one knows, and what it learns
     /// stays with the scenario (its codes and tokens), so that a run's redaction work grows
     /// with the run, not with its square.
@@ -906,7 +884,9 @@ impl Redactor {
         }
     }
 
-    fn redact_steps(&self, mut steps: Vec<&mut StepRecord>, logs: &mut [String]) {
+    /// Redacts the records of a scenario's steps and its log lines (what
+    /// [`Redactor::redact_record`] does for a record that is still whole).
+    pub fn redact_steps(&self, mut steps: Vec<&mut StepRecord>, logs: &mut [String]) {
         for step in steps.iter_mut() {
             for ex in &mut step.exchanges {
                 self.redact_exchange_structure(ex);
@@ -977,43 +957,6 @@ pub(crate) mod tests {
             "a variable reference is no secret: {out}"
         );
         assert!(out.contains("id: web"), "{out}");
-    }
-
-    #[test]
-    fn feature_text_is_never_redacted_and_evidence_always_is() {
-        use crate::report::model::{FeatureReport, RunReport, ScenarioReport, StepReport};
-        // A user whose password is a common word: the word stays in names and step texts,
-        // which come from feature files and hold no secret, but not in evidence.
-        let run = Redactor::new(vec!["password".into()], Vec::new());
-        let mut step = StepReport {
-            text: "the end-user types a wrong password".into(),
-            ..Default::default()
-        };
-        step.record.error = Some("the provider echoed password".into());
-        let mut report = RunReport {
-            features: vec![FeatureReport {
-                name: "Login with a password".into(),
-                scenarios: vec![ScenarioReport {
-                    name: "A wrong password is refused".into(),
-                    steps: vec![step],
-                    logs: vec!["sent password".into()],
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        run.redact_report(&mut report);
-        let f = &report.features[0];
-        assert_eq!(f.name, "Login with a password");
-        assert_eq!(f.scenarios[0].name, "A wrong password is refused");
-        assert_eq!(
-            f.scenarios[0].steps[0].text,
-            "the end-user types a wrong password"
-        );
-        let error = f.scenarios[0].steps[0].record.error.as_deref().unwrap();
-        assert!(!error.contains("password"), "{error}");
-        assert!(!f.scenarios[0].logs[0].contains("password"));
     }
 
     #[test]

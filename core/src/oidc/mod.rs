@@ -5,15 +5,15 @@
 pub mod authorize;
 pub mod checks;
 pub mod ciba;
-pub mod discovery;
+
 pub mod forms;
 pub mod pkce;
 pub mod relying_party;
 pub mod token;
 pub mod user_agent;
 
+pub use crate::discovery::{ProviderMetadata, discovery_url};
 pub use authorize::{AuthorizationRequest, AuthorizationResponse, OMITTED};
-pub use discovery::{ProviderMetadata, discovery_url};
 pub use relying_party::{Consent, ExchangeOptions, OidcState, RelyingParty, TokenChoice};
 pub use token::{TokenSet, basic_auth, token_request};
 pub use user_agent::UserAgent;

@@ -10,10 +10,10 @@ use url::Url;
 
 use super::authorize::{AuthorizationRequest, AuthorizationResponse};
 use super::checks;
-use super::discovery::{ProviderMetadata, discovery_url};
 use super::token::{TokenSet, token_request};
 use crate::checks::Checklist;
 use crate::config::{AuthMethod, Client, Environment};
+use crate::discovery::{ProviderMetadata, discovery_url};
 use crate::error::{Error, Result};
 use crate::http::{Redirects, RequestSpec};
 use crate::jwt::{IdTokenVerifier, Jwks, TokenVerdict};

@@ -41,12 +41,34 @@ pub fn write_all(
     dir: &Path,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut report = report.clone();
-    redactor.redact_report(&mut report);
+    redact(&mut report, redactor);
     write_redacted(&report, dir)
 }
 
+/// Redacts a report read from elsewhere (merged shards, a run that failed before any
+/// scenario): every scenario's step records with a scope of their own, then the run's errors.
+/// Feature text (names, steps, tags) holds no secret and is left as written.
+pub fn redact(report: &mut RunReport, redactor: &Redactor) {
+    for f in &mut report.features {
+        for s in &mut f.scenarios {
+            let steps = s.steps.iter_mut().map(|st| &mut st.record).collect();
+            redactor.scoped().redact_steps(steps, &mut s.logs);
+        }
+    }
+    redact_run_errors(report, redactor);
+}
+
+/// Redacts the problems of a run that are not a scenario's (feature files that do not parse,
+/// configuration): their messages may quote what the run was given.
+pub fn redact_run_errors(report: &mut RunReport, redactor: &Redactor) {
+    for e in &mut report.errors {
+        redactor.redact_in_place(&mut e.location);
+        redactor.redact_in_place(&mut e.message);
+    }
+}
+
 /// Writes the three reports of a report already passed through
-/// [`Redactor::redact_report`]: the runner redacts its report in place instead of copying it.
+/// [`redact`]: the runner redacts each scenario's record as it finishes.
 pub fn write_redacted(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
         path: dir.to_owned(),
@@ -317,5 +339,41 @@ mod tests {
             .to_string();
         std::fs::remove_file(&file).unwrap();
         assert!(err.contains("idflow-not-a-dir"), "{err}");
+    }
+    #[test]
+    fn feature_text_is_never_redacted_and_evidence_always_is() {
+        use crate::report::model::{FeatureReport, ScenarioReport, StepReport};
+        // A user whose password is a common word: the word stays in names and step texts,
+        // which come from feature files and hold no secret, but not in evidence.
+        let run = Redactor::new(vec!["password".into()], Vec::new());
+        let mut step = StepReport {
+            text: "the end-user types a wrong password".into(),
+            ..Default::default()
+        };
+        step.record.error = Some("the provider echoed password".into());
+        let mut report = RunReport {
+            features: vec![FeatureReport {
+                name: "Login with a password".into(),
+                scenarios: vec![ScenarioReport {
+                    name: "A wrong password is refused".into(),
+                    steps: vec![step],
+                    logs: vec!["sent password".into()],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        redact(&mut report, &run);
+        let f = &report.features[0];
+        assert_eq!(f.name, "Login with a password");
+        assert_eq!(f.scenarios[0].name, "A wrong password is refused");
+        assert_eq!(
+            f.scenarios[0].steps[0].text,
+            "the end-user types a wrong password"
+        );
+        let error = f.scenarios[0].steps[0].record.error.as_deref().unwrap();
+        assert!(!error.contains("password"), "{error}");
+        assert!(!f.scenarios[0].logs[0].contains("password"));
     }
 }

@@ -545,7 +545,7 @@ async fn execute(
     report.started_at_ms = epoch_ms(started);
     report.duration_ms = clock_start.elapsed().as_secs_f64() * 1000.0;
     drop(target);
-    ctx.redactor.redact_run_errors(&mut report);
+    crate::report::redact_run_errors(&mut report, &ctx.redactor);
     let report_files = match crate::report::write_redacted(&report, &options.report_dir) {
         Ok(files) => files,
         Err(e) => {
