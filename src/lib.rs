@@ -32,47 +32,34 @@ pub mod runner {
     }
 }
 
+/// One file of built-in steps for the catalogue: its path, its title, and its source.
+macro_rules! step_file {
+    ($path:literal, $title:literal) => {
+        catalogue::StepFile {
+            path: $path,
+            title: $title,
+            source: include_str!(concat!("../", $path)),
+        }
+    };
+}
+
 inventory::submit! {
     catalogue::StepSources {
         order: 0,
         files: &[
-            catalogue::StepFile {
-                path: "steps/http.rs",
-                title: "Generic HTTP",
-                source: include_str!("../steps/http.rs"),
-            },
-            catalogue::StepFile {
-                path: "steps/expectations.rs",
-                title: "Expectations on responses",
-                source: include_str!("../steps/expectations.rs"),
-            },
-            catalogue::StepFile {
-                path: "steps/oidc.rs",
-                title: "OpenID Connect",
-                source: include_str!("../steps/oidc.rs"),
-            },
-            catalogue::StepFile {
-                path: "steps/tokens.rs",
-                title: "Tokens",
-                source: include_str!("../steps/tokens.rs"),
-            },
-            catalogue::StepFile {
-                path: "steps/mobileid.rs",
-                title: "MobileID (CIBA and operations)",
-                source: include_str!("../steps/mobileid.rs"),
-            },
-            catalogue::StepFile {
-                path: "steps/rest_api.rs",
-                title: "Authentication REST API",
-                source: include_str!("../steps/rest_api.rs"),
-            },
+            step_file!("steps/http.rs", "Generic HTTP"),
+            step_file!("steps/expectations.rs", "Expectations on responses"),
+            step_file!("steps/oidc.rs", "OpenID Connect"),
+            step_file!("steps/tokens.rs", "Tokens"),
+            step_file!("steps/mobileid.rs", "MobileID (CIBA and operations)"),
+            step_file!("steps/rest_api.rs", "Authentication REST API"),
         ],
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::catalogue::{StepDoc, closest, markdown, steps, strip_keyword};
+    use crate::catalogue::{StepDoc, StepSources, closest, markdown, steps, strip_keyword};
 
     fn pattern_regex(s: &StepDoc) -> regex::Regex {
         if s.is_regex {
@@ -147,6 +134,63 @@ mod tests {
             readme.contains(&expected),
             "README.md's step catalogue is out of date: run `IDFLOW_BLESS=1 cargo test --lib -p idflow readme` and commit README.md"
         );
+    }
+
+    /// The lengths, in lines from `fn` to its closing brace, of the step functions in `source`
+    /// (a function under a `#[given]`, `#[when]` or `#[then]` attribute), by name.
+    fn step_lengths(source: &str) -> Vec<(String, usize)> {
+        let lines: Vec<&str> = source.lines().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let attr = lines[i].trim_start();
+            if ["#[given(", "#[when(", "#[then("]
+                .iter()
+                .any(|a| attr.starts_with(a))
+            {
+                let start = (i..lines.len())
+                    .find(|&j| lines[j].contains("fn "))
+                    .expect("a step attribute is followed by its function");
+                let end = (start..lines.len())
+                    .find(|&j| lines[j] == "}")
+                    .expect("a step function ends");
+                let name = lines[start]
+                    .split("fn ")
+                    .nth(1)
+                    .and_then(|r| r.split('(').next())
+                    .unwrap_or_default();
+                out.push((name.to_string(), end - start + 1));
+                i = end;
+            }
+            i += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn every_step_is_its_argument_parsing_and_one_library_call() {
+        let mut long = Vec::new();
+        let mut count = 0;
+        for file in inventory::iter::<StepSources>().flat_map(|s| s.files.iter()) {
+            for (name, lines) in step_lengths(file.source) {
+                count += 1;
+                if lines > 12 {
+                    long.push(format!("{}: {name} ({lines} lines)", file.path));
+                }
+            }
+        }
+        assert!(count >= 90, "only {count} step functions found");
+        assert!(
+            long.is_empty(),
+            "steps longer than 12 lines: move their logic into the library:\n{}",
+            long.join("\n")
+        );
+        // The reader would see a long step.
+        let long_step = format!(
+            "#[then(expr = \"x\")]\nfn x(w: &mut W) -> Result<()> {{\n{}}}\n",
+            "    w.y()?;\n".repeat(12)
+        );
+        assert_eq!(step_lengths(&long_step), vec![("x".to_string(), 14)]);
     }
 
     #[test]

@@ -122,6 +122,12 @@ impl Clock for ScenarioClock {
 
 /// A Unix time (seconds) as an ISO 8601 UTC timestamp, `2024-05-01T12:00:00Z`.
 pub fn format_unix_time(t: i64) -> String {
+    let [year, month, day, h, m, s] = civil_time(t);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// A Unix time (seconds) as UTC `[year, month, day, hour, minute, second]`.
+pub fn civil_time(t: i64) -> [i64; 6] {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.
@@ -134,12 +140,7 @@ pub fn format_unix_time(t: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    [year, month, day, secs / 3600, secs % 3600 / 60, secs % 60]
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::record::Check;
 
 /// An error of a step or a run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error(transparent)]
     Http(#[from] HttpError),
@@ -17,6 +18,10 @@ pub enum Error {
     Expect(#[from] ExpectError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Discovery(#[from] crate::discovery::DiscoveryError),
+    #[error(transparent)]
+    Authorization(#[from] AuthorizationError),
     /// Named checks failed (an ID token's, a response contract's).
     #[error("{subject}:{}", failed.iter().map(|c| format!("\n{}: {}", c.name, c.detail)).collect::<String>())]
     Checks {
@@ -37,11 +42,21 @@ impl Error {
     }
 }
 
-impl From<String> for Error {
-    fn from(message: String) -> Self {
-        Error::Step(message)
-    }
-}
-
 /// Result with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why an authorization request could not be made or its response read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorizationError {
+    #[error("the client has no redirect URI: add one under `redirect_uris` in the environment")]
+    NoRedirectUri,
+    #[error("`respose_type` is a typo of seed 003's example: the parameter is `response_type`")]
+    MisspeltResponseType,
+    #[error("response_type `id token token` (seed 004) is not valid: write `id_token token`")]
+    SpacedResponseType,
+    #[error("{what} is not a URL: {reason}")]
+    NotAUrl { what: &'static str, reason: String },
+    #[error("max_age {0:?} is not a number of seconds")]
+    MaxAge(String),
+}

@@ -10,8 +10,7 @@ use crate::checks::Checklist;
 use crate::device;
 use crate::error::{Error, Result};
 use crate::http::{Redirects, RequestSpec};
-use crate::oidc::{AuthorizationResponse, OidcState};
-use crate::scenario::Scenario;
+use crate::oidc::{AreaClient, AuthorizationResponse};
 
 /// A started operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,22 +30,9 @@ pub struct MobileIdState {
 
 /// The MobileID operations client of one scenario. The code its complete URL yields goes to
 /// the relying party's state, which exchanges it like any other.
-pub struct MobileIdClient<'a> {
-    sc: &'a mut Scenario,
-    oidc: &'a mut OidcState,
-    state: &'a mut MobileIdState,
-}
+pub type MobileIdClient<'a> = AreaClient<'a, MobileIdState>;
 
-impl<'a> MobileIdClient<'a> {
-    /// The MobileID client of a scenario.
-    pub fn new(
-        sc: &'a mut Scenario,
-        oidc: &'a mut OidcState,
-        state: &'a mut MobileIdState,
-    ) -> Self {
-        MobileIdClient { sc, oidc, state }
-    }
-
+impl MobileIdClient<'_> {
     /// Starts an operation (`registration`, `authentication`, `authorisation`,
     /// `consent_signature`) for `user` through the environment's `device.start_operation`.
     pub async fn start_operation(&mut self, kind: &str, user: &str) -> Result<()> {

@@ -9,9 +9,9 @@ use url::Url;
 use crate::checks::Checklist;
 use crate::error::{Error, Result};
 use crate::http::{Body, Redirects, RequestSpec};
-use crate::oidc::{OidcState, RelyingParty};
+use crate::oidc::AreaClient;
 use crate::record::RecordedResponse;
-use crate::scenario::{Scenario, response_of};
+use crate::scenario::response_of;
 
 /// Where the REST API lives, relative to the target's base URL.
 pub const SESSIONS_PATH: &str = "/auth/rest/sessions";
@@ -45,25 +45,17 @@ pub struct RestState {
 
 /// The Authentication REST API client of one scenario; it gets its API token from the
 /// relying party's token endpoint.
-pub struct RestClient<'a> {
-    sc: &'a mut Scenario,
-    oidc: &'a mut OidcState,
-    state: &'a mut RestState,
-}
+pub type RestClient<'a> = AreaClient<'a, RestState>;
 
-impl<'a> RestClient<'a> {
-    /// The REST API client of a scenario.
-    pub fn new(sc: &'a mut Scenario, oidc: &'a mut OidcState, state: &'a mut RestState) -> Self {
-        RestClient { sc, oidc, state }
-    }
-
+impl RestClient<'_> {
     /// Obtains an API token with client credentials and scope `signicat-api`.
     pub async fn api_token(&mut self) -> Result<()> {
         let form = vec![
             ("grant_type".to_string(), "client_credentials".to_string()),
             ("scope".to_string(), "signicat-api".to_string()),
         ];
-        let resp = RelyingParty::new(self.sc, self.oidc)
+        let resp = self
+            .rp()
             .post_token(
                 "token request (client credentials)",
                 None,
@@ -193,21 +185,8 @@ impl<'a> RestClient<'a> {
     /// Goes through the identity provider's journey at the authentication URL as the end-user,
     /// choosing `outcome` (`complete`, `abort`, `error`), until the callback.
     pub async fn journey(&mut self, outcome: &str) -> Result<()> {
-        let session = self.session()?.clone();
-        let stop: Vec<Url> = session
-            .callback_urls
-            .values()
-            .filter_map(|u| Url::parse(u).ok())
-            .collect();
-        let spec = RequestSpec::new("GET", session.authentication_url.clone());
-        let ex = self
-            .sc
-            .send(
-                "authentication URL",
-                spec,
-                Redirects::FollowUntil(stop.clone()),
-            )
-            .await?;
+        let stop = self.open_journey_page().await?;
+        let ex = self.sc.last_exchange()?;
         if ex.stopped_at.is_some() {
             return Err(Error::step(
                 "the journey went straight to a callback without asking the end-user",
@@ -227,18 +206,21 @@ impl<'a> RestClient<'a> {
         let button = form.button_matching(&[outcome]).cloned();
         let spec = RequestSpec::new(&form.method, form.action.clone())
             .form(form.submission(button.as_ref()));
+        let label = format!("journey ({outcome})");
         self.sc
-            .send(
-                &format!("journey ({outcome})"),
-                spec,
-                Redirects::FollowUntil(stop),
-            )
+            .send(&label, spec, Redirects::FollowUntil(stop))
             .await?;
         Ok(())
     }
 
     /// Opens the authentication URL as the end-user's browser and stays on the page shown.
     pub async fn open_journey(&mut self) -> Result<()> {
+        self.open_journey_page().await.map(drop)
+    }
+
+    /// Opens the authentication URL, following the provider until a page or a callback;
+    /// returns the callback URLs (where a browser would stop).
+    async fn open_journey_page(&mut self) -> Result<Vec<Url>> {
         let session = self.session()?.clone();
         let stop: Vec<Url> = session
             .callback_urls
@@ -246,10 +228,9 @@ impl<'a> RestClient<'a> {
             .filter_map(|u| Url::parse(u).ok())
             .collect();
         let spec = RequestSpec::new("GET", session.authentication_url.clone());
-        self.sc
-            .send("authentication URL", spec, Redirects::FollowUntil(stop))
-            .await?;
-        Ok(())
+        let redirects = Redirects::FollowUntil(stop.clone());
+        self.sc.send("authentication URL", spec, redirects).await?;
+        Ok(stop)
     }
 
     /// Reads the session.

@@ -20,6 +20,7 @@ use crate::simulator::Defect;
 
 /// Why an environment could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     #[error(
         "unknown environment `{name}`: no file {path}. Known environments: {known}. Pass --env with one of them or a path to a .yaml file"
@@ -39,6 +40,15 @@ pub enum ConfigError {
     Yaml { path: String, message: String },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    /// A feature names a client or user the environment does not declare.
+    #[error("no {kind} named `{name}` in {path}: known {kind}s are {known}")]
+    UnknownName {
+        /// "client" or "user".
+        kind: &'static str,
+        name: String,
+        path: String,
+        known: String,
+    },
 }
 
 /// A loaded environment file.
@@ -351,25 +361,27 @@ impl Environment {
     }
 
     /// A client by the name features use, or an error listing the known names.
-    pub fn client(&self, name: &str) -> Result<&Client, String> {
-        self.clients.get(name).ok_or_else(|| {
-            format!(
-                "no client named `{name}` in {}: known clients are {}",
-                self.path.display(),
-                names(self.clients.keys())
-            )
-        })
+    pub fn client(&self, name: &str) -> Result<&Client, ConfigError> {
+        self.clients
+            .get(name)
+            .ok_or_else(|| ConfigError::UnknownName {
+                kind: "client",
+                name: name.to_string(),
+                path: self.path.display().to_string(),
+                known: names(self.clients.keys()),
+            })
     }
 
     /// A user by the name features use, or an error listing the known names.
-    pub fn user(&self, name: &str) -> Result<&User, String> {
-        self.users.get(name).ok_or_else(|| {
-            format!(
-                "no user named `{name}` in {}: known users are {}",
-                self.path.display(),
-                names(self.users.keys())
-            )
-        })
+    pub fn user(&self, name: &str) -> Result<&User, ConfigError> {
+        self.users
+            .get(name)
+            .ok_or_else(|| ConfigError::UnknownName {
+                kind: "user",
+                name: name.to_string(),
+                path: self.path.display().to_string(),
+                known: names(self.users.keys()),
+            })
     }
 
     /// Every secret value the environment holds, for redaction.

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 /// Errors building an expectation (as opposed to an expectation that was not met).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExpectError {
     /// The JSONPath does not parse.
     #[error("invalid JSONPath `{path}`: {message}\n  hint: {hint}")]

@@ -17,6 +17,7 @@ const MAX_RECORDED_BODY: usize = 4 * 1024 * 1024;
 
 /// Why a request could not be made or completed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HttpError {
     #[error("invalid HTTP client setup: {0}")]
     Setup(String),

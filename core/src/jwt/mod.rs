@@ -28,6 +28,7 @@ pub use verify::{IdTokenVerifier, TokenVerdict};
 ///
 /// Every message says exactly what is wrong, in words a QA engineer can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum JwtError {
     /// The token is empty (or only whitespace).
     #[error("the token is empty")]

@@ -5,6 +5,8 @@ use url::Url;
 use super::pkce::{Pkce, random_value};
 use crate::config::Client;
 
+pub use crate::error::AuthorizationError;
+
 /// Written in a parameter table to leave a generated parameter out of the request.
 pub const OMITTED: &str = "(omitted)";
 
@@ -29,11 +31,15 @@ impl AuthorizationRequest {
     /// parameter of seed 003 (prompt, max_age, ui_locales, login_hint, acr_values,
     /// id_token_hint, signicat_profile, response_type, scope, redirect_uri ...), and the value
     /// [`OMITTED`] removes a parameter.
-    pub fn new(client: &Client, overrides: &[(String, String)], now: i64) -> Result<Self, String> {
+    pub fn new(
+        client: &Client,
+        overrides: &[(String, String)],
+        now: i64,
+    ) -> Result<Self, AuthorizationError> {
         let redirect = client
             .redirect_uris
             .first()
-            .ok_or("the client has no redirect URI")?
+            .ok_or(AuthorizationError::NoRedirectUri)?
             .to_string();
         let pkce = Pkce::generate();
         let mut params: Vec<(String, String)> = vec![
@@ -49,7 +55,7 @@ impl AuthorizationRequest {
         for (name, value) in overrides {
             let name = name.trim();
             if name == "respose_type" {
-                return Err("`respose_type` is a typo of seed 003's example: the parameter is `response_type`".into());
+                return Err(AuthorizationError::MisspeltResponseType);
             }
             match params.iter_mut().find(|(n, _)| n == name) {
                 Some(slot) => slot.1 = value.clone(),
@@ -60,17 +66,18 @@ impl AuthorizationRequest {
         let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
         let response_type = get("response_type").unwrap_or_default();
         if response_type == "id token token" {
-            return Err(
-                "response_type `id token token` (seed 004) is not valid: write `id_token token`"
-                    .into(),
-            );
+            return Err(AuthorizationError::SpacedResponseType);
         }
-        let redirect_uri = Url::parse(&get("redirect_uri").unwrap_or_default())
-            .map_err(|e| format!("redirect_uri is not a URL: {e}"))?;
+        let redirect_uri = Url::parse(&get("redirect_uri").unwrap_or_default()).map_err(|e| {
+            AuthorizationError::NotAUrl {
+                what: "redirect_uri",
+                reason: e.to_string(),
+            }
+        })?;
         let max_age = match get("max_age") {
             Some(v) => Some(
                 v.parse()
-                    .map_err(|_| format!("max_age {v:?} is not a number of seconds"))?,
+                    .map_err(|_| AuthorizationError::MaxAge(v.clone()))?,
             ),
             None => None,
         };
@@ -121,9 +128,11 @@ pub struct AuthorizationResponse {
 
 impl AuthorizationResponse {
     /// Parses the URL the provider redirected to.
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let url = Url::parse(url)
-            .map_err(|e| format!("the redirect Location {url:?} is not a URL: {e}"))?;
+    pub fn parse(url: &str) -> Result<Self, AuthorizationError> {
+        let url = Url::parse(url).map_err(|e| AuthorizationError::NotAUrl {
+            what: "the redirect Location",
+            reason: format!("{url:?}: {e}"),
+        })?;
         let query = url.query_pairs().into_owned().collect();
         let fragment = url
             .fragment()
@@ -201,6 +210,7 @@ mod tests {
         assert!(
             AuthorizationRequest::new(&client(), &[("respose_type".into(), "code".into())], 0)
                 .unwrap_err()
+                .to_string()
                 .contains("typo")
         );
         let err = AuthorizationRequest::new(
@@ -209,7 +219,7 @@ mod tests {
             0,
         )
         .unwrap_err();
-        assert!(err.contains("id_token token"));
+        assert!(err.to_string().contains("id_token token"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::relying_party::{OidcState, RelyingParty};
+use super::relying_party::AreaClient;
 use super::token::{TokenSet, token_request};
 use crate::checks::Checklist;
 use crate::device;
@@ -12,7 +12,7 @@ use crate::http::Redirects;
 use crate::poll::{CibaOutcome, CibaPoller, PollAnswer};
 use crate::protocol::CIBA_GRANT;
 use crate::record::RecordedResponse;
-use crate::scenario::{Scenario, response_of};
+use crate::scenario::response_of;
 
 /// An accepted backchannel authentication request.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,22 +46,9 @@ pub struct CibaState {
 
 /// The CIBA client of one scenario: the relying party's backchannel side, sharing its client,
 /// metadata and tokens.
-pub struct CibaClient<'a> {
-    sc: &'a mut Scenario,
-    oidc: &'a mut OidcState,
-    state: &'a mut CibaState,
-}
+pub type CibaClient<'a> = AreaClient<'a, CibaState>;
 
-impl<'a> CibaClient<'a> {
-    /// The CIBA client of a scenario.
-    pub fn new(sc: &'a mut Scenario, oidc: &'a mut OidcState, state: &'a mut CibaState) -> Self {
-        CibaClient { sc, oidc, state }
-    }
-
-    fn rp(&mut self) -> RelyingParty<'_> {
-        RelyingParty::new(self.sc, self.oidc)
-    }
-
+impl CibaClient<'_> {
     /// Sends a backchannel authentication request for `user` (their MobileID user and device
     /// from the environment in `login_hint`, `acr_values=idp:mobileid`, the client's scopes),
     /// with `overrides` for any parameter. Remembers the request when it is accepted.

@@ -14,6 +14,8 @@ pub mod user_agent;
 
 pub use crate::discovery::{ProviderMetadata, discovery_url};
 pub use authorize::{AuthorizationRequest, AuthorizationResponse, OMITTED};
-pub use relying_party::{Consent, ExchangeOptions, OidcState, RelyingParty, TokenChoice};
+pub use relying_party::{
+    AreaClient, Consent, ExchangeOptions, OidcState, RelyingParty, TokenChoice,
+};
 pub use token::{TokenSet, basic_auth, token_request};
 pub use user_agent::UserAgent;

@@ -72,6 +72,26 @@ pub enum TokenChoice {
     Invalid,
 }
 
+/// The client of a product area built on the relying party (CIBA, MobileID operations, the
+/// REST API): the scenario, the relying party's state it shares, and its own state `S`.
+pub struct AreaClient<'a, S> {
+    pub(crate) sc: &'a mut Scenario,
+    pub(crate) oidc: &'a mut OidcState,
+    pub(crate) state: &'a mut S,
+}
+
+impl<'a, S> AreaClient<'a, S> {
+    /// The area's client in a scenario, with the relying party's state and its own.
+    pub fn new(sc: &'a mut Scenario, oidc: &'a mut OidcState, state: &'a mut S) -> Self {
+        AreaClient { sc, oidc, state }
+    }
+
+    /// The relying party this client builds on.
+    pub(crate) fn rp(&mut self) -> RelyingParty<'_> {
+        RelyingParty::new(self.sc, self.oidc)
+    }
+}
+
 /// The relying party of one scenario, over the scenario's HTTP session and record.
 pub struct RelyingParty<'a> {
     sc: &'a mut Scenario,

@@ -51,7 +51,9 @@ impl<'a> UserAgent<'a> {
                 let hop = ex.hops.last().expect("an exchange has a hop");
                 let resp = response_of(ex)?;
                 (
-                    Url::parse(&hop.request.url).map_err(|e| e.to_string())?,
+                    Url::parse(&hop.request.url).map_err(|e| {
+                        Error::step(format!("{:?} is not a URL: {e}", hop.request.url))
+                    })?,
                     resp.status,
                     resp.body.clone(),
                 )

@@ -15,6 +15,7 @@ use model::RunReport;
 
 /// Why a report could not be written or read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReportError {
     /// The report directory could not be created.
     #[error("cannot create report directory {}: {source}", path.display())]

@@ -123,6 +123,7 @@ impl Default for RunOptions {
 
 /// Why a run could not start (exit code 2).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -144,6 +145,14 @@ impl RunOutcome {
     pub fn exit_code(&self) -> i32 {
         if self.report.succeeded() { 0 } else { 1 }
     }
+}
+
+/// The multi-threaded runtime a run needs, or the reason it could not start.
+pub fn new_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 /// The closing line every run prints: `N passed, N failed` (`, N skipped`).

@@ -146,7 +146,7 @@ async fn probe(issuer: &str, env: &Environment) -> Result<(), RunError> {
         crate::http::HttpEngine::new(&env.tls, &env.http, &base_dir)
             .map_err(|e| RunError::Target(e.to_string()))?,
     );
-    let url = crate::oidc::discovery_url(issuer).map_err(RunError::Target)?;
+    let url = crate::oidc::discovery_url(issuer).map_err(|e| RunError::Target(e.to_string()))?;
     let mut session = engine.session();
     let spec = crate::http::RequestSpec::new("GET", url);
     match session

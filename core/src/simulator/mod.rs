@@ -61,6 +61,7 @@ use crate::clock::{CLOCK_OFFSET_HEADER, SharedClock};
 
 /// Why the simulator could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SimulatorError {
     /// The requested port is taken.
     #[error(
