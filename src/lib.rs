@@ -14,6 +14,13 @@ pub use idflow_core::*;
 #[path = "../steps/mod.rs"]
 pub mod steps;
 
+/// What a project that adds its own steps needs, in one import: [`idflow_core::prelude`] and
+/// the runner's entry points with every built-in step linked in.
+pub mod prelude {
+    pub use crate::runner::{cargo_test_main, run};
+    pub use idflow_core::prelude::*;
+}
+
 /// The runner, as in [`idflow_core::runner`], with entry points that link the built-in steps.
 pub mod runner {
     pub use idflow_core::runner::*;

@@ -12,19 +12,19 @@ pub mod catalogue;
 pub mod checks;
 pub mod clock;
 pub mod config;
-pub mod context;
-pub mod device;
+mod context;
+mod device;
 pub mod discovery;
 pub mod error;
 pub mod expect;
-pub mod generic;
+mod generic;
 pub mod http;
 pub mod jwt;
-pub mod logs;
+mod logs;
 pub mod mobileid;
 pub mod oidc;
 pub mod phrase;
-pub mod poll;
+mod poll;
 pub mod protocol;
 pub mod record;
 pub mod redact;
@@ -34,3 +34,18 @@ pub mod runner;
 pub mod scenario;
 pub mod simulator;
 pub mod world;
+
+/// What a project that adds its own steps needs, in one import: the world its steps receive,
+/// the library's error, the scenario and its record, checklists and expectations, and the
+/// run's options. `use idflow::prelude::*;` (the `idflow` crate's prelude adds the runner's
+/// entry points with the built-in steps linked in).
+pub mod prelude {
+    pub use crate::catalogue::{StepFile, StepSources};
+    pub use crate::checks::Checklist;
+    pub use crate::error::{Error, Result};
+    pub use crate::expect::{Matcher, Mismatch};
+    pub use crate::record::{Check, Level, Outcome};
+    pub use crate::runner::RunOptions;
+    pub use crate::scenario::Scenario;
+    pub use crate::world::IdflowWorld;
+}

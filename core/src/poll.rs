@@ -126,7 +126,9 @@ impl CibaPoller {
     }
 }
 
-/// Polls with [`CibaPoller`]'s rules; `poll` sends one token request.
+/// Polls with [`CibaPoller`]'s rules; `poll` sends one token request. The clients drive the
+/// poller themselves (their polls borrow the scenario); this loop drives it in the tests.
+#[cfg(test)]
 pub async fn poll_ciba<F, Fut>(
     clock: &SharedClock,
     interval: Option<u64>,
@@ -252,7 +254,8 @@ impl UntilPoller {
     }
 }
 
-/// Repeats `attempt` with [`UntilPoller`]'s rules.
+/// Repeats `attempt` with [`UntilPoller`]'s rules (the loop the tests drive the poller with).
+#[cfg(test)]
 pub async fn poll_until<F, Fut>(
     clock: &SharedClock,
     label: &str,

@@ -2,35 +2,33 @@
 //! step of this project's own.
 
 use cucumber::then;
-use idflow::error::{Error, Result};
-use idflow::world::IdflowWorld;
+use idflow::prelude::*;
 
-/// This project's own step, next to the built-in ones.
+/// This project's own step, next to the built-in ones: a named check of the discovery
+/// document, recorded under the step with its clause.
 /// Example: Then the provider offers the response type "code"
 #[then(expr = "the provider offers the response type {string}")]
 fn offers_response_type(w: &mut IdflowWorld, response_type: String) -> Result<()> {
     let json = w.last_response()?.json().unwrap_or_default();
-    let offered = json["response_types_supported"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if offered
-        .iter()
-        .any(|v| v == &serde_json::Value::String(response_type.clone()))
-    {
-        Ok(())
-    } else {
-        Err(Error::step(format!(
-            "the provider does not offer {response_type:?}: it offers {offered:?}"
-        )))
-    }
+    let offered = json["response_types_supported"].as_array().cloned();
+    let mut list = Checklist::new("the discovery document");
+    list.must(
+        "response_types_supported",
+        "OpenID Connect Discovery 1.0 §3",
+        offered
+            .iter()
+            .flatten()
+            .any(|v| v == response_type.as_str()),
+        format!("{response_type:?} is not among {offered:?}"),
+    );
+    w.scenario()?.conclude(list)
 }
 
 // Registered for the step catalogue, so that an undefined step is offered this one too.
 inventory::submit! {
-    idflow::catalogue::StepSources {
+    StepSources {
         order: 10,
-        files: &[idflow::catalogue::StepFile {
+        files: &[StepFile {
             path: "tests/acceptance.rs",
             title: "This project's steps",
             source: include_str!("acceptance.rs"),
@@ -39,5 +37,5 @@ inventory::submit! {
 }
 
 fn main() -> std::process::ExitCode {
-    idflow::runner::cargo_test_main()
+    cargo_test_main()
 }
