@@ -168,18 +168,32 @@ fn with_socket_sampler<T>(port: u16, f: impl FnOnce() -> T) -> (T, usize) {
 
 struct Bench {
     idflow: PathBuf,
+    /// Another idflow binary (`P1_BASELINE`, an earlier build) measured beside this one,
+    /// interleaved run by run, against the same simulator binary.
+    baseline: Option<PathBuf>,
     manifest: PathBuf,
     work: PathBuf,
 }
 
 impl Bench {
     fn idflow_run(&self, n: usize, concurrency: usize, tag: &str) -> Measured {
+        self.run_binary(&self.idflow, "idflow", n, concurrency, tag)
+    }
+
+    fn run_binary(
+        &self,
+        idflow: &Path,
+        tool: &'static str,
+        n: usize,
+        concurrency: usize,
+        tag: &str,
+    ) -> Measured {
         let sim = StandaloneSimulator::start(
             &self.idflow,
             &self.manifest.join("environments"),
             &self.work,
         );
-        let dir = self.work.join(format!("idflow-{tag}"));
+        let dir = self.work.join(format!("{tool}-{tag}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("features")).expect("dir");
         for (name, text) in features(n) {
@@ -190,7 +204,7 @@ impl Bench {
             environment(&self.manifest, &sim.issuer()),
         )
         .expect("env");
-        let mut cmd = Command::new(&self.idflow);
+        let mut cmd = Command::new(idflow);
         cmd.current_dir(&dir)
             .args([
                 "run",
@@ -202,13 +216,13 @@ impl Bench {
             ])
             .args(["--concurrency", &concurrency.to_string(), "--quiet"]);
         let (usage, max_tw) = with_socket_sampler(sim.port, || {
-            run_measured(cmd, &self.work, &format!("idflow-{tag}"))
+            run_measured(cmd, &self.work, &format!("{tool}-{tag}"))
         });
         let server = sim.stop();
         let (total, passed) = count_scenarios(&dir.join("reports/cucumber.json"));
         let ok = usage.status == 0 && total == n && passed == n;
         Measured {
-            tool: "idflow",
+            tool,
             usage,
             server,
             max_time_wait: max_tw,
@@ -310,6 +324,31 @@ fn median_run(reps: usize, mut f: impl FnMut(usize) -> Measured) -> Measured {
     m
 }
 
+/// Runs A then B, `reps` times, and gives each one's median run (by CPU), with the CPU of
+/// every run in its note as min–max.
+fn interleaved(reps: usize, mut f: impl FnMut(usize, bool) -> Measured) -> (Measured, Measured) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for r in 0..reps.max(1) {
+        a.push(f(r, true));
+        b.push(f(r, false));
+    }
+    let pick = |mut runs: Vec<Measured>| {
+        runs.sort_by_key(|m| m.usage.cpu());
+        let all_ok = runs.iter().all(|m| m.ok);
+        let (lo, hi) = (runs[0].usage.cpu(), runs[runs.len() - 1].usage.cpu());
+        let mut m = runs.swap_remove(runs.len() / 2);
+        m.ok = all_ok;
+        m.note = format!(
+            "median of {} interleaved; CPU {}–{} s",
+            reps.max(1),
+            secs(lo),
+            secs(hi)
+        );
+        m
+    };
+    (pick(a), pick(b))
+}
+
 fn row(out: &mut String, n: usize, c: usize, m: &Measured) {
     let _ = writeln!(
         out,
@@ -384,6 +423,7 @@ fn main() {
     std::fs::create_dir_all(&work).expect("work dir");
     let bench = Bench {
         idflow: PathBuf::from(env!("CARGO_BIN_EXE_idflow")),
+        baseline: std::env::var_os("P1_BASELINE").map(PathBuf::from),
         manifest,
         work: work.clone(),
     };
@@ -410,6 +450,21 @@ fn main() {
         row(&mut out, n, c, &idf);
         row(&mut out, n, c, &bare);
         ratio_row(&mut out, n, c, &idf, &bare);
+        if let Some(baseline) = &bench.baseline {
+            // A B A B: this build and the baseline alternate, so both see the same noise.
+            let (now, before) = interleaved(reps, |r, first| {
+                let tag = format!("{n}-c{c}-ab{r}");
+                if first {
+                    bench.idflow_run(n, c, &tag)
+                } else {
+                    bench.run_binary(baseline, "baseline", n, c, &tag)
+                }
+            });
+            row(&mut out, n, c, &now);
+            row(&mut out, n, c, &before);
+            ratio_row(&mut out, n, c, &now, &before);
+            all_ok &= now.ok && before.ok;
+        }
         all_ok &= idf.ok && bare.ok;
         match bench.hurl_run(n, c, &format!("{n}-c{c}")) {
             Some(h) => {
