@@ -61,6 +61,8 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::ReusedCodeAccepted => ("features/oidc", "error: expected \"invalid_grant\""),
         Defect::MissingNoStore => ("features/oidc", "Cache-Control: expected no-store"),
         Defect::StateNotEchoed => ("features/oidc", "state: expected"),
+        // A best practice: it fails only under --strict (see the test below).
+        Defect::UserinfoCacheable => ("features/oidc", "Cache-Control: expected no-store"),
         Defect::UserinfoSubDiffers => ("features/oidc", "userinfo sub"),
         Defect::SlowDownNotEnforced => ("features/mobileid", "error: expected \"slow_down\""),
         Defect::StatusNeverCompletes => ("features/mobileid", "the expectation did not hold"),
@@ -76,18 +78,19 @@ fn every_defect_fails_the_run_and_names_the_check() {
     for defect in Defect::ALL {
         let (features, wanted) = expected_failure(defect);
         let dir = report_dir(defect.name());
-        let out = idflow(
-            &[
-                "run",
-                features,
-                "-q",
-                "--defect",
-                defect.name(),
-                "--report-dir",
-                dir.to_str().unwrap(),
-            ],
-            &[],
-        );
+        let mut args = vec![
+            "run",
+            features,
+            "-q",
+            "--defect",
+            defect.name(),
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ];
+        if defect.only_warns() {
+            args.push("--strict");
+        }
+        let out = idflow(&args, &[]);
         assert_no_panic(&out);
         assert_eq!(
             out.status.code(),
@@ -107,6 +110,63 @@ fn every_defect_fails_the_run_and_names_the_check() {
             "the HTML report names the simulator's defect"
         );
     }
+}
+
+/// A provider that lacks a SHOULD or best practice passes with a warning counted on the line
+/// before the closing one and shown beside the check in the reports; `--strict`, the
+/// environment's `strict: true` and `IDFLOW_STRICT=1` make it fail.
+#[test]
+fn a_missing_best_practice_warns_and_fails_when_strict() {
+    let dir = report_dir("warn");
+    let d = dir.to_str().unwrap();
+    let base = [
+        "run",
+        "features/oidc/userinfo.feature",
+        "-q",
+        "--report-dir",
+        d,
+    ];
+    let with_defect = [&base[..], &["--defect", "userinfo_cacheable"]].concat();
+    let out = idflow(&with_defect, &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines: Vec<String> = text(&out).lines().map(str::to_string).collect();
+    let closing = lines.iter().rposition(|l| l.contains(" passed, ")).unwrap();
+    assert!(
+        lines[closing].ends_with(" passed, 0 failed"),
+        "{}",
+        lines[closing]
+    );
+    assert!(
+        lines[closing - 1].starts_with("2 warnings in 2 scenarios"),
+        "{}",
+        text(&out)
+    );
+    let junit = read(&dir, "junit.xml");
+    assert!(
+        junit.contains("warning: Cache-Control (best practice"),
+        "{junit}"
+    );
+    assert!(!junit.contains("<failure"), "{junit}");
+
+    let strict = [&with_defect[..], &["--strict"]].concat();
+    let out = idflow(&strict, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("2 passed, 2 failed"), "{}", text(&out));
+    assert!(read(&dir, "junit.xml").contains("Cache-Control: expected no-store"));
+
+    let out = idflow(&with_defect, &[("IDFLOW_STRICT", "1")]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "IDFLOW_STRICT=1: {}",
+        text(&out)
+    );
+
+    // Without the defect nothing warns.
+    let out = idflow(&base, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!text(&out).contains("warning"), "{}", text(&out));
 }
 
 #[test]

@@ -69,9 +69,14 @@ impl Checklist {
 
     /// The checks that failed at level MUST.
     pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.failures_at(false)
+    }
+
+    /// The checks that fail the list: failed MUSTs, and under `strict` every failed check.
+    pub fn failures_at(&self, strict: bool) -> impl Iterator<Item = &Check> {
         self.checks
             .iter()
-            .filter(|c| c.verdict == Outcome::Failed && c.level == Level::Must)
+            .filter(move |c| c.verdict == Outcome::Failed && (strict || c.level == Level::Must))
     }
 
     /// Whether a check of this name failed (at any level).
@@ -81,7 +86,12 @@ impl Checklist {
 
     /// `Ok` when no MUST failed, else the error naming every failed MUST.
     pub fn verdict(&self) -> Result<()> {
-        let failed: Vec<Check> = self.failures().cloned().collect();
+        self.verdict_at(false)
+    }
+
+    /// [`Checklist::verdict`], where under `strict` a failed SHOULD or best practice fails too.
+    pub fn verdict_at(&self, strict: bool) -> Result<()> {
+        let failed: Vec<Check> = self.failures_at(strict).cloned().collect();
         if failed.is_empty() {
             Ok(())
         } else {

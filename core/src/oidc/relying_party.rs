@@ -297,6 +297,25 @@ impl<'a> RelyingParty<'a> {
         self.sc.conclude(checks::userinfo_sub(&userinfo, &claims))
     }
 
+    /// The latest UserInfo response forbids caching (a best practice: it warns).
+    pub fn expect_userinfo_not_cached(&mut self) -> Result<()> {
+        let list = checks::userinfo_not_cached(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
+    /// The latest call with the access token from a replayed code was refused (SHOULD).
+    pub fn expect_revoked_after_code_replay(&mut self) -> Result<()> {
+        let list = checks::revoked_after_code_replay(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
+    /// The latest refresh, with the token that replaced a reused one, was refused (best
+    /// practice).
+    pub fn expect_refresh_family_revoked(&mut self) -> Result<()> {
+        let list = checks::refresh_family_revoked(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
     /// UserInfo refused the token as a protected resource must (RFC 6750 §3).
     pub fn expect_invalid_token(&mut self) -> Result<()> {
         let list = checks::invalid_token(self.sc.last_response()?);
@@ -616,7 +635,8 @@ impl<'a> RelyingParty<'a> {
     /// check's verdict under the running step; fails naming every check that failed.
     pub async fn check_id_token(&mut self, label: &str) -> Result<()> {
         let verdict = self.verify_id_token().await?;
-        let failed: Vec<_> = verdict.failures().cloned().collect();
+        let strict = self.sc.ctx().strict;
+        let failed: Vec<_> = verdict.failures_at(strict).cloned().collect();
         self.sc.record_mut().push_token(verdict.into_record(label));
         if failed.is_empty() {
             Ok(())
