@@ -169,6 +169,76 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
     assert!(!text(&out).contains("warning"), "{}", text(&out));
 }
 
+/// A scenario that needs a capability the target does not declare is reported not applicable
+/// with the reason in every report: never dropped, never failed.
+#[test]
+fn a_lacking_capability_is_not_applicable_with_the_reason() {
+    let dir = report_dir("not-applicable");
+    let out = idflow(
+        &[
+            "run",
+            "features/oidc/ciba.feature",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.trim_end().ends_with("0 passed, 0 failed, 3 skipped"),
+        "{all}"
+    );
+    assert!(
+        all.contains("(not applicable: needs `ciba`, not among the capabilities of environments/simulator.yaml; optional by CIBA Core 1.0"),
+        "{all}"
+    );
+    let junit = read(&dir, "junit.xml");
+    assert_eq!(
+        junit
+            .matches("<skipped message=\"not applicable: needs `ciba`")
+            .count(),
+        3,
+        "{junit}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&read(&dir, "cucumber.json")).unwrap();
+    let elements = json[0]["elements"].as_array().unwrap();
+    assert_eq!(elements.len(), 3);
+    for e in elements {
+        assert!(
+            e["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Not applicable: needs `ciba`")
+        );
+        for step in e["steps"].as_array().unwrap() {
+            assert_eq!(step["result"]["status"], "skipped");
+        }
+    }
+    let html = read(&dir, "index.html");
+    assert!(
+        html.contains("not applicable") && html.contains("3 skipped"),
+        "HTML report"
+    );
+
+    // A tag naming no capability is a usage error at its line.
+    let features = report_dir("bad-capability-features");
+    std::fs::create_dir_all(&features).unwrap();
+    std::fs::write(
+        features.join("x.feature"),
+        "Feature: x\n\n  @needs:sesions\n  Scenario: y\n    Given the client \"web\"\n",
+    )
+    .unwrap();
+    let out = idflow(&["run", features.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("x.feature:4: unknown capability `sesions`"),
+        "{}",
+        text(&out)
+    );
+}
+
 #[test]
 fn without_defects_every_feature_passes() {
     let dir = report_dir("clean");

@@ -528,6 +528,68 @@ users:
     }
 
     #[test]
+    fn provider_data_capabilities_deviations_and_strict() {
+        // SAFETY: this test alone reads IDFLOW_TEST_CLAIM_EMAIL.
+        unsafe { std::env::set_var("IDFLOW_TEST_CLAIM_EMAIL", "alice@tenant.example") };
+        let text = r#"
+target:
+  kind: simulator
+users:
+  alice:
+    username: alice
+    password: pw
+    sub: 9a3c-alice
+    claims: {email: "${IDFLOW_TEST_CLAIM_EMAIL}", email_verified: true}
+  carol:
+    username: carol
+    mobileid: {user_id: u-1, device_id: d-1, device_name: Carol's phone}
+capabilities: [sessions, refresh_rotation]
+deviations:
+  expires_in_milliseconds: Identity Broker documents milliseconds (seed 004)
+strict: true
+"#;
+        let env = Environment::parse(text, Path::new("e.yaml")).unwrap();
+        assert_eq!(
+            env.variable("users.alice.sub").as_deref(),
+            Some("9a3c-alice")
+        );
+        assert_eq!(
+            env.variable("users.alice.claims.email").as_deref(),
+            Some("alice@tenant.example")
+        );
+        assert_eq!(
+            env.variable("users.alice.claims.email_verified").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            env.variable("users.carol.mobileid.device_id").as_deref(),
+            Some("d-1")
+        );
+        assert_eq!(
+            env.variable("users.alice.password"),
+            None,
+            "secrets are no variables"
+        );
+        assert_eq!(env.variable("users.bob.sub"), None);
+        assert!(
+            env.variable_names()
+                .contains(&"users.carol.mobileid.device_name".to_string())
+        );
+        assert!(env.has(Capability::Sessions) && !env.has(Capability::Ciba));
+        assert!(
+            env.deviation(Deviation::ExpiresInMilliseconds)
+                .unwrap()
+                .contains("seed 004")
+        );
+        assert!(env.strict);
+        let bad = "target:\n  kind: simulator\ncapabilities: [sesions]\n";
+        let err = Environment::parse(bad, Path::new("e.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sesions") && err.contains("sessions"), "{err}");
+    }
+
+    #[test]
     fn yaml_errors_name_file_line_and_column() {
         let bad = "target:\n  kind: simulator\nclients:\n  web: [unclosed\n";
         let err = Environment::parse(bad, Path::new("environments/bad.yaml"))

@@ -12,7 +12,7 @@ use super::authorize::{AuthorizationRequest, AuthorizationResponse};
 use super::checks;
 use super::token::{TokenSet, token_request};
 use crate::checks::Checklist;
-use crate::config::{AuthMethod, Client, Environment};
+use crate::config::{AuthMethod, Client, Deviation, Environment};
 use crate::discovery::{ProviderMetadata, discovery_url};
 use crate::error::{Error, Result};
 use crate::http::{Redirects, RequestSpec};
@@ -255,7 +255,16 @@ impl<'a> RelyingParty<'a> {
                     .iter()
                     .any(|(k, v)| k == "scope" && v.split(' ').any(|s| s == "openid"))
             });
-        let list = checks::token_response(self.sc.last_response()?, expect_id);
+        let mut list = checks::token_response(self.sc.last_response()?, expect_id);
+        let env = self.sc.env();
+        if let Some(why) = env.deviation(Deviation::ExpiresInMilliseconds) {
+            let declaration = format!(
+                "declared deviation `{}` of {} ({why})",
+                Deviation::ExpiresInMilliseconds.as_str(),
+                env.path.display()
+            );
+            list.declare_deviation("expires_in", &declaration);
+        }
         self.sc.conclude(list)
     }
 
