@@ -528,6 +528,8 @@ fn the_signicat_environment_takes_its_values_from_the_environment() {
         ("SIGNICAT_REDIRECT_URI", "https://rp.example/cb"),
         ("SIGNICAT_TEST_USER", "user"),
         ("SIGNICAT_TEST_PASSWORD", "password-canary"),
+        ("SIGNICAT_TEST_USER_SUB", "sub-of-user"),
+        ("SIGNICAT_TEST_USER_EMAIL", "user@tenant.example"),
     ];
     // All set: the file parses, and the (https) tenant is unreachable here.
     let out = idflow(&["run", "features/oidc", "--env", "signicat"], &vars);
