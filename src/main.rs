@@ -57,6 +57,9 @@ enum Command {
         /// Run a failed scenario again up to N times (the report marks retried and flaky ones).
         #[arg(long, default_value_t = 0)]
         retries: usize,
+        /// Failed SHOULD and best-practice checks fail the scenario instead of warning.
+        #[arg(long, env = "IDFLOW_STRICT", value_parser = clap::builder::FalseyValueParser::new())]
+        strict: bool,
     },
     /// Work with reports.
     Report {
@@ -124,6 +127,7 @@ fn main() -> ExitCode {
                 quiet,
                 shard,
                 retries,
+                strict,
             } => {
                 let defects = match Defect::parse_list(&defect.join(",")) {
                     Ok(d) => d,
@@ -142,6 +146,7 @@ fn main() -> ExitCode {
                     quiet,
                     shard,
                     retries,
+                    strict,
                     ..RunOptions::default()
                 };
                 match run(options).await {

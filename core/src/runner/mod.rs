@@ -21,7 +21,7 @@ use cucumber::World as _;
 use cucumber::tag::Ext as _;
 use futures::FutureExt as _;
 
-use crate::config::{ConfigError, Environment};
+use crate::config::{Capability, ConfigError, Environment};
 use crate::context::{Collector, ProviderCache, RunContext};
 use crate::http::HttpEngine;
 use crate::record::epoch_ms;
@@ -63,6 +63,8 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// Run a failed scenario again up to this many times; one that then passes is "flaky".
     pub retries: usize,
+    /// Failed SHOULD and best-practice checks fail the scenario instead of warning.
+    pub strict: bool,
 }
 
 /// A deterministic share of a suite's scenarios, for CI that splits a suite across machines.
@@ -117,6 +119,7 @@ impl Default for RunOptions {
             quiet: false,
             shard: None,
             retries: 0,
+            strict: false,
         }
     }
 }
@@ -169,6 +172,25 @@ pub fn summary_line(report: &RunReport) -> String {
     }
 }
 
+/// The line before the closing one when checks warned: how many failed SHOULD and
+/// best-practice checks, in how many scenarios.
+pub fn warnings_line(report: &RunReport) -> Option<String> {
+    let per_scenario: Vec<usize> = report
+        .scenarios()
+        .map(|(_, s)| s.warnings())
+        .filter(|n| *n > 0)
+        .collect();
+    let total: usize = per_scenario.iter().sum();
+    (total > 0).then(|| {
+        format!(
+            "{total} warning{} in {} scenario{} (failed SHOULD or best-practice checks; --strict makes them fail)",
+            if total == 1 { "" } else { "s" },
+            per_scenario.len(),
+            if per_scenario.len() == 1 { "" } else { "s" },
+        )
+    })
+}
+
 /// Runs the features and writes the reports. Configuration problems end the run before any
 /// scenario (exit 2), with a report saying why.
 pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
@@ -204,6 +226,7 @@ struct Prepared {
 /// and the shard.
 #[derive(Debug, Clone)]
 struct Selector {
+    env: Arc<Environment>,
     include: Option<cucumber::gherkin::tagexpr::TagOperation>,
     exclude: Option<cucumber::gherkin::tagexpr::TagOperation>,
     /// Lowercased.
@@ -214,8 +237,63 @@ struct Selector {
     shard: Option<Shard>,
 }
 
+/// What the run does with a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Selection {
+    /// It runs.
+    Run,
+    /// It needs a capability the target lacks: reported not applicable, with the reason.
+    NotApplicable(String),
+    /// A filter leaves it out of the run.
+    Left,
+}
+
+/// Why a scenario is not applicable on `env`: the first `@needs:` capability the environment
+/// does not list, with the clause that makes it optional.
+fn lacking(env: &Environment, tags: &[&String]) -> Option<String> {
+    tags.iter().find_map(|t| match Capability::from_tag(t)? {
+        Ok(c) if !env.has(c) => Some(format!(
+            "needs `{c}`, not among the capabilities of {}; optional by {}",
+            env.path.display(),
+            c.clause()
+        )),
+        Ok(_) => None,
+        Err(e) => Some(e),
+    })
+}
+
 impl Selector {
     fn selects(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+    ) -> bool {
+        self.choose(feature, rule, scenario) != Selection::Left
+    }
+
+    fn choose(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+    ) -> Selection {
+        if !self.keeps(feature, rule, scenario) {
+            return Selection::Left;
+        }
+        let tags: Vec<&String> = feature
+            .tags
+            .iter()
+            .chain(rule.iter().flat_map(|r| r.tags.iter()))
+            .chain(scenario.tags.iter())
+            .collect();
+        match lacking(&self.env, &tags) {
+            Some(reason) => Selection::NotApplicable(reason),
+            None => Selection::Run,
+        }
+    }
+
+    fn keeps(
         &self,
         feature: &cucumber::gherkin::Feature,
         rule: Option<&cucumber::gherkin::Rule>,
@@ -355,6 +433,7 @@ fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Sel
         })
         .transpose()?;
     let selector = Selector {
+        env: Arc::new(env.clone()),
         include,
         exclude,
         name: options.name_filter.as_deref().map(str::to_lowercase),
@@ -364,6 +443,7 @@ fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Sel
         shard: options.shard,
     };
     let features = feature_input(&options.paths)?;
+    check_capability_tags(&features)?;
     if !options.allow_empty {
         check_not_empty(&features, &selector, options, &env)?;
     }
@@ -386,6 +466,7 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
         base_url,
         clock: target.clock.clone(),
         virtual_time: target.virtual_time,
+        strict: options.strict || env.strict,
         engine: Arc::new(engine),
         env,
         redactor,
@@ -455,6 +536,26 @@ fn check_not_empty(
     Err(RunError::Usage(format!(
         "no scenario selected: {why}; pass --allow-empty (IDFLOW_ALLOW_EMPTY=1 for cargo test) if an empty run is what you want"
     )))
+}
+
+/// A `@needs:` tag naming no known capability is a usage error at its file and line.
+fn check_capability_tags(features: &features::Preloaded) -> Result<(), RunError> {
+    for feature in features.0.iter().flatten() {
+        let path = writer::feature_path(feature);
+        let feature_tags = feature.tags.iter().map(|t| (t, feature.position.line));
+        let rule_tags = feature
+            .rules
+            .iter()
+            .flat_map(|r| r.tags.iter().map(|t| (t, r.position.line)));
+        let scenario_tags =
+            scenarios_of(feature).flat_map(|(_, s)| s.tags.iter().map(|t| (t, s.position.line)));
+        for (tag, line) in feature_tags.chain(rule_tags).chain(scenario_tags) {
+            if let Some(Err(e)) = Capability::from_tag(tag) {
+                return Err(RunError::Usage(format!("{path}:{line}: {e}")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The report directory is created and written to before anything runs, so that a run never
@@ -540,12 +641,26 @@ async fn execute(
     crate::logs::init();
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let writer = cucumber
+    let not_applicable = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let found = not_applicable.clone();
+    let mut writer = cucumber
         .filter_run((), move |feature, rule, scenario| {
-            selector.selects(feature, rule, scenario)
+            match selector.choose(feature, rule, scenario) {
+                Selection::Run => true,
+                Selection::Left => false,
+                Selection::NotApplicable(reason) => {
+                    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                    found.push((feature.clone(), rule.cloned(), scenario.clone(), reason));
+                    false
+                }
+            }
         })
         .await;
     std::panic::set_hook(previous_hook);
+    let found = std::mem::take(&mut *not_applicable.lock().unwrap_or_else(|e| e.into_inner()));
+    for (feature, rule, scenario, reason) in found {
+        writer.not_applicable(&feature, rule.as_ref(), &scenario, reason);
+    }
     let mut report = writer.into_report();
     report.environment = ctx.env.name.clone();
     report.target = target.description.clone();
@@ -565,6 +680,9 @@ async fn execute(
             Vec::new()
         }
     };
+    if let Some(line) = warnings_line(&report) {
+        println!("{line}");
+    }
     println!("{}", summary_line(&report));
     RunOutcome {
         report,

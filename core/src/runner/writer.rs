@@ -78,6 +78,51 @@ impl ReportWriter {
         self.report
     }
 
+    /// Reports a scenario the run did not start because the target lacks a capability it
+    /// needs: skipped, every step listed as skipped, with the reason.
+    pub fn not_applicable(
+        &mut self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+        reason: String,
+    ) {
+        let fi = self.feature_index(feature);
+        let background = feature
+            .background
+            .iter()
+            .chain(rule.and_then(|r| r.background.as_ref()))
+            .flat_map(|b| b.steps.iter().map(|s| (s, true)));
+        let steps = background
+            .chain(scenario.steps.iter().map(|s| (s, false)))
+            .map(|(step, background)| StepReport {
+                keyword: step.keyword.clone(),
+                text: step.value.clone(),
+                line: step.position.line,
+                background,
+                docstring: step.docstring.clone(),
+                table: step.table.as_ref().map(|t| t.rows.clone()),
+                status: Some(Status::Skipped),
+                ..Default::default()
+            })
+            .collect();
+        let report = ScenarioReport {
+            name: scenario.name.clone(),
+            keyword: scenario.keyword.clone(),
+            line: scenario.position.line,
+            rule: rule.map(|r| r.name.clone()),
+            tags: scenario_tags(feature, rule, scenario),
+            status: Some(Status::Skipped),
+            steps,
+            not_applicable: Some(reason),
+            ..Default::default()
+        };
+        if !self.quiet {
+            print_scenario(&scenario_key(feature, scenario), &report);
+        }
+        self.report.features[fi].scenarios.push(report);
+    }
+
     fn feature_index(&mut self, feature: &gherkin::Feature) -> usize {
         let path = feature_path(feature);
         if let Some(i) = self.features.get(&path) {
@@ -108,11 +153,7 @@ impl ReportWriter {
         let key = scenario_key(feature, scenario);
         if matches!(ev.event, Scenario::Started) {
             let fi = self.feature_index(feature);
-            let mut tags: Vec<String> = feature.tags.iter().map(|t| format!("@{t}")).collect();
-            if let Some(r) = rule {
-                tags.extend(r.tags.iter().map(|t| format!("@{t}")));
-            }
-            tags.extend(scenario.tags.iter().map(|t| format!("@{t}")));
+            let tags = scenario_tags(feature, rule, scenario);
             let report = ScenarioReport {
                 name: scenario.name.clone(),
                 keyword: scenario.keyword.clone(),
@@ -176,6 +217,22 @@ impl ReportWriter {
             }
         }
     }
+}
+
+/// A scenario's own tags and those it inherits, with the leading `@`.
+fn scenario_tags(
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) -> Vec<String> {
+    let rule_tags = rule.iter().flat_map(|r| r.tags.iter());
+    feature
+        .tags
+        .iter()
+        .chain(rule_tags)
+        .chain(scenario.tags.iter())
+        .map(|t| format!("@{t}"))
+        .collect()
 }
 
 fn step_event(
@@ -353,10 +410,16 @@ fn print_scenario(key: &ScenarioKey, s: &ScenarioReport) {
         Status::Failed | Status::Undefined => "✘",
         Status::Skipped => "-",
     };
-    println!(
-        "{mark} {}:{} {} ({:.0} ms)",
-        key.path, key.line, s.name, s.duration_ms
-    );
+    match &s.not_applicable {
+        Some(reason) => println!(
+            "{mark} {}:{} {} (not applicable: {reason})",
+            key.path, key.line, s.name
+        ),
+        None => println!(
+            "{mark} {}:{} {} ({:.0} ms)",
+            key.path, key.line, s.name, s.duration_ms
+        ),
+    }
     for step in &s.steps {
         if let Some(err) = &step.record.error {
             let text = err;

@@ -60,5 +60,10 @@ pub(crate) fn userinfo(shared: &Shared, req: &Request) -> ResponseTemplate {
         grant.sub.clone()
     };
     body.insert("sub".into(), json!(sub));
-    json_response(200, &Value::Object(body)).insert_header("cache-control", "no-store")
+    let response = json_response(200, &Value::Object(body));
+    if shared.has(Defect::UserinfoCacheable) {
+        response
+    } else {
+        response.insert_header("cache-control", "no-store")
+    }
 }
