@@ -17,8 +17,10 @@
 //! text. Cookie values are learned from 8 characters on.
 //!
 //! Nothing is guessed from a value's shape: a `code` is an authorization code where one is sent
-//! or received (a query, a fragment, a form body, a form input), whatever its characters, and
-//! an error code in a JSON body (`{"code": "NOT_FOUND"}`) is left as it is. A token's JWT
+//! or received (a query, a fragment, a form body, a form input, a JSON object), whatever its
+//! characters; only in a JSON error object (beside `error`, `message`, `detail`, `title`,
+//! `type`, `status` ...) is a `code` an error code, left as it is (`{"code": "NOT_FOUND",
+//! "message": "…"}`), and so is a `"code": "…"` quoted in free text unless it was learned. A token's JWT
 //! payload is read when the token is learned, so its personal claims are learned with it.
 //!
 //! Text is shortened only after it is redacted where possible; where a value was cut before
@@ -56,6 +58,19 @@ const TOKEN_FIELDS: &[&str] = &[
     "device_code",
     "id_token_hint",
     "client_assertion",
+];
+
+/// JSON fields of an error object: a `code` beside one of them is an error code.
+const ERROR_FIELDS: &[&str] = &[
+    "error",
+    "error_description",
+    "errors",
+    "message",
+    "detail",
+    "title",
+    "type",
+    "status",
+    "invalidParams",
 ];
 
 /// Field and parameter names whose values are secrets: replaced by [`REDACTED`].
@@ -430,13 +445,20 @@ impl Redactor {
         self.note(secret, Mask::Generic, MIN_SECRET_CHARS);
     }
 
+    /// Learns a secret of the environment (a client secret, a password), as
+    /// [`Redactor::new`] does for those it is given: from now on it is replaced by `‹redacted›`.
+    pub fn learn_known(&self, secret: &str) {
+        self.note(secret, Mask::Redacted, MIN_SECRET_CHARS);
+    }
+
     /// How many distinct secrets are known.
     pub fn known(&self) -> usize {
         self.read().secrets.len()
     }
 
     /// The mask for values of a JSON field, if they are secret: as
-    /// [`field_mask`](Self::field_mask), except that `code` in JSON is an error code.
+    /// [`field_mask`](Self::field_mask), except that `code` is an error code (in a JSON error
+    /// object, or quoted in free text).
     fn json_field_mask(&self, name: &str) -> Option<Mask> {
         if name.eq_ignore_ascii_case("code") {
             return None;
@@ -706,8 +728,16 @@ impl Redactor {
         match v {
             Value::Object(map) => {
                 let mut changed = false;
+                // `code` beside an error's fields is an error code; anywhere else in JSON it
+                // is an authorization code.
+                let error_object = map.keys().any(|k| ERROR_FIELDS.contains(&k.as_str()));
                 for (k, val) in map.iter_mut() {
-                    match self.json_field_mask(k) {
+                    let mask = if error_object {
+                        self.json_field_mask(k)
+                    } else {
+                        self.field_mask(k)
+                    };
+                    match mask {
                         Some(mask) => changed |= self.mask_json_value(val, mask),
                         None => changed |= self.redact_json(val),
                     }
@@ -1196,7 +1226,7 @@ pub(crate) mod tests {
     #[test]
     fn json_bodies_fingerprint_tokens_and_redact_personal_data() {
         let r = Redactor::new(vec![], vec!["phone".into()]);
-        let body = r#"{"access_token":"AT-abcdef","token_type":"Bearer","user":{"nin":"01017012345","date_of_birth":"1970-01-01","phone":4712345678,"name":"Kari"},"code":"invalid_request"}"#;
+        let body = r#"{"access_token":"AT-abcdef","token_type":"Bearer","user":{"nin":"01017012345","date_of_birth":"1970-01-01","phone":4712345678,"name":"Kari"},"problem":{"code":"invalid_request","message":"m"}}"#;
         let mut ex = exchange(vec![respond(
             hop("POST", "/token", &[], None),
             200,
@@ -1213,7 +1243,10 @@ pub(crate) mod tests {
         assert_eq!(v["user"]["date_of_birth"], REDACTED);
         assert_eq!(v["user"]["phone"], REDACTED);
         assert_eq!(v["user"]["name"], "Kari");
-        assert_eq!(v["code"], "invalid_request", "error codes stay readable");
+        assert_eq!(
+            v["problem"]["code"], "invalid_request",
+            "error codes stay readable"
+        );
         assert_eq!(r.redact_text("nin 01017012345"), "nin ‹redacted›");
     }
 

@@ -112,6 +112,9 @@ pub(crate) mod fixtures;
 mod golden;
 
 #[cfg(test)]
+mod planted;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
