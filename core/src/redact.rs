@@ -845,49 +845,6 @@ impl Redactor {
         changed.then(|| out.into_owned())
     }
 
-    /// Masks the value of every `key: value` pair in YAML-like text (a parse error's snippet of
-    /// an environment file) whose key is a secret or personal field, one of `extra_keys`, or a
-    /// near miss of one (`pasword:`, `secert:`: an unknown-field error shows the misspelt line).
-    /// Also replaces, anywhere in the text, the literal values such pairs have in `source`.
-    pub fn redact_yaml_snippet(&self, text: &str, source: &str, extra_keys: &[&str]) -> String {
-        static PAIR: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r#"(?m)(^|[\s{,-])([A-Za-z_][A-Za-z0-9_-]*)(\s*:[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,}\]#]+)"#)
-                .unwrap()
-        });
-        let keys: Vec<String> = TOKEN_FIELDS
-            .iter()
-            .chain(SECRET_FIELDS)
-            .chain(extra_keys)
-            .map(|k| normalise_name(k))
-            .chain(self.fixed.personal_keys.iter().cloned())
-            .collect();
-        let sensitive = |key: &str| {
-            let key = normalise_name(key);
-            keys.iter().any(|k| {
-                let near = if k.len() < 6 { 1 } else { 2 };
-                *k == key || strsim::damerau_levenshtein(k, &key) <= near
-            })
-        };
-        let literals = Redactor::new(Vec::new(), Vec::new());
-        for c in PAIR.captures_iter(source) {
-            let value = c[4].trim_matches(|q| q == '"' || q == '\'');
-            if sensitive(&c[2])
-                && !value.starts_with("${")
-                && !matches!(value, "|" | ">" | "|-" | ">-")
-            {
-                literals.note(value, Mask::Redacted, 1);
-            }
-        }
-        let masked = PAIR.replace_all(text, |c: &regex::Captures<'_>| {
-            if sensitive(&c[2]) && !c[4].starts_with("${") && !c[4].starts_with("\"${") {
-                format!("{}{}{}{REDACTED}", &c[1], &c[2], &c[3])
-            } else {
-                c[0].to_string()
-            }
-        });
-        literals.redact_text(&masked)
-    }
-
     /// Replaces every known or learned secret in `s`, in any of its encoded forms; also masks
     /// secret parameters (`?code=…`), JSON fields (`"password": "…"`) and `Authorization:`
     /// headers found in free text, learning them.
@@ -1052,24 +1009,6 @@ fn step_checks(redactor: &Redactor, checks: &mut [Check]) {
 pub(crate) mod tests {
     use super::*;
     use crate::record::{ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
-
-    #[test]
-    fn yaml_snippets_hide_secret_values_and_keep_the_rest() {
-        let source = "clients:\n  web: {id: web, secret: s3cr3t-value}\nusers:\n  bob:\n    pasword: pw\n    nin: ${BOB_NIN}\n";
-        let snippet = " 2 |   web: {id: web, secret: s3cr3t-value}\n 5 |     pasword: pw\n 6 |     nin: ${BOB_NIN}\nerror: expected s3cr3t-value";
-        let out = Redactor::default().redact_yaml_snippet(snippet, source, &["secret"]);
-        assert!(!out.contains("s3cr3t-value"), "{out}");
-        assert!(out.contains("secret: ‹redacted›"), "{out}");
-        assert!(
-            out.contains("pasword: ‹redacted›"),
-            "a near miss is masked too: {out}"
-        );
-        assert!(
-            out.contains("nin: ${BOB_NIN}"),
-            "a variable reference is no secret: {out}"
-        );
-        assert!(out.contains("id: web"), "{out}");
-    }
 
     #[test]
     fn a_scope_knows_the_run_secrets_and_keeps_its_own() {

@@ -4,8 +4,10 @@
 //! a real provider), the clients and test users that features refer to by name, TLS and HTTP
 //! options. Features never hold hosts or secrets; only `--env` changes between targets.
 
+mod indentation;
 mod simulator;
 mod template;
+pub mod yaml_mask;
 
 pub use template::{Secret, Templated, expand};
 
@@ -305,11 +307,13 @@ impl Environment {
         let mut env: Environment = serde_saphyr::from_str(text).map_err(|e| ConfigError::Yaml {
             path: shown.clone(),
             // The message quotes a snippet of the file: a literal secret there stays hidden.
-            message: crate::redact::Redactor::default().redact_yaml_snippet(
-                &e.to_string(),
-                text,
-                &["secret"],
-            ),
+            message: {
+                let mut m = yaml_mask::mask_snippet(&e.to_string(), text);
+                if let Some(h) = indentation::hint(text) {
+                    m = format!("{}\n  hint: {h}", m.trim_end());
+                }
+                m
+            },
         })?;
         env.name = path
             .file_stem()
@@ -459,6 +463,19 @@ users:
         assert!(!err.contains("literal-client-secret"), "{err}");
         // What is not secret stays readable: the snippet shows the line above as it is.
         assert!(err.contains("id: w"), "{err}");
+    }
+
+    #[test]
+    fn a_misindented_secret_is_named_where_it_is() {
+        let bad = "target:\n  kind: simulator\nclients:\n  web:\n    redirect_uris: [https://rp/cb]\n    auth_method: client_secret_basic\n  secret: x-secret-value\n    id: web\nusers: {}\n";
+        let err = Environment::parse(bad, Path::new("e.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("hint: line 7: `secret:` is indented by 2 spaces like `web:` on line 4, so it is read as a client named `secret`"),
+            "{err}"
+        );
+        assert!(!err.contains("x-secret-value"), "{err}");
     }
 
     #[test]
