@@ -234,6 +234,17 @@ pub struct HttpOptions {
     /// Most redirects followed in one exchange.
     #[serde(default = "default_max_redirects")]
     pub max_redirects: usize,
+    /// Largest response body read, in bytes (default [`DEFAULT_MAX_BODY_BYTES`], 8 MiB): a
+    /// response whose body goes beyond it fails its exchange, and no more of it is read.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+}
+
+/// The default of `http.max_body_bytes`: 8 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+fn default_max_body_bytes() -> usize {
+    DEFAULT_MAX_BODY_BYTES
 }
 
 impl Default for HttpOptions {
@@ -242,6 +253,7 @@ impl Default for HttpOptions {
             timeout_seconds: default_timeout(),
             connect_timeout_seconds: default_connect_timeout(),
             max_redirects: default_max_redirects(),
+            max_body_bytes: default_max_body_bytes(),
         }
     }
 }
