@@ -112,9 +112,6 @@ pub(crate) mod fixtures;
 mod golden;
 
 #[cfg(test)]
-mod planted;
-
-#[cfg(test)]
 mod tests {
     use super::*;
     use crate::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
