@@ -5,8 +5,10 @@
 //! options. Features never hold hosts or secrets; only `--env` changes between targets.
 
 mod capability;
+mod indentation;
 mod simulator;
 mod template;
+pub mod yaml_mask;
 
 pub use capability::{Capability, Deviation};
 
@@ -256,6 +258,17 @@ pub struct HttpOptions {
     /// Most redirects followed in one exchange.
     #[serde(default = "default_max_redirects")]
     pub max_redirects: usize,
+    /// Largest response body read, in bytes (default [`DEFAULT_MAX_BODY_BYTES`], 8 MiB): a
+    /// response whose body goes beyond it fails its exchange, and no more of it is read.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+}
+
+/// The default of `http.max_body_bytes`: 8 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+fn default_max_body_bytes() -> usize {
+    DEFAULT_MAX_BODY_BYTES
 }
 
 impl Default for HttpOptions {
@@ -264,6 +277,7 @@ impl Default for HttpOptions {
             timeout_seconds: default_timeout(),
             connect_timeout_seconds: default_connect_timeout(),
             max_redirects: default_max_redirects(),
+            max_body_bytes: default_max_body_bytes(),
         }
     }
 }
@@ -329,11 +343,13 @@ impl Environment {
         let mut env: Environment = serde_saphyr::from_str(text).map_err(|e| ConfigError::Yaml {
             path: shown.clone(),
             // The message quotes a snippet of the file: a literal secret there stays hidden.
-            message: crate::redact::Redactor::default().redact_yaml_snippet(
-                &e.to_string(),
-                text,
-                &["secret"],
-            ),
+            message: {
+                let mut m = yaml_mask::mask_snippet(&e.to_string(), text);
+                if let Some(h) = indentation::hint(text) {
+                    m = format!("{}\n  hint: {h}", m.trim_end());
+                }
+                m
+            },
         })?;
         env.name = path
             .file_stem()
@@ -634,6 +650,19 @@ strict: true
         assert!(!err.contains("literal-client-secret"), "{err}");
         // What is not secret stays readable: the snippet shows the line above as it is.
         assert!(err.contains("id: w"), "{err}");
+    }
+
+    #[test]
+    fn a_misindented_secret_is_named_where_it_is() {
+        let bad = "target:\n  kind: simulator\nclients:\n  web:\n    redirect_uris: [https://rp/cb]\n    auth_method: client_secret_basic\n  secret: x-secret-value\n    id: web\nusers: {}\n";
+        let err = Environment::parse(bad, Path::new("e.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("hint: line 7: `secret:` is indented by 2 spaces like `web:` on line 4, so it is read as a client named `secret`"),
+            "{err}"
+        );
+        assert!(!err.contains("x-secret-value"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,9 @@ mod libtest;
 mod target;
 pub mod writer;
 
+#[cfg(test)]
+mod planted;
+
 pub use libtest::{LibtestArgs, cargo_test_main};
 
 use std::path::{Path, PathBuf};

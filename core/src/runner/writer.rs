@@ -405,30 +405,41 @@ fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
 }
 
 fn print_scenario(key: &ScenarioKey, s: &ScenarioReport) {
+    print!("{}", console_text(key, s));
+}
+
+/// What the console shows of a finished scenario (already redacted): its line, and each failed
+/// step with its error.
+pub(crate) fn console_text(key: &ScenarioKey, s: &ScenarioReport) -> String {
+    use std::fmt::Write as _;
     let mark = match s.verdict() {
         Status::Passed => "✔",
         Status::Failed | Status::Undefined => "✘",
         Status::Skipped => "-",
     };
-    match &s.not_applicable {
-        Some(reason) => println!(
-            "{mark} {}:{} {} (not applicable: {reason})",
+    let mut out = match &s.not_applicable {
+        Some(reason) => format!(
+            "{mark} {}:{} {} (not applicable: {reason})\n",
             key.path, key.line, s.name
         ),
-        None => println!(
-            "{mark} {}:{} {} ({:.0} ms)",
+        None => format!(
+            "{mark} {}:{} {} ({:.0} ms)\n",
             key.path, key.line, s.name, s.duration_ms
         ),
-    }
+    };
     for step in &s.steps {
         if let Some(err) = &step.record.error {
-            let text = err;
-            println!("    {}{} (line {})", step.keyword, step.text, step.line);
-            for line in text.lines() {
-                println!("      {line}");
+            let _ = writeln!(
+                out,
+                "    {}{} (line {})",
+                step.keyword, step.text, step.line
+            );
+            for line in err.lines() {
+                let _ = writeln!(out, "      {line}");
             }
         }
     }
+    out
 }
 
 impl Writer<IdflowWorld> for ReportWriter {
