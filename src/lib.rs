@@ -25,6 +25,12 @@ pub mod runner {
         idflow_core::runner::cargo_test_main()
     }
 
+    /// [`idflow_core::runner::dry_run`] with every built-in step linked in.
+    pub fn dry_run(options: &RunOptions) -> Result<DryRunOutcome, RunError> {
+        crate::steps::link();
+        idflow_core::runner::dry_run(options)
+    }
+
     /// [`idflow_core::runner::run`] with every built-in step linked in.
     pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
         crate::steps::link();

@@ -4,6 +4,7 @@
 //! a real provider), the clients and test users that features refer to by name, TLS and HTTP
 //! options. Features never hold hosts or secrets; only `--env` changes between targets.
 
+pub mod listing;
 mod simulator;
 mod template;
 

@@ -6,11 +6,15 @@
 //! when scenarios failed), and print `N passed, N failed`.
 
 pub mod dispatch;
+mod dry_run;
 pub mod features;
+mod last_failed;
 mod libtest;
 mod target;
 pub mod writer;
 
+pub use dry_run::{DryRunOutcome, DryRunProblem, dry_run};
+pub use last_failed::{failed_locations, last_failed, within};
 pub use libtest::{LibtestArgs, cargo_test_main};
 
 use std::path::{Path, PathBuf};

@@ -405,7 +405,7 @@ impl Writer<IdflowWorld> for ReportWriter {
 
 impl cucumber::writer::Normalized for ReportWriter {}
 
-fn parse_error(err: &parser::Error) -> RunError {
+pub(crate) fn parse_error(err: &parser::Error) -> RunError {
     match err {
         parser::Error::Parsing(e) => {
             let text = e.to_string();
