@@ -272,3 +272,69 @@ fn simulate_prints_what_it_knows_and_writes_an_environment_that_runs() {
     assert!(text(&out).contains("1 passed, 0 failed"), "{}", text(&out));
     drop(lines);
 }
+
+#[test]
+fn the_console_prints_failures_as_they_happen_a_recap_and_plain_progress_in_ci() {
+    let dir = scratch("console");
+    let reports = dir.join("reports");
+    let out = Command::new(env!("CARGO_BIN_EXE_idflow"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "tests/fixtures/wrong",
+            "features/oidc/userinfo.feature",
+        ])
+        .args([
+            "-q",
+            "--retries",
+            "1",
+            "--report-dir",
+            reports.to_str().unwrap(),
+        ])
+        .env("RUST_LOG", "idflow=debug")
+        .env("IDFLOW_PROGRESS_SECONDS", "0.001")
+        .env_remove("NO_COLOR")
+        .env_remove("IDFLOW_SIMULATOR_DEFECTS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let wrong = "tests/fixtures/wrong/wrong_expectation.feature:2";
+    // The failure as it happens, each attempt numbered, with the failed step and its reason.
+    assert!(
+        stdout.contains(&format!(
+            "✘ {wrong} The discovery document is expected at the wrong status"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("attempt 1 of 2, retrying"), "{stdout}");
+    assert!(stdout.contains("attempt 2 of 2)"), "{stdout}");
+    assert!(
+        stdout.contains("Then the response status is 201 (line 4)"),
+        "{stdout}"
+    );
+    // -q: no line for the passed scenarios.
+    assert!(!stdout.contains("✔"), "{stdout}");
+    // Plain progress lines (stdout is not a terminal), counting each scenario once.
+    assert!(stdout.contains(" scenarios done, "), "{stdout}");
+    assert!(
+        !stdout.contains("5/4 scenarios") && !stdout.contains("6/4"),
+        "{stdout}"
+    );
+    // The recap, then the report's path, then the summary as the last line.
+    let recap = stdout.split("\nFailures\n").nth(1).expect("a recap");
+    assert!(
+        recap.contains(&format!("    idflow run {wrong}   #")),
+        "{recap}"
+    );
+    assert!(
+        recap.contains(&format!("report: {}", reports.join("index.html").display())),
+        "{recap}"
+    );
+    assert!(stdout.trim_end().ends_with("passed, 1 failed"), "{stdout}");
+    // RUST_LOG lines on standard error, not only in the report.
+    assert!(stderr.contains("DEBUG"), "no log line on stderr: {stderr}");
+    // No colour when not a terminal.
+    assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'));
+}

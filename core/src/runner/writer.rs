@@ -55,27 +55,27 @@ pub struct ReportWriter {
     report: RunReport,
     features: HashMap<String, usize>,
     running: HashMap<ScenarioKey, Running>,
-    quiet: bool,
+    console: super::console::Console,
 }
 
 impl ReportWriter {
-    /// A writer for a run.
-    pub fn new(ctx: Arc<RunContext>, quiet: bool) -> Self {
+    /// A writer for a run, printing to `console`.
+    pub fn new(ctx: Arc<RunContext>, console: super::console::Console) -> Self {
         Self {
             ctx,
             report: RunReport::default(),
             features: HashMap::new(),
             running: HashMap::new(),
-            quiet,
+            console,
         }
     }
 
-    /// The finished report.
-    pub fn into_report(mut self) -> RunReport {
+    /// The finished report, and the console for the run's recap.
+    pub fn into_parts(mut self) -> (RunReport, super::console::Console) {
         for f in &mut self.report.features {
             f.scenarios.sort_by_key(|s| s.line);
         }
-        self.report
+        (self.report, self.console)
     }
 
     fn feature_index(&mut self, feature: &gherkin::Feature) -> usize {
@@ -164,9 +164,12 @@ impl ReportWriter {
                 run.report.duration_ms = ms_between(run.started, at);
                 run.report.status = Some(verdict(&run.report.steps));
                 attach_record(&mut run, capture.record, &redactor);
-                if !self.quiet {
-                    print_scenario(&key, &run.report);
-                }
+                let attempt = ev.retries.map(|r| super::console::Attempt {
+                    number: r.current + 1,
+                    of: r.current + r.left + 1,
+                });
+                self.console
+                    .scenario(&format!("{}:{}", key.path, key.line), &run.report, attempt);
                 let scenarios = &mut self.report.features[run.feature].scenarios;
                 // A retried scenario's later attempt replaces the earlier one.
                 match scenarios.iter_mut().find(|s| s.line == run.report.line) {
@@ -347,27 +350,6 @@ fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
         .unwrap_or_default()
 }
 
-fn print_scenario(key: &ScenarioKey, s: &ScenarioReport) {
-    let mark = match s.verdict() {
-        Status::Passed => "✔",
-        Status::Failed | Status::Undefined => "✘",
-        Status::Skipped => "-",
-    };
-    println!(
-        "{mark} {}:{} {} ({:.0} ms)",
-        key.path, key.line, s.name, s.duration_ms
-    );
-    for step in &s.steps {
-        if let Some(err) = &step.record.error {
-            let text = err;
-            println!("    {}{} (line {})", step.keyword, step.text, step.line);
-            for line in text.lines() {
-                println!("      {line}");
-            }
-        }
-    }
-}
-
 impl Writer<IdflowWorld> for ReportWriter {
     type Cli = cucumber::cli::Empty;
 
@@ -380,9 +362,7 @@ impl Writer<IdflowWorld> for ReportWriter {
             Ok(e) => e,
             Err(err) => {
                 let error = parse_error(&err);
-                if !self.quiet {
-                    println!("✘ {}: {}", error.location, error.message);
-                }
+                self.console.file_error(&error);
                 self.report.errors.push(error);
                 return;
             }
