@@ -32,7 +32,11 @@ pub fn failed_locations(report: &RunReport) -> Vec<PathBuf> {
     for e in &report.errors {
         // A feature file that did not parse is named by its path; configuration problems
         // (the environment) name no feature and are left out.
-        let path = Path::new(&e.location);
+        let file = match e.location.rsplit_once(':') {
+            Some((file, line)) if line.chars().all(|c| c.is_ascii_digit()) => file,
+            _ => e.location.as_str(),
+        };
+        let path = Path::new(file);
         if path.extension().is_some_and(|x| x == "feature") && !out.iter().any(|p| p == path) {
             out.push(path.to_path_buf());
         }
@@ -92,7 +96,7 @@ mod tests {
             ],
             errors: vec![
                 Reported {
-                    location: "features/broken.feature".into(),
+                    location: "features/broken.feature:3".into(),
                     message: "does not parse".into(),
                 },
                 Reported {

@@ -164,6 +164,7 @@ impl ReportWriter {
                 run.report.duration_ms = ms_between(run.started, at);
                 run.report.status = Some(verdict(&run.report.steps));
                 attach_record(&mut run, capture.record, &redactor);
+                add_skipped_steps(&mut run.report.steps, feature, rule, scenario);
                 let attempt = ev.retries.map(|r| super::console::Attempt {
                     number: r.current + 1,
                     of: r.current + r.left + 1,
@@ -332,6 +333,60 @@ fn attach_record(
     run.report.logs.extend(record.logs);
 }
 
+/// The steps that never started (those after a failure) join the report as skipped, with their
+/// text, in the order the feature has them: background steps, then the scenario's.
+fn add_skipped_steps(
+    steps: &mut Vec<StepReport>,
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) {
+    let background = feature
+        .background
+        .iter()
+        .chain(rule.and_then(|r| r.background.as_ref()))
+        .flat_map(|b| b.steps.iter().map(|s| (s, true)));
+    let all: Vec<(&gherkin::Step, bool)> = background
+        .chain(scenario.steps.iter().map(|s| (s, false)))
+        .collect();
+    let started = |step: &gherkin::Step, bg: bool, steps: &[StepReport]| {
+        steps.iter().any(|s| {
+            s.line == step.position.line && s.background == bg && !s.keyword.ends_with("hook")
+        })
+    };
+    if all.iter().all(|(st, bg)| started(st, *bg, steps)) {
+        return;
+    }
+    // Hooks stay where they were (a failed before hook first, an after hook last).
+    let (before, rest): (Vec<StepReport>, Vec<StepReport>) = std::mem::take(steps)
+        .into_iter()
+        .partition(|s| s.keyword.starts_with("Before"));
+    let (after, mut ran): (Vec<StepReport>, Vec<StepReport>) =
+        rest.into_iter().partition(|s| s.keyword.ends_with("hook"));
+    let mut out = before;
+    for (step, bg) in all {
+        match ran
+            .iter()
+            .position(|s| s.line == step.position.line && s.background == bg)
+        {
+            Some(i) => out.push(ran.remove(i)),
+            None => out.push(StepReport {
+                keyword: step.keyword.clone(),
+                text: step.value.clone(),
+                line: step.position.line,
+                background: bg,
+                docstring: step.docstring.clone(),
+                table: step.table.as_ref().map(|t| t.rows.clone()),
+                status: Some(Status::Skipped),
+                ..Default::default()
+            }),
+        }
+    }
+    out.extend(ran);
+    out.extend(after);
+    *steps = out;
+}
+
 fn verdict(steps: &[StepReport]) -> Status {
     if steps.iter().any(|s| s.status == Some(Status::Failed)) {
         Status::Failed
@@ -426,4 +481,50 @@ fn relative(path: &std::path::Path) -> String {
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok().map(|p| p.display().to_string()))
         .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_that_never_started_are_added_as_skipped_in_feature_order() {
+        let feature = gherkin::Feature::parse(
+            "Feature: F\n  Background:\n    Given the client \"web\"\n  Scenario: S\n    When it fails\n    Then this never runs\n    And neither does this\n",
+            gherkin::GherkinEnv::default(),
+        )
+        .unwrap();
+        let scenario = &feature.scenarios[0];
+        let ran = |line, text: &str, bg, status| StepReport {
+            keyword: "x ".into(),
+            text: text.into(),
+            line,
+            background: bg,
+            status: Some(status),
+            ..Default::default()
+        };
+        let mut steps = vec![
+            ran(3, "the client \"web\"", true, Status::Passed),
+            ran(5, "it fails", false, Status::Failed),
+        ];
+        add_skipped_steps(&mut steps, &feature, None, scenario);
+        let got: Vec<(usize, &str, Option<Status>)> = steps
+            .iter()
+            .map(|s| (s.line, s.text.as_str(), s.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3, "the client \"web\"", Some(Status::Passed)),
+                (5, "it fails", Some(Status::Failed)),
+                (6, "this never runs", Some(Status::Skipped)),
+                (7, "neither does this", Some(Status::Skipped)),
+            ]
+        );
+        assert_eq!(steps[2].keyword, "Then ");
+        // Nothing to add: unchanged.
+        let before = steps.len();
+        add_skipped_steps(&mut steps, &feature, None, scenario);
+        assert_eq!(steps.len(), before);
+    }
 }
