@@ -6,6 +6,7 @@
 
 mod capability;
 mod indentation;
+pub mod listing;
 mod simulator;
 mod template;
 pub mod yaml_mask;

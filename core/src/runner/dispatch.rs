@@ -141,6 +141,16 @@ pub fn definition_of(text: &str) -> Result<String, StepProblem> {
     }
 }
 
+/// Every registered definition: where it is (`steps/oidc.rs:16`) and the regex it matches
+/// with, for tools (and the test that editors read the same patterns).
+pub fn definitions() -> Vec<(String, String)> {
+    table()
+        .definitions
+        .iter()
+        .map(|d| (d.location.clone(), d.regex.as_str().to_string()))
+        .collect()
+}
+
 /// The collection cucumber runs with: every step, under any keyword, goes to [`dispatch`].
 pub fn collection() -> Collection<IdflowWorld> {
     let any = || Regex::new("(?s).*").expect("a valid regex");

@@ -5,8 +5,11 @@
 //! schedule the scenarios, build the report from the event stream, write the reports (also
 //! when scenarios failed), and print `N passed, N failed`.
 
+pub mod console;
 pub mod dispatch;
+mod dry_run;
 pub mod features;
+mod last_failed;
 mod libtest;
 mod target;
 pub mod writer;
@@ -14,6 +17,8 @@ pub mod writer;
 #[cfg(test)]
 mod planted;
 
+pub use dry_run::{DryRunOutcome, DryRunProblem, dry_run};
+pub use last_failed::{failed_locations, last_failed, within};
 pub use libtest::{LibtestArgs, cargo_test_main};
 
 use std::path::{Path, PathBuf};
@@ -484,6 +489,28 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
     })
 }
 
+impl features::Preloaded {
+    /// How many scenarios the selector keeps (an outline counts once per example row), for
+    /// the console's progress.
+    fn scenario_count(&self, selector: &Selector) -> usize {
+        let mut n = 0;
+        for feature in self.0.iter().flatten() {
+            for (rule, scenario) in scenarios_of(feature) {
+                if selector.selects(feature, rule, scenario) {
+                    let rows: usize = scenario
+                        .examples
+                        .iter()
+                        .filter_map(|e| e.table.as_ref())
+                        .map(|t| t.rows.len().saturating_sub(1))
+                        .sum();
+                    n += rows.max(1);
+                }
+            }
+        }
+        n
+    }
+}
+
 /// A run that selects no scenario says why instead of passing with `0 passed, 0 failed`. A run
 /// with a feature that does not parse goes on: it fails, naming the file.
 fn check_not_empty(
@@ -623,11 +650,12 @@ async fn execute(
         cucumber::cli::Empty,
         cucumber::cli::Empty,
     >::default();
+    let console = console::Console::stdout(Some(features.scenario_count(&selector)), options.quiet);
     let before_ctx = ctx.clone();
     let cucumber = IdflowWorld::cucumber::<PathBuf>()
         .with_parser::<_, ()>(features)
         .steps(dispatch::collection())
-        .with_writer(ReportWriter::new(ctx.clone(), options.quiet))
+        .with_writer(ReportWriter::new(ctx.clone(), console))
         .with_cli(cli)
         .max_concurrent_scenarios(options.concurrency.max(1))
         .retries((options.retries > 0).then_some(options.retries))
@@ -664,7 +692,7 @@ async fn execute(
     for (feature, rule, scenario, reason) in found {
         writer.not_applicable(&feature, rule.as_ref(), &scenario, reason);
     }
-    let mut report = writer.into_report();
+    let (mut report, console) = writer.into_parts();
     report.environment = ctx.env.name.clone();
     report.target = target.description.clone();
     report.commit = git_commit();
@@ -683,6 +711,8 @@ async fn execute(
             Vec::new()
         }
     };
+    let index = report_files.iter().find(|p| p.ends_with("index.html"));
+    console.finish(&report, index.map(PathBuf::as_path));
     if let Some(line) = warnings_line(&report) {
         println!("{line}");
     }

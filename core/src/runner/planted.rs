@@ -454,7 +454,9 @@ fn outputs(p: &Planted) -> Vec<(&'static str, String)> {
         path: "features/sign_in.feature".into(),
         line: 3,
     };
-    let console = crate::runner::writer::console_text(&key, &report.features[0].scenarios[0]);
+    let location = format!("{}:{}", key.path, key.line);
+    let console =
+        crate::runner::console::plain_scenario_text(&location, &report.features[0].scenarios[0]);
     let cucumber = cucumber_json::render(&report);
     let embedded = serde_json::to_string(&cucumber_json::parse(&cucumber).expect("parses"))
         .expect("serialises");

@@ -55,27 +55,27 @@ pub struct ReportWriter {
     report: RunReport,
     features: HashMap<String, usize>,
     running: HashMap<ScenarioKey, Running>,
-    quiet: bool,
+    console: super::console::Console,
 }
 
 impl ReportWriter {
-    /// A writer for a run.
-    pub fn new(ctx: Arc<RunContext>, quiet: bool) -> Self {
+    /// A writer for a run, printing to `console`.
+    pub fn new(ctx: Arc<RunContext>, console: super::console::Console) -> Self {
         Self {
             ctx,
             report: RunReport::default(),
             features: HashMap::new(),
             running: HashMap::new(),
-            quiet,
+            console,
         }
     }
 
-    /// The finished report.
-    pub fn into_report(mut self) -> RunReport {
+    /// The finished report, and the console for the run's recap.
+    pub fn into_parts(mut self) -> (RunReport, super::console::Console) {
         for f in &mut self.report.features {
             f.scenarios.sort_by_key(|s| s.line);
         }
-        self.report
+        (self.report, self.console)
     }
 
     /// Reports a scenario the run did not start because the target lacks a capability it
@@ -117,9 +117,9 @@ impl ReportWriter {
             not_applicable: Some(reason),
             ..Default::default()
         };
-        if !self.quiet {
-            print_scenario(&scenario_key(feature, scenario), &report);
-        }
+        let key = scenario_key(feature, scenario);
+        self.console
+            .scenario(&format!("{}:{}", key.path, key.line), &report, None);
         self.report.features[fi].scenarios.push(report);
     }
 
@@ -205,9 +205,13 @@ impl ReportWriter {
                 run.report.duration_ms = ms_between(run.started, at);
                 run.report.status = Some(verdict(&run.report.steps));
                 attach_record(&mut run, capture.record, &redactor);
-                if !self.quiet {
-                    print_scenario(&key, &run.report);
-                }
+                add_skipped_steps(&mut run.report.steps, feature, rule, scenario);
+                let attempt = ev.retries.map(|r| super::console::Attempt {
+                    number: r.current + 1,
+                    of: r.current + r.left + 1,
+                });
+                self.console
+                    .scenario(&format!("{}:{}", key.path, key.line), &run.report, attempt);
                 let scenarios = &mut self.report.features[run.feature].scenarios;
                 // A retried scenario's later attempt replaces the earlier one.
                 match scenarios.iter_mut().find(|s| s.line == run.report.line) {
@@ -386,6 +390,60 @@ fn attach_record(
     run.report.logs.extend(record.logs);
 }
 
+/// The steps that never started (those after a failure) join the report as skipped, with their
+/// text, in the order the feature has them: background steps, then the scenario's.
+fn add_skipped_steps(
+    steps: &mut Vec<StepReport>,
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) {
+    let background = feature
+        .background
+        .iter()
+        .chain(rule.and_then(|r| r.background.as_ref()))
+        .flat_map(|b| b.steps.iter().map(|s| (s, true)));
+    let all: Vec<(&gherkin::Step, bool)> = background
+        .chain(scenario.steps.iter().map(|s| (s, false)))
+        .collect();
+    let started = |step: &gherkin::Step, bg: bool, steps: &[StepReport]| {
+        steps.iter().any(|s| {
+            s.line == step.position.line && s.background == bg && !s.keyword.ends_with("hook")
+        })
+    };
+    if all.iter().all(|(st, bg)| started(st, *bg, steps)) {
+        return;
+    }
+    // Hooks stay where they were (a failed before hook first, an after hook last).
+    let (before, rest): (Vec<StepReport>, Vec<StepReport>) = std::mem::take(steps)
+        .into_iter()
+        .partition(|s| s.keyword.starts_with("Before"));
+    let (after, mut ran): (Vec<StepReport>, Vec<StepReport>) =
+        rest.into_iter().partition(|s| s.keyword.ends_with("hook"));
+    let mut out = before;
+    for (step, bg) in all {
+        match ran
+            .iter()
+            .position(|s| s.line == step.position.line && s.background == bg)
+        {
+            Some(i) => out.push(ran.remove(i)),
+            None => out.push(StepReport {
+                keyword: step.keyword.clone(),
+                text: step.value.clone(),
+                line: step.position.line,
+                background: bg,
+                docstring: step.docstring.clone(),
+                table: step.table.as_ref().map(|t| t.rows.clone()),
+                status: Some(Status::Skipped),
+                ..Default::default()
+            }),
+        }
+    }
+    out.extend(ran);
+    out.extend(after);
+    *steps = out;
+}
+
 fn verdict(steps: &[StepReport]) -> Status {
     if steps.iter().any(|s| s.status == Some(Status::Failed)) {
         Status::Failed
@@ -404,44 +462,6 @@ fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
         .unwrap_or_default()
 }
 
-fn print_scenario(key: &ScenarioKey, s: &ScenarioReport) {
-    print!("{}", console_text(key, s));
-}
-
-/// What the console shows of a finished scenario (already redacted): its line, and each failed
-/// step with its error.
-pub(crate) fn console_text(key: &ScenarioKey, s: &ScenarioReport) -> String {
-    use std::fmt::Write as _;
-    let mark = match s.verdict() {
-        Status::Passed => "✔",
-        Status::Failed | Status::Undefined => "✘",
-        Status::Skipped => "-",
-    };
-    let mut out = match &s.not_applicable {
-        Some(reason) => format!(
-            "{mark} {}:{} {} (not applicable: {reason})\n",
-            key.path, key.line, s.name
-        ),
-        None => format!(
-            "{mark} {}:{} {} ({:.0} ms)\n",
-            key.path, key.line, s.name, s.duration_ms
-        ),
-    };
-    for step in &s.steps {
-        if let Some(err) = &step.record.error {
-            let _ = writeln!(
-                out,
-                "    {}{} (line {})",
-                step.keyword, step.text, step.line
-            );
-            for line in err.lines() {
-                let _ = writeln!(out, "      {line}");
-            }
-        }
-    }
-    out
-}
-
 impl Writer<IdflowWorld> for ReportWriter {
     type Cli = cucumber::cli::Empty;
 
@@ -454,9 +474,7 @@ impl Writer<IdflowWorld> for ReportWriter {
             Ok(e) => e,
             Err(err) => {
                 let error = parse_error(&err);
-                if !self.quiet {
-                    println!("✘ {}: {}", error.location, error.message);
-                }
+                self.console.file_error(&error);
                 self.report.errors.push(error);
                 return;
             }
@@ -479,7 +497,7 @@ impl Writer<IdflowWorld> for ReportWriter {
 
 impl cucumber::writer::Normalized for ReportWriter {}
 
-fn parse_error(err: &parser::Error) -> RunError {
+pub(crate) fn parse_error(err: &parser::Error) -> RunError {
     match err {
         parser::Error::Parsing(e) => {
             let text = e.to_string();
@@ -520,4 +538,50 @@ fn relative(path: &std::path::Path) -> String {
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok().map(|p| p.display().to_string()))
         .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_that_never_started_are_added_as_skipped_in_feature_order() {
+        let feature = gherkin::Feature::parse(
+            "Feature: F\n  Background:\n    Given the client \"web\"\n  Scenario: S\n    When it fails\n    Then this never runs\n    And neither does this\n",
+            gherkin::GherkinEnv::default(),
+        )
+        .unwrap();
+        let scenario = &feature.scenarios[0];
+        let ran = |line, text: &str, bg, status| StepReport {
+            keyword: "x ".into(),
+            text: text.into(),
+            line,
+            background: bg,
+            status: Some(status),
+            ..Default::default()
+        };
+        let mut steps = vec![
+            ran(3, "the client \"web\"", true, Status::Passed),
+            ran(5, "it fails", false, Status::Failed),
+        ];
+        add_skipped_steps(&mut steps, &feature, None, scenario);
+        let got: Vec<(usize, &str, Option<Status>)> = steps
+            .iter()
+            .map(|s| (s.line, s.text.as_str(), s.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3, "the client \"web\"", Some(Status::Passed)),
+                (5, "it fails", Some(Status::Failed)),
+                (6, "this never runs", Some(Status::Skipped)),
+                (7, "neither does this", Some(Status::Skipped)),
+            ]
+        );
+        assert_eq!(steps[2].keyword, "Then ");
+        // Nothing to add: unchanged.
+        let before = steps.len();
+        add_skipped_steps(&mut steps, &feature, None, scenario);
+        assert_eq!(steps.len(), before);
+    }
 }
