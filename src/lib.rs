@@ -207,6 +207,22 @@ mod tests {
     }
 
     #[test]
+    fn the_dispatcher_knows_which_steps_read_a_docstring_or_table() {
+        use idflow_core::runner::dispatch::takes_docstring_or_table;
+        crate::steps::link();
+        assert_eq!(
+            takes_docstring_or_table("the request JSON body is:"),
+            Some(true)
+        );
+        assert_eq!(
+            takes_docstring_or_table("the client starts an authorization request with:"),
+            Some(true)
+        );
+        assert_eq!(takes_docstring_or_table("the client \"web\""), Some(false));
+        assert_eq!(takes_docstring_or_table("no step reads like this"), None);
+    }
+
+    #[test]
     fn an_undefined_step_is_offered_the_closest_built_in_steps() {
         let near = closest("the response status is 20", 3);
         assert_eq!(near[0], "Then the response status is 200");

@@ -1022,3 +1022,30 @@ fn expectations_take_values_not_words_and_numbers_name_their_range() {
     let out = idflow(&["run", feature.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+#[test]
+fn a_docstring_under_a_step_that_takes_none_fails_instead_of_being_ignored() {
+    let dir = report_dir("docstring-ignored");
+    std::fs::create_dir_all(&dir).unwrap();
+    let feature = dir.join("ignored.feature");
+    std::fs::write(
+        &feature,
+        "Feature: ignored text\n  Scenario: a docstring nobody reads\n    Given the client \"web\"\n      \"\"\"\n      {\"scope\": \"openid\"}\n      \"\"\"\n    When the client fetches the provider's discovery document\n",
+    )
+    .unwrap();
+    let out = idflow(&["run", feature.to_str().unwrap()], &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("has a docstring below it, but its definition at steps/oidc.rs"),
+        "{}",
+        text(&out)
+    );
+    let dry = idflow(&["run", "--dry-run", feature.to_str().unwrap()], &[]);
+    assert_eq!(dry.status.code(), Some(1), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("has a docstring below it"),
+        "{}",
+        text(&dry)
+    );
+}

@@ -809,10 +809,12 @@ mod tests {
     #[tokio::test]
     async fn a_reset_a_redirect_loop_and_a_garbage_status_line_are_errors_in_words() {
         let server = super::super::hostile::Hostile::start();
-        let engine = engine_with(MIB, 10);
-        let (result, ex) = get(&engine, &server.url("/reset")).await;
+        // One engine (one connection pool) per case: a connection the reset case killed must
+        // not be what the next case is sent on.
+        let (result, ex) = get(&engine_with(MIB, 10), &server.url("/reset")).await;
         assert!(result.is_err());
         assert_eq!(ex.end, ExchangeEnd::TransportError);
+        let engine = engine_with(MIB, 10);
         let (result, ex) = get(&engine, &server.url("/redirect-loop")).await;
         let err = result.unwrap_err();
         assert!(err.contains("more than 10 redirects"), "{err}");

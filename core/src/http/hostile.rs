@@ -157,7 +157,7 @@ async fn respond(stream: &mut TcpStream, path: &str, host: &str) -> std::io::Res
         "/redirect-loop" => {
             stream
                 .write_all(
-                    b"HTTP/1.1 302 Found\r\nlocation: /redirect-loop\r\ncontent-length: 0\r\n\r\n",
+                    b"HTTP/1.1 302 Found\r\nlocation: /redirect-loop\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
                 )
                 .await
         }

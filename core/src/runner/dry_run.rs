@@ -5,7 +5,7 @@
 
 use cucumber::gherkin;
 
-use super::dispatch::{StepProblem, definition_of};
+use super::dispatch::{StepProblem, definition_of, takes_docstring_or_table};
 use super::{RunError, RunOptions, scenarios_of, select, writer};
 use crate::catalogue;
 
@@ -89,7 +89,26 @@ pub fn dry_run(options: &RunOptions) -> Result<DryRunOutcome, RunError> {
                     out.steps += 1;
                     let location = format!("{path}:{}", step.position.line);
                     match definition_of(&text) {
-                        Ok(_) => {}
+                        Ok(at) => {
+                            let extra = if step.docstring.is_some() {
+                                Some("a docstring")
+                            } else if step.table.is_some() {
+                                Some("a data table")
+                            } else {
+                                None
+                            };
+                            if let (Some(what), Some(false)) =
+                                (extra, takes_docstring_or_table(&text))
+                            {
+                                out.problems.push(DryRunProblem {
+                                    message: format!(
+                                        "the step `{}{text}` has {what} below it, but its definition at {at} takes none: it would be ignored",
+                                        step.keyword
+                                    ),
+                                    location,
+                                });
+                            }
+                        }
                         Err(StepProblem::Undefined) => {
                             out.undefined += 1;
                             let suggestions: String = catalogue::closest(&text, 3)
@@ -104,6 +123,7 @@ pub fn dry_run(options: &RunOptions) -> Result<DryRunOutcome, RunError> {
                                 location,
                             });
                         }
+                        Err(StepProblem::UnexpectedArgument(..)) => {}
                         Err(StepProblem::Ambiguous(locations)) => {
                             out.ambiguous += 1;
                             out.problems.push(DryRunProblem {

@@ -305,6 +305,10 @@ fn step_event(
                             step.position.line,
                             locations.join(", ")
                         ),
+                        Some(StepProblem::UnexpectedArgument(what, location)) => format!(
+                            "the step `{}` at {}:{} has {what} below it, but its definition at {location} takes none: it would be ignored\n  hint: remove it, or use a step that reads it (`idflow steps` lists them)",
+                            step.value, key.path, step.position.line
+                        ),
                         None => panic_text(&info),
                     },
                     StepError::NotFound => format!(
