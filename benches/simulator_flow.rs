@@ -18,13 +18,14 @@
 //! ```text
 //! cargo bench --bench simulator_flow                     # this build's simulator
 //! SIM_BASELINE=/path/to/old/idflow cargo bench --bench simulator_flow   # A B A B against another build
+//! SIM_BASELINE=before=/a/idflow,step=/b/idflow cargo bench --bench simulator_flow  # A B C A B C
 //! SIM_N=2000 SIM_REPS=5 SIM_CONCURRENCY=16               # the defaults
 //! ```
 //!
 //! `SIM_ISSUER=http://127.0.0.1:P/auth/open` only drives N flows against a simulator started
 //! elsewhere (under `perf record`, say) and measures nothing.
 //!
-//! With `SIM_BASELINE` the two simulators run interleaved (baseline, this build, baseline, ...),
+//! With `SIM_BASELINE` the simulators run interleaved (baseline, this build, baseline, ...),
 //! each rep on a fresh process, so that the machine's drift hits both alike. The table (medians
 //! with min–max) goes to stdout and to `target/idflow-bench/simulator_flow.md`.
 
@@ -388,8 +389,19 @@ fn main() {
         return;
     }
     let mut bins: Vec<(String, PathBuf)> = Vec::new();
-    if let Ok(base) = std::env::var("SIM_BASELINE") {
-        bins.push(("baseline".into(), PathBuf::from(base)));
+    // `SIM_BASELINE=path` or `SIM_BASELINE=label=path,label=path`.
+    for (i, item) in std::env::var("SIM_BASELINE")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .enumerate()
+    {
+        let (label, path) = match item.split_once('=') {
+            Some((label, path)) => (label.to_string(), path),
+            None if i == 0 => ("baseline".to_string(), item),
+            None => (format!("baseline {}", i + 1), item),
+        };
+        bins.push((label, PathBuf::from(path)));
     }
     bins.push((
         "this build".into(),
@@ -436,10 +448,11 @@ fn main() {
             rates[rates.len() - 1]
         ));
     }
-    if medians.len() == 2 {
+    if medians.len() >= 2 {
         out.push_str(&format!(
-            "\nthis build ÷ baseline, CPU per flow: {:.2}×\n",
-            medians[1].as_secs_f64() / medians[0].as_secs_f64()
+            "\nthis build ÷ {}, CPU per flow: {:.2}×\n",
+            bins[0].0,
+            medians[medians.len() - 1].as_secs_f64() / medians[0].as_secs_f64()
         ));
     }
     let target = medians.last().copied().unwrap_or_default();
