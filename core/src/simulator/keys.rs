@@ -79,6 +79,18 @@ impl SigningKey {
     }
 }
 
+/// Seeds aws-lc's random generator on a thread of its own. Its first use in a process (RSA
+/// blinding draws from it) gathers CPU jitter entropy: about 35 ms of CPU here, which would
+/// otherwise delay the run's first ID token. Later uses, on any thread, cost microseconds.
+pub(crate) fn warm_up_random() {
+    let _ = std::thread::Builder::new()
+        .name("idflow-simulator-seed".into())
+        .spawn(|| {
+            let mut buf = [0u8; 16];
+            let _ = aws_lc_rs::rand::fill(&mut buf);
+        });
+}
+
 /// The loaded keys.
 pub(crate) struct Keys {
     pub signing: SigningKey,

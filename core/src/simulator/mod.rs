@@ -213,6 +213,7 @@ impl Simulator {
             })?
             .port();
         let keys = keys::Keys::load().map_err(SimulatorError::Keys)?;
+        keys::warm_up_random();
         let base_url = format!("http://127.0.0.1:{bound}");
         let shared = Arc::new(Shared::new(setup, clock, defects, base_url, keys));
         let routes = Routes::new();
