@@ -25,6 +25,11 @@
 //! `SIM_ISSUER=http://127.0.0.1:P/auth/open` only drives N flows against a simulator started
 //! elsewhere (under `perf record`, say) and measures nothing.
 //!
+//! Each run is preceded by the CPU of one RS256 signature with the simulator's key and library,
+//! measured in this process (`signature_cpu`): every flow needs one, so it is the simulator's
+//! floor per flow, and it moves with the machine's load as the runs do. The last column (CPU per
+//! flow in signatures) is therefore steadier than the microseconds on a shared machine.
+//!
 //! With `SIM_BASELINE` the simulators run interleaved (baseline, this build, baseline, ...),
 //! each rep on a fresh process, so that the machine's drift hits both alike. The table (medians
 //! with min–max) goes to stdout and to `target/idflow-bench/simulator_flow.md`.
@@ -314,6 +319,44 @@ async fn flows(http: &reqwest::Client, issuer: &str, n: usize, concurrency: usiz
 struct Run {
     cpu_per_flow: Duration,
     wall: Duration,
+    /// One RS256 signature in this process just before (the yardstick; see [`signature_cpu`]).
+    signature: Duration,
+}
+
+/// This thread's CPU time so far.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid clock id and a pointer to a live local.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// The CPU of one RS256 signature with the simulator's key and library (aws-lc-rs), the
+/// median of 9 batches of 20, measured in this process at the same moment as a run: every
+/// flow needs one (its ID token), so it is the floor of the simulator's CPU per flow, and it
+/// moves with the machine's load as the runs do.
+fn signature_cpu() -> Duration {
+    use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+    let pem = include_str!("../core/src/simulator/keys/signing.pem");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = STANDARD.decode(body).expect("PEM");
+    let pair = RsaKeyPair::from_pkcs8(&der).expect("the simulator's key");
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let message = [b'x'; 700];
+    let mut signature = vec![0; pair.public_modulus_len()];
+    let mut batches = Vec::new();
+    for _ in 0..9 {
+        let started = thread_cpu();
+        for _ in 0..20 {
+            pair.sign(&RSA_PKCS1_SHA256, &rng, &message, &mut signature)
+                .expect("sign");
+        }
+        batches.push((thread_cpu() - started) / 20);
+    }
+    measure::median(batches)
 }
 
 fn run_once(
@@ -323,6 +366,7 @@ fn run_once(
     n: usize,
     c: usize,
 ) -> Run {
+    let signature = signature_cpu();
     let sim = Sim::start(idflow, env_dir);
     let issuer = sim.issuer();
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -340,6 +384,7 @@ fn run_once(
     Run {
         cpu_per_flow: cpu / n as u32,
         wall,
+        signature,
     }
 }
 
@@ -416,17 +461,18 @@ fn main() {
         for (i, (label, bin)) in bins.iter().enumerate() {
             let run = run_once(&runtime, bin, &env_dir, n, c);
             eprintln!(
-                "rep {}/{reps} {label}: {} µs CPU per flow, wall {} s",
+                "rep {}/{reps} {label}: {} µs CPU per flow, wall {} s (one RS256 signature: {} µs)",
                 rep + 1,
                 micros(run.cpu_per_flow),
-                measure::secs(run.wall)
+                measure::secs(run.wall),
+                micros(run.signature)
             );
             results[i].push(run);
         }
     }
     let mut out = format!(
         "Simulator CPU per authorization-code flow (discovery, JWKS, authorize, login, consent, token with PKCE, UserInfo): N = {n} flows at concurrency {c}, {reps} reps interleaved, medians (min–max)\n\n\
-| simulator | CPU per flow, µs | wall per run, s | flows per s |\n|---|---|---|---|\n"
+| simulator | CPU per flow, µs | wall per run, s | flows per s | one RS256 signature at the same time, µs | CPU per flow ÷ signature |\n|---|---|---|---|---|---|\n"
     );
     let mut medians = Vec::new();
     for ((label, bin), runs) in bins.iter().zip(&results) {
@@ -437,15 +483,25 @@ fn main() {
             .map(|r| n as f64 / r.wall.as_secs_f64())
             .collect();
         rates.sort_by(f64::total_cmp);
+        let signature: Vec<Duration> = runs.iter().map(|r| r.signature).collect();
+        let mut per_signature: Vec<f64> = runs
+            .iter()
+            .map(|r| r.cpu_per_flow.as_secs_f64() / r.signature.as_secs_f64().max(1e-9))
+            .collect();
+        per_signature.sort_by(f64::total_cmp);
         medians.push(measure::median(cpu.clone()));
         out.push_str(&format!(
-            "| {label} (`{}`) | {} | {} | {:.0} ({:.0}–{:.0}) |\n",
+            "| {label} (`{}`) | {} | {} | {:.0} ({:.0}–{:.0}) | {} | {:.2} ({:.2}–{:.2}) |\n",
             bin.display(),
             spread(cpu, micros),
             spread(wall, measure::secs),
             rates[rates.len() / 2],
             rates[0],
-            rates[rates.len() - 1]
+            rates[rates.len() - 1],
+            spread(signature, micros),
+            per_signature[per_signature.len() / 2],
+            per_signature[0],
+            per_signature[per_signature.len() - 1],
         ));
     }
     if medians.len() >= 2 {
