@@ -187,6 +187,7 @@ fn main() -> ExitCode {
                     shard,
                     retries,
                     strict,
+                    interrupts: true,
                     ..RunOptions::default()
                 };
                 if dry_run {

@@ -39,6 +39,14 @@ pub struct IdflowWorld {
     pending: Option<PendingRequest>,
 }
 
+/// A world dropped before the after hook ran (an interrupted run drops its running scenarios)
+/// still hands its record over, so that the report shows what the scenario did.
+impl Drop for IdflowWorld {
+    fn drop(&mut self) {
+        self.detach();
+    }
+}
+
 const NOT_ATTACHED: &str =
     "this world is not attached to a run: run features through idflow::runner";
 

@@ -251,6 +251,7 @@ fn options(args: &LibtestArgs, defects: Vec<Defect>) -> RunOptions {
         quiet: args.quiet,
         defects,
         strict: std::env::var("IDFLOW_STRICT").is_ok_and(|v| v == "1" || v == "true"),
+        interrupts: true,
         ..defaults
     }
 }

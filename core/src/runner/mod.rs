@@ -3,12 +3,14 @@
 //! [`run`] is the whole run: load the environment, start its target (the embedded simulator
 //! when it says so), give every scenario's world the shared [`RunContext`], let cucumber
 //! schedule the scenarios, build the report from the event stream, write the reports (also
-//! when scenarios failed), and print `N passed, N failed`.
+//! when scenarios failed), and print `N passed, N failed`. SIGINT and SIGTERM end it early
+//! with partial reports ([`interrupt`]).
 
 pub mod console;
 pub mod dispatch;
 mod dry_run;
 pub mod features;
+pub mod interrupt;
 mod last_failed;
 mod libtest;
 mod target;
@@ -21,6 +23,7 @@ pub use dry_run::{DryRunOutcome, DryRunProblem, dry_run};
 pub use last_failed::{failed_locations, last_failed, within};
 pub use libtest::{LibtestArgs, cargo_test_main};
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -30,7 +33,7 @@ use cucumber::tag::Ext as _;
 use futures::FutureExt as _;
 
 use crate::config::{Capability, ConfigError, Environment};
-use crate::context::{Collector, ProviderCache, RunContext};
+use crate::context::{Collector, ProviderCache, RunContext, ScenarioKey};
 use crate::http::HttpEngine;
 use crate::record::epoch_ms;
 use crate::redact::Redactor;
@@ -73,6 +76,9 @@ pub struct RunOptions {
     pub retries: usize,
     /// Failed SHOULD and best-practice checks fail the scenario instead of warning.
     pub strict: bool,
+    /// Handle SIGINT and SIGTERM: the first one ends the run with partial reports (see
+    /// [`interrupt`]), a second one at once. Off for library callers, which own their signals.
+    pub interrupts: bool,
 }
 
 /// A deterministic share of a suite's scenarios, for CI that splits a suite across machines.
@@ -128,6 +134,7 @@ impl Default for RunOptions {
             shard: None,
             retries: 0,
             strict: false,
+            interrupts: false,
         }
     }
 }
@@ -149,12 +156,19 @@ pub enum RunError {
 pub struct RunOutcome {
     pub report: RunReport,
     pub report_files: Vec<PathBuf>,
+    /// The signal that interrupted the run, if one did.
+    pub interrupted: Option<interrupt::Signal>,
 }
 
 impl RunOutcome {
-    /// 0 when every scenario passed, 1 otherwise.
+    /// 0 when every scenario passed, 1 otherwise; 130 or 143 when SIGINT or SIGTERM
+    /// interrupted the run.
     pub fn exit_code(&self) -> i32 {
-        if self.report.succeeded() { 0 } else { 1 }
+        match self.interrupted {
+            Some(signal) => signal.exit_code(),
+            None if self.report.succeeded() => 0,
+            None => 1,
+        }
     }
 }
 
@@ -204,8 +218,21 @@ pub fn warnings_line(report: &RunReport) -> Option<String> {
 pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
     let started = SystemTime::now();
     let clock_start = Instant::now();
+    // Listening from the start: a signal while the target starts ends the run as soon as it
+    // is up, with no scenario run.
+    let listener = if options.interrupts {
+        interrupt::listen()
+            .map_err(|e| tracing::warn!("cannot handle SIGINT and SIGTERM: {e}"))
+            .ok()
+    } else {
+        None
+    };
+    let interrupt = listener
+        .as_ref()
+        .map(|l| l.interrupt.clone())
+        .unwrap_or_default();
     match prepare(&options).await {
-        Ok(prepared) => Ok(execute(options, prepared, started, clock_start).await),
+        Ok(prepared) => Ok(execute(options, prepared, started, clock_start, interrupt).await),
         Err(err) => {
             let report = RunReport {
                 environment: options.env.clone(),
@@ -636,6 +663,7 @@ async fn execute(
     prepared: Prepared,
     started: SystemTime,
     clock_start: Instant,
+    interrupt: interrupt::Interrupt,
 ) -> RunOutcome {
     let Prepared {
         ctx,
@@ -650,17 +678,29 @@ async fn execute(
         cucumber::cli::Empty,
         cucumber::cli::Empty,
     >::default();
-    let console = console::Console::stdout(Some(features.scenario_count(&selector)), options.quiet);
+    let total = features.scenario_count(&selector);
+    let console = console::Console::stdout(Some(total), options.quiet);
     let before_ctx = ctx.clone();
+    let writer = ReportWriter::new(ctx.clone(), console);
+    let handle = writer.handle();
+    // Scenarios stopped at the gate after an interrupt, before their first step.
+    let held: Arc<std::sync::Mutex<HashSet<ScenarioKey>>> = Arc::default();
+    let gate = (interrupt.clone(), held.clone());
     let cucumber = IdflowWorld::cucumber::<PathBuf>()
         .with_parser::<_, ()>(features)
         .steps(dispatch::collection())
-        .with_writer(ReportWriter::new(ctx.clone(), console))
+        .with_writer(writer)
         .with_cli(cli)
         .max_concurrent_scenarios(options.concurrency.max(1))
         .retries((options.retries > 0).then_some(options.retries))
         .before(move |feature, _rule, scenario, world| {
-            world.attach(before_ctx.clone(), scenario_key(feature, scenario));
+            let key = scenario_key(feature, scenario);
+            if gate.0.signal().is_some() {
+                // Interrupted: this scenario never starts (the run future is dropped).
+                gate.1.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
+                return futures::future::pending().boxed_local();
+            }
+            world.attach(before_ctx.clone(), key);
             async {}.boxed_local()
         })
         .after(|_feature, _rule, _scenario, _finished, world| {
@@ -674,25 +714,38 @@ async fn execute(
     std::panic::set_hook(Box::new(|_| {}));
     let not_applicable = Arc::new(std::sync::Mutex::new(Vec::new()));
     let found = not_applicable.clone();
-    let mut writer = cucumber
-        .filter_run((), move |feature, rule, scenario| {
-            match selector.choose(feature, rule, scenario) {
-                Selection::Run => true,
-                Selection::Left => false,
-                Selection::NotApplicable(reason) => {
-                    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
-                    found.push((feature.clone(), rule.cloned(), scenario.clone(), reason));
-                    false
-                }
+    let run = cucumber.filter_run((), move |feature, rule, scenario| {
+        match selector.choose(feature, rule, scenario) {
+            Selection::Run => true,
+            Selection::Left => false,
+            Selection::NotApplicable(reason) => {
+                let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                found.push((feature.clone(), rule.cloned(), scenario.clone(), reason));
+                false
             }
-        })
-        .await;
+        }
+    });
+    let interrupted = run_until_interrupted(Box::pin(run), &interrupt, &handle, &held).await;
     std::panic::set_hook(previous_hook);
     let found = std::mem::take(&mut *not_applicable.lock().unwrap_or_else(|e| e.into_inner()));
     for (feature, rule, scenario, reason) in found {
-        writer.not_applicable(&feature, rule.as_ref(), &scenario, reason);
+        handle.not_applicable(&feature, rule.as_ref(), &scenario, reason);
     }
-    let (mut report, console) = writer.into_parts();
+    if let Some(signal) = interrupted {
+        let held = held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let cut = handle.interrupt(signal.name(), &held);
+        let ran = handle.scenarios();
+        handle.run_error(ReportedError {
+            location: signal.name().to_string(),
+            message: format!(
+                "interrupted by {} after {} of {total} scenarios finished; {cut} cut short (failed), {} not started",
+                signal.name(),
+                ran - cut,
+                total.saturating_sub(ran)
+            ),
+        });
+    }
+    let (mut report, console) = handle.into_parts();
     report.environment = ctx.env.name.clone();
     report.target = target.description.clone();
     report.commit = git_commit();
@@ -720,7 +773,41 @@ async fn execute(
     RunOutcome {
         report,
         report_files,
+        interrupted,
     }
+}
+
+/// Drives cucumber's run future to its end, or, once `interrupt` fires, until the scenarios
+/// running then have finished or the grace period is over; then drops it (which drops the
+/// scenarios still running). Returns the signal when there was one.
+async fn run_until_interrupted<F: std::future::Future>(
+    mut run: std::pin::Pin<Box<F>>,
+    interrupt: &interrupt::Interrupt,
+    handle: &writer::WriterHandle,
+    held: &std::sync::Mutex<HashSet<ScenarioKey>>,
+) -> Option<interrupt::Signal> {
+    let signal = tokio::select! {
+        biased;
+        _ = &mut run => return None,
+        signal = interrupt.wait() => signal,
+    };
+    let drained = async {
+        loop {
+            // The run future is polled meanwhile, so the writer sees the latest events.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let held = held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            if handle.in_flight(&held) == 0 {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = &mut run => {}
+        () = drained => {}
+        () = tokio::time::sleep(interrupt::grace()) => {}
+    }
+    drop(run);
+    Some(signal)
 }
 
 fn git_commit() -> Option<String> {

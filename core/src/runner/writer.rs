@@ -6,11 +6,13 @@
 //! record per step in the order the steps started. The n-th step that started owns the n-th
 //! record: nothing is matched by time.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use cucumber::event::{self, Cucumber, Feature, RetryableScenario, Rule, Scenario, StepError};
+use cucumber::event::{
+    self, Cucumber, Feature, RetryableScenario, Rule, Scenario, Source, StepError,
+};
 use cucumber::gherkin;
 use cucumber::{Event, Writer, parser};
 
@@ -41,6 +43,12 @@ pub fn scenario_key(feature: &gherkin::Feature, scenario: &gherkin::Scenario) ->
 
 struct Running {
     feature: usize,
+    /// The scenario as the feature has it, to complete an interrupted scenario's steps.
+    source: (
+        Source<gherkin::Feature>,
+        Option<Source<gherkin::Rule>>,
+        Source<gherkin::Scenario>,
+    ),
     report: ScenarioReport,
     started: SystemTime,
     step_started: Vec<SystemTime>,
@@ -49,8 +57,18 @@ struct Running {
     positions: Vec<usize>,
 }
 
-/// Builds the report from events.
+/// Builds the report from events. Its state is shared with [`WriterHandle`]s: the writer
+/// lives inside cucumber's run future, and an interrupted run drops that future but still
+/// writes the report of what finished.
 pub struct ReportWriter {
+    state: Arc<Mutex<WriterState>>,
+}
+
+/// The report being built, outside cucumber's run future.
+#[derive(Clone)]
+pub struct WriterHandle(Arc<Mutex<WriterState>>);
+
+struct WriterState {
     ctx: Arc<RunContext>,
     report: RunReport,
     features: HashMap<String, usize>,
@@ -62,22 +80,92 @@ impl ReportWriter {
     /// A writer for a run, printing to `console`.
     pub fn new(ctx: Arc<RunContext>, console: super::console::Console) -> Self {
         Self {
-            ctx,
-            report: RunReport::default(),
-            features: HashMap::new(),
-            running: HashMap::new(),
-            console,
+            state: Arc::new(Mutex::new(WriterState {
+                ctx,
+                report: RunReport::default(),
+                features: HashMap::new(),
+                running: HashMap::new(),
+                console,
+            })),
         }
     }
 
-    /// The finished report, and the console for the run's recap.
-    pub fn into_parts(mut self) -> (RunReport, super::console::Console) {
-        for f in &mut self.report.features {
+    /// A handle on the report this writer builds.
+    pub fn handle(&self) -> WriterHandle {
+        WriterHandle(self.state.clone())
+    }
+
+    fn state(&self) -> MutexGuard<'_, WriterState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl WriterHandle {
+    fn state(&self) -> MutexGuard<'_, WriterState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The finished report, and the console for the run's recap. Call it once the writer is
+    /// gone (cucumber's run future finished or was dropped).
+    pub fn into_parts(self) -> (RunReport, super::console::Console) {
+        let state = match Arc::try_unwrap(self.0) {
+            Ok(state) => state.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Err(_) => panic!("WriterHandle::into_parts while the writer or another handle lives"),
+        };
+        let mut report = state.report;
+        for f in &mut report.features {
             f.scenarios.sort_by_key(|s| s.line);
         }
-        (self.report, self.console)
+        (report, state.console)
     }
 
+    /// Reports a scenario the run did not start because the target lacks a capability it
+    /// needs (see [`WriterState::not_applicable`]).
+    pub fn not_applicable(
+        &self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+        reason: String,
+    ) {
+        self.state().not_applicable(feature, rule, scenario, reason);
+    }
+
+    /// How many scenarios the report holds.
+    pub fn scenarios(&self) -> usize {
+        self.state()
+            .report
+            .features
+            .iter()
+            .map(|f| f.scenarios.len())
+            .sum()
+    }
+
+    /// Adds a problem outside any scenario to the report.
+    pub fn run_error(&self, error: RunError) {
+        self.state().report.errors.push(error);
+    }
+
+    /// How many scenarios started and have not finished, leaving out those in `held` (stopped
+    /// before their first step).
+    pub fn in_flight(&self, held: &HashSet<ScenarioKey>) -> usize {
+        self.state()
+            .running
+            .keys()
+            .filter(|k| !held.contains(*k))
+            .count()
+    }
+
+    /// Ends the report where an interrupt by `signal` (`SIGINT`) left it: every scenario
+    /// still running fails, the step it was at (or the next one) with `interrupted by
+    /// SIGINT`, the steps after it skipped, with the evidence recorded so far; those in `held`
+    /// never ran a step and are left out. Returns how many scenarios were cut short.
+    pub fn interrupt(&self, signal: &str, held: &HashSet<ScenarioKey>) -> usize {
+        self.state().interrupt(signal, held)
+    }
+}
+
+impl WriterState {
     /// Reports a scenario the run did not start because the target lacks a capability it
     /// needs: skipped, every step listed as skipped, with the reason.
     pub fn not_applicable(
@@ -145,12 +233,14 @@ impl ReportWriter {
     fn on_scenario(
         &mut self,
         at: SystemTime,
-        feature: &gherkin::Feature,
-        rule: Option<&gherkin::Rule>,
-        scenario: &gherkin::Scenario,
+        feature: &Source<gherkin::Feature>,
+        rule: Option<&Source<gherkin::Rule>>,
+        scenario: &Source<gherkin::Scenario>,
         ev: RetryableScenario<IdflowWorld>,
     ) {
         let key = scenario_key(feature, scenario);
+        let source = (feature.clone(), rule.cloned(), scenario.clone());
+        let rule = rule.map(|r| &**r);
         if matches!(ev.event, Scenario::Started) {
             let fi = self.feature_index(feature);
             let tags = scenario_tags(feature, rule, scenario);
@@ -167,6 +257,7 @@ impl ReportWriter {
                 key,
                 Running {
                     feature: fi,
+                    source,
                     report,
                     started: at,
                     step_started: Vec::new(),
@@ -212,14 +303,82 @@ impl ReportWriter {
                 });
                 self.console
                     .scenario(&format!("{}:{}", key.path, key.line), &run.report, attempt);
-                let scenarios = &mut self.report.features[run.feature].scenarios;
-                // A retried scenario's later attempt replaces the earlier one.
-                match scenarios.iter_mut().find(|s| s.line == run.report.line) {
-                    Some(earlier) => *earlier = run.report,
-                    None => scenarios.push(run.report),
-                }
+                self.keep(run);
             }
         }
+    }
+
+    /// Puts a finished scenario into the report: a retried scenario's later attempt replaces
+    /// the earlier one.
+    fn keep(&mut self, run: Running) {
+        let scenarios = &mut self.report.features[run.feature].scenarios;
+        match scenarios.iter_mut().find(|s| s.line == run.report.line) {
+            Some(earlier) => *earlier = run.report,
+            None => scenarios.push(run.report),
+        }
+    }
+
+    fn interrupt(&mut self, signal: &str, held: &HashSet<ScenarioKey>) -> usize {
+        let mut running: Vec<(ScenarioKey, Running)> = self.running.drain().collect();
+        running.sort_by(|a, b| (&a.0.path, a.0.line).cmp(&(&b.0.path, b.0.line)));
+        let mut cut = 0;
+        for (key, mut run) in running {
+            if held.contains(&key) {
+                continue;
+            }
+            cut += 1;
+            let at = SystemTime::now();
+            let (feature, rule, scenario) = run.source.clone();
+            // The step in progress: started, with no result.
+            let current = run
+                .positions
+                .iter()
+                .copied()
+                .find(|&i| run.report.steps[i].status.is_none());
+            if let Some(i) = current {
+                let step = &mut run.report.steps[i];
+                step.status = Some(Status::Failed);
+                step.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
+                step.record.error =
+                    Some(format!("interrupted by {signal} before this step finished"));
+            }
+            let capture = self.ctx.collector.take(&key);
+            let redactor = capture
+                .redactor
+                .unwrap_or_else(|| Arc::new(self.ctx.redactor.scoped()));
+            attach_record(&mut run, capture.record, &redactor);
+            add_skipped_steps(&mut run.report.steps, &feature, rule.as_deref(), &scenario);
+            if current.is_none() {
+                let message = format!("interrupted by {signal} before this step started");
+                match run
+                    .report
+                    .steps
+                    .iter_mut()
+                    .find(|s| s.status.is_none() || s.status == Some(Status::Skipped))
+                {
+                    Some(next) => {
+                        next.status = Some(Status::Failed);
+                        next.record.error = Some(message);
+                    }
+                    None => {
+                        let mut step = StepReport {
+                            keyword: "Interrupted ".into(),
+                            text: format!("by {signal}"),
+                            status: Some(Status::Failed),
+                            ..Default::default()
+                        };
+                        step.record.error = Some(message);
+                        run.report.steps.push(step);
+                    }
+                }
+            }
+            run.report.duration_ms = ms_between(run.started, at);
+            run.report.status = Some(Status::Failed);
+            self.console
+                .scenario(&format!("{}:{}", key.path, key.line), &run.report, None);
+            self.keep(run);
+        }
+        cut
     }
 }
 
@@ -474,25 +633,26 @@ impl Writer<IdflowWorld> for ReportWriter {
         event: parser::Result<Event<Cucumber<IdflowWorld>>>,
         _: &Self::Cli,
     ) {
+        let mut state = self.state();
         let event = match event {
             Ok(e) => e,
             Err(err) => {
                 let error = parse_error(&err);
-                self.console.file_error(&error);
-                self.report.errors.push(error);
+                state.console.file_error(&error);
+                state.report.errors.push(error);
                 return;
             }
         };
         let (value, meta) = event.split();
         match value {
             Cucumber::Feature(feature, Feature::Scenario(scenario, ev)) => {
-                self.on_scenario(meta.at, &feature, None, &scenario, ev);
+                state.on_scenario(meta.at, &feature, None, &scenario, ev);
             }
             Cucumber::Feature(feature, Feature::Rule(rule, Rule::Scenario(scenario, ev))) => {
-                self.on_scenario(meta.at, &feature, Some(&rule), &scenario, ev);
+                state.on_scenario(meta.at, &feature, Some(&rule), &scenario, ev);
             }
             Cucumber::Feature(feature, Feature::Started) => {
-                self.feature_index(&feature);
+                state.feature_index(&feature);
             }
             _ => {}
         }
