@@ -333,16 +333,7 @@ impl Session {
             }
         };
         let status = response.status().as_u16();
-        let headers: Vec<Header> = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers: Vec<Header> = recorded_headers(response.headers());
         for (name, value) in &headers {
             if name.eq_ignore_ascii_case("set-cookie") {
                 let _ = self.cookies.parse(value, &spec.url);
@@ -441,16 +432,7 @@ impl Session {
         let request = builder
             .build()
             .map_err(|e| format!("cannot build the request: {}", error_chain(&e)))?;
-        let headers = request
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = recorded_headers(request.headers());
         let recorded = RecordedRequest {
             method: request.method().to_string(),
             url: request.url().to_string(),
@@ -608,6 +590,19 @@ fn describe_transport_error(e: &reqwest::Error, options: &HttpOptions) -> String
     } else {
         chain
     }
+}
+
+/// Headers as recorded: names as the HTTP stack spells them, values as (lossy) text.
+fn recorded_headers(headers: &reqwest::header::HeaderMap) -> Vec<Header> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

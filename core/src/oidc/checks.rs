@@ -72,14 +72,7 @@ pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checkli
         "Cache-Control",
         five_one,
         directives(&cache).any(|d| d == "no-store"),
-        format!(
-            "expected no-store, got {}",
-            if cache.is_empty() {
-                "no Cache-Control header".to_string()
-            } else {
-                format!("{cache:?}")
-            }
-        ),
+        no_store_failure(&cache),
     );
     list
 }
@@ -116,6 +109,15 @@ fn expires_in_verdict(v: &Value, json: &Value) -> (bool, String) {
         );
     }
     (true, String::new())
+}
+
+/// What came instead of `Cache-Control: no-store`.
+fn no_store_failure(cache: &str) -> String {
+    if cache.is_empty() {
+        "expected no-store, got no Cache-Control header".to_string()
+    } else {
+        format!("expected no-store, got {cache:?}")
+    }
 }
 
 fn directives(header: &str) -> impl Iterator<Item = String> + '_ {
@@ -398,14 +400,7 @@ pub fn userinfo_not_cached(resp: &RecordedResponse) -> Checklist {
         Level::BestPractice,
         "RFC 9111 §5.2.2.5 (personal data); OpenID Connect Core §5.3 does not require it",
         directives(&cache).any(|d| d == "no-store"),
-        format!(
-            "expected no-store, got {}",
-            if cache.is_empty() {
-                "no Cache-Control header".to_string()
-            } else {
-                format!("{cache:?}")
-            }
-        ),
+        no_store_failure(&cache),
     );
     list
 }

@@ -184,14 +184,8 @@ impl WriterState {
         let steps = background
             .chain(scenario.steps.iter().map(|s| (s, false)))
             .map(|(step, background)| StepReport {
-                keyword: step.keyword.clone(),
-                text: step.value.clone(),
-                line: step.position.line,
-                background,
-                docstring: step.docstring.clone(),
-                table: step.table.as_ref().map(|t| t.rows.clone()),
                 status: Some(Status::Skipped),
-                ..Default::default()
+                ..step_report(step, background)
             })
             .collect();
         let report = ScenarioReport {
@@ -414,26 +408,13 @@ fn step_event(
     };
     match ev {
         event::Step::Started => {
-            run.report.steps.push(StepReport {
-                keyword: step.keyword.clone(),
-                text: step.value.clone(),
-                line: step.position.line,
-                background,
-                docstring: step.docstring.clone(),
-                table: step.table.as_ref().map(|t| t.rows.clone()),
-                ..Default::default()
-            });
+            run.report.steps.push(step_report(step, background));
             run.positions.push(run.report.steps.len() - 1);
             run.step_started.push(at);
         }
         event::Step::Passed(_, loc) => {
             if let Some(i) = find(run) {
-                let s = &mut run.report.steps[i];
-                s.status = Some(Status::Passed);
-                if let Some(l) = loc {
-                    s.record.definition = Some(crate::runner::dispatch::location_text(&l));
-                }
-                s.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
+                finish_step(run, i, Status::Passed, loc, at);
             }
         }
         event::Step::Skipped => {
@@ -445,12 +426,7 @@ fn step_event(
         }
         event::Step::Failed(_, loc, _, err) => {
             if let Some(i) = find(run) {
-                let s = &mut run.report.steps[i];
-                s.status = Some(Status::Failed);
-                if let Some(l) = loc {
-                    s.record.definition = Some(crate::runner::dispatch::location_text(&l));
-                }
-                s.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
+                let s = finish_step(run, i, Status::Failed, loc, at);
                 s.record.error = Some(match err {
                     StepError::Panic(info) => match info.downcast_ref::<StepProblem>() {
                         Some(StepProblem::Undefined) => {
@@ -489,6 +465,37 @@ fn panic_text(info: &event::Info) -> String {
         .cloned()
         .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "the step panicked without a message".into())
+}
+
+/// A step as the feature writes it, with no status or evidence yet.
+fn step_report(step: &gherkin::Step, background: bool) -> StepReport {
+    StepReport {
+        keyword: step.keyword.clone(),
+        text: step.value.clone(),
+        line: step.position.line,
+        background,
+        docstring: step.docstring.clone(),
+        table: step.table.as_ref().map(|t| t.rows.clone()),
+        ..Default::default()
+    }
+}
+
+/// Sets a finished step's status, definition and duration.
+fn finish_step(
+    run: &mut Running,
+    i: usize,
+    status: Status,
+    loc: Option<cucumber::step::Location>,
+    at: SystemTime,
+) -> &mut StepReport {
+    let started = run.step_started.get(i).copied().unwrap_or(at);
+    let s = &mut run.report.steps[i];
+    s.status = Some(status);
+    if let Some(l) = loc {
+        s.record.definition = Some(crate::runner::dispatch::location_text(&l));
+    }
+    s.duration_ms = ms_between(started, at);
+    s
 }
 
 fn undefined_message(key: &ScenarioKey, step: &gherkin::Step) -> String {
