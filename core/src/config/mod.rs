@@ -4,8 +4,11 @@
 //! a real provider), the clients and test users that features refer to by name, TLS and HTTP
 //! options. Features never hold hosts or secrets; only `--env` changes between targets.
 
+mod login;
 mod simulator;
 mod template;
+
+pub use login::{LoginDriver, LoginOptions, ScriptAction, ScriptStep};
 
 pub use template::{Secret, Templated, expand};
 
@@ -73,6 +76,10 @@ pub struct Environment {
     /// How steps act on the end-user's device, where the target supports it.
     #[serde(default)]
     pub device: Option<DeviceControl>,
+    /// How the end-user logs in on the provider's pages (login driver, field overrides,
+    /// browser login script); see [`LoginOptions`].
+    #[serde(default)]
+    pub login: LoginOptions,
 }
 
 /// What the run talks to.
@@ -153,6 +160,9 @@ pub struct User {
     /// The user's national identity number (personal data: redacted in every output).
     #[serde(default)]
     pub nin: Option<Secret>,
+    /// This user's login options, over the environment's `login:` field by field.
+    #[serde(default)]
+    pub login: Option<LoginOptions>,
 }
 
 /// A MobileID user and their registered device.
@@ -343,6 +353,14 @@ impl Environment {
                 ));
             }
         }
+        self.login.validate("the environment's")?;
+        for (name, user) in &self.users {
+            if let Some(login) = &user.login {
+                self.login
+                    .merged(Some(login))
+                    .validate(&format!("user `{name}`'s"))?;
+            }
+        }
         if let Target::Remote { issuer, .. } = &self.target {
             url::Url::parse(issuer)
                 .map_err(|e| format!("target issuer {issuer:?} is not a URL ({e})"))?;
@@ -370,6 +388,11 @@ impl Environment {
                 names(self.users.keys())
             )
         })
+    }
+
+    /// The login options for a user: the user's own over the environment's.
+    pub fn login_for(&self, user: &str) -> Result<LoginOptions, String> {
+        Ok(self.login.merged(self.user(user)?.login.as_ref()))
     }
 
     /// Every secret value the environment holds, for redaction.
