@@ -213,8 +213,31 @@ async fn drive(
     password: &str,
     consent: Consent,
 ) -> Result<(), BrowserError> {
+    let mut chromium = launch(options, insecure).await?;
+    let outcome = drive_page(
+        &chromium, nav, options, timeout, start, stop, label, user, username, password, consent,
+    )
+    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.close()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.wait()).await;
+    outcome
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn drive_page(
+    chromium: &Chromium,
+    nav: &Arc<Mutex<Navigations>>,
+    options: &LoginOptions,
+    timeout: Duration,
+    start: &Url,
+    stop: &[Url],
+    label: &str,
+    user: &str,
+    username: &str,
+    password: &str,
+    consent: Consent,
+) -> Result<(), BrowserError> {
     let deadline = Instant::now() + timeout;
-    let chromium = launch(options, insecure).await?;
     let page = chromium
         .browser
         .new_page("about:blank")
@@ -609,6 +632,7 @@ async fn heuristic_step(
         "usernameField": options.username_field,
         "passwordField": options.password_field,
         "submit": options.submit,
+        "allow": consent == Consent::Allow,
         "choice": match consent { Consent::Allow => options.allow.clone(), Consent::Deny => options.deny.clone() },
         "words": match consent {
             Consent::Allow => ["allow", "accept", "approve", "consent", "continue", "yes", "authorize", "authorise", "grant", "confirm"].as_slice(),
@@ -648,6 +672,8 @@ const step = a => {
     return p ? 'password' : 'username';
   }
   const c = a.choice ? bySpec(a.choice) : byWords(a.words);
+  // Allowing consent grants what the page asks for: its unchecked boxes (scopes) are ticked.
+  if (c && a.allow) [...document.querySelectorAll('input[type=checkbox]')].filter(e => visible(e) && !e.checked && !e.disabled).forEach(e => e.click());
   if (c) { c.click(); return 'the consent choice ' + JSON.stringify(textOf(c)); }
   return 'nothing';
 };
