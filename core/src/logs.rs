@@ -44,12 +44,16 @@ pub fn take(id: u64) -> Vec<String> {
 }
 
 /// Installs the process's subscriber once: scenario capture plus standard error for the rest,
-/// both at the level of `RUST_LOG` (default `warn`). Does nothing if a subscriber is set.
+/// both at the level of `RUST_LOG` (default `warn`; the browser driver's DevTools client only
+/// from `error`, as it warns of every protocol event it does not know). Does nothing if a
+/// subscriber is set.
 pub fn init() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let filter =
-            || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+        let filter = || {
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("warn,chromiumoxide=error"))
+        };
         // With RUST_LOG set, a scenario's events reach standard error too (as well as its
         // report); without it, only those outside any scenario do.
         let everything = std::env::var_os("RUST_LOG").is_some();

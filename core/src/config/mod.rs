@@ -7,11 +7,14 @@
 mod capability;
 mod indentation;
 pub mod listing;
+mod login;
 mod simulator;
 mod template;
 pub mod yaml_mask;
 
 pub use capability::{Capability, Deviation};
+
+pub use login::{LoginDriver, LoginOptions, ScriptAction, ScriptStep};
 
 pub use template::{Secret, Templated, expand};
 
@@ -100,6 +103,10 @@ pub struct Environment {
     /// Failed SHOULD and best-practice checks fail the scenario (like `--strict`).
     #[serde(default)]
     pub strict: bool,
+    /// How the end-user logs in on the provider's pages (login driver, field overrides,
+    /// browser login script); see [`LoginOptions`].
+    #[serde(default)]
+    pub login: LoginOptions,
 }
 
 /// What the run talks to.
@@ -180,6 +187,9 @@ pub struct User {
     /// The user's national identity number (personal data: redacted in every output).
     #[serde(default)]
     pub nin: Option<Secret>,
+    /// This user's login options, over the environment's `login:` field by field.
+    #[serde(default)]
+    pub login: Option<LoginOptions>,
 }
 
 /// A MobileID user and their registered device.
@@ -412,6 +422,14 @@ impl Environment {
                 ));
             }
         }
+        self.login.validate("the environment's")?;
+        for (name, user) in &self.users {
+            if let Some(login) = &user.login {
+                self.login
+                    .merged(Some(login))
+                    .validate(&format!("user `{name}`'s"))?;
+            }
+        }
         if let Target::Remote { issuer, .. } = &self.target {
             url::Url::parse(issuer)
                 .map_err(|e| format!("target issuer {issuer:?} is not a URL ({e})"))?;
@@ -500,6 +518,11 @@ impl Environment {
             }
         }
         out
+    }
+
+    /// The login options for a user: the user's own over the environment's.
+    pub fn login_for(&self, user: &str) -> Result<LoginOptions, ConfigError> {
+        Ok(self.login.merged(self.user(user)?.login.as_ref()))
     }
 
     /// Every secret value the environment holds, for redaction.
