@@ -295,6 +295,7 @@ fn scenario(i: usize) -> ScenarioReport {
             "tokens received".into(),
         ],
         retries,
+        not_applicable: None,
     }
 }
 

@@ -32,6 +32,12 @@ pub mod runner {
         idflow_core::runner::cargo_test_main()
     }
 
+    /// [`idflow_core::runner::dry_run`] with every built-in step linked in.
+    pub fn dry_run(options: &RunOptions) -> Result<DryRunOutcome, RunError> {
+        crate::steps::link();
+        idflow_core::runner::dry_run(options)
+    }
+
     /// [`idflow_core::runner::run`] with every built-in step linked in.
     pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
         crate::steps::link();
@@ -201,8 +207,53 @@ mod tests {
     }
 
     #[test]
+    fn the_dispatcher_knows_which_steps_read_a_docstring_or_table() {
+        use idflow_core::runner::dispatch::takes_docstring_or_table;
+        crate::steps::link();
+        assert_eq!(
+            takes_docstring_or_table("the request JSON body is:"),
+            Some(true)
+        );
+        assert_eq!(
+            takes_docstring_or_table("the client starts an authorization request with:"),
+            Some(true)
+        );
+        assert_eq!(takes_docstring_or_table("the client \"web\""), Some(false));
+        assert_eq!(takes_docstring_or_table("no step reads like this"), None);
+    }
+
+    #[test]
     fn an_undefined_step_is_offered_the_closest_built_in_steps() {
         let near = closest("the response status is 20", 3);
         assert_eq!(near[0], "Then the response status is 200");
+    }
+
+    /// Cucumber's VS Code extension (README, "Editors") reads Rust step definitions from their
+    /// `#[given|when|then(expr = "…")]` and `(regex = r"…")` attributes in the `steps/*.rs` files
+    /// its `cucumber.glue` setting names. Every step the binary registers must be declared that
+    /// way, at the place it is registered, with the pattern the runner matches with.
+    #[test]
+    fn every_registered_step_is_declared_as_the_editor_extension_reads_it() {
+        crate::steps::link();
+        let registered = crate::runner::dispatch::definitions();
+        assert!(registered.len() >= 50, "only {} steps", registered.len());
+        for (location, regex) in registered {
+            let file = location.rsplit_once(':').unwrap().0;
+            assert!(
+                file.starts_with("steps/") && file.ends_with(".rs") && !file[6..].contains('/'),
+                "{location}: outside the `steps/*.rs` glob the editor settings name"
+            );
+            let declared = steps()
+                .iter()
+                .find(|s| format!("{}:{}", s.file, s.line) == location)
+                .unwrap_or_else(|| {
+                    panic!("{location}: no #[given|when|then(expr = …|regex = …)] attribute there")
+                });
+            assert_eq!(
+                crate::catalogue::regex_of(declared).as_deref(),
+                Some(regex.as_str()),
+                "{location}: the declared pattern is not what the runner matches"
+            );
+        }
     }
 }

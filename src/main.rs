@@ -1,9 +1,11 @@
 //! The `idflow` command: run features, or serve the simulator standalone.
 
+mod commands;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use idflow::runner::{RunOptions, run};
 use idflow::simulator::{Defect, SimulatorSetup};
 
@@ -21,8 +23,7 @@ enum Command {
     /// cucumber.json). Exit 0: all passed; 1: a scenario failed; 2: usage or configuration error.
     Run {
         /// Feature files or directories (searched recursively); `FILE:LINE` runs the scenario
-        /// (or example row) at or around that line.
-        #[arg(default_value = "features")]
+        /// (or example row) at or around that line. Default: features.
         paths: Vec<PathBuf>,
         /// Environment: a name in environments/ or a path to a YAML file.
         #[arg(long, default_value = "simulator")]
@@ -57,7 +58,33 @@ enum Command {
         /// Run a failed scenario again up to N times (the report marks retried and flaky ones).
         #[arg(long, default_value_t = 0)]
         retries: usize,
+        /// Failed SHOULD and best-practice checks fail the scenario instead of warning.
+        #[arg(long, env = "IDFLOW_STRICT", value_parser = clap::builder::FalseyValueParser::new())]
+        strict: bool,
+        /// Parse every selected feature and match every step, sending nothing: undefined or
+        /// ambiguous steps are named at file:line (exit 1), else exit 0.
+        #[arg(long)]
+        dry_run: bool,
+        /// Rerun only the scenarios that failed in the previous report in --report-dir (of
+        /// those under PATHS, when given).
+        #[arg(long)]
+        last_failed: bool,
     },
+    /// List the steps (the catalogue), those holding every word of QUERY when given.
+    Steps {
+        /// Words to look for in the steps' text, description and file (ignoring case).
+        query: Vec<String>,
+        /// JSON for editors and scripts: keyword, pattern, regex, description, example, file, line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the environments, with their target and description.
+    Envs {
+        #[arg(long, default_value = "environments")]
+        env_dir: PathBuf,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
     /// Work with reports.
     Report {
         #[command(subcommand)]
@@ -76,6 +103,10 @@ enum Command {
         /// Simulator defects to switch on (comma separated).
         #[arg(long, value_delimiter = ',')]
         defect: Vec<String>,
+        /// Write an environment file that targets this simulator (its clients, users and
+        /// device controls), for `idflow run --env FILE` from another shell.
+        #[arg(long)]
+        write_env: Option<PathBuf>,
     },
 }
 
@@ -124,7 +155,20 @@ fn main() -> ExitCode {
                 quiet,
                 shard,
                 retries,
+                strict,
+                dry_run,
+                last_failed,
             } => {
+                let mut paths = paths;
+                if last_failed {
+                    match commands::last_failed_paths(&report_dir, &paths) {
+                        Ok(failed) => paths = failed,
+                        Err(code) => return code,
+                    }
+                }
+                if paths.is_empty() {
+                    paths.push(PathBuf::from("features"));
+                }
                 let defects = match Defect::parse_list(&defect.join(",")) {
                     Ok(d) => d,
                     Err(e) => return usage_error(&e),
@@ -142,8 +186,13 @@ fn main() -> ExitCode {
                     quiet,
                     shard,
                     retries,
+                    strict,
+                    interrupts: true,
                     ..RunOptions::default()
                 };
+                if dry_run {
+                    return commands::dry_run(&options);
+                }
                 match run(options).await {
                     Ok(outcome) => {
                         let code = ExitCode::from(outcome.exit_code() as u8);
@@ -160,7 +209,11 @@ fn main() -> ExitCode {
                 env,
                 env_dir,
                 defect,
-            } => simulate(port, &env, &env_dir, &defect).await,
+                write_env,
+            } => simulate(port, &env, &env_dir, &defect, write_env.as_deref()).await,
+            Command::Steps { query, json } => commands::steps(&query, json),
+            Command::Envs { env_dir } => commands::envs(&env_dir),
+            Command::Completions { shell } => commands::completions(shell, Cli::command()),
             Command::Report {
                 command: ReportCommand::Merge { dirs, report_dir },
             } => merge_reports(&dirs, &report_dir),
@@ -193,6 +246,7 @@ async fn simulate(
     env: &str,
     env_dir: &std::path::Path,
     defects: &[String],
+    write_env: Option<&std::path::Path>,
 ) -> ExitCode {
     let environment = match idflow::config::Environment::load(env, env_dir) {
         Ok(e) => e,
@@ -214,13 +268,23 @@ async fn simulate(
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
-    println!("simulator listening at {}", sim.base_url());
-    println!("issuer: {}", sim.issuer());
-    println!(
-        "discovery: {}/.well-known/openid-configuration",
-        sim.issuer()
+    print!(
+        "{}",
+        commands::describe_simulator(&environment, &sim.base_url(), &sim.issuer())
     );
+    if let Some(file) = write_env {
+        if let Err(e) = commands::write_env(&environment, &sim.issuer(), file) {
+            return usage_error(&e);
+        }
+        println!(
+            "environment written to {} (idflow run --env {})",
+            file.display(),
+            file.display()
+        );
+    }
     println!("press Ctrl-C to stop");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
     let _ = tokio::signal::ctrl_c().await;
     drop(sim);
     ExitCode::SUCCESS

@@ -240,6 +240,30 @@ fn userinfo_sub(w: &mut IdflowWorld) -> Result<()> {
     w.rp()?.expect_userinfo_sub()
 }
 
+/// UserInfo's answer has `Cache-Control: no-store`: a best practice for personal data (OpenID
+/// Connect Core §5.3 does not require it), so a provider without it passes with a warning.
+/// Example: Then the userinfo response forbids caching
+#[then(expr = "the userinfo response forbids caching")]
+fn userinfo_not_cached(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_userinfo_not_cached()
+}
+
+/// The access token issued from a code that was then replayed no longer works (SHOULD, RFC
+/// 6749 §4.1.2): a provider that keeps it working passes with a warning.
+/// Example: Then the access token issued from the replayed code is revoked
+#[then(expr = "the access token issued from the replayed code is revoked")]
+fn revoked_after_replay(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_revoked_after_code_replay()
+}
+
+/// The refresh token that replaced a reused one was refused (RFC 9700 §4.14.2, best
+/// practice): a provider that keeps the family alive passes with a warning.
+/// Example: Then the refresh token family is revoked
+#[then(expr = "the refresh token family is revoked")]
+fn family_revoked(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_refresh_family_revoked()
+}
+
 /// UserInfo refused the token: 401 with `WWW-Authenticate: Bearer error="invalid_token"`.
 /// Example: Then the userinfo request is rejected as unauthorized
 #[then(expr = "the userinfo request is rejected as unauthorized")]

@@ -61,6 +61,8 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::ReusedCodeAccepted => ("features/oidc", "error: expected \"invalid_grant\""),
         Defect::MissingNoStore => ("features/oidc", "Cache-Control: expected no-store"),
         Defect::StateNotEchoed => ("features/oidc", "state: expected"),
+        // A best practice: it fails only under --strict (see the test below).
+        Defect::UserinfoCacheable => ("features/oidc", "Cache-Control: expected no-store"),
         Defect::UserinfoSubDiffers => ("features/oidc", "userinfo sub"),
         Defect::SlowDownNotEnforced => ("features/mobileid", "error: expected \"slow_down\""),
         Defect::StatusNeverCompletes => ("features/mobileid", "the expectation did not hold"),
@@ -76,18 +78,19 @@ fn every_defect_fails_the_run_and_names_the_check() {
     for defect in Defect::ALL {
         let (features, wanted) = expected_failure(defect);
         let dir = report_dir(defect.name());
-        let out = idflow(
-            &[
-                "run",
-                features,
-                "-q",
-                "--defect",
-                defect.name(),
-                "--report-dir",
-                dir.to_str().unwrap(),
-            ],
-            &[],
-        );
+        let mut args = vec![
+            "run",
+            features,
+            "-q",
+            "--defect",
+            defect.name(),
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ];
+        if defect.only_warns() {
+            args.push("--strict");
+        }
+        let out = idflow(&args, &[]);
         assert_no_panic(&out);
         assert_eq!(
             out.status.code(),
@@ -107,6 +110,133 @@ fn every_defect_fails_the_run_and_names_the_check() {
             "the HTML report names the simulator's defect"
         );
     }
+}
+
+/// A provider that lacks a SHOULD or best practice passes with a warning counted on the line
+/// before the closing one and shown beside the check in the reports; `--strict`, the
+/// environment's `strict: true` and `IDFLOW_STRICT=1` make it fail.
+#[test]
+fn a_missing_best_practice_warns_and_fails_when_strict() {
+    let dir = report_dir("warn");
+    let d = dir.to_str().unwrap();
+    let base = [
+        "run",
+        "features/oidc/userinfo.feature",
+        "-q",
+        "--report-dir",
+        d,
+    ];
+    let with_defect = [&base[..], &["--defect", "userinfo_cacheable"]].concat();
+    let out = idflow(&with_defect, &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines: Vec<String> = text(&out).lines().map(str::to_string).collect();
+    let closing = lines.iter().rposition(|l| l.contains(" passed, ")).unwrap();
+    assert!(
+        lines[closing].ends_with(" passed, 0 failed"),
+        "{}",
+        lines[closing]
+    );
+    assert!(
+        lines[closing - 1].starts_with("2 warnings in 2 scenarios"),
+        "{}",
+        text(&out)
+    );
+    let junit = read(&dir, "junit.xml");
+    assert!(
+        junit.contains("warning: Cache-Control (best practice"),
+        "{junit}"
+    );
+    assert!(!junit.contains("<failure"), "{junit}");
+
+    let strict = [&with_defect[..], &["--strict"]].concat();
+    let out = idflow(&strict, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("2 passed, 2 failed"), "{}", text(&out));
+    assert!(read(&dir, "junit.xml").contains("Cache-Control: expected no-store"));
+
+    let out = idflow(&with_defect, &[("IDFLOW_STRICT", "1")]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "IDFLOW_STRICT=1: {}",
+        text(&out)
+    );
+
+    // Without the defect nothing warns.
+    let out = idflow(&base, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!text(&out).contains("warning"), "{}", text(&out));
+}
+
+/// A scenario that needs a capability the target does not declare is reported not applicable
+/// with the reason in every report: never dropped, never failed.
+#[test]
+fn a_lacking_capability_is_not_applicable_with_the_reason() {
+    let dir = report_dir("not-applicable");
+    let out = idflow(
+        &[
+            "run",
+            "features/oidc/ciba.feature",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.trim_end().ends_with("0 passed, 0 failed, 3 skipped"),
+        "{all}"
+    );
+    assert!(
+        all.contains("(not applicable: needs `ciba`, not among the capabilities of environments/simulator.yaml; optional by CIBA Core 1.0"),
+        "{all}"
+    );
+    let junit = read(&dir, "junit.xml");
+    assert_eq!(
+        junit
+            .matches("<skipped message=\"not applicable: needs `ciba`")
+            .count(),
+        3,
+        "{junit}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&read(&dir, "cucumber.json")).unwrap();
+    let elements = json[0]["elements"].as_array().unwrap();
+    assert_eq!(elements.len(), 3);
+    for e in elements {
+        assert!(
+            e["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Not applicable: needs `ciba`")
+        );
+        for step in e["steps"].as_array().unwrap() {
+            assert_eq!(step["result"]["status"], "skipped");
+        }
+    }
+    let html = read(&dir, "index.html");
+    assert!(
+        html.contains("not applicable") && html.contains("3 skipped"),
+        "HTML report"
+    );
+
+    // A tag naming no capability is a usage error at its line.
+    let features = report_dir("bad-capability-features");
+    std::fs::create_dir_all(&features).unwrap();
+    std::fs::write(
+        features.join("x.feature"),
+        "Feature: x\n\n  @needs:sesions\n  Scenario: y\n    Given the client \"web\"\n",
+    )
+    .unwrap();
+    let out = idflow(&["run", features.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("x.feature:4: unknown capability `sesions`"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -398,6 +528,8 @@ fn the_signicat_environment_takes_its_values_from_the_environment() {
         ("SIGNICAT_REDIRECT_URI", "https://rp.example/cb"),
         ("SIGNICAT_TEST_USER", "user"),
         ("SIGNICAT_TEST_PASSWORD", "password-canary"),
+        ("SIGNICAT_TEST_USER_SUB", "sub-of-user"),
+        ("SIGNICAT_TEST_USER_EMAIL", "user@tenant.example"),
     ];
     // All set: the file parses, and the (https) tenant is unreachable here.
     let out = idflow(&["run", "features/oidc", "--env", "signicat"], &vars);
@@ -889,4 +1021,31 @@ fn expectations_take_values_not_words_and_numbers_name_their_range() {
     .unwrap();
     let out = idflow(&["run", feature.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_docstring_under_a_step_that_takes_none_fails_instead_of_being_ignored() {
+    let dir = report_dir("docstring-ignored");
+    std::fs::create_dir_all(&dir).unwrap();
+    let feature = dir.join("ignored.feature");
+    std::fs::write(
+        &feature,
+        "Feature: ignored text\n  Scenario: a docstring nobody reads\n    Given the client \"web\"\n      \"\"\"\n      {\"scope\": \"openid\"}\n      \"\"\"\n    When the client fetches the provider's discovery document\n",
+    )
+    .unwrap();
+    let out = idflow(&["run", feature.to_str().unwrap()], &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("has a docstring below it, but its definition at steps/oidc.rs"),
+        "{}",
+        text(&out)
+    );
+    let dry = idflow(&["run", "--dry-run", feature.to_str().unwrap()], &[]);
+    assert_eq!(dry.status.code(), Some(1), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("has a docstring below it"),
+        "{}",
+        text(&dry)
+    );
 }

@@ -67,12 +67,27 @@ fn parse(file: &'static str, source: &str) -> Vec<StepDoc> {
         .expect("static regex");
     let mut out = Vec::new();
     let mut doc: Vec<String> = Vec::new();
-    for (i, raw) in source.lines().enumerate() {
-        let line = raw.trim();
+    let mut lines = source.lines().enumerate();
+    while let Some((i, raw)) = lines.next() {
+        let mut line = raw.trim().to_string();
         if let Some(text) = line.strip_prefix("///") {
             doc.push(text.trim().to_string());
             continue;
         }
+        // An attribute that rustfmt wrapped over several lines is read as one.
+        let opens_step = ["#[given(", "#[when(", "#[then("]
+            .iter()
+            .any(|k| line.starts_with(k));
+        if opens_step {
+            while !line.ends_with(")]") {
+                match lines.next() {
+                    Some((_, more)) => line.push_str(more.trim()),
+                    None => break,
+                }
+            }
+            line = line.replace(",)]", ")]");
+        }
+        let line = line.as_str();
         if let Some(c) = attr.captures(line) {
             let example = doc
                 .iter()
@@ -96,6 +111,71 @@ fn parse(file: &'static str, source: &str) -> Vec<StepDoc> {
         if !line.starts_with("#[") {
             doc.clear();
         }
+    }
+    out
+}
+
+/// The steps whose keyword, pattern, description, example or file hold every word of `query`
+/// (ignoring case); every step for an empty query.
+pub fn search(query: &str) -> Vec<&'static StepDoc> {
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    steps()
+        .iter()
+        .filter(|s| {
+            let haystack = format!(
+                "{} {} {} {} {}",
+                s.keyword, s.pattern, s.doc, s.example, s.file
+            )
+            .to_lowercase();
+            words.iter().all(|w| haystack.contains(w.as_str()))
+        })
+        .collect()
+}
+
+/// The regular expression a step's pattern stands for (a cucumber expression converted as
+/// cucumber converts it), for tools that match step text themselves.
+pub fn regex_of(step: &StepDoc) -> Option<String> {
+    if step.is_regex {
+        return Some(step.pattern.clone());
+    }
+    cucumber::codegen::Expression::regex(&step.pattern)
+        .ok()
+        .map(|r| r.as_str().to_string())
+}
+
+/// Steps as JSON for editors and scripts: keyword, pattern and its kind, the regex it stands
+/// for, description, example, and where it is defined.
+pub fn to_json(steps: &[&StepDoc]) -> serde_json::Value {
+    steps
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "keyword": s.keyword,
+                "kind": if s.is_regex { "regex" } else { "expression" },
+                "pattern": s.pattern,
+                "regex": regex_of(s),
+                "description": s.doc,
+                "example": s.example,
+                "file": s.file,
+                "line": s.line,
+            })
+        })
+        .collect()
+}
+
+/// Steps as text for a terminal: the example, then the description and location indented.
+pub fn to_text(steps: &[&StepDoc]) -> String {
+    let mut out = String::new();
+    for s in steps {
+        let shown = if s.example.is_empty() {
+            format!("{} {}", s.keyword, s.pattern)
+        } else {
+            s.example.clone()
+        };
+        out.push_str(&format!(
+            "{shown}\n    {}\n    {}:{}\n",
+            s.doc, s.file, s.line
+        ));
     }
     out
 }
@@ -193,6 +273,38 @@ fn waits(w: &mut World, s: String) {}
         assert_eq!(found[0].line, 4);
         assert!(found[1].is_regex && found[1].doc.is_empty() && found[1].example.is_empty());
         assert!(markdown().contains("#### Test steps (`steps/test.rs`)"));
+    }
+
+    #[test]
+    fn an_attribute_wrapped_over_lines_is_read_like_one_line() {
+        const WRAPPED: &str = "/// Polls.\n/// Example: When it polls 3 times\n#[when(\n    regex = r#\"^it polls (\\d+) times$\"#\n)]\nfn polls() {}\n";
+        let found = parse("steps/wrapped.rs", WRAPPED);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].pattern, r"^it polls (\d+) times$");
+        assert!(found[0].is_regex);
+        assert_eq!(found[0].example, "When it polls 3 times");
+        assert_eq!(found[0].line, 3);
+    }
+
+    #[test]
+    fn search_needs_every_word_and_json_carries_a_regex_that_matches_the_example() {
+        let hits = search("RESPONSE status");
+        assert!(
+            hits.iter()
+                .any(|s| s.pattern == "the response status is {int}"),
+            "{hits:?}"
+        );
+        assert!(hits.iter().all(|s| {
+            let t = format!("{} {} {}", s.pattern, s.doc, s.example).to_lowercase();
+            t.contains("response") && t.contains("status")
+        }));
+        assert!(search("status nothing-like-this").is_empty());
+        let json = to_json(&hits);
+        let first = &json[0];
+        let re = regex::Regex::new(first["regex"].as_str().unwrap()).unwrap();
+        assert!(re.is_match(strip_keyword(first["example"].as_str().unwrap())));
+        assert_eq!(first["kind"], "expression");
+        assert!(to_text(&hits).contains("steps/test.rs:4"));
     }
 
     #[test]

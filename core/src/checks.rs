@@ -67,11 +67,32 @@ impl Checklist {
         self.checks.push(Check::not_applicable(name, reason));
     }
 
+    /// Turns a failed check of this name into a declared deviation: the environment declares
+    /// that the provider documents this departure from the specification, so the check warns
+    /// (level SHOULD, failing only under `--strict`) and its detail names the declaration. A
+    /// check that holds stays passed.
+    pub fn declare_deviation(&mut self, name: &str, declaration: &str) {
+        for check in &mut self.checks {
+            if check.name == name && check.is_failure() {
+                check.level = Level::Should;
+                check.detail = format!("{declaration}: {}", check.detail);
+                check.hint = Some(format!(
+                    "a warning, not a failure, because of the {declaration}"
+                ));
+            }
+        }
+    }
+
     /// The checks that failed at level MUST.
     pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.failures_at(false)
+    }
+
+    /// The checks that fail the list: failed MUSTs, and under `strict` every failed check.
+    pub fn failures_at(&self, strict: bool) -> impl Iterator<Item = &Check> {
         self.checks
             .iter()
-            .filter(|c| c.verdict == Outcome::Failed && c.level == Level::Must)
+            .filter(move |c| c.verdict == Outcome::Failed && (strict || c.level == Level::Must))
     }
 
     /// Whether a check of this name failed (at any level).
@@ -81,7 +102,12 @@ impl Checklist {
 
     /// `Ok` when no MUST failed, else the error naming every failed MUST.
     pub fn verdict(&self) -> Result<()> {
-        let failed: Vec<Check> = self.failures().cloned().collect();
+        self.verdict_at(false)
+    }
+
+    /// [`Checklist::verdict`], where under `strict` a failed SHOULD or best practice fails too.
+    pub fn verdict_at(&self, strict: bool) -> Result<()> {
+        let failed: Vec<Check> = self.failures_at(strict).cloned().collect();
         if failed.is_empty() {
             Ok(())
         } else {
@@ -96,6 +122,28 @@ impl Checklist {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_declared_deviation_warns_naming_its_declaration() {
+        let mut list = Checklist::new("the token response");
+        list.must(
+            "expires_in",
+            "RFC 6749 §5.1",
+            false,
+            "3600000 is milliseconds",
+        );
+        list.must("access_token", "RFC 6749 §5.1", true, "");
+        assert!(list.verdict().is_err());
+        let declaration = "declared deviation `expires_in_milliseconds` of broker.yaml (seed 004)";
+        list.declare_deviation("expires_in", declaration);
+        assert!(list.verdict().is_ok(), "a declared deviation warns");
+        assert!(list.verdict_at(true).is_err(), "and fails when strict");
+        let check = &list.checks[0];
+        assert_eq!(check.level, Level::Should);
+        assert!(check.detail.starts_with(declaration), "{}", check.detail);
+        assert!(check.is_failure(), "never a silent pass");
+        assert!(!list.checks[1].is_failure());
+    }
 
     #[test]
     fn a_failed_must_fails_and_a_failed_should_warns() {

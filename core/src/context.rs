@@ -110,6 +110,9 @@ pub struct RunContext {
     pub redactor: Arc<Redactor>,
     /// The target runs on the run's clock (the simulator): each scenario gets its own offset.
     pub virtual_time: bool,
+    /// Failed SHOULD and best-practice checks fail their step (`--strict`, or `strict: true`
+    /// in the environment).
+    pub strict: bool,
     pub cache: ProviderCache,
     pub collector: Collector,
 }

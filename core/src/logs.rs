@@ -44,23 +44,53 @@ pub fn take(id: u64) -> Vec<String> {
 }
 
 /// Installs the process's subscriber once: scenario capture plus standard error for the rest,
-/// both at the level of `RUST_LOG` (default `warn`). Does nothing if a subscriber is set.
+/// both at the level of `RUST_LOG` (default `warn`; the browser driver's DevTools client only
+/// from `error`, as it warns of every protocol event it does not know). Does nothing if a
+/// subscriber is set.
 pub fn init() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let filter =
-            || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+        let filter = || {
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("warn,chromiumoxide=error"))
+        };
+        // With RUST_LOG set, a scenario's events reach standard error too (as well as its
+        // report); without it, only those outside any scenario do.
+        let everything = std::env::var_os("RUST_LOG").is_some();
         let stderr = tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .with_filter(tracing_subscriber::filter::DynFilterFn::new(|_, cx| {
-                cx.lookup_current().is_none_or(|s| scope_id(&s).is_none())
-            }))
+            .with_writer(|| Stderr)
+            .with_ansi(stderr_colour())
+            .with_filter(tracing_subscriber::filter::DynFilterFn::new(
+                move |_, cx| {
+                    everything || cx.lookup_current().is_none_or(|s| scope_id(&s).is_none())
+                },
+            ))
             .with_filter(filter());
         let _ = tracing_subscriber::registry()
             .with(Capture.with_filter(filter()))
             .with(stderr)
             .try_init();
     });
+}
+
+/// Colour on standard error only when it is a terminal and `NO_COLOR` is not set.
+fn stderr_colour() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Standard error through `eprint!`, which a test harness captures: `cargo test` shows a
+/// test's log lines only when that test fails, never as stray output.
+struct Stderr;
+
+impl std::io::Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        eprint!("{}", String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The scenario id of a span or of one of its parents.

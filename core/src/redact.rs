@@ -14,9 +14,18 @@
 //!
 //! Values that are too short or too trivial to be secrets (fewer than 4 characters, `true`,
 //! `null`, ...) are replaced structurally but not learned, so they do not blank out unrelated
-//! text. Cookie values are learned from 8 characters on. A JSON or parameter `code` whose value
-//! is a plain identifier (`invalid_request`, `NOT_FOUND`) is an error code, not an authorization
-//! code, and is left as it is.
+//! text. Cookie values are learned from 8 characters on.
+//!
+//! Nothing is guessed from a value's shape: a `code` is an authorization code where one is sent
+//! or received (a query, a fragment, a form body, a form input, a JSON object), whatever its
+//! characters; only in a JSON error object (beside `error`, `message`, `detail`, `title`,
+//! `type`, `status` ...) is a `code` an error code, left as it is (`{"code": "NOT_FOUND",
+//! "message": "…"}`), and so is a `"code": "…"` quoted in free text unless it was learned. A token's JWT
+//! payload is read when the token is learned, so its personal claims are learned with it.
+//!
+//! Text is shortened only after it is redacted where possible; where a value was cut before
+//! (a message cut at `…`), a cut prefix of a known secret in any of its forms, right before the
+//! `…` (or a closing quote and `…`), is replaced as the whole secret would be.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -45,6 +54,23 @@ const TOKEN_FIELDS: &[&str] = &[
     "id_token",
     "code",
     "code_verifier",
+    "auth_req_id",
+    "device_code",
+    "id_token_hint",
+    "client_assertion",
+];
+
+/// JSON fields of an error object: a `code` beside one of them is an error code.
+const ERROR_FIELDS: &[&str] = &[
+    "error",
+    "error_description",
+    "errors",
+    "message",
+    "detail",
+    "title",
+    "type",
+    "status",
+    "invalidParams",
 ];
 
 /// Field and parameter names whose values are secrets: replaced by [`REDACTED`].
@@ -57,6 +83,10 @@ const SECRET_HEADERS: &[&str] = &["x-api-key", "api-key", "x-auth-token"];
 const MIN_SECRET_CHARS: usize = 4;
 /// Cookie values shorter than this are not learned (they are often flags like `lang=en`).
 const MIN_COOKIE_CHARS: usize = 8;
+/// The mark of a cut: text shortened for a message ends its cut part with it.
+pub const CUT: &str = "…";
+/// Shortest cut prefix of a secret that is recognised before a [`CUT`].
+const MIN_CUT_PREFIX: usize = 4;
 /// Shortest Base64 fragment replaced when a secret is embedded in a longer Base64 blob.
 const MIN_BASE64_CORE: usize = 8;
 
@@ -116,6 +146,8 @@ struct State {
     buckets: HashMap<[u8; 4], Vec<Pattern>>,
     /// Bit set over the first two bytes of every pattern: a cheap pre-filter.
     first2: Vec<u64>,
+    /// The longest pattern, in bytes.
+    longest: usize,
 }
 
 impl State {
@@ -144,9 +176,50 @@ impl State {
                 continue;
             }
             let at = bucket.partition_point(|p| p.text.len() >= text.len());
+            self.longest = self.longest.max(text.len());
             bucket.insert(at, Pattern { text, secret: idx });
         }
         replacement
+    }
+
+    /// Replaces, right before each cut mark `…` (or a quote and `…`), the longest text that is
+    /// a prefix of at least [`MIN_CUT_PREFIX`] bytes of a pattern: a secret cut short by
+    /// something that shortened the text before it was redacted. `None` when nothing matched.
+    fn cut_prefixes(&self, s: &str) -> Option<String> {
+        if self.buckets.is_empty() || !s.contains(CUT) {
+            return None;
+        }
+        let b = s.as_bytes();
+        let mut out = String::new();
+        let mut last = 0;
+        for (pos, _) in s.match_indices(CUT) {
+            let cut = if pos > 0 && b[pos - 1] == b'"' {
+                pos - 1
+            } else {
+                pos
+            };
+            let from = cut.saturating_sub(self.longest).max(last);
+            let found = (from..cut.saturating_sub(MIN_CUT_PREFIX - 1)).find_map(|j| {
+                if !s.is_char_boundary(j) || j + 4 > cut {
+                    return None;
+                }
+                let bucket = self.buckets.get(&[b[j], b[j + 1], b[j + 2], b[j + 3]])?;
+                bucket
+                    .iter()
+                    .find(|p| p.text.as_bytes().starts_with(&b[j..cut]))
+                    .map(|p| (j, p.secret))
+            });
+            if let Some((j, secret)) = found {
+                out.push_str(&s[last..j]);
+                out.push_str(&self.replacements[secret]);
+                last = cut;
+            }
+        }
+        if last == 0 {
+            return None;
+        }
+        out.push_str(&s[last..]);
+        Some(out)
     }
 
     /// Replaces every pattern in `s`; `None` when nothing matched.
@@ -249,13 +322,6 @@ fn learnable(v: &str, min_chars: usize) -> bool {
             v.to_ascii_lowercase().as_str(),
             "true" | "false" | "null" | "none" | "undefined"
         )
-}
-
-/// An error code such as `invalid_request` rather than an authorization code.
-fn looks_like_identifier(v: &str) -> bool {
-    v.len() <= 64
-        && v.chars()
-            .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.' | ' '))
 }
 
 fn normalise_name(name: &str) -> String {
@@ -379,9 +445,43 @@ impl Redactor {
         self.note(secret, Mask::Generic, MIN_SECRET_CHARS);
     }
 
+    /// Learns a secret of the environment (a client secret, a password), as
+    /// [`Redactor::new`] does for those it is given: from now on it is replaced by `‹redacted›`.
+    pub fn learn_known(&self, secret: &str) {
+        self.note(secret, Mask::Redacted, MIN_SECRET_CHARS);
+    }
+
     /// How many distinct secrets are known.
     pub fn known(&self) -> usize {
         self.read().secrets.len()
+    }
+
+    /// The mask for values of a JSON field, if they are secret: as
+    /// [`field_mask`](Self::field_mask), except that `code` is an error code (in a JSON error
+    /// object, or quoted in free text).
+    fn json_field_mask(&self, name: &str) -> Option<Mask> {
+        if name.eq_ignore_ascii_case("code") {
+            return None;
+        }
+        self.field_mask(name)
+    }
+
+    /// Learns the personal claims of a JWT (a token whose payload is JSON), so that they are
+    /// redacted wherever they appear, also when the token is never decoded in the record.
+    fn learn_jwt_personal_claims(&self, token: &str) {
+        let mut parts = token.split('.');
+        let (Some(_), Some(payload), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+            return;
+        };
+        if payload.len() > 64 * 1024 {
+            return;
+        }
+        if let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
+            && let Ok(mut claims) = serde_json::from_slice::<Value>(&bytes)
+            && claims.is_object()
+        {
+            self.redact_json(&mut claims);
+        }
     }
 
     /// The mask for values of a field or parameter, if they are secret.
@@ -404,8 +504,8 @@ impl Redactor {
         if is_marker(value) || value.is_empty() {
             return None;
         }
-        if mask == Mask::Fingerprint("code") && looks_like_identifier(value) {
-            return None;
+        if matches!(mask, Mask::Fingerprint(_)) {
+            self.learn_jwt_personal_claims(value);
         }
         Some(self.note(value, mask, MIN_SECRET_CHARS))
     }
@@ -628,8 +728,16 @@ impl Redactor {
         match v {
             Value::Object(map) => {
                 let mut changed = false;
+                // `code` beside an error's fields is an error code; anywhere else in JSON it
+                // is an authorization code.
+                let error_object = map.keys().any(|k| ERROR_FIELDS.contains(&k.as_str()));
                 for (k, val) in map.iter_mut() {
-                    match self.field_mask(k) {
+                    let mask = if error_object {
+                        self.json_field_mask(k)
+                    } else {
+                        self.field_mask(k)
+                    };
+                    match mask {
                         Some(mask) => changed |= self.mask_json_value(val, mask),
                         None => changed |= self.redact_json(val),
                     }
@@ -737,49 +845,6 @@ impl Redactor {
         changed.then(|| out.into_owned())
     }
 
-    /// Masks the value of every `key: value` pair in YAML-like text (a parse error's snippet of
-    /// an environment file) whose key is a secret or personal field, one of `extra_keys`, or a
-    /// near miss of one (`pasword:`, `secert:`: an unknown-field error shows the misspelt line).
-    /// Also replaces, anywhere in the text, the literal values such pairs have in `source`.
-    pub fn redact_yaml_snippet(&self, text: &str, source: &str, extra_keys: &[&str]) -> String {
-        static PAIR: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r#"(?m)(^|[\s{,-])([A-Za-z_][A-Za-z0-9_-]*)(\s*:[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,}\]#]+)"#)
-                .unwrap()
-        });
-        let keys: Vec<String> = TOKEN_FIELDS
-            .iter()
-            .chain(SECRET_FIELDS)
-            .chain(extra_keys)
-            .map(|k| normalise_name(k))
-            .chain(self.fixed.personal_keys.iter().cloned())
-            .collect();
-        let sensitive = |key: &str| {
-            let key = normalise_name(key);
-            keys.iter().any(|k| {
-                let near = if k.len() < 6 { 1 } else { 2 };
-                *k == key || strsim::damerau_levenshtein(k, &key) <= near
-            })
-        };
-        let literals = Redactor::new(Vec::new(), Vec::new());
-        for c in PAIR.captures_iter(source) {
-            let value = c[4].trim_matches(|q| q == '"' || q == '\'');
-            if sensitive(&c[2])
-                && !value.starts_with("${")
-                && !matches!(value, "|" | ">" | "|-" | ">-")
-            {
-                literals.note(value, Mask::Redacted, 1);
-            }
-        }
-        let masked = PAIR.replace_all(text, |c: &regex::Captures<'_>| {
-            if sensitive(&c[2]) && !c[4].starts_with("${") && !c[4].starts_with("\"${") {
-                format!("{}{}{}{REDACTED}", &c[1], &c[2], &c[3])
-            } else {
-                c[0].to_string()
-            }
-        });
-        literals.redact_text(&masked)
-    }
-
     /// Replaces every known or learned secret in `s`, in any of its encoded forms; also masks
     /// secret parameters (`?code=…`), JSON fields (`"password": "…"`) and `Authorization:`
     /// headers found in free text, learning them.
@@ -829,7 +894,7 @@ impl Redactor {
                     let value: String = serde_json::from_str(&format!("\"{raw}\""))
                         .unwrap_or_else(|_| raw.to_owned());
                     match self
-                        .field_mask(&name)
+                        .json_field_mask(&name)
                         .and_then(|m| self.mask_value(&value, m))
                     {
                         Some(m) => format!("{prefix}{m}\""),
@@ -852,7 +917,11 @@ impl Redactor {
                 *s = n;
             }
         }
-        if let Some(new) = self.read().scan(s) {
+        let state = self.read();
+        if let Some(new) = state.cut_prefixes(s) {
+            *s = new;
+        }
+        if let Some(new) = state.scan(s) {
             *s = new;
         }
     }
@@ -940,24 +1009,6 @@ fn step_checks(redactor: &Redactor, checks: &mut [Check]) {
 pub(crate) mod tests {
     use super::*;
     use crate::record::{ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
-
-    #[test]
-    fn yaml_snippets_hide_secret_values_and_keep_the_rest() {
-        let source = "clients:\n  web: {id: web, secret: s3cr3t-value}\nusers:\n  bob:\n    pasword: pw\n    nin: ${BOB_NIN}\n";
-        let snippet = " 2 |   web: {id: web, secret: s3cr3t-value}\n 5 |     pasword: pw\n 6 |     nin: ${BOB_NIN}\nerror: expected s3cr3t-value";
-        let out = Redactor::default().redact_yaml_snippet(snippet, source, &["secret"]);
-        assert!(!out.contains("s3cr3t-value"), "{out}");
-        assert!(out.contains("secret: ‹redacted›"), "{out}");
-        assert!(
-            out.contains("pasword: ‹redacted›"),
-            "a near miss is masked too: {out}"
-        );
-        assert!(
-            out.contains("nin: ${BOB_NIN}"),
-            "a variable reference is no secret: {out}"
-        );
-        assert!(out.contains("id: web"), "{out}");
-    }
 
     #[test]
     fn a_scope_knows_the_run_secrets_and_keeps_its_own() {
@@ -1114,7 +1165,7 @@ pub(crate) mod tests {
     #[test]
     fn json_bodies_fingerprint_tokens_and_redact_personal_data() {
         let r = Redactor::new(vec![], vec!["phone".into()]);
-        let body = r#"{"access_token":"AT-abcdef","token_type":"Bearer","user":{"nin":"01017012345","date_of_birth":"1970-01-01","phone":4712345678,"name":"Kari"},"code":"invalid_request"}"#;
+        let body = r#"{"access_token":"AT-abcdef","token_type":"Bearer","user":{"nin":"01017012345","date_of_birth":"1970-01-01","phone":4712345678,"name":"Kari"},"problem":{"code":"invalid_request","message":"m"}}"#;
         let mut ex = exchange(vec![respond(
             hop("POST", "/token", &[], None),
             200,
@@ -1131,7 +1182,10 @@ pub(crate) mod tests {
         assert_eq!(v["user"]["date_of_birth"], REDACTED);
         assert_eq!(v["user"]["phone"], REDACTED);
         assert_eq!(v["user"]["name"], "Kari");
-        assert_eq!(v["code"], "invalid_request", "error codes stay readable");
+        assert_eq!(
+            v["problem"]["code"], "invalid_request",
+            "error codes stay readable"
+        );
         assert_eq!(r.redact_text("nin 01017012345"), "nin ‹redacted›");
     }
 
@@ -1211,6 +1265,70 @@ pub(crate) mod tests {
         assert_eq!(
             r.redact_text("Zq9-code-77"),
             format!("‹code#{}›", fingerprint("Zq9-code-77"))
+        );
+    }
+
+    #[test]
+    fn a_token_cut_before_redaction_is_still_masked() {
+        let r = Redactor::default();
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+        let mut body = serde_json::json!({ "id_token": token });
+        r.redact_json(&mut body);
+        // A message that cut the token at 30 characters, before any redaction.
+        let message = format!(
+            "actual: {{\"id_token\":\"{}… (truncated, 99 characters in all)",
+            &token[..30]
+        );
+        let out = r.redact_text(&message);
+        assert!(!out.contains(&token[..12]), "{out}");
+        assert!(out.contains("‹id_token#"), "{out}");
+        // Debug-quoted (`shorten`): the cut is followed by a quote.
+        let quoted = r.redact_text(&format!("{:?}… (80 bytes in all)", &token[..25]));
+        assert!(!quoted.contains(&token[..12]), "{quoted}");
+        // Text that is no prefix of a secret before a cut stays as it is.
+        assert_eq!(
+            r.redact_text("plain words… (truncated)"),
+            "plain words… (truncated)"
+        );
+    }
+
+    #[test]
+    fn authorization_codes_of_letters_only_are_codes_where_codes_are_sent() {
+        let r = Redactor::default();
+        let u = r.redact_url("https://rp/cb?code=abcdefghijKLMNOP&state=s1");
+        assert!(!u.contains("abcdefghijKLMNOP"), "{u}");
+        assert!(
+            !r.redact_text("token request with abcdefghijKLMNOP")
+                .contains("abcdefghijKLMNOP")
+        );
+        // A JSON error code is no secret.
+        let mut v = serde_json::json!({"code": "NOT_FOUND", "detail": "x"});
+        assert!(!r.redact_json(&mut v));
+        assert_eq!(v["code"], "NOT_FOUND");
+    }
+
+    #[test]
+    fn personal_claims_inside_a_token_are_learned_with_it() {
+        let r = Redactor::default();
+        let payload = URL_SAFE_NO_PAD
+            .encode(r#"{"sub":"u1","nin":"85073003328","dateOfBirth":"1985-07-30"}"#);
+        let token = format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2lnbmF0dXJl");
+        r.redact_url(&format!("https://rp/cb#id_token={token}"));
+        let out = r.redact_text(
+            "claim nin of the ID token: expected \"1\", actual \"85073003328\" (1985-07-30)",
+        );
+        assert!(!out.contains("85073003328"), "{out}");
+        assert!(!out.contains("1985-07-30"), "{out}");
+    }
+
+    #[test]
+    fn the_secret_fields_of_the_protocols_are_known() {
+        let r = Redactor::default();
+        let mut v = serde_json::json!({"auth_req_id": "f81d4fae-7dec-11d0", "expires_in": 120});
+        assert!(r.redact_json(&mut v));
+        assert!(
+            r.redact_text("polling f81d4fae-7dec-11d0")
+                .contains("‹auth_req_id#")
         );
     }
 

@@ -39,6 +39,14 @@ pub struct IdflowWorld {
     pending: Option<PendingRequest>,
 }
 
+/// A world dropped before the after hook ran (an interrupted run drops its running scenarios)
+/// still hands its record over, so that the report shows what the scenario did.
+impl Drop for IdflowWorld {
+    fn drop(&mut self) {
+        self.detach();
+    }
+}
+
 const NOT_ATTACHED: &str =
     "this world is not attached to a run: run features through idflow::runner";
 
@@ -222,18 +230,38 @@ impl IdflowWorld {
                 Error::step(format!("unclosed `{{{{` in {text:?}: write {{{{name}}}}"))
             })?;
             let name = after[..end].trim();
-            let value = self.vars.get(name).ok_or_else(|| {
-                let known: Vec<&str> = self.vars.keys().map(String::as_str).collect();
-                Error::step(format!(
-                    "unknown variable {{{{{name}}}}}: known variables are {}; save one first, for example `And the client saves the JSON value at \"$.id\" as \"{name}\"`",
-                    known.join(", ")
-                ))
-            })?;
-            out.push_str(value);
+            match self.vars.get(name) {
+                Some(value) => out.push_str(value),
+                // Provider data the environment declares: {{users.alice.sub}} ...
+                None => match self.ctx().ok().and_then(|c| c.env.variable(name)) {
+                    Some(value) => out.push_str(&value),
+                    None => return Err(self.unknown_variable(name)),
+                },
+            }
             rest = &after[end + 2..];
         }
         out.push_str(rest);
         Ok(out)
+    }
+
+    fn unknown_variable(&self, name: &str) -> Error {
+        let mut known: Vec<String> = self.vars.keys().cloned().collect();
+        let mut hint = format!(
+            "save one first, for example `And the client saves the JSON value at \"$.id\" as \"{name}\"`"
+        );
+        if let Ok(ctx) = self.ctx() {
+            known.extend(ctx.env.variable_names());
+            if name.starts_with("users.") {
+                hint = format!(
+                    "declare it under `users:` in {} (sub, claims, mobileid)",
+                    ctx.env.path.display()
+                );
+            }
+        }
+        Error::step(format!(
+            "unknown variable {{{{{name}}}}}: known variables are {}; {hint}",
+            known.join(", ")
+        ))
     }
 
     /// Sets a variable.

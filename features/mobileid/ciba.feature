@@ -1,4 +1,4 @@
-@mobileid @ciba @signicat-only
+@mobileid @ciba @signicat-only @needs:mobileid
 Feature: MobileID over CIBA
   A backend starts a MobileID authentication on the end-user's registered device with a
   backchannel request (CIBA Core, poll mode; seed 001), shows a binding message on the
@@ -16,8 +16,8 @@ Feature: MobileID over CIBA
     Then the client receives the tokens
     And the ID token is valid
     And the ID token claim "acr" is "idp:mobileid"
-    And the ID token claim "mobileid_user_id" is "0e99b25c-abde-4553-973b-8d94d49cd87e"
-    And the ID token claim "mobileid_device_id" is "20874199-f4d1-4e9d-86ee-dd4a46030acb"
+    And the ID token claim "mobileid_user_id" is "{{users.carol.mobileid.user_id}}"
+    And the ID token claim "mobileid_device_id" is "{{users.carol.mobileid.device_id}}"
     And the ID token claim "mobileid_binding_message" is "Do you want to transfer $300 to Jane?"
     And the ID token claim "mobileid_risk_attributes" is absent
 
@@ -31,7 +31,7 @@ Feature: MobileID over CIBA
     And the client polls the token endpoint until the request is answered
     Then the client receives the tokens
     And the ID token is valid
-    And the ID token claim "mobileid_device_id" is "20874199-f4d1-4e9d-86ee-dd4a46030acb"
+    And the ID token claim "mobileid_device_id" is "{{users.carol.mobileid.device_id}}"
     And the ID token claim "mobileid_binding_message" is "Log in to the bank?"
     And the ID token claim "mobileid_auth_method" is "DEVICE_PIN"
     And the ID token claim "mobileid_risk_attributes" exists

@@ -1,4 +1,4 @@
-@mobileid @signicat-only
+@mobileid @signicat-only @needs:mobileid
 Feature: MobileID backend-initiated operations: finalise
   After a MobileID operation runs on the end-user's device, the client polls the operation's
   status URL until it is COMPLETED, then follows the complete URL through every redirect to
@@ -18,7 +18,7 @@ Feature: MobileID backend-initiated operations: finalise
     Then the token response is successful
     When the client calls the userinfo endpoint with GET
     Then the userinfo response is successful
-    And the JSON value at "$.name" is "ca389fae-153d-11ec-82a8-0242ac130003"
+    And the JSON value at "$.name" is "{{users.carol.mobileid.external_ref}}"
 
   Scenario: An authentication is finalised and UserInfo gives the device properties
     Given a MobileID authentication operation for the user
@@ -31,8 +31,8 @@ Feature: MobileID backend-initiated operations: finalise
     And the ID token is valid
     When the client calls the userinfo endpoint with GET
     Then the userinfo sub equals the ID token sub
-    And the JSON value at "$.externalRef" is "ca389fae-153d-11ec-82a8-0242ac130003"
-    And the JSON value at "$.deviceName" is "Carol's phone"
+    And the JSON value at "$.externalRef" is "{{users.carol.mobileid.external_ref}}"
+    And the JSON value at "$.deviceName" is "{{users.carol.mobileid.device_name}}"
 
   Scenario: The status stays PENDING until the end-user answers
     Given a MobileID authentication operation for the user

@@ -23,14 +23,14 @@ Feature: Authorization code flow
     When the client exchanges the authorization code
     Then the token response is successful
     And the ID token is valid
-    And the ID token claim "sub" is "9a3c6f0e-alice"
+    And the ID token claim "sub" is "{{users.alice.sub}}"
     And the ID token claim "exp" is within 3600 seconds from now
     And the ID token claim "iat" is at most 60 seconds ago
     And the ID token header "alg" is "RS256"
     When the client calls the userinfo endpoint with GET
     Then the userinfo response is successful
     And the userinfo sub equals the ID token sub
-    And the JSON value at "$.email" is "alice@idflow.test"
+    And the JSON value at "$.email" is "{{users.alice.claims.email}}"
 
   Scenario Outline: The client authenticates at the token endpoint with <method>
     Given the client "<client>"
@@ -63,7 +63,7 @@ Feature: Authorization code flow
     And the ID token claim "auth_time" is at most 300 seconds ago
 
   # acr_values is a voluntary request (OpenID Connect Core §3.1.2.1); Signicat honours it.
-  @signicat-only
+  @needs:acr_values
   Scenario: The requested authentication method is reported in acr
     When the client starts an authorization request with:
       | acr_values | urn:signicat:oidc:method:sbid |
@@ -73,6 +73,7 @@ Feature: Authorization code flow
     Then the ID token is valid
     And the ID token claim "acr" is "urn:signicat:oidc:method:sbid"
 
+  @needs:sessions
   Scenario: A second sign-in with a live session and prompt=none needs no login
     When the client starts an authorization request
     And the end-user logs in as "alice"
@@ -83,6 +84,8 @@ Feature: Authorization code flow
     When the client exchanges the authorization code
     Then the ID token is valid
 
+  # RFC 6749 §4.1.2: the client MUST NOT use a code more than once, and the provider MUST
+  # deny a second request.
   Scenario: An authorization code can be redeemed only once
     When the client starts an authorization request
     And the end-user logs in as "alice"
@@ -91,9 +94,18 @@ Feature: Authorization code flow
     Then the token response is successful
     When the client exchanges the same authorization code again
     Then the token response is the error "invalid_grant"
-    # A strict provider revokes what it issued from a replayed code (RFC 6749 §4.1.2).
-    When the client calls the userinfo endpoint with GET
-    Then the userinfo request is rejected as unauthorized
+
+  # RFC 6749 §4.1.2: the provider SHOULD revoke the tokens issued from a replayed code.
+  @needs:code_replay_revocation
+  Scenario: A replayed code revokes the tokens issued from it
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    When the client exchanges the same authorization code again
+    And the client calls the userinfo endpoint with GET
+    Then the access token issued from the replayed code is revoked
 
   Scenario: A wrong client secret is refused
     When the client starts an authorization request
@@ -125,16 +137,19 @@ Feature: Authorization code flow
       | prompt | none |
     Then the authorization response is the error "login_required"
 
+  @needs:consent_deny
   Scenario: The end-user denies consent
     When the client starts an authorization request
     And the end-user logs in as "alice" and denies consent
     Then the authorization response is the error "access_denied"
 
+  @needs:password_check
   Scenario: A wrong password is refused and the login form is shown again
     When the client starts an authorization request
     And the end-user tries to log in as "alice" with a wrong password
     Then the provider shows its login form
 
+  @needs:sessions
   Scenario: prompt=login asks a signed-in end-user to log in again
     When the client starts an authorization request
     And the end-user logs in as "alice"

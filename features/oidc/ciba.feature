@@ -1,4 +1,4 @@
-@ciba @generic-ciba
+@ciba @needs:ciba
 Feature: Client-initiated backchannel authentication (CIBA Core 1.0, poll mode)
   A backend asks the provider to authenticate a known user on their own device and polls
   the token endpoint for the answer. (Signicat offers CIBA as MobileID only; see
@@ -14,7 +14,7 @@ Feature: Client-initiated backchannel authentication (CIBA Core 1.0, poll mode)
     And the client polls the token endpoint until the request is answered
     Then the client receives the tokens
     And the ID token is valid
-    And the ID token claim "sub" is "9a3c6f0e-alice"
+    And the ID token claim "sub" is "{{users.alice.sub}}"
 
   Scenario: The end-user denies and polling stops at once
     When the client starts a CIBA request for "alice" with binding message "Approve the login?"

@@ -1,4 +1,4 @@
-@oidc
+@oidc @needs:implicit
 Feature: Implicit flow
   A browser application receives the ID token and access token directly in the URL
   fragment (response_type "id_token token"; seed 004 misspells it "id token token").

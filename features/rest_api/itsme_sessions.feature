@@ -1,4 +1,4 @@
-@rest-api @signicat-only
+@rest-api @signicat-only @needs:rest_api
 Feature: Authentication REST API sessions with itsme
   A backend creates an authentication session (seed 002), sends the end-user to its
   authenticationUrl, and reads the outcome: personal data only when the session succeeded,

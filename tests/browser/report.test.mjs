@@ -299,3 +299,55 @@ test('main report: offline, no console error, screenshot', { skip: !existsSync(m
     await context.close();
   }
 });
+
+test('counts add up, the title says the status, skipped steps show, copy as curl copies the redacted request', async () => {
+  const { context, page, check } = await open(fixtureReport);
+  try {
+    const title = await page.title();
+    assert.match(title, /^✘ 1 failed · idflow report: simulator$/, title);
+    const n = async (id) => parseInt(await page.textContent(`#${id}`), 10);
+    const all = await n('n-all');
+    assert.equal((await n('n-p')) + (await n('n-f')) + (await n('n-s')), all, 'passed + failed + skipped = scenarios');
+    assert.equal(all, await page.$$eval('details.sc', (els) => els.length));
+
+    // The step after the failure is shown, skipped, with its text.
+    const failed = page.locator('#failures details.sc').first();
+    const skipped = failed.locator('li.s', { hasText: 'the response header "Content-Type" contains "json"' });
+    assert.equal(await skipped.count(), 1, 'the skipped step is missing');
+    assert.match(await skipped.textContent(), /skipped/);
+
+    // Failures by check link to the failed scenario.
+    const link = page.locator('#bycheck a').first();
+    await page.click('#bycheck summary');
+    await link.click();
+    assert.ok(await failed.isVisible());
+
+    // Copy as curl on the failed scenario's exchange: the token endpoint's secret never in clear.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => {});
+    const exchange = failed.locator('details:has(> button.curl)').first();
+    await exchange.locator('summary').first().click();
+    const button = exchange.locator('> button.curl');
+    assert.ok(await button.isVisible(), 'copy as curl is shown with JavaScript');
+    const command = await button.getAttribute('data-curl');
+    assert.match(command, /^curl -X GET '.*\/\.well-known\/openid-configuration'/);
+    await button.click();
+    await page.waitForFunction((b) => b.textContent !== 'copy as curl', await button.elementHandle());
+    const after = await button.textContent();
+    assert.ok(after === 'copied' || after === command, after);
+    const html = await page.content();
+    assert.ok(!html.includes('sim-web-secret-not-real'), 'a client secret in clear');
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('copy as curl is not offered without JavaScript', async () => {
+  const { context, page } = await open(goldenReport, { javaScriptEnabled: false });
+  try {
+    const shown = await page.$$eval('button.curl', (bs) => bs.filter((b) => b.offsetParent !== null).length);
+    assert.equal(shown, 0);
+  } finally {
+    await context.close();
+  }
+});

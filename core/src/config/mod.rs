@@ -4,8 +4,17 @@
 //! a real provider), the clients and test users that features refer to by name, TLS and HTTP
 //! options. Features never hold hosts or secrets; only `--env` changes between targets.
 
+mod capability;
+mod indentation;
+pub mod listing;
+mod login;
 mod simulator;
 mod template;
+pub mod yaml_mask;
+
+pub use capability::{Capability, Deviation};
+
+pub use login::{LoginDriver, LoginOptions, ScriptAction, ScriptStep};
 
 pub use template::{Secret, Templated, expand};
 
@@ -83,6 +92,21 @@ pub struct Environment {
     /// How steps act on the end-user's device, where the target supports it.
     #[serde(default)]
     pub device: Option<DeviceControl>,
+    /// The optional capabilities the provider has: a scenario tagged `@needs:<capability>`
+    /// that is not listed here is not applicable on this target (reported, never run).
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
+    /// Deviations from a specification that the provider documents, each with where it is
+    /// documented: the check it breaks warns, naming the declaration, instead of failing.
+    #[serde(default)]
+    pub deviations: BTreeMap<Deviation, String>,
+    /// Failed SHOULD and best-practice checks fail the scenario (like `--strict`).
+    #[serde(default)]
+    pub strict: bool,
+    /// How the end-user logs in on the provider's pages (login driver, field overrides,
+    /// browser login script); see [`LoginOptions`].
+    #[serde(default)]
+    pub login: LoginOptions,
 }
 
 /// What the run talks to.
@@ -163,6 +187,9 @@ pub struct User {
     /// The user's national identity number (personal data: redacted in every output).
     #[serde(default)]
     pub nin: Option<Secret>,
+    /// This user's login options, over the environment's `login:` field by field.
+    #[serde(default)]
+    pub login: Option<LoginOptions>,
 }
 
 /// A MobileID user and their registered device.
@@ -242,6 +269,17 @@ pub struct HttpOptions {
     /// Most redirects followed in one exchange.
     #[serde(default = "default_max_redirects")]
     pub max_redirects: usize,
+    /// Largest response body read, in bytes (default [`DEFAULT_MAX_BODY_BYTES`], 8 MiB): a
+    /// response whose body goes beyond it fails its exchange, and no more of it is read.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+}
+
+/// The default of `http.max_body_bytes`: 8 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+fn default_max_body_bytes() -> usize {
+    DEFAULT_MAX_BODY_BYTES
 }
 
 impl Default for HttpOptions {
@@ -250,6 +288,7 @@ impl Default for HttpOptions {
             timeout_seconds: default_timeout(),
             connect_timeout_seconds: default_connect_timeout(),
             max_redirects: default_max_redirects(),
+            max_body_bytes: default_max_body_bytes(),
         }
     }
 }
@@ -315,22 +354,52 @@ impl Environment {
         let mut env: Environment = serde_saphyr::from_str(text).map_err(|e| ConfigError::Yaml {
             path: shown.clone(),
             // The message quotes a snippet of the file: a literal secret there stays hidden.
-            message: crate::redact::Redactor::default().redact_yaml_snippet(
-                &e.to_string(),
-                text,
-                &["secret"],
-            ),
+            message: {
+                let mut m = yaml_mask::mask_snippet(&e.to_string(), text);
+                if let Some(h) = indentation::hint(text) {
+                    m = format!("{}\n  hint: {h}", m.trim_end());
+                }
+                m
+            },
         })?;
         env.name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         env.path = path.to_path_buf();
+        env.expand_claims()
+            .map_err(|message| ConfigError::Invalid {
+                path: shown.clone(),
+                message,
+            })?;
         env.validate().map_err(|message| ConfigError::Invalid {
             path: shown,
             message,
         })?;
         Ok(env)
+    }
+
+    /// `${VAR}` in a user's string claims, expanded like every other configuration string.
+    fn expand_claims(&mut self) -> Result<(), String> {
+        for (name, user) in &mut self.users {
+            for (claim, value) in &mut user.claims {
+                if let serde_json::Value::String(s) = value {
+                    *s = expand(s, |v| std::env::var(v).ok())
+                        .map_err(|e| format!("user `{name}`, claim `{claim}`: {e}"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the provider has this optional capability.
+    pub fn has(&self, capability: Capability) -> bool {
+        self.capabilities.contains(&capability)
+    }
+
+    /// The declaration of a deviation, when the environment declares it.
+    pub fn deviation(&self, deviation: Deviation) -> Option<&str> {
+        self.deviations.get(&deviation).map(String::as_str)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -351,6 +420,14 @@ impl Environment {
                     client.auth_method.as_str(),
                     name.to_uppercase().replace('-', "_")
                 ));
+            }
+        }
+        self.login.validate("the environment's")?;
+        for (name, user) in &self.users {
+            if let Some(login) = &user.login {
+                self.login
+                    .merged(Some(login))
+                    .validate(&format!("user `{name}`'s"))?;
             }
         }
         if let Target::Remote { issuer, .. } = &self.target {
@@ -382,6 +459,70 @@ impl Environment {
                 path: self.path.display().to_string(),
                 known: names(self.users.keys()),
             })
+    }
+
+    /// The value of a provider-data variable that features write as `{{users.NAME.…}}`: what
+    /// the environment says the target issues for its test users, so that no feature holds a
+    /// value another provider would issue differently. `users.alice.username`,
+    /// `users.alice.sub`, `users.alice.claims.email` (any claim; numbers and booleans as JSON
+    /// text), `users.carol.mobileid.user_id` (`device_id`, `device_name`, `external_ref`).
+    /// Passwords and national identity numbers are secrets and never variables.
+    pub fn variable(&self, name: &str) -> Option<String> {
+        let rest = name.strip_prefix("users.")?;
+        let (user, field) = rest.split_once('.')?;
+        let user = self.users.get(user)?;
+        match field.split_once('.') {
+            None => match field {
+                "username" => Some(user.username.to_string()),
+                "sub" => user.sub.as_ref().map(ToString::to_string),
+                _ => None,
+            },
+            Some(("claims", claim)) => user.claims.get(claim).map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
+            Some(("mobileid", part)) => {
+                let m = user.mobileid.as_ref()?;
+                match part {
+                    "user_id" => Some(m.user_id.to_string()),
+                    "device_id" => Some(m.device_id.to_string()),
+                    "device_name" => m.device_name.clone(),
+                    "external_ref" => m.external_ref.clone(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Every provider-data variable the environment defines (see [`Environment::variable`]),
+    /// for the message about an unknown one.
+    pub fn variable_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, user) in &self.users {
+            let base = format!("users.{name}");
+            out.push(format!("{base}.username"));
+            if user.sub.is_some() {
+                out.push(format!("{base}.sub"));
+            }
+            out.extend(user.claims.keys().map(|c| format!("{base}.claims.{c}")));
+            if let Some(m) = &user.mobileid {
+                out.push(format!("{base}.mobileid.user_id"));
+                out.push(format!("{base}.mobileid.device_id"));
+                if m.device_name.is_some() {
+                    out.push(format!("{base}.mobileid.device_name"));
+                }
+                if m.external_ref.is_some() {
+                    out.push(format!("{base}.mobileid.external_ref"));
+                }
+            }
+        }
+        out
+    }
+
+    /// The login options for a user: the user's own over the environment's.
+    pub fn login_for(&self, user: &str) -> Result<LoginOptions, ConfigError> {
+        Ok(self.login.merged(self.user(user)?.login.as_ref()))
     }
 
     /// Every secret value the environment holds, for redaction.
@@ -439,6 +580,68 @@ users:
     }
 
     #[test]
+    fn provider_data_capabilities_deviations_and_strict() {
+        // SAFETY: this test alone reads IDFLOW_TEST_CLAIM_EMAIL.
+        unsafe { std::env::set_var("IDFLOW_TEST_CLAIM_EMAIL", "alice@tenant.example") };
+        let text = r#"
+target:
+  kind: simulator
+users:
+  alice:
+    username: alice
+    password: pw
+    sub: 9a3c-alice
+    claims: {email: "${IDFLOW_TEST_CLAIM_EMAIL}", email_verified: true}
+  carol:
+    username: carol
+    mobileid: {user_id: u-1, device_id: d-1, device_name: Carol's phone}
+capabilities: [sessions, refresh_rotation]
+deviations:
+  expires_in_milliseconds: Identity Broker documents milliseconds (seed 004)
+strict: true
+"#;
+        let env = Environment::parse(text, Path::new("e.yaml")).unwrap();
+        assert_eq!(
+            env.variable("users.alice.sub").as_deref(),
+            Some("9a3c-alice")
+        );
+        assert_eq!(
+            env.variable("users.alice.claims.email").as_deref(),
+            Some("alice@tenant.example")
+        );
+        assert_eq!(
+            env.variable("users.alice.claims.email_verified").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            env.variable("users.carol.mobileid.device_id").as_deref(),
+            Some("d-1")
+        );
+        assert_eq!(
+            env.variable("users.alice.password"),
+            None,
+            "secrets are no variables"
+        );
+        assert_eq!(env.variable("users.bob.sub"), None);
+        assert!(
+            env.variable_names()
+                .contains(&"users.carol.mobileid.device_name".to_string())
+        );
+        assert!(env.has(Capability::Sessions) && !env.has(Capability::Ciba));
+        assert!(
+            env.deviation(Deviation::ExpiresInMilliseconds)
+                .unwrap()
+                .contains("seed 004")
+        );
+        assert!(env.strict);
+        let bad = "target:\n  kind: simulator\ncapabilities: [sesions]\n";
+        let err = Environment::parse(bad, Path::new("e.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sesions") && err.contains("sessions"), "{err}");
+    }
+
+    #[test]
     fn yaml_errors_name_file_line_and_column() {
         let bad = "target:\n  kind: simulator\nclients:\n  web: [unclosed\n";
         let err = Environment::parse(bad, Path::new("environments/bad.yaml"))
@@ -471,6 +674,19 @@ users:
         assert!(!err.contains("literal-client-secret"), "{err}");
         // What is not secret stays readable: the snippet shows the line above as it is.
         assert!(err.contains("id: w"), "{err}");
+    }
+
+    #[test]
+    fn a_misindented_secret_is_named_where_it_is() {
+        let bad = "target:\n  kind: simulator\nclients:\n  web:\n    redirect_uris: [https://rp/cb]\n    auth_method: client_secret_basic\n  secret: x-secret-value\n    id: web\nusers: {}\n";
+        let err = Environment::parse(bad, Path::new("e.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("hint: line 7: `secret:` is indented by 2 spaces like `web:` on line 4, so it is read as a client named `secret`"),
+            "{err}"
+        );
+        assert!(!err.contains("x-secret-value"), "{err}");
     }
 
     #[test]

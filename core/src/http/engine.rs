@@ -12,8 +12,9 @@ use crate::record::{
     Exchange, ExchangeEnd, Header, Hop, RecordedRequest, RecordedResponse, ScenarioRecord, epoch_ms,
 };
 
-/// Bodies larger than this are cut when recorded (the real size is kept).
-const MAX_RECORDED_BODY: usize = 4 * 1024 * 1024;
+/// How much of a body that went beyond `http.max_body_bytes` the record keeps (cut at a
+/// character boundary and marked with `…`, which the redactor recognises after a cut secret).
+const KEPT_OF_OVERSIZED_BODY: usize = 64 * 1024;
 
 /// Why a request could not be made or completed.
 #[derive(Debug, thiserror::Error)]
@@ -332,37 +333,37 @@ impl Session {
             }
         };
         let status = response.status().as_u16();
-        let headers: Vec<Header> = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers: Vec<Header> = recorded_headers(response.headers());
         for (name, value) in &headers {
             if name.eq_ignore_ascii_case("set-cookie") {
                 let _ = self.cookies.parse(value, &spec.url);
             }
         }
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                let message = format!("reading the response body failed: {}", error_chain(&e));
-                return (hop(recorded, None, started, clock), Some(message));
+        let limit = self.engine.options.max_body_bytes;
+        let (bytes, problem) = read_bounded(response, limit, &self.engine.options).await;
+        let body_size = bytes.len();
+        let body = match &problem {
+            None => String::from_utf8_lossy(&bytes).into_owned(),
+            Some(_) => {
+                let kept = String::from_utf8_lossy(&bytes[..body_size.min(KEPT_OF_OVERSIZED_BODY)]);
+                // A multi-byte character cut in two shows as U+FFFD: drop it.
+                format!(
+                    "{}{}",
+                    kept.trim_end_matches('\u{fffd}'),
+                    crate::redact::CUT
+                )
             }
         };
-        let body_size = bytes.len();
-        let shown = &bytes[..body_size.min(MAX_RECORDED_BODY)];
         let recorded_response = RecordedResponse {
             status,
             headers,
-            body: String::from_utf8_lossy(shown).into_owned(),
+            body,
             body_size,
         };
-        (hop(recorded, Some(recorded_response), started, clock), None)
+        (
+            hop(recorded, Some(recorded_response), started, clock),
+            problem,
+        )
     }
 
     fn build(&self, spec: &RequestSpec) -> Result<(reqwest::Request, RecordedRequest), String> {
@@ -431,16 +432,7 @@ impl Session {
         let request = builder
             .build()
             .map_err(|e| format!("cannot build the request: {}", error_chain(&e)))?;
-        let headers = request
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = recorded_headers(request.headers());
         let recorded = RecordedRequest {
             method: request.method().to_string(),
             url: request.url().to_string(),
@@ -448,6 +440,62 @@ impl Session {
             body: body_text,
         };
         Ok((request, recorded))
+    }
+}
+
+/// Reads a response body chunk by chunk, never more than `limit` bytes: memory stays bounded
+/// whatever the target sends. Returns what was read, and why reading stopped early.
+async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: usize,
+    options: &HttpOptions,
+) -> (Vec<u8>, Option<String>) {
+    let declared = response.content_length();
+    if let Some(n) = declared
+        && n > limit as u64
+    {
+        return (
+            Vec::new(),
+            Some(format!(
+                "the response body is {n} bytes (Content-Length), more than http.max_body_bytes ({limit} bytes); nothing of it was read. Raise http.max_body_bytes in the environment file if the target really answers this much"
+            )),
+        );
+    }
+    let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(limit));
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > limit {
+                    let room = limit - bytes.len();
+                    bytes.extend_from_slice(&chunk[..room]);
+                    return (
+                        bytes,
+                        Some(format!(
+                            "the response body goes beyond http.max_body_bytes ({limit} bytes); reading stopped there and the rest was not read. Raise http.max_body_bytes in the environment file if the target really answers this much"
+                        )),
+                    );
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return (bytes, None),
+            Err(e) => {
+                let message = if e.is_timeout() {
+                    format!(
+                        "reading the response body timed out after {} s with {} bytes read ({}); the target sends its body too slowly: raise http.timeout_seconds in the environment file or check the target",
+                        options.timeout_seconds,
+                        bytes.len(),
+                        error_chain(&e)
+                    )
+                } else {
+                    format!(
+                        "reading the response body failed after {} bytes: {}",
+                        bytes.len(),
+                        error_chain(&e)
+                    )
+                };
+                return (bytes, Some(message));
+            }
+        }
     }
 }
 
@@ -542,6 +590,19 @@ fn describe_transport_error(e: &reqwest::Error, options: &HttpOptions) -> String
     } else {
         chain
     }
+}
+
+/// Headers as recorded: names as the HTTP stack spells them, values as (lossy) text.
+fn recorded_headers(headers: &reqwest::header::HeaderMap) -> Vec<Header> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -666,6 +727,97 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ex.response().unwrap().status, 204);
+    }
+
+    fn engine_with(max_body_bytes: usize, timeout_seconds: u64) -> Arc<HttpEngine> {
+        let options = HttpOptions {
+            max_body_bytes,
+            timeout_seconds,
+            ..HttpOptions::default()
+        };
+        Arc::new(HttpEngine::new(&TlsOptions::default(), &options, Path::new(".")).unwrap())
+    }
+
+    async fn get(engine: &Arc<HttpEngine>, url: &str) -> (Result<(), String>, Exchange) {
+        let mut session = engine.session();
+        let spec = RequestSpec::new("GET", Url::parse(url).unwrap());
+        let result = session
+            .send("hostile", spec, Redirects::Follow)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        (result, session.last().unwrap().clone())
+    }
+
+    const MIB: usize = 1024 * 1024;
+
+    #[tokio::test]
+    async fn an_endless_body_stops_at_the_limit_with_a_clear_message() {
+        let server = super::super::hostile::Hostile::start();
+        let (result, ex) = get(&engine_with(MIB, 10), &server.url("/endless")).await;
+        let err = result.unwrap_err();
+        assert!(
+            err.contains("goes beyond http.max_body_bytes (1048576 bytes)"),
+            "{err}"
+        );
+        assert!(err.contains("Raise http.max_body_bytes"), "{err}");
+        let resp = ex.response().expect("status and headers are recorded");
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.body_size, MIB, "exactly the limit was read");
+        assert!(resp.body.len() <= KEPT_OF_OVERSIZED_BODY + 4);
+        assert!(resp.body.ends_with(crate::redact::CUT));
+    }
+
+    #[tokio::test]
+    async fn a_declared_100_mb_json_is_refused_unread_and_a_streamed_one_stops_at_the_limit() {
+        let server = super::super::hostile::Hostile::start();
+        let engine = engine_with(MIB, 30);
+        let (result, ex) = get(&engine, &server.url("/big-json")).await;
+        let err = result.unwrap_err();
+        assert!(err.contains("is 100000000 bytes (Content-Length)"), "{err}");
+        assert_eq!(ex.response().unwrap().body_size, 0);
+        let (result, ex) = get(&engine, &server.url("/big-json-chunked")).await;
+        assert!(result.unwrap_err().contains("goes beyond"));
+        assert_eq!(ex.response().unwrap().body_size, MIB);
+    }
+
+    #[tokio::test]
+    async fn json_within_the_limit_parses_whatever_its_size() {
+        let server = super::super::hostile::Hostile::start();
+        let engine = engine_with(crate::config::DEFAULT_MAX_BODY_BYTES, 30);
+        let size = 5 * MIB;
+        let (result, ex) = get(&engine, &server.url(&format!("/json/{size}"))).await;
+        result.unwrap();
+        let resp = ex.response().unwrap();
+        assert_eq!(resp.body_size, size);
+        assert!(resp.json().is_some(), "a 5 MiB JSON document is JSON");
+    }
+
+    #[tokio::test]
+    async fn a_trickling_body_ends_at_the_timeout() {
+        let server = super::super::hostile::Hostile::start();
+        let (result, _) = get(&engine_with(MIB, 1), &server.url("/trickle")).await;
+        let err = result.unwrap_err();
+        assert!(err.contains("timed out after 1 s"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_reset_a_redirect_loop_and_a_garbage_status_line_are_errors_in_words() {
+        let server = super::super::hostile::Hostile::start();
+        // One engine (one connection pool) per case: a connection the reset case killed must
+        // not be what the next case is sent on.
+        let (result, ex) = get(&engine_with(MIB, 10), &server.url("/reset")).await;
+        assert!(result.is_err());
+        assert_eq!(ex.end, ExchangeEnd::TransportError);
+        let engine = engine_with(MIB, 10);
+        let (result, ex) = get(&engine, &server.url("/redirect-loop")).await;
+        let err = result.unwrap_err();
+        assert!(err.contains("more than 10 redirects"), "{err}");
+        assert_eq!(ex.hops.len(), 11);
+        let (result, ex) = get(&engine, &server.url("/garbage")).await;
+        assert!(result.is_err());
+        assert_eq!(ex.end, ExchangeEnd::TransportError);
+        assert!(ex.error.as_deref().is_some_and(|e| !e.is_empty()));
     }
 
     #[test]

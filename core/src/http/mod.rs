@@ -8,3 +8,6 @@ pub use engine::{
     Body, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint,
     serde_urlencoded_pairs,
 };
+
+#[cfg(test)]
+pub(crate) mod hostile;

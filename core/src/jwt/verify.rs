@@ -148,7 +148,7 @@ impl IdTokenVerifier {
                 return TokenVerdict {
                     header: Value::Null,
                     claims: Value::Null,
-                    checks: vec![fail("decode", e.to_string())],
+                    checks: vec![levelled(fail("decode", e.to_string()))],
                 };
             }
         };
@@ -186,7 +186,7 @@ impl IdTokenVerifier {
         TokenVerdict {
             header: jwt.header,
             claims: jwt.claims,
-            checks,
+            checks: checks.into_iter().map(levelled).collect(),
         }
     }
 
@@ -681,6 +681,50 @@ fn check_sub(claims: &Value) -> Check {
     }
 }
 
+/// Where each ID token check comes from, and how binding it is.
+const CORE: &str = "OpenID Connect Core 1.0";
+
+/// The check with its level and the clause it comes from (OpenID Connect Core 1.0 §3.1.3.7,
+/// ID Token Validation, unless said otherwise).
+fn levelled(check: Check) -> Check {
+    use crate::record::Level::{Must, Should};
+    let (level, clause) = match check.name.as_str() {
+        "decode" => (
+            Must,
+            "RFC 7519 §7.2 (a JWT is three base64url parts)".to_string(),
+        ),
+        "alg" => (
+            Must,
+            format!("{CORE} §2 (none only if the client asked for it) and §3.1.3.7 item 7"),
+        ),
+        // kid is required only when the JWKS holds several keys.
+        "kid" => (
+            Should,
+            format!("{CORE} §10.1 (kid MUST be given when the JWKS has several keys)"),
+        ),
+        "signature" => (Must, format!("{CORE} §3.1.3.7 item 6")),
+        "iss" => (Must, format!("{CORE} §3.1.3.7 item 2")),
+        "aud" => (Must, format!("{CORE} §3.1.3.7 item 3")),
+        "azp" => (Should, format!("{CORE} §3.1.3.7 items 4 and 5")),
+        "exp" => (Must, format!("{CORE} §3.1.3.7 item 9")),
+        // The acceptable range of iat is the client's choice.
+        "iat" => (Should, format!("{CORE} §3.1.3.7 item 10")),
+        "nonce" => (Must, format!("{CORE} §3.1.3.7 item 11")),
+        "sub" => (
+            Must,
+            format!("{CORE} §2 (REQUIRED, at most 255 ASCII characters)"),
+        ),
+        "at_hash" => (Must, format!("{CORE} §3.1.3.8 and §3.2.2.9")),
+        "c_hash" => (Must, format!("{CORE} §3.3.2.11")),
+        "auth_time" => (
+            Must,
+            format!("{CORE} §2 (REQUIRED with max_age) and §3.1.3.7 item 13"),
+        ),
+        _ => return check,
+    };
+    check.at(level).clause(clause)
+}
+
 /// The verdict of every check on one token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenVerdict {
@@ -696,6 +740,13 @@ impl TokenVerdict {
     /// The failed checks.
     pub fn failures(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.verdict == Outcome::Failed)
+    }
+
+    /// The failed checks that fail the token: MUSTs, and under `strict` every failed check
+    /// (a failed SHOULD is otherwise a warning).
+    pub fn failures_at(&self, strict: bool) -> impl Iterator<Item = &Check> {
+        self.failures()
+            .filter(move |c| strict || c.level == crate::record::Level::Must)
     }
 
     /// True when no check failed.
@@ -1114,6 +1165,52 @@ mod tests {
         let v = verifier().verify(&token, &jwks());
         assert_eq!(failed(&v), ["kid"]);
         assert_eq!(v.check("signature").unwrap().verdict, Outcome::Passed);
+        // kid is a SHOULD here (a MUST only with several keys): a warning, failing when strict.
+        assert_eq!(v.failures_at(false).count(), 0);
+        assert_eq!(v.failures_at(true).count(), 1);
+    }
+
+    #[test]
+    fn every_check_names_its_level_and_clause() {
+        use crate::record::Level;
+        let v = verifier().verify(&sign(&claims()), &jwks());
+        for c in &v.checks {
+            let clause = c
+                .clause
+                .as_deref()
+                .unwrap_or_else(|| panic!("{} has no clause", c.name));
+            assert!(clause.contains('§'), "{}: {clause}", c.name);
+        }
+        let level = |n: &str| v.check(n).unwrap().level;
+        for must in [
+            "alg",
+            "signature",
+            "iss",
+            "aud",
+            "exp",
+            "nonce",
+            "sub",
+            "at_hash",
+            "auth_time",
+        ] {
+            assert_eq!(level(must), Level::Must, "{must}");
+        }
+        for should in ["kid", "azp", "iat"] {
+            assert_eq!(level(should), Level::Should, "{should}");
+        }
+        assert_eq!(
+            v.check("iss").unwrap().clause.as_deref(),
+            Some("OpenID Connect Core 1.0 §3.1.3.7 item 2")
+        );
+        let broken = verifier().verify("not.a.jwt", &jwks());
+        assert_eq!(broken.checks[0].level, Level::Must);
+        assert!(
+            broken.checks[0]
+                .clause
+                .as_deref()
+                .unwrap()
+                .contains("RFC 7519")
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::authorize::{AuthorizationRequest, AuthorizationResponse};
 use crate::checks::Checklist;
-use crate::record::{Exchange, RecordedResponse};
+use crate::record::{Exchange, Level, RecordedResponse};
 
 /// Lifetimes above this many seconds are milliseconds whatever else is known (seed 004 says
 /// `expires_in` is in milliseconds; every specification says seconds).
@@ -72,14 +72,7 @@ pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checkli
         "Cache-Control",
         five_one,
         directives(&cache).any(|d| d == "no-store"),
-        format!(
-            "expected no-store, got {}",
-            if cache.is_empty() {
-                "no Cache-Control header".to_string()
-            } else {
-                format!("{cache:?}")
-            }
-        ),
+        no_store_failure(&cache),
     );
     list
 }
@@ -116,6 +109,15 @@ fn expires_in_verdict(v: &Value, json: &Value) -> (bool, String) {
         );
     }
     (true, String::new())
+}
+
+/// What came instead of `Cache-Control: no-store`.
+fn no_store_failure(cache: &str) -> String {
+    if cache.is_empty() {
+        "expected no-store, got no Cache-Control header".to_string()
+    } else {
+        format!("expected no-store, got {cache:?}")
+    }
 }
 
 fn directives(header: &str) -> impl Iterator<Item = String> + '_ {
@@ -380,6 +382,67 @@ pub fn userinfo_sub(userinfo: &Value, id_token_claims: &Value) -> Checklist {
     list
 }
 
+/// The cache directives of a response, joined, for messages.
+fn cache_control(resp: &RecordedResponse) -> String {
+    resp.header_values("cache-control")
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// UserInfo's answer carries personal data, so it should not be stored by caches. OpenID
+/// Connect Core §5.3 does not require it (unlike the token response, RFC 6749 §5.1): a best
+/// practice, which warns.
+pub fn userinfo_not_cached(resp: &RecordedResponse) -> Checklist {
+    let mut list = Checklist::new("the userinfo response");
+    let cache = cache_control(resp);
+    list.add(
+        "Cache-Control",
+        Level::BestPractice,
+        "RFC 9111 §5.2.2.5 (personal data); OpenID Connect Core §5.3 does not require it",
+        directives(&cache).any(|d| d == "no-store"),
+        no_store_failure(&cache),
+    );
+    list
+}
+
+/// A protected resource called with the access token issued from a code that was then
+/// replayed: the provider SHOULD have revoked it (RFC 6749 §4.1.2), so the call is refused.
+pub fn revoked_after_code_replay(resp: &RecordedResponse) -> Checklist {
+    let mut list = Checklist::new("the access token issued from the replayed code");
+    list.should(
+        "revoked after code replay",
+        "RFC 6749 §4.1.2",
+        resp.status == 401,
+        format!(
+            "expected 401 (the token revoked), got {}: the token still works",
+            resp.status
+        ),
+    );
+    list
+}
+
+/// A refresh with the refresh token that replaced a reused one: after the reuse the provider
+/// should have revoked the whole family (RFC 9700 §4.14.2, best current practice), so the
+/// refresh is refused with invalid_grant.
+pub fn refresh_family_revoked(resp: &RecordedResponse) -> Checklist {
+    let mut list = Checklist::new("the refresh token that replaced the reused one");
+    let error = resp
+        .json()
+        .and_then(|j| j.get("error")?.as_str().map(str::to_string));
+    list.add(
+        "family revoked after reuse",
+        Level::BestPractice,
+        "RFC 9700 §4.14.2",
+        resp.status == 400 && error.as_deref() == Some("invalid_grant"),
+        format!(
+            "expected 400 invalid_grant (the family revoked), got {} {}",
+            resp.status,
+            error.unwrap_or_else(|| "with new tokens".into())
+        ),
+    );
+    list
+}
+
 fn snippet(body: &str) -> String {
     crate::expect::body_preview(body, 200)
 }
@@ -387,6 +450,47 @@ fn snippet(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn optional_protections_warn_and_fail_only_when_strict() {
+        let cached = resp(
+            200,
+            &[("content-type", "application/json")],
+            r#"{"sub":"x"}"#,
+        );
+        let stored = resp(200, &[("cache-control", "no-cache, no-store")], "{}");
+        assert!(!userinfo_not_cached(&stored).failed("Cache-Control"));
+        let list = userinfo_not_cached(&cached);
+        assert!(list.failed("Cache-Control"));
+        assert!(list.verdict().is_ok(), "a best practice warns");
+        let err = list.verdict_at(true).unwrap_err().to_string();
+        assert!(
+            err.contains("Cache-Control") && err.contains("no Cache-Control header"),
+            "{err}"
+        );
+        assert_eq!(list.checks[0].level, Level::BestPractice);
+
+        let still_works = revoked_after_code_replay(&cached);
+        assert!(still_works.failed("revoked after code replay"));
+        assert!(still_works.verdict().is_ok() && still_works.verdict_at(true).is_err());
+        assert_eq!(
+            still_works.checks[0].clause.as_deref(),
+            Some("RFC 6749 §4.1.2")
+        );
+        let refused = resp(
+            401,
+            &[("www-authenticate", "Bearer error=\"invalid_token\"")],
+            "",
+        );
+        assert!(!revoked_after_code_replay(&refused).failed("revoked after code replay"));
+
+        let new_tokens = resp(200, &[], r#"{"access_token":"a"}"#);
+        let family = refresh_family_revoked(&new_tokens);
+        assert!(family.failed("family revoked after reuse"));
+        assert!(family.verdict().is_ok() && family.verdict_at(true).is_err());
+        let invalid = resp(400, &[], r#"{"error":"invalid_grant"}"#);
+        assert!(!refresh_family_revoked(&invalid).failed("family revoked after reuse"));
+    }
 
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> RecordedResponse {
         RecordedResponse {

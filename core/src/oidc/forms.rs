@@ -11,6 +11,129 @@ pub struct Field {
     pub value: String,
     /// The input type, lower-cased (`text`, `password`, `hidden`, `email` ...).
     pub kind: String,
+    /// The element's `id`, when it has one.
+    pub id: Option<String>,
+    /// The text of its `<label>` (by `for=` or around it), trimmed, when it has one.
+    pub label: Option<String>,
+    /// Its `autocomplete` hint (`username`, `email`, `current-password` ...), lower-cased.
+    pub autocomplete: Option<String>,
+    /// Its `placeholder` text.
+    pub placeholder: Option<String>,
+}
+
+impl Field {
+    /// Whether `spec` names this field: its name, its id (also as `#id`), its label text or
+    /// its placeholder (ignoring case and surrounding space).
+    pub fn is_named(&self, spec: &str) -> bool {
+        let spec = spec.trim();
+        let same = |v: &Option<String>| {
+            v.as_deref()
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case(spec))
+        };
+        self.name == spec
+            || self
+                .id
+                .as_deref()
+                .is_some_and(|id| id == spec || spec.strip_prefix('#') == Some(id))
+            || same(&self.label)
+            || same(&self.placeholder)
+    }
+
+    /// Whether the field can be typed into (not hidden, not a choice).
+    pub fn is_typed(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "text" | "email" | "tel" | "password" | "number" | "search" | "url" | ""
+        )
+    }
+
+    /// Name, id, label, placeholder and autocomplete, lower-cased, for matching by words.
+    fn words(&self) -> String {
+        [
+            Some(self.name.as_str()),
+            self.id.as_deref(),
+            self.label.as_deref(),
+            self.placeholder.as_deref(),
+            self.autocomplete.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+    }
+
+    /// How the field shows in error messages: `name` (label "…", id …).
+    pub fn describe(&self) -> String {
+        let mut out = format!("`{}` ({}", self.name, self.kind);
+        if let Some(label) = &self.label {
+            out.push_str(&format!(", label {label:?}"));
+        }
+        if let Some(id) = &self.id {
+            out.push_str(&format!(", id {id}"));
+        }
+        out.push(')');
+        out
+    }
+}
+
+/// A link (`<a href>`) of a page, resolved against the page URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub href: Url,
+    /// Its visible text (or `title`/`aria-label` when it has none), trimmed.
+    pub text: String,
+    pub id: Option<String>,
+}
+
+/// Every link of a page that leads somewhere (no `#` fragments, no `javascript:`).
+pub fn parse_links(html: &str, page_url: &Url) -> Vec<Link> {
+    let doc = Html::parse_document(html);
+    doc.select(&selector("a[href]"))
+        .filter_map(|a| {
+            let el = a.value();
+            let raw = el.attr("href")?.trim();
+            if raw.is_empty()
+                || raw.starts_with('#')
+                || raw.to_ascii_lowercase().starts_with("javascript:")
+            {
+                return None;
+            }
+            let href = page_url.join(raw).ok()?;
+            let text = collapse(&a.text().collect::<String>());
+            let text = if text.is_empty() {
+                el.attr("aria-label")
+                    .or(el.attr("title"))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            } else {
+                text
+            };
+            Some(Link {
+                href,
+                text,
+                id: el.attr("id").map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// Text with runs of whitespace as one space, trimmed.
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `text` holds one of `words` as whole words (`"[ Cancel ]"` holds `cancel`,
+/// `"Nothing"` does not hold `no`); a word may be a phrase (`"sign in"`).
+pub fn has_word(text: &str, words: &[&str]) -> bool {
+    let normal: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let padded = format!(" {} ", collapse(&normal));
+    words.iter().any(|w| padded.contains(&format!(" {w} ")))
 }
 
 /// A submit button (`<button>` or `<input type=submit>`).
@@ -19,6 +142,18 @@ pub struct Button {
     pub name: Option<String>,
     pub value: String,
     pub label: String,
+}
+
+impl Button {
+    /// Name, value and label in one string, for matching by words.
+    pub fn text(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.name.as_deref().unwrap_or(""),
+            self.value,
+            self.label
+        )
+    }
 }
 
 /// A form on a page.
@@ -41,6 +176,16 @@ pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
     let inputs = selector("input, select, textarea");
     let buttons = selector("button, input[type=submit], input[type=SUBMIT]");
     let option = selector("option");
+    let labels = selector("label[for]");
+    let label_for: Vec<(String, String)> = doc
+        .select(&labels)
+        .filter_map(|l| {
+            Some((
+                l.value().attr("for")?.to_string(),
+                collapse(&l.text().collect::<String>()),
+            ))
+        })
+        .collect();
     doc.select(&forms)
         .map(|form| {
             let el = form.value();
@@ -83,10 +228,28 @@ pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
                     "checkbox" | "radio" => iv.attr("value").unwrap_or("on").to_string(),
                     _ => iv.attr("value").unwrap_or_default().to_string(),
                 };
+                let id = iv.attr("id").map(str::to_string);
+                let label = id
+                    .as_deref()
+                    .and_then(|id| label_for.iter().find(|(f, _)| f == id))
+                    .map(|(_, text)| text.clone())
+                    .or_else(|| {
+                        // A label around the field: its own text, less the field's.
+                        input
+                            .ancestors()
+                            .filter_map(scraper::ElementRef::wrap)
+                            .find(|a| a.value().name() == "label")
+                            .map(|l| collapse(&l.text().collect::<String>()))
+                    })
+                    .filter(|l| !l.is_empty());
                 fields.push(Field {
                     name: name.to_string(),
                     value,
                     kind,
+                    id,
+                    label,
+                    autocomplete: iv.attr("autocomplete").map(|a| a.to_ascii_lowercase()),
+                    placeholder: iv.attr("placeholder").map(str::to_string),
                 });
             }
             let buttons = form
@@ -127,11 +290,62 @@ impl HtmlForm {
         self.fields.iter().any(|f| f.kind == "password")
     }
 
-    /// The field a user types their login name into: the first visible text-like input.
-    pub fn username_field(&self) -> Option<&Field> {
-        self.fields.iter().find(|f| {
-            matches!(f.kind.as_str(), "text" | "email" | "tel" | "") && f.name != "password"
-        })
+    /// The field a user types their login name into, found as a browser's password manager
+    /// would: `spec` (name, id, label or placeholder) when given; else `autocomplete=username`
+    /// (or `email`), then `type=email`, then a name, id or label that says user, login, email
+    /// or identifier; in a form that asks for a password, the first text field before it.
+    pub fn username_field(&self, spec: Option<&str>) -> Option<&Field> {
+        if let Some(spec) = spec {
+            return self.fields.iter().find(|f| f.is_named(spec));
+        }
+        let text_like = |f: &&Field| f.is_typed() && f.kind != "password";
+        let by_hint = self.fields.iter().filter(text_like).find(|f| {
+            f.autocomplete.as_deref().is_some_and(|a| {
+                a.split_whitespace()
+                    .any(|t| t == "username" || t == "email")
+            })
+        });
+        let by_type = || self.fields.iter().find(|f| f.kind == "email");
+        let by_words = || {
+            self.fields.iter().filter(text_like).find(|f| {
+                let words = f.words();
+                ["user", "login", "mail", "ident", "account"]
+                    .iter()
+                    .any(|w| words.contains(w))
+            })
+        };
+        let before_password = || {
+            let pw = self.fields.iter().position(|f| f.kind == "password")?;
+            self.fields[..pw].iter().rev().find(text_like)
+        };
+        by_hint
+            .or_else(by_type)
+            .or_else(by_words)
+            .or_else(before_password)
+    }
+
+    /// The field a user types their password into: `spec` when given, else the first
+    /// `type=password` field.
+    pub fn password_field(&self, spec: Option<&str>) -> Option<&Field> {
+        match spec {
+            Some(spec) => self.fields.iter().find(|f| f.is_named(spec)),
+            None => self.fields.iter().find(|f| f.kind == "password"),
+        }
+    }
+
+    /// The typed fields, as error messages list them.
+    pub fn describe_fields(&self) -> String {
+        let list: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|f| f.is_typed())
+            .map(Field::describe)
+            .collect();
+        if list.is_empty() {
+            "none".into()
+        } else {
+            list.join(", ")
+        }
     }
 
     /// The value of a field by name.
@@ -150,21 +364,29 @@ impl HtmlForm {
                 name: name.to_string(),
                 value: value.to_string(),
                 kind: "text".to_string(),
+                id: None,
+                label: None,
+                autocomplete: None,
+                placeholder: None,
             }),
         }
     }
 
-    /// The submit button whose name, value or label matches one of `words` (case-insensitive).
+    /// The submit button whose name, value or label holds one of `words` as whole words
+    /// (case-insensitive).
     pub fn button_matching(&self, words: &[&str]) -> Option<&Button> {
+        self.buttons.iter().find(|b| has_word(&b.text(), words))
+    }
+
+    /// The submit button named by `spec`: its label, value or name, exactly (ignoring case).
+    pub fn button_named(&self, spec: &str) -> Option<&Button> {
+        let spec = spec.trim();
         self.buttons.iter().find(|b| {
-            let text = format!(
-                "{} {} {}",
-                b.name.as_deref().unwrap_or(""),
-                b.value,
-                b.label
-            )
-            .to_lowercase();
-            words.iter().any(|w| text.contains(w))
+            b.label.eq_ignore_ascii_case(spec)
+                || b.value.eq_ignore_ascii_case(spec)
+                || b.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(spec))
         })
     }
 
@@ -212,7 +434,7 @@ mod tests {
         assert_eq!(login.action.as_str(), "http://op.example/login?x=1");
         assert_eq!(login.method, "POST");
         assert!(login.has_password());
-        assert_eq!(login.username_field().unwrap().name, "user");
+        assert_eq!(login.username_field(None).unwrap().name, "user");
         assert_eq!(login.value("txn"), Some("t1"));
         assert!(
             login.value("remember").is_none(),

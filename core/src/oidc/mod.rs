@@ -6,7 +6,13 @@ pub mod authorize;
 pub mod checks;
 pub mod ciba;
 
+#[cfg(feature = "browser")]
+pub mod browser;
+#[cfg(not(feature = "browser"))]
+#[path = "browser_off.rs"]
+pub mod browser;
 pub mod forms;
+pub mod login_page;
 pub mod pkce;
 pub mod relying_party;
 pub mod token;

@@ -12,7 +12,7 @@ use super::authorize::{AuthorizationRequest, AuthorizationResponse};
 use super::checks;
 use super::token::{TokenSet, token_request};
 use crate::checks::Checklist;
-use crate::config::{AuthMethod, Client, Environment};
+use crate::config::{AuthMethod, Client, Deviation, Environment};
 use crate::discovery::{ProviderMetadata, discovery_url};
 use crate::error::{Error, Result};
 use crate::http::{Redirects, RequestSpec};
@@ -275,7 +275,16 @@ impl<'a> RelyingParty<'a> {
                     .iter()
                     .any(|(k, v)| k == "scope" && v.split(' ').any(|s| s == "openid"))
             });
-        let list = checks::token_response(self.sc.last_response()?, expect_id);
+        let mut list = checks::token_response(self.sc.last_response()?, expect_id);
+        let env = self.sc.env();
+        if let Some(why) = env.deviation(Deviation::ExpiresInMilliseconds) {
+            let declaration = format!(
+                "declared deviation `{}` of {} ({why})",
+                Deviation::ExpiresInMilliseconds.as_str(),
+                env.path.display()
+            );
+            list.declare_deviation("expires_in", &declaration);
+        }
         self.sc.conclude(list)
     }
 
@@ -315,6 +324,25 @@ impl<'a> RelyingParty<'a> {
             .ok_or_else(|| Error::step("no userinfo response with a sub in this scenario"))?;
         let claims = self.id_token_claims()?;
         self.sc.conclude(checks::userinfo_sub(&userinfo, &claims))
+    }
+
+    /// The latest UserInfo response forbids caching (a best practice: it warns).
+    pub fn expect_userinfo_not_cached(&mut self) -> Result<()> {
+        let list = checks::userinfo_not_cached(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
+    /// The latest call with the access token from a replayed code was refused (SHOULD).
+    pub fn expect_revoked_after_code_replay(&mut self) -> Result<()> {
+        let list = checks::revoked_after_code_replay(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
+    /// The latest refresh, with the token that replaced a reused one, was refused (best
+    /// practice).
+    pub fn expect_refresh_family_revoked(&mut self) -> Result<()> {
+        let list = checks::refresh_family_revoked(self.sc.last_response()?);
+        self.sc.conclude(list)
     }
 
     /// UserInfo refused the token as a protected resource must (RFC 6750 §3).
@@ -636,7 +664,8 @@ impl<'a> RelyingParty<'a> {
     /// check's verdict under the running step; fails naming every check that failed.
     pub async fn check_id_token(&mut self, label: &str) -> Result<()> {
         let verdict = self.verify_id_token().await?;
-        let failed: Vec<_> = verdict.failures().cloned().collect();
+        let strict = self.sc.ctx().strict;
+        let failed: Vec<_> = verdict.failures_at(strict).cloned().collect();
         self.sc.record_mut().push_token(verdict.into_record(label));
         if failed.is_empty() {
             Ok(())

@@ -5,8 +5,10 @@
 use url::Url;
 
 use super::forms::{HtmlForm, parse_forms};
+use super::login_page::{Credentials, LoginProgress, PageAction, plan};
 use super::relying_party::{Consent, OidcState, RelyingParty, redirect_response};
 use crate::checks::Checklist;
+use crate::config::{LoginDriver, LoginOptions};
 use crate::error::{Error, Result};
 use crate::http::{Redirects, RequestSpec};
 use crate::scenario::{Scenario, response_of};
@@ -28,9 +30,41 @@ impl<'a> UserAgent<'a> {
         RelyingParty::new(self.sc, self.state).redirect_uris()
     }
 
-    /// Drives the provider's login and consent pages as a browser would, reading each form's
-    /// fields and action, until the provider redirects to the client.
+    /// Drives the provider's login and consent pages until the provider redirects to the
+    /// client, with the login driver the environment (or the user) chooses: the HTML driver
+    /// reads each page's forms and links; the browser driver runs a headless Chromium.
     pub async fn log_in(&mut self, user: &str, consent: Consent) -> Result<()> {
+        let options = self.sc.env().login_for(user)?;
+        match options.driver() {
+            LoginDriver::Html => self.log_in_html(user, consent, &options).await,
+            LoginDriver::Browser => {
+                let stop = self.redirect_uris()?;
+                // The browser opens the authorization request itself, with its own cookies.
+                let first = self.sc.last_exchange().map_err(|_| {
+                    Error::step("no authorization request was sent: start with `When the client starts an authorization request`")
+                })?.request();
+                if first.method != "GET" {
+                    return Err(Error::step(format!(
+                        "the browser login driver opens the authorization request in the browser, but the latest request was {} {}, not a GET",
+                        first.method, first.url
+                    )));
+                }
+                let start = Url::parse(&first.url)
+                    .map_err(|e| Error::step(format!("{:?} is not a URL: {e}", first.url)))?;
+                let (sc, state) = (&mut *self.sc, &mut *self.state);
+                let end = super::browser::log_in(sc, user, consent, &options, start, stop).await?;
+                state.response = end;
+                Ok(())
+            }
+        }
+    }
+
+    async fn log_in_html(
+        &mut self,
+        user: &str,
+        consent: Consent,
+        options: &LoginOptions,
+    ) -> Result<()> {
         let user_cfg = self.sc.env().user(user)?;
         let username = user_cfg.username.to_string();
         let password = user_cfg
@@ -38,88 +72,47 @@ impl<'a> UserAgent<'a> {
             .as_ref()
             .map(|p| p.expose().to_string())
             .unwrap_or_default();
+        let who = Credentials {
+            user,
+            username: &username,
+            password: &password,
+        };
         let stop = self.redirect_uris()?;
-        let mut logged_in = false;
-        for _ in 0..6 {
+        let mut progress = LoginProgress::default();
+        for _ in 0..8 {
             if self.state.response.is_some() {
                 return Ok(());
             }
-            let (page_url, status, body) = {
-                let ex = self.sc.last_exchange().ok().ok_or_else(|| {
-                    Error::step("no authorization request was sent: start with `When the client starts an authorization request`")
-                })?;
-                let hop = ex.hops.last().expect("an exchange has a hop");
-                let resp = response_of(ex)?;
-                (
-                    Url::parse(&hop.request.url).map_err(|e| {
-                        Error::step(format!("{:?} is not a URL: {e}", hop.request.url))
-                    })?,
-                    resp.status,
-                    resp.body.clone(),
-                )
-            };
-            let forms = parse_forms(&body, &page_url);
-            let Some(form) = forms
-                .into_iter()
-                .find(|f| !f.fields.is_empty() || !f.buttons.is_empty())
-            else {
-                return Err(Error::step(format!(
-                    "the provider showed a page without a form at {page_url} (status {status}) instead of redirecting to the client\n  page: {}",
-                    text_snippet(&body)
-                )));
-            };
-            let (label, fields) = if is_login(&form) {
-                if logged_in {
-                    return Err(Error::step(format!(
-                        "login as `{user}` failed: the provider showed the login form again\n  page: {}\n  hint: check the user's username and password in the environment file",
-                        text_snippet(&body)
-                    )));
+            let (page_url, body) = self.current_page()?;
+            let spec = match plan(&body, &page_url, &who, consent, options, &mut progress)? {
+                PageAction::Submit {
+                    label,
+                    method,
+                    mut url,
+                    fields,
+                } => {
+                    let spec = if method == "POST" {
+                        RequestSpec::new("POST", url).form(fields)
+                    } else {
+                        url.query_pairs_mut()
+                            .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                        RequestSpec::new("GET", url)
+                    };
+                    (label, spec)
                 }
-                logged_in = true;
-                (
-                    format!("login form (as {user})"),
-                    fill_login(&form, &username, &password)?,
-                )
-            } else {
-                let words: &[&str] = match consent {
-                    Consent::Allow => &[
-                        "allow",
-                        "accept",
-                        "approve",
-                        "consent",
-                        "continue",
-                        "yes",
-                        "authorize",
-                    ],
-                    Consent::Deny => &["deny", "reject", "decline", "cancel", "abort", "no"],
-                };
-                let button = form.button_matching(words).or(match consent {
-                    Consent::Allow => form.buttons.first(),
-                    Consent::Deny => None,
-                });
-                if consent == Consent::Deny && button.is_none() {
-                    return Err(Error::step(format!(
-                        "the consent page at {page_url} has no button to deny"
-                    )));
-                }
-                ("consent form".to_string(), form.submission(button))
-            };
-            let spec = if form.method == "POST" {
-                RequestSpec::new("POST", form.action.clone()).form(fields)
-            } else {
-                let mut url = form.action.clone();
-                url.query_pairs_mut()
-                    .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-                RequestSpec::new("GET", url)
+                PageAction::Follow { label, url } => (label, RequestSpec::new("GET", url)),
             };
             let ex = self
                 .sc
-                .send(&label, spec, Redirects::FollowUntil(stop.clone()))
+                .send(&spec.0, spec.1, Redirects::FollowUntil(stop.clone()))
                 .await?;
             self.state.response = redirect_response(ex)?;
         }
+        if self.state.response.is_some() {
+            return Ok(());
+        }
         Err(Error::step(
-            "the provider did not redirect to the client after six pages of login and consent",
+            "the provider did not redirect to the client after eight pages of login and consent",
         ))
     }
 
@@ -127,30 +120,69 @@ impl<'a> UserAgent<'a> {
     /// must answer with its login form again (or an error page), never with a redirect.
     pub async fn log_in_with_wrong_password(&mut self, user: &str) -> Result<()> {
         let username = self.sc.env().user(user)?.username.to_string();
+        let options = self.sc.env().login_for(user)?;
         let stop = self.redirect_uris()?;
-        let (page_url, body) = self.current_page()?;
-        let form = parse_forms(&body, &page_url)
-            .into_iter()
-            .find(is_login)
-            .ok_or_else(|| Error::step(format!("no login form at {page_url}")))?;
-        let fields = fill_login(&form, &username, "definitely-not-the-password")?;
-        let spec = RequestSpec::new(&form.method, form.action.clone()).form(fields);
-        let ex = self
-            .sc
-            .send(
-                "login form (wrong password)",
-                spec,
-                Redirects::FollowUntil(stop),
-            )
-            .await?;
-        self.state.response = redirect_response(ex)?;
+        let who = Credentials {
+            user,
+            username: &username,
+            password: "definitely-not-the-password",
+        };
+        // Through the username page of a multi-page login, to the password page, once.
+        let mut progress = LoginProgress::default();
+        for _ in 0..3 {
+            let (page_url, body) = self.current_page()?;
+            if !parse_forms(&body, &page_url)
+                .iter()
+                .any(|f| is_login(f, &options))
+            {
+                return Err(Error::step(format!("no login form at {page_url}")));
+            }
+            let action = plan(
+                &body,
+                &page_url,
+                &who,
+                Consent::Allow,
+                &options,
+                &mut progress,
+            )?;
+            let PageAction::Submit {
+                label,
+                method,
+                url,
+                fields,
+            } = action
+            else {
+                return Err(Error::step(format!("no login form at {page_url}")));
+            };
+            let label = if progress.password_pages > 0 {
+                "login form (wrong password)".to_string()
+            } else {
+                label
+            };
+            let ex = self
+                .sc
+                .send(
+                    &label,
+                    RequestSpec::new(&method, url).form(fields),
+                    Redirects::FollowUntil(stop.clone()),
+                )
+                .await?;
+            self.state.response = redirect_response(ex)?;
+            if progress.password_pages > 0 || self.state.response.is_some() {
+                break;
+            }
+        }
         Ok(())
     }
 
     /// Whether the page the user agent is on shows a login form.
     pub fn shows_login_form(&self) -> Result<bool> {
         let (page_url, body) = self.current_page()?;
-        Ok(self.state.response.is_none() && parse_forms(&body, &page_url).iter().any(is_login))
+        let options = &self.sc.env().login;
+        Ok(self.state.response.is_none()
+            && parse_forms(&body, &page_url)
+                .iter()
+                .any(|f| is_login(f, options)))
     }
 
     /// The user agent is on the provider's login form, not redirected to the client.
@@ -179,51 +211,16 @@ impl<'a> UserAgent<'a> {
     }
 }
 
-/// A login form asks for a password, or says so in a hidden `prompt` field (node oidc-provider).
-fn is_login(form: &HtmlForm) -> bool {
-    form.has_password() || form.value("prompt") == Some("login")
-}
-
-fn fill_login(form: &HtmlForm, username: &str, password: &str) -> Result<Vec<(String, String)>> {
-    let mut form = form.clone();
-    let user_field = form
-        .username_field()
-        .map(|f| f.name.clone())
-        .ok_or_else(|| {
-            Error::step(format!(
-                "the login form at {} has no text field for the username",
-                form.action
-            ))
-        })?;
-    form.set(&user_field, username);
-    let password_fields: Vec<String> = form
-        .fields
-        .iter()
-        .filter(|f| f.kind == "password")
-        .map(|f| f.name.clone())
-        .collect();
-    for name in password_fields {
-        form.set(&name, password);
-    }
-    let button = form
-        .button_matching(&["login", "log in", "sign in", "submit", "continue"])
-        .cloned();
-    Ok(form.submission(button.as_ref()))
-}
-
-/// The visible text of a page, shortened, for error messages.
-fn text_snippet(html: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let text: Vec<&str> = doc
-        .root_element()
-        .text()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect();
-    let joined = text.join(" ");
-    if joined.chars().count() > 240 {
-        format!("{}…", joined.chars().take(240).collect::<String>())
-    } else {
-        joined
-    }
+/// A login form asks for a password or a username (by the environment's field names, when
+/// it names them), or says so in a hidden `prompt` field (node oidc-provider).
+fn is_login(form: &HtmlForm, options: &LoginOptions) -> bool {
+    form.has_password()
+        || form.value("prompt") == Some("login")
+        || options
+            .username_field
+            .as_deref()
+            .is_some_and(|spec| form.username_field(Some(spec)).is_some())
+        || form
+            .username_field(None)
+            .is_some_and(|f| f.autocomplete.is_some() || f.kind == "email")
 }

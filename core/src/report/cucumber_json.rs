@@ -177,6 +177,9 @@ struct ScenarioExtras<'a> {
     logs: Cow<'a, [String]>,
     #[serde(default)]
     retries: usize,
+    /// Why the scenario was not applicable on the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    not_applicable: Option<String>,
     /// The steps' idflow data, in step order: one embedding per scenario, so that Cucumber
     /// tools show nothing of idflow's on each step.
     #[serde(default)]
@@ -280,6 +283,7 @@ fn element(s: &ScenarioReport, id: String) -> Element {
         duration_ms: s.duration_ms,
         logs: Cow::Borrowed(&s.logs),
         retries: s.retries,
+        not_applicable: s.not_applicable.clone(),
         steps: s
             .steps
             .iter()
@@ -296,7 +300,12 @@ fn element(s: &ScenarioReport, id: String) -> Element {
         keyword: s.keyword.clone(),
         kind: "scenario".into(),
         name: s.name.clone(),
-        description: String::new(),
+        // Cucumber tools show a skipped scenario's description: the reason it was skipped.
+        description: s
+            .not_applicable
+            .as_ref()
+            .map(|r| format!("Not applicable: {r}"))
+            .unwrap_or_default(),
         line: s.line,
         tags: tags(&s.tags, s.line.saturating_sub(1).max(1)),
         steps: s.steps.iter().map(step).collect(),
@@ -380,6 +389,7 @@ pub fn parse(text: &str) -> Result<RunReport, ReportError> {
                     s.duration_ms = x.duration_ms;
                     s.logs = x.logs.into_owned();
                     s.retries = x.retries;
+                    s.not_applicable = x.not_applicable;
                     for (st, extra) in all.iter_mut().zip(x.steps) {
                         st.background = extra.background;
                         st.status = extra.status;

@@ -198,7 +198,16 @@ fn case_body(f: &FeatureReport, s: &ScenarioReport) -> String {
                 text(&detail)
             );
         }
-        Status::Skipped => out.push_str("      <skipped/>\n"),
+        Status::Skipped => match &s.not_applicable {
+            Some(reason) => {
+                let _ = writeln!(
+                    out,
+                    "      <skipped message=\"{}\"/>",
+                    attr(&format!("not applicable: {reason}"))
+                );
+            }
+            None => out.push_str("      <skipped/>\n"),
+        },
         Status::Passed => {}
     }
     // Warnings (failed SHOULD and best-practice checks) do not fail the test case: they are

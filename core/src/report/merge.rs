@@ -19,7 +19,9 @@ pub fn read_shards(dirs: &[impl AsRef<Path>]) -> Result<Vec<RunReport>, ReportEr
 }
 
 /// One report from several: features with the same path are joined (scenarios in line
-/// order), run errors are kept, the run spans from the earliest start to the latest end.
+/// order), run errors are kept once each (every shard reads every feature file, so each one
+/// reports the same broken file: it counts once), the run spans from the earliest start to the
+/// latest end.
 pub fn merge(shards: Vec<RunReport>) -> RunReport {
     let mut out = RunReport::default();
     let mut end_ms: f64 = 0.0;
@@ -36,7 +38,11 @@ pub fn merge(shards: Vec<RunReport>) -> RunReport {
         if shard.target != out.target && !out.target.contains(&shard.target) {
             out.target = format!("{}; {}", out.target, shard.target);
         }
-        out.errors.extend(shard.errors);
+        for error in shard.errors {
+            if !out.errors.contains(&error) {
+                out.errors.push(error);
+            }
+        }
         for feature in shard.features {
             match out.features.iter_mut().find(|f| f.path == feature.path) {
                 Some(existing) => existing.scenarios.extend(feature.scenarios),
@@ -93,5 +99,24 @@ mod tests {
         assert_eq!(merged.started_at_ms, 1000);
         assert_eq!(merged.duration_ms, 150.0);
         assert_eq!(merged.counts().passed, 3);
+    }
+
+    #[test]
+    fn a_broken_file_that_every_shard_reports_counts_once() {
+        let broken = crate::report::model::RunError {
+            location: "features/broken.feature".into(),
+            message: "the feature file does not parse".into(),
+        };
+        let mut a = shard(1000, &[3]);
+        let mut b = shard(1000, &[5]);
+        a.errors.push(broken.clone());
+        b.errors.push(broken.clone());
+        b.errors.push(crate::report::model::RunError {
+            location: "features/other.feature".into(),
+            message: "empty".into(),
+        });
+        let merged = merge(vec![a, b]);
+        assert_eq!(merged.errors.len(), 2, "{:?}", merged.errors);
+        assert_eq!(merged.errors[0], broken);
     }
 }

@@ -3,6 +3,7 @@
 //! file a run leaves behind.
 
 pub mod cucumber_json;
+pub mod failures;
 pub mod html;
 pub mod junit;
 pub mod merge;

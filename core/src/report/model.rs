@@ -99,6 +99,10 @@ pub struct ScenarioReport {
     /// How many times the scenario was retried before this result.
     #[serde(default)]
     pub retries: usize,
+    /// Why the scenario was not run on this target (a capability it lacks); its status is
+    /// then `skipped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
 }
 
 impl ScenarioReport {
@@ -115,6 +119,19 @@ impl ScenarioReport {
     /// Every token checked in the scenario, in the order checked.
     pub fn tokens(&self) -> impl Iterator<Item = &TokenRecord> {
         self.steps.iter().flat_map(|s| s.record.tokens.iter())
+    }
+
+    /// Failed SHOULD and best-practice checks of the scenario (its steps' and their tokens'):
+    /// warnings, which fail nothing unless the run is strict.
+    pub fn warnings(&self) -> usize {
+        self.steps
+            .iter()
+            .flat_map(|st| {
+                let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+                st.record.checks.iter().chain(tokens)
+            })
+            .filter(|c| c.is_failure() && c.level != Level::Must)
+            .count()
     }
 
     /// Every polling loop of the scenario, in the order run.

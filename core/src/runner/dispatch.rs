@@ -24,6 +24,10 @@ pub enum StepProblem {
     Undefined,
     /// Several definitions match; their locations.
     Ambiguous(Vec<String>),
+    /// The step has a docstring or a data table, and its definition takes none: the text
+    /// below the step would be ignored. What it has ("a docstring", "a data table") and where
+    /// the definition is.
+    UnexpectedArgument(&'static str, String),
 }
 
 type StepFn = cucumber::Step<IdflowWorld>;
@@ -32,6 +36,35 @@ struct Definition {
     regex: Regex,
     func: StepFn,
     location: String,
+    /// Whether the step function reads the gherkin step (its docstring or table); `None` when
+    /// its source is not registered with the catalogue.
+    takes_step: Option<bool>,
+}
+
+/// Whether the function under the step attribute at `location` (`path:line`) takes the
+/// gherkin step (`&Step`), read from the sources registered with the catalogue.
+fn takes_step(location: &str) -> Option<bool> {
+    let (path, line) = location.rsplit_once(':')?;
+    let line: usize = line.parse().ok()?;
+    let file = inventory::iter::<crate::catalogue::StepSources>()
+        .flat_map(|s| s.files.iter())
+        .find(|f| f.path == path)?;
+    let signature: String = file
+        .source
+        .lines()
+        .skip(line.saturating_sub(1))
+        .skip_while(|l| !l.contains("fn "))
+        .take_while(|l| !l.contains('{'))
+        .chain(std::iter::once(""))
+        .collect();
+    let after_fn = file
+        .source
+        .lines()
+        .skip(line.saturating_sub(1))
+        .skip_while(|l| !l.contains("fn "))
+        .find(|l| l.contains('{'))
+        .unwrap_or_default();
+    Some(signature.contains("&Step") || after_fn.split('{').next()?.contains("&Step"))
 }
 
 /// What a step text matched, computed once per distinct text.
@@ -64,6 +97,7 @@ impl StepTable {
                 definitions.push(Definition {
                     regex: regex(),
                     func,
+                    takes_step: takes_step(&location),
                     location,
                 });
             }
@@ -141,6 +175,26 @@ pub fn definition_of(text: &str) -> Result<String, StepProblem> {
     }
 }
 
+/// Whether the definition `text` matches reads the step's docstring or table (`None`: no
+/// single definition, or its source is not registered with the catalogue).
+pub fn takes_docstring_or_table(text: &str) -> Option<bool> {
+    let table = table();
+    match table.lookup(text) {
+        Lookup::Found(i, _) => table.definitions[i].takes_step,
+        _ => None,
+    }
+}
+
+/// Every registered definition: where it is (`steps/oidc.rs:16`) and the regex it matches
+/// with, for tools (and the test that editors read the same patterns).
+pub fn definitions() -> Vec<(String, String)> {
+    table()
+        .definitions
+        .iter()
+        .map(|d| (d.location.clone(), d.regex.as_str().to_string()))
+        .collect()
+}
+
 /// The collection cucumber runs with: every step, under any keyword, goes to [`dispatch`].
 pub fn collection() -> Collection<IdflowWorld> {
     let any = || Regex::new("(?s).*").expect("a valid regex");
@@ -157,6 +211,19 @@ fn dispatch(world: &mut IdflowWorld, context: Context) -> LocalBoxFuture<'_, ()>
         Lookup::Found(i, matches) => {
             let definition = &table.definitions[i];
             world.enter_step(Some(definition.location.clone()));
+            let extra = if context.step.docstring.is_some() {
+                Some("a docstring")
+            } else if context.step.table.is_some() {
+                Some("a data table")
+            } else {
+                None
+            };
+            if let (Some(what), Some(false)) = (extra, definition.takes_step) {
+                let location = definition.location.clone();
+                return Box::pin(async move {
+                    std::panic::panic_any(StepProblem::UnexpectedArgument(what, location))
+                });
+            }
             let context = Context {
                 step: context.step,
                 matches,

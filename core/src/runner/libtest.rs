@@ -35,8 +35,8 @@ Usage: <test binary> [OPTIONS] [FILTERS...]
   -h, --help             this text
 
 Environment: IDFLOW_FEATURES (comma separated paths), IDFLOW_ENV, IDFLOW_TAGS, IDFLOW_REPORT_DIR,
-IDFLOW_SIMULATOR_DEFECTS, IDFLOW_ALLOW_EMPTY=1 (a run that selects no scenario passes instead of
-exiting 2).
+IDFLOW_SIMULATOR_DEFECTS, IDFLOW_STRICT=1 (failed SHOULD and best-practice checks fail),
+IDFLOW_ALLOW_EMPTY=1 (a run that selects no scenario passes instead of exiting 2).
 ";
 
 /// The supported flags, one line, for an error about another flag.
@@ -250,6 +250,8 @@ fn options(args: &LibtestArgs, defects: Vec<Defect>) -> RunOptions {
         concurrency: args.test_threads.unwrap_or(defaults.concurrency),
         quiet: args.quiet,
         defects,
+        strict: std::env::var("IDFLOW_STRICT").is_ok_and(|v| v == "1" || v == "true"),
+        interrupts: true,
         ..defaults
     }
 }

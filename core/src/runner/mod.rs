@@ -3,16 +3,27 @@
 //! [`run`] is the whole run: load the environment, start its target (the embedded simulator
 //! when it says so), give every scenario's world the shared [`RunContext`], let cucumber
 //! schedule the scenarios, build the report from the event stream, write the reports (also
-//! when scenarios failed), and print `N passed, N failed`.
+//! when scenarios failed), and print `N passed, N failed`. SIGINT and SIGTERM end it early
+//! with partial reports ([`interrupt`]).
 
+pub mod console;
 pub mod dispatch;
+mod dry_run;
 pub mod features;
+pub mod interrupt;
+mod last_failed;
 mod libtest;
 mod target;
 pub mod writer;
 
+#[cfg(test)]
+mod planted;
+
+pub use dry_run::{DryRunOutcome, DryRunProblem, dry_run};
+pub use last_failed::{failed_locations, last_failed, within};
 pub use libtest::{LibtestArgs, cargo_test_main};
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -21,8 +32,8 @@ use cucumber::World as _;
 use cucumber::tag::Ext as _;
 use futures::FutureExt as _;
 
-use crate::config::{ConfigError, Environment};
-use crate::context::{Collector, ProviderCache, RunContext};
+use crate::config::{Capability, ConfigError, Environment};
+use crate::context::{Collector, ProviderCache, RunContext, ScenarioKey};
 use crate::http::HttpEngine;
 use crate::record::epoch_ms;
 use crate::redact::Redactor;
@@ -63,6 +74,11 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// Run a failed scenario again up to this many times; one that then passes is "flaky".
     pub retries: usize,
+    /// Failed SHOULD and best-practice checks fail the scenario instead of warning.
+    pub strict: bool,
+    /// Handle SIGINT and SIGTERM: the first one ends the run with partial reports (see
+    /// [`interrupt`]), a second one at once. Off for library callers, which own their signals.
+    pub interrupts: bool,
 }
 
 /// A deterministic share of a suite's scenarios, for CI that splits a suite across machines.
@@ -117,6 +133,8 @@ impl Default for RunOptions {
             quiet: false,
             shard: None,
             retries: 0,
+            strict: false,
+            interrupts: false,
         }
     }
 }
@@ -138,12 +156,19 @@ pub enum RunError {
 pub struct RunOutcome {
     pub report: RunReport,
     pub report_files: Vec<PathBuf>,
+    /// The signal that interrupted the run, if one did.
+    pub interrupted: Option<interrupt::Signal>,
 }
 
 impl RunOutcome {
-    /// 0 when every scenario passed, 1 otherwise.
+    /// 0 when every scenario passed, 1 otherwise; 130 or 143 when SIGINT or SIGTERM
+    /// interrupted the run.
     pub fn exit_code(&self) -> i32 {
-        if self.report.succeeded() { 0 } else { 1 }
+        match self.interrupted {
+            Some(signal) => signal.exit_code(),
+            None if self.report.succeeded() => 0,
+            None => 1,
+        }
     }
 }
 
@@ -169,13 +194,45 @@ pub fn summary_line(report: &RunReport) -> String {
     }
 }
 
+/// The line before the closing one when checks warned: how many failed SHOULD and
+/// best-practice checks, in how many scenarios.
+pub fn warnings_line(report: &RunReport) -> Option<String> {
+    let per_scenario: Vec<usize> = report
+        .scenarios()
+        .map(|(_, s)| s.warnings())
+        .filter(|n| *n > 0)
+        .collect();
+    let total: usize = per_scenario.iter().sum();
+    (total > 0).then(|| {
+        format!(
+            "{total} warning{} in {} scenario{} (failed SHOULD or best-practice checks; --strict makes them fail)",
+            if total == 1 { "" } else { "s" },
+            per_scenario.len(),
+            if per_scenario.len() == 1 { "" } else { "s" },
+        )
+    })
+}
+
 /// Runs the features and writes the reports. Configuration problems end the run before any
 /// scenario (exit 2), with a report saying why.
 pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
     let started = SystemTime::now();
     let clock_start = Instant::now();
+    // Listening from the start: a signal while the target starts ends the run as soon as it
+    // is up, with no scenario run.
+    let listener = if options.interrupts {
+        interrupt::listen()
+            .map_err(|e| tracing::warn!("cannot handle SIGINT and SIGTERM: {e}"))
+            .ok()
+    } else {
+        None
+    };
+    let interrupt = listener
+        .as_ref()
+        .map(|l| l.interrupt.clone())
+        .unwrap_or_default();
     match prepare(&options).await {
-        Ok(prepared) => Ok(execute(options, prepared, started, clock_start).await),
+        Ok(prepared) => Ok(execute(options, prepared, started, clock_start, interrupt).await),
         Err(err) => {
             let report = RunReport {
                 environment: options.env.clone(),
@@ -204,6 +261,7 @@ struct Prepared {
 /// and the shard.
 #[derive(Debug, Clone)]
 struct Selector {
+    env: Arc<Environment>,
     include: Option<cucumber::gherkin::tagexpr::TagOperation>,
     exclude: Option<cucumber::gherkin::tagexpr::TagOperation>,
     /// Lowercased.
@@ -214,8 +272,63 @@ struct Selector {
     shard: Option<Shard>,
 }
 
+/// What the run does with a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Selection {
+    /// It runs.
+    Run,
+    /// It needs a capability the target lacks: reported not applicable, with the reason.
+    NotApplicable(String),
+    /// A filter leaves it out of the run.
+    Left,
+}
+
+/// Why a scenario is not applicable on `env`: the first `@needs:` capability the environment
+/// does not list, with the clause that makes it optional.
+fn lacking(env: &Environment, tags: &[&String]) -> Option<String> {
+    tags.iter().find_map(|t| match Capability::from_tag(t)? {
+        Ok(c) if !env.has(c) => Some(format!(
+            "needs `{c}`, not among the capabilities of {}; optional by {}",
+            env.path.display(),
+            c.clause()
+        )),
+        Ok(_) => None,
+        Err(e) => Some(e),
+    })
+}
+
 impl Selector {
     fn selects(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+    ) -> bool {
+        self.choose(feature, rule, scenario) != Selection::Left
+    }
+
+    fn choose(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+    ) -> Selection {
+        if !self.keeps(feature, rule, scenario) {
+            return Selection::Left;
+        }
+        let tags: Vec<&String> = feature
+            .tags
+            .iter()
+            .chain(rule.iter().flat_map(|r| r.tags.iter()))
+            .chain(scenario.tags.iter())
+            .collect();
+        match lacking(&self.env, &tags) {
+            Some(reason) => Selection::NotApplicable(reason),
+            None => Selection::Run,
+        }
+    }
+
+    fn keeps(
         &self,
         feature: &cucumber::gherkin::Feature,
         rule: Option<&cucumber::gherkin::Rule>,
@@ -355,6 +468,7 @@ fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Sel
         })
         .transpose()?;
     let selector = Selector {
+        env: Arc::new(env.clone()),
         include,
         exclude,
         name: options.name_filter.as_deref().map(str::to_lowercase),
@@ -364,6 +478,7 @@ fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Sel
         shard: options.shard,
     };
     let features = feature_input(&options.paths)?;
+    check_capability_tags(&features)?;
     if !options.allow_empty {
         check_not_empty(&features, &selector, options, &env)?;
     }
@@ -386,6 +501,7 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
         base_url,
         clock: target.clock.clone(),
         virtual_time: target.virtual_time,
+        strict: options.strict || env.strict,
         engine: Arc::new(engine),
         env,
         redactor,
@@ -398,6 +514,28 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
         features,
         selector,
     })
+}
+
+impl features::Preloaded {
+    /// How many scenarios the selector keeps (an outline counts once per example row), for
+    /// the console's progress.
+    fn scenario_count(&self, selector: &Selector) -> usize {
+        let mut n = 0;
+        for feature in self.0.iter().flatten() {
+            for (rule, scenario) in scenarios_of(feature) {
+                if selector.selects(feature, rule, scenario) {
+                    let rows: usize = scenario
+                        .examples
+                        .iter()
+                        .filter_map(|e| e.table.as_ref())
+                        .map(|t| t.rows.len().saturating_sub(1))
+                        .sum();
+                    n += rows.max(1);
+                }
+            }
+        }
+        n
+    }
 }
 
 /// A run that selects no scenario says why instead of passing with `0 passed, 0 failed`. A run
@@ -457,6 +595,26 @@ fn check_not_empty(
     )))
 }
 
+/// A `@needs:` tag naming no known capability is a usage error at its file and line.
+fn check_capability_tags(features: &features::Preloaded) -> Result<(), RunError> {
+    for feature in features.0.iter().flatten() {
+        let path = writer::feature_path(feature);
+        let feature_tags = feature.tags.iter().map(|t| (t, feature.position.line));
+        let rule_tags = feature
+            .rules
+            .iter()
+            .flat_map(|r| r.tags.iter().map(|t| (t, r.position.line)));
+        let scenario_tags =
+            scenarios_of(feature).flat_map(|(_, s)| s.tags.iter().map(|t| (t, s.position.line)));
+        for (tag, line) in feature_tags.chain(rule_tags).chain(scenario_tags) {
+            if let Some(Err(e)) = Capability::from_tag(tag) {
+                return Err(RunError::Usage(format!("{path}:{line}: {e}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The report directory is created and written to before anything runs, so that a run never
 /// ends without its reports for want of a writable place.
 fn check_report_dir(dir: &Path) -> Result<(), RunError> {
@@ -505,6 +663,7 @@ async fn execute(
     prepared: Prepared,
     started: SystemTime,
     clock_start: Instant,
+    interrupt: interrupt::Interrupt,
 ) -> RunOutcome {
     let Prepared {
         ctx,
@@ -519,16 +678,29 @@ async fn execute(
         cucumber::cli::Empty,
         cucumber::cli::Empty,
     >::default();
+    let total = features.scenario_count(&selector);
+    let console = console::Console::stdout(Some(total), options.quiet);
     let before_ctx = ctx.clone();
+    let writer = ReportWriter::new(ctx.clone(), console);
+    let handle = writer.handle();
+    // Scenarios stopped at the gate after an interrupt, before their first step.
+    let held: Arc<std::sync::Mutex<HashSet<ScenarioKey>>> = Arc::default();
+    let gate = (interrupt.clone(), held.clone());
     let cucumber = IdflowWorld::cucumber::<PathBuf>()
         .with_parser::<_, ()>(features)
         .steps(dispatch::collection())
-        .with_writer(ReportWriter::new(ctx.clone(), options.quiet))
+        .with_writer(writer)
         .with_cli(cli)
         .max_concurrent_scenarios(options.concurrency.max(1))
         .retries((options.retries > 0).then_some(options.retries))
         .before(move |feature, _rule, scenario, world| {
-            world.attach(before_ctx.clone(), scenario_key(feature, scenario));
+            let key = scenario_key(feature, scenario);
+            if gate.0.signal().is_some() {
+                // Interrupted: this scenario never starts (the run future is dropped).
+                gate.1.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
+                return futures::future::pending().boxed_local();
+            }
+            world.attach(before_ctx.clone(), key);
             async {}.boxed_local()
         })
         .after(|_feature, _rule, _scenario, _finished, world| {
@@ -540,13 +712,40 @@ async fn execute(
     crate::logs::init();
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let writer = cucumber
-        .filter_run((), move |feature, rule, scenario| {
-            selector.selects(feature, rule, scenario)
-        })
-        .await;
+    let not_applicable = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let found = not_applicable.clone();
+    let run = cucumber.filter_run((), move |feature, rule, scenario| {
+        match selector.choose(feature, rule, scenario) {
+            Selection::Run => true,
+            Selection::Left => false,
+            Selection::NotApplicable(reason) => {
+                let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                found.push((feature.clone(), rule.cloned(), scenario.clone(), reason));
+                false
+            }
+        }
+    });
+    let interrupted = run_until_interrupted(Box::pin(run), &interrupt, &handle, &held).await;
     std::panic::set_hook(previous_hook);
-    let mut report = writer.into_report();
+    let found = std::mem::take(&mut *not_applicable.lock().unwrap_or_else(|e| e.into_inner()));
+    for (feature, rule, scenario, reason) in found {
+        handle.not_applicable(&feature, rule.as_ref(), &scenario, reason);
+    }
+    if let Some(signal) = interrupted {
+        let held = held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let cut = handle.interrupt(signal.name(), &held);
+        let ran = handle.scenarios();
+        handle.run_error(ReportedError {
+            location: signal.name().to_string(),
+            message: format!(
+                "interrupted by {} after {} of {total} scenarios finished; {cut} cut short (failed), {} not started",
+                signal.name(),
+                ran - cut,
+                total.saturating_sub(ran)
+            ),
+        });
+    }
+    let (mut report, console) = handle.into_parts();
     report.environment = ctx.env.name.clone();
     report.target = target.description.clone();
     report.commit = git_commit();
@@ -565,11 +764,50 @@ async fn execute(
             Vec::new()
         }
     };
+    let index = report_files.iter().find(|p| p.ends_with("index.html"));
+    console.finish(&report, index.map(PathBuf::as_path));
+    if let Some(line) = warnings_line(&report) {
+        println!("{line}");
+    }
     println!("{}", summary_line(&report));
     RunOutcome {
         report,
         report_files,
+        interrupted,
     }
+}
+
+/// Drives cucumber's run future to its end, or, once `interrupt` fires, until the scenarios
+/// running then have finished or the grace period is over; then drops it (which drops the
+/// scenarios still running). Returns the signal when there was one.
+async fn run_until_interrupted<F: std::future::Future>(
+    mut run: std::pin::Pin<Box<F>>,
+    interrupt: &interrupt::Interrupt,
+    handle: &writer::WriterHandle,
+    held: &std::sync::Mutex<HashSet<ScenarioKey>>,
+) -> Option<interrupt::Signal> {
+    let signal = tokio::select! {
+        biased;
+        _ = &mut run => return None,
+        signal = interrupt.wait() => signal,
+    };
+    let drained = async {
+        loop {
+            // The run future is polled meanwhile, so the writer sees the latest events.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let held = held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            if handle.in_flight(&held) == 0 {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = &mut run => {}
+        () = drained => {}
+        () = tokio::time::sleep(interrupt::grace()) => {}
+    }
+    drop(run);
+    Some(signal)
 }
 
 fn git_commit() -> Option<String> {

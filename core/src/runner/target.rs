@@ -30,7 +30,10 @@ pub struct StartedProcess {
 
 impl Drop for StartedProcess {
     fn drop(&mut self) {
-        stop_group(self.child.id());
+        let pid = self.child.id();
+        // Stopped here, or killed by a second signal meanwhile: either way not twice.
+        let _forget = Unregister(pid);
+        stop_group(pid);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         while std::time::Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -45,6 +48,15 @@ impl Drop for StartedProcess {
     }
 }
 
+/// Takes a process group out of the interrupt registry when the stop is over.
+struct Unregister(u32);
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        super::interrupt::unregister_group(self.0);
+    }
+}
+
 /// Asks the process group led by `pid` (the started target and its children) to stop.
 fn stop_group(pid: u32) {
     signal_group(pid, libc::SIGTERM);
@@ -52,7 +64,7 @@ fn stop_group(pid: u32) {
 
 /// Sends `signal` to the process group `pid`. Never to anything else: a pid that does not fit
 /// a positive `pid_t` (above 1) is refused, since `kill(-1)` would signal every process.
-fn signal_group(pid: u32, signal: libc::c_int) {
+pub(super) fn signal_group(pid: u32, signal: libc::c_int) {
     let Some(target) = group_target(pid) else {
         return;
     };
@@ -234,14 +246,9 @@ async fn start_process(
                 cwd.display()
             ))
         })?;
+    // Registered before anything else can fail: a second SIGINT or SIGTERM kills it too.
+    super::interrupt::register_group(child.id());
     let mut process = StartedProcess { child, log };
-    let pid = process.child.id();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            stop_group(pid);
-            std::process::exit(130);
-        }
-    });
     let deadline =
         std::time::Instant::now() + std::time::Duration::from_secs(start.timeout_seconds);
     loop {

@@ -6,11 +6,13 @@
 //! record per step in the order the steps started. The n-th step that started owns the n-th
 //! record: nothing is matched by time.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use cucumber::event::{self, Cucumber, Feature, RetryableScenario, Rule, Scenario, StepError};
+use cucumber::event::{
+    self, Cucumber, Feature, RetryableScenario, Rule, Scenario, Source, StepError,
+};
 use cucumber::gherkin;
 use cucumber::{Event, Writer, parser};
 
@@ -41,6 +43,12 @@ pub fn scenario_key(feature: &gherkin::Feature, scenario: &gherkin::Scenario) ->
 
 struct Running {
     feature: usize,
+    /// The scenario as the feature has it, to complete an interrupted scenario's steps.
+    source: (
+        Source<gherkin::Feature>,
+        Option<Source<gherkin::Rule>>,
+        Source<gherkin::Scenario>,
+    ),
     report: ScenarioReport,
     started: SystemTime,
     step_started: Vec<SystemTime>,
@@ -49,33 +57,152 @@ struct Running {
     positions: Vec<usize>,
 }
 
-/// Builds the report from events.
+/// Builds the report from events. Its state is shared with [`WriterHandle`]s: the writer
+/// lives inside cucumber's run future, and an interrupted run drops that future but still
+/// writes the report of what finished.
 pub struct ReportWriter {
+    state: Arc<Mutex<WriterState>>,
+}
+
+/// The report being built, outside cucumber's run future.
+#[derive(Clone)]
+pub struct WriterHandle(Arc<Mutex<WriterState>>);
+
+struct WriterState {
     ctx: Arc<RunContext>,
     report: RunReport,
     features: HashMap<String, usize>,
     running: HashMap<ScenarioKey, Running>,
-    quiet: bool,
+    console: super::console::Console,
 }
 
 impl ReportWriter {
-    /// A writer for a run.
-    pub fn new(ctx: Arc<RunContext>, quiet: bool) -> Self {
+    /// A writer for a run, printing to `console`.
+    pub fn new(ctx: Arc<RunContext>, console: super::console::Console) -> Self {
         Self {
-            ctx,
-            report: RunReport::default(),
-            features: HashMap::new(),
-            running: HashMap::new(),
-            quiet,
+            state: Arc::new(Mutex::new(WriterState {
+                ctx,
+                report: RunReport::default(),
+                features: HashMap::new(),
+                running: HashMap::new(),
+                console,
+            })),
         }
     }
 
-    /// The finished report.
-    pub fn into_report(mut self) -> RunReport {
-        for f in &mut self.report.features {
+    /// A handle on the report this writer builds.
+    pub fn handle(&self) -> WriterHandle {
+        WriterHandle(self.state.clone())
+    }
+
+    fn state(&self) -> MutexGuard<'_, WriterState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl WriterHandle {
+    fn state(&self) -> MutexGuard<'_, WriterState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The finished report, and the console for the run's recap. Call it once the writer is
+    /// gone (cucumber's run future finished or was dropped).
+    pub fn into_parts(self) -> (RunReport, super::console::Console) {
+        let state = match Arc::try_unwrap(self.0) {
+            Ok(state) => state.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Err(_) => panic!("WriterHandle::into_parts while the writer or another handle lives"),
+        };
+        let mut report = state.report;
+        for f in &mut report.features {
             f.scenarios.sort_by_key(|s| s.line);
         }
-        self.report
+        (report, state.console)
+    }
+
+    /// Reports a scenario the run did not start because the target lacks a capability it
+    /// needs (see [`WriterState::not_applicable`]).
+    pub fn not_applicable(
+        &self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+        reason: String,
+    ) {
+        self.state().not_applicable(feature, rule, scenario, reason);
+    }
+
+    /// How many scenarios the report holds.
+    pub fn scenarios(&self) -> usize {
+        self.state()
+            .report
+            .features
+            .iter()
+            .map(|f| f.scenarios.len())
+            .sum()
+    }
+
+    /// Adds a problem outside any scenario to the report.
+    pub fn run_error(&self, error: RunError) {
+        self.state().report.errors.push(error);
+    }
+
+    /// How many scenarios started and have not finished, leaving out those in `held` (stopped
+    /// before their first step).
+    pub fn in_flight(&self, held: &HashSet<ScenarioKey>) -> usize {
+        self.state()
+            .running
+            .keys()
+            .filter(|k| !held.contains(*k))
+            .count()
+    }
+
+    /// Ends the report where an interrupt by `signal` (`SIGINT`) left it: every scenario
+    /// still running fails, the step it was at (or the next one) with `interrupted by
+    /// SIGINT`, the steps after it skipped, with the evidence recorded so far; those in `held`
+    /// never ran a step and are left out. Returns how many scenarios were cut short.
+    pub fn interrupt(&self, signal: &str, held: &HashSet<ScenarioKey>) -> usize {
+        self.state().interrupt(signal, held)
+    }
+}
+
+impl WriterState {
+    /// Reports a scenario the run did not start because the target lacks a capability it
+    /// needs: skipped, every step listed as skipped, with the reason.
+    pub fn not_applicable(
+        &mut self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+        reason: String,
+    ) {
+        let fi = self.feature_index(feature);
+        let background = feature
+            .background
+            .iter()
+            .chain(rule.and_then(|r| r.background.as_ref()))
+            .flat_map(|b| b.steps.iter().map(|s| (s, true)));
+        let steps = background
+            .chain(scenario.steps.iter().map(|s| (s, false)))
+            .map(|(step, background)| StepReport {
+                status: Some(Status::Skipped),
+                ..step_report(step, background)
+            })
+            .collect();
+        let report = ScenarioReport {
+            name: scenario.name.clone(),
+            keyword: scenario.keyword.clone(),
+            line: scenario.position.line,
+            rule: rule.map(|r| r.name.clone()),
+            tags: scenario_tags(feature, rule, scenario),
+            status: Some(Status::Skipped),
+            steps,
+            not_applicable: Some(reason),
+            ..Default::default()
+        };
+        let key = scenario_key(feature, scenario);
+        self.console
+            .scenario(&format!("{}:{}", key.path, key.line), &report, None);
+        self.report.features[fi].scenarios.push(report);
     }
 
     fn feature_index(&mut self, feature: &gherkin::Feature) -> usize {
@@ -100,19 +227,17 @@ impl ReportWriter {
     fn on_scenario(
         &mut self,
         at: SystemTime,
-        feature: &gherkin::Feature,
-        rule: Option<&gherkin::Rule>,
-        scenario: &gherkin::Scenario,
+        feature: &Source<gherkin::Feature>,
+        rule: Option<&Source<gherkin::Rule>>,
+        scenario: &Source<gherkin::Scenario>,
         ev: RetryableScenario<IdflowWorld>,
     ) {
         let key = scenario_key(feature, scenario);
+        let source = (feature.clone(), rule.cloned(), scenario.clone());
+        let rule = rule.map(|r| &**r);
         if matches!(ev.event, Scenario::Started) {
             let fi = self.feature_index(feature);
-            let mut tags: Vec<String> = feature.tags.iter().map(|t| format!("@{t}")).collect();
-            if let Some(r) = rule {
-                tags.extend(r.tags.iter().map(|t| format!("@{t}")));
-            }
-            tags.extend(scenario.tags.iter().map(|t| format!("@{t}")));
+            let tags = scenario_tags(feature, rule, scenario);
             let report = ScenarioReport {
                 name: scenario.name.clone(),
                 keyword: scenario.keyword.clone(),
@@ -126,6 +251,7 @@ impl ReportWriter {
                 key,
                 Running {
                     feature: fi,
+                    source,
                     report,
                     started: at,
                     step_started: Vec::new(),
@@ -164,18 +290,106 @@ impl ReportWriter {
                 run.report.duration_ms = ms_between(run.started, at);
                 run.report.status = Some(verdict(&run.report.steps));
                 attach_record(&mut run, capture.record, &redactor);
-                if !self.quiet {
-                    print_scenario(&key, &run.report);
-                }
-                let scenarios = &mut self.report.features[run.feature].scenarios;
-                // A retried scenario's later attempt replaces the earlier one.
-                match scenarios.iter_mut().find(|s| s.line == run.report.line) {
-                    Some(earlier) => *earlier = run.report,
-                    None => scenarios.push(run.report),
-                }
+                add_skipped_steps(&mut run.report.steps, feature, rule, scenario);
+                let attempt = ev.retries.map(|r| super::console::Attempt {
+                    number: r.current + 1,
+                    of: r.current + r.left + 1,
+                });
+                self.console
+                    .scenario(&format!("{}:{}", key.path, key.line), &run.report, attempt);
+                self.keep(run);
             }
         }
     }
+
+    /// Puts a finished scenario into the report: a retried scenario's later attempt replaces
+    /// the earlier one.
+    fn keep(&mut self, run: Running) {
+        let scenarios = &mut self.report.features[run.feature].scenarios;
+        match scenarios.iter_mut().find(|s| s.line == run.report.line) {
+            Some(earlier) => *earlier = run.report,
+            None => scenarios.push(run.report),
+        }
+    }
+
+    fn interrupt(&mut self, signal: &str, held: &HashSet<ScenarioKey>) -> usize {
+        let mut running: Vec<(ScenarioKey, Running)> = self.running.drain().collect();
+        running.sort_by(|a, b| (&a.0.path, a.0.line).cmp(&(&b.0.path, b.0.line)));
+        let mut cut = 0;
+        for (key, mut run) in running {
+            if held.contains(&key) {
+                continue;
+            }
+            cut += 1;
+            let at = SystemTime::now();
+            let (feature, rule, scenario) = run.source.clone();
+            // The step in progress: started, with no result.
+            let current = run
+                .positions
+                .iter()
+                .copied()
+                .find(|&i| run.report.steps[i].status.is_none());
+            if let Some(i) = current {
+                let step = &mut run.report.steps[i];
+                step.status = Some(Status::Failed);
+                step.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
+                step.record.error =
+                    Some(format!("interrupted by {signal} before this step finished"));
+            }
+            let capture = self.ctx.collector.take(&key);
+            let redactor = capture
+                .redactor
+                .unwrap_or_else(|| Arc::new(self.ctx.redactor.scoped()));
+            attach_record(&mut run, capture.record, &redactor);
+            add_skipped_steps(&mut run.report.steps, &feature, rule.as_deref(), &scenario);
+            if current.is_none() {
+                let message = format!("interrupted by {signal} before this step started");
+                match run
+                    .report
+                    .steps
+                    .iter_mut()
+                    .find(|s| s.status.is_none() || s.status == Some(Status::Skipped))
+                {
+                    Some(next) => {
+                        next.status = Some(Status::Failed);
+                        next.record.error = Some(message);
+                    }
+                    None => {
+                        let mut step = StepReport {
+                            keyword: "Interrupted ".into(),
+                            text: format!("by {signal}"),
+                            status: Some(Status::Failed),
+                            ..Default::default()
+                        };
+                        step.record.error = Some(message);
+                        run.report.steps.push(step);
+                    }
+                }
+            }
+            run.report.duration_ms = ms_between(run.started, at);
+            run.report.status = Some(Status::Failed);
+            self.console
+                .scenario(&format!("{}:{}", key.path, key.line), &run.report, None);
+            self.keep(run);
+        }
+        cut
+    }
+}
+
+/// A scenario's own tags and those it inherits, with the leading `@`.
+fn scenario_tags(
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) -> Vec<String> {
+    let rule_tags = rule.iter().flat_map(|r| r.tags.iter());
+    feature
+        .tags
+        .iter()
+        .chain(rule_tags)
+        .chain(scenario.tags.iter())
+        .map(|t| format!("@{t}"))
+        .collect()
 }
 
 fn step_event(
@@ -194,26 +408,13 @@ fn step_event(
     };
     match ev {
         event::Step::Started => {
-            run.report.steps.push(StepReport {
-                keyword: step.keyword.clone(),
-                text: step.value.clone(),
-                line: step.position.line,
-                background,
-                docstring: step.docstring.clone(),
-                table: step.table.as_ref().map(|t| t.rows.clone()),
-                ..Default::default()
-            });
+            run.report.steps.push(step_report(step, background));
             run.positions.push(run.report.steps.len() - 1);
             run.step_started.push(at);
         }
         event::Step::Passed(_, loc) => {
             if let Some(i) = find(run) {
-                let s = &mut run.report.steps[i];
-                s.status = Some(Status::Passed);
-                if let Some(l) = loc {
-                    s.record.definition = Some(crate::runner::dispatch::location_text(&l));
-                }
-                s.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
+                finish_step(run, i, Status::Passed, loc, at);
             }
         }
         event::Step::Skipped => {
@@ -225,12 +426,7 @@ fn step_event(
         }
         event::Step::Failed(_, loc, _, err) => {
             if let Some(i) = find(run) {
-                let s = &mut run.report.steps[i];
-                s.status = Some(Status::Failed);
-                if let Some(l) = loc {
-                    s.record.definition = Some(crate::runner::dispatch::location_text(&l));
-                }
-                s.duration_ms = ms_between(run.step_started.get(i).copied().unwrap_or(at), at);
+                let s = finish_step(run, i, Status::Failed, loc, at);
                 s.record.error = Some(match err {
                     StepError::Panic(info) => match info.downcast_ref::<StepProblem>() {
                         Some(StepProblem::Undefined) => {
@@ -243,6 +439,10 @@ fn step_event(
                             key.path,
                             step.position.line,
                             locations.join(", ")
+                        ),
+                        Some(StepProblem::UnexpectedArgument(what, location)) => format!(
+                            "the step `{}` at {}:{} has {what} below it, but its definition at {location} takes none: it would be ignored\n  hint: remove it, or use a step that reads it (`idflow steps` lists them)",
+                            step.value, key.path, step.position.line
                         ),
                         None => panic_text(&info),
                     },
@@ -265,6 +465,37 @@ fn panic_text(info: &event::Info) -> String {
         .cloned()
         .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "the step panicked without a message".into())
+}
+
+/// A step as the feature writes it, with no status or evidence yet.
+fn step_report(step: &gherkin::Step, background: bool) -> StepReport {
+    StepReport {
+        keyword: step.keyword.clone(),
+        text: step.value.clone(),
+        line: step.position.line,
+        background,
+        docstring: step.docstring.clone(),
+        table: step.table.as_ref().map(|t| t.rows.clone()),
+        ..Default::default()
+    }
+}
+
+/// Sets a finished step's status, definition and duration.
+fn finish_step(
+    run: &mut Running,
+    i: usize,
+    status: Status,
+    loc: Option<cucumber::step::Location>,
+    at: SystemTime,
+) -> &mut StepReport {
+    let started = run.step_started.get(i).copied().unwrap_or(at);
+    let s = &mut run.report.steps[i];
+    s.status = Some(status);
+    if let Some(l) = loc {
+        s.record.definition = Some(crate::runner::dispatch::location_text(&l));
+    }
+    s.duration_ms = ms_between(started, at);
+    s
 }
 
 fn undefined_message(key: &ScenarioKey, step: &gherkin::Step) -> String {
@@ -329,6 +560,60 @@ fn attach_record(
     run.report.logs.extend(record.logs);
 }
 
+/// The steps that never started (those after a failure) join the report as skipped, with their
+/// text, in the order the feature has them: background steps, then the scenario's.
+fn add_skipped_steps(
+    steps: &mut Vec<StepReport>,
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) {
+    let background = feature
+        .background
+        .iter()
+        .chain(rule.and_then(|r| r.background.as_ref()))
+        .flat_map(|b| b.steps.iter().map(|s| (s, true)));
+    let all: Vec<(&gherkin::Step, bool)> = background
+        .chain(scenario.steps.iter().map(|s| (s, false)))
+        .collect();
+    let started = |step: &gherkin::Step, bg: bool, steps: &[StepReport]| {
+        steps.iter().any(|s| {
+            s.line == step.position.line && s.background == bg && !s.keyword.ends_with("hook")
+        })
+    };
+    if all.iter().all(|(st, bg)| started(st, *bg, steps)) {
+        return;
+    }
+    // Hooks stay where they were (a failed before hook first, an after hook last).
+    let (before, rest): (Vec<StepReport>, Vec<StepReport>) = std::mem::take(steps)
+        .into_iter()
+        .partition(|s| s.keyword.starts_with("Before"));
+    let (after, mut ran): (Vec<StepReport>, Vec<StepReport>) =
+        rest.into_iter().partition(|s| s.keyword.ends_with("hook"));
+    let mut out = before;
+    for (step, bg) in all {
+        match ran
+            .iter()
+            .position(|s| s.line == step.position.line && s.background == bg)
+        {
+            Some(i) => out.push(ran.remove(i)),
+            None => out.push(StepReport {
+                keyword: step.keyword.clone(),
+                text: step.value.clone(),
+                line: step.position.line,
+                background: bg,
+                docstring: step.docstring.clone(),
+                table: step.table.as_ref().map(|t| t.rows.clone()),
+                status: Some(Status::Skipped),
+                ..Default::default()
+            }),
+        }
+    }
+    out.extend(ran);
+    out.extend(after);
+    *steps = out;
+}
+
 fn verdict(steps: &[StepReport]) -> Status {
     if steps.iter().any(|s| s.status == Some(Status::Failed)) {
         Status::Failed
@@ -347,27 +632,6 @@ fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
         .unwrap_or_default()
 }
 
-fn print_scenario(key: &ScenarioKey, s: &ScenarioReport) {
-    let mark = match s.verdict() {
-        Status::Passed => "✔",
-        Status::Failed | Status::Undefined => "✘",
-        Status::Skipped => "-",
-    };
-    println!(
-        "{mark} {}:{} {} ({:.0} ms)",
-        key.path, key.line, s.name, s.duration_ms
-    );
-    for step in &s.steps {
-        if let Some(err) = &step.record.error {
-            let text = err;
-            println!("    {}{} (line {})", step.keyword, step.text, step.line);
-            for line in text.lines() {
-                println!("      {line}");
-            }
-        }
-    }
-}
-
 impl Writer<IdflowWorld> for ReportWriter {
     type Cli = cucumber::cli::Empty;
 
@@ -376,27 +640,26 @@ impl Writer<IdflowWorld> for ReportWriter {
         event: parser::Result<Event<Cucumber<IdflowWorld>>>,
         _: &Self::Cli,
     ) {
+        let mut state = self.state();
         let event = match event {
             Ok(e) => e,
             Err(err) => {
                 let error = parse_error(&err);
-                if !self.quiet {
-                    println!("✘ {}: {}", error.location, error.message);
-                }
-                self.report.errors.push(error);
+                state.console.file_error(&error);
+                state.report.errors.push(error);
                 return;
             }
         };
         let (value, meta) = event.split();
         match value {
             Cucumber::Feature(feature, Feature::Scenario(scenario, ev)) => {
-                self.on_scenario(meta.at, &feature, None, &scenario, ev);
+                state.on_scenario(meta.at, &feature, None, &scenario, ev);
             }
             Cucumber::Feature(feature, Feature::Rule(rule, Rule::Scenario(scenario, ev))) => {
-                self.on_scenario(meta.at, &feature, Some(&rule), &scenario, ev);
+                state.on_scenario(meta.at, &feature, Some(&rule), &scenario, ev);
             }
             Cucumber::Feature(feature, Feature::Started) => {
-                self.feature_index(&feature);
+                state.feature_index(&feature);
             }
             _ => {}
         }
@@ -405,7 +668,7 @@ impl Writer<IdflowWorld> for ReportWriter {
 
 impl cucumber::writer::Normalized for ReportWriter {}
 
-fn parse_error(err: &parser::Error) -> RunError {
+pub(crate) fn parse_error(err: &parser::Error) -> RunError {
     match err {
         parser::Error::Parsing(e) => {
             let text = e.to_string();
@@ -446,4 +709,50 @@ fn relative(path: &std::path::Path) -> String {
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok().map(|p| p.display().to_string()))
         .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_that_never_started_are_added_as_skipped_in_feature_order() {
+        let feature = gherkin::Feature::parse(
+            "Feature: F\n  Background:\n    Given the client \"web\"\n  Scenario: S\n    When it fails\n    Then this never runs\n    And neither does this\n",
+            gherkin::GherkinEnv::default(),
+        )
+        .unwrap();
+        let scenario = &feature.scenarios[0];
+        let ran = |line, text: &str, bg, status| StepReport {
+            keyword: "x ".into(),
+            text: text.into(),
+            line,
+            background: bg,
+            status: Some(status),
+            ..Default::default()
+        };
+        let mut steps = vec![
+            ran(3, "the client \"web\"", true, Status::Passed),
+            ran(5, "it fails", false, Status::Failed),
+        ];
+        add_skipped_steps(&mut steps, &feature, None, scenario);
+        let got: Vec<(usize, &str, Option<Status>)> = steps
+            .iter()
+            .map(|s| (s.line, s.text.as_str(), s.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3, "the client \"web\"", Some(Status::Passed)),
+                (5, "it fails", Some(Status::Failed)),
+                (6, "this never runs", Some(Status::Skipped)),
+                (7, "neither does this", Some(Status::Skipped)),
+            ]
+        );
+        assert_eq!(steps[2].keyword, "Then ");
+        // Nothing to add: unchanged.
+        let before = steps.len();
+        add_skipped_steps(&mut steps, &feature, None, scenario);
+        assert_eq!(steps.len(), before);
+    }
 }

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use super::server::{Request, Response};
 use url::Url;
-use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::id_token::{self, Extras};
@@ -34,7 +34,7 @@ enum Refusal {
     Redirect(Target, &'static str, String),
 }
 
-fn error_page(status: u16, message: &str) -> ResponseTemplate {
+fn error_page(status: u16, message: &str) -> Response {
     let title = if status >= 500 {
         "Something went wrong"
     } else {
@@ -44,11 +44,7 @@ fn error_page(status: u16, message: &str) -> ResponseTemplate {
 }
 
 /// Builds the redirect carrying an authorization response (`params` plus `state` and `iss`).
-fn respond_to(
-    shared: &Shared,
-    target: &Target,
-    mut params: Vec<(&str, String)>,
-) -> ResponseTemplate {
+fn respond_to(shared: &Shared, target: &Target, mut params: Vec<(&str, String)>) -> Response {
     if let Some(state) = &target.state
         && !shared.has(Defect::StateNotEchoed)
     {
@@ -69,12 +65,7 @@ fn respond_to(
     redirect(url.as_str())
 }
 
-fn error_redirect(
-    shared: &Shared,
-    target: &Target,
-    error: &str,
-    description: &str,
-) -> ResponseTemplate {
+fn error_redirect(shared: &Shared, target: &Target, error: &str, description: &str) -> Response {
     respond_to(
         shared,
         target,
@@ -88,7 +79,7 @@ fn error_redirect(
     )
 }
 
-fn refuse(shared: &Shared, refusal: Refusal) -> ResponseTemplate {
+fn refuse(shared: &Shared, refusal: Refusal) -> Response {
     match refusal {
         Refusal::Page(status, message) => error_page(status, &message),
         Refusal::Redirect(target, error, description) => {
@@ -271,7 +262,7 @@ fn target_of(request: &AuthRequest) -> Target {
 }
 
 /// `GET`/`POST /auth/open/connect/authorize`.
-pub(crate) fn authorize(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
     let params = if is_method(req, "GET") {
         Params::query(req)
     } else if is_method(req, "POST") {
@@ -352,7 +343,7 @@ fn show_login(
     request: AuthRequest,
     now: i64,
     error: Option<(&str, &str)>,
-) -> ResponseTemplate {
+) -> Response {
     let txn = random_token();
     let csrf = random_token();
     let html = pages::login(&LoginPage {
@@ -382,7 +373,7 @@ fn show_consent(
     session: String,
     username: &str,
     now: i64,
-) -> ResponseTemplate {
+) -> Response {
     let txn = random_token();
     let csrf = random_token();
     let html = pages::consent(&ConsentPage {
@@ -413,7 +404,7 @@ fn finish(
     request: &AuthRequest,
     username: &str,
     auth_time: i64,
-) -> ResponseTemplate {
+) -> Response {
     let target = target_of(request);
     let Some(user) = shared.user(username) else {
         return error_redirect(
@@ -487,7 +478,7 @@ fn take_transaction(
     state: &mut State,
     params: &Params,
     now: i64,
-) -> Result<(String, Transaction), ResponseTemplate> {
+) -> Result<(String, Transaction), Response> {
     let txn = params
         .get("txn")
         .ok_or_else(|| error_page(400, "the form lacks its txn field"))?;
@@ -510,7 +501,7 @@ fn take_transaction(
 
 // The early answer is built once per request; boxing it buys nothing.
 #[allow(clippy::result_large_err)]
-fn form_params(req: &Request) -> Result<Params, ResponseTemplate> {
+fn form_params(req: &Request) -> Result<Params, Response> {
     if !is_method(req, "POST") {
         return Err(method_not_allowed(req, "POST"));
     }
@@ -521,7 +512,7 @@ fn form_params(req: &Request) -> Result<Params, ResponseTemplate> {
 }
 
 /// `POST /auth/open/login`: the login form.
-pub(crate) fn login(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn login(shared: &Shared, req: &Request) -> Response {
     let params = match form_params(req) {
         Ok(p) => p,
         Err(r) => return r,
@@ -591,7 +582,7 @@ pub(crate) fn login(shared: &Shared, req: &Request) -> ResponseTemplate {
 }
 
 /// `POST /auth/open/consent`: the consent form.
-pub(crate) fn consent(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn consent(shared: &Shared, req: &Request) -> Response {
     let params = match form_params(req) {
         Ok(p) => p,
         Err(r) => return r,

@@ -13,8 +13,8 @@
 //! `mobileid_push_sent`, `mobileid_risk_attributes`, `mobileid_pre_operation_context_mime_type`
 //! and `mobileid_external_ref` (if configured). Values are strings, as in seed 001.
 
+use super::server::{Request, Response};
 use serde_json::{Map, Value, json};
-use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::id_token::{self, Extras};
@@ -105,7 +105,7 @@ struct Parsed<'a> {
     send_push: bool,
 }
 
-fn bad(error: &str, description: &str) -> ResponseTemplate {
+fn bad(error: &str, description: &str) -> Response {
     oauth_error(400, error, description)
 }
 
@@ -115,7 +115,7 @@ fn binding_message_ok(message: &str) -> bool {
 }
 
 #[allow(clippy::result_large_err)]
-fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, ResponseTemplate> {
+fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response> {
     let scopes: Vec<String> = params.words("scope");
     if !scopes.iter().any(|s| s == "openid") {
         return Err(bad("invalid_scope", "scope must contain openid"));
@@ -230,7 +230,7 @@ fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response
 }
 
 /// `POST /auth/open/connect/ciba`: starts a MobileID operation.
-pub(crate) fn backchannel(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn backchannel(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "POST") {
         return method_not_allowed(req, "POST");
     }
@@ -287,7 +287,7 @@ pub(crate) fn backchannel(shared: &Shared, req: &Request) -> ResponseTemplate {
 }
 
 /// `POST /__simulator/ciba/{auth_req_id}/{approve|deny|approve-after?polls=N}` (test only).
-pub(crate) fn control(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn control(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "POST") {
         return method_not_allowed(req, "POST");
     }
@@ -332,10 +332,10 @@ pub(crate) fn control(shared: &Shared, req: &Request) -> ResponseTemplate {
         Decision::ApproveAfter(n) if request.polls >= n => Decision::Approved { at: shared.now() },
         other => other,
     };
-    ResponseTemplate::new(204)
+    Response::new(204)
 }
 
-fn invalid_grant(description: &str) -> ResponseTemplate {
+fn invalid_grant(description: &str) -> Response {
     bad("invalid_grant", description)
 }
 
@@ -399,7 +399,7 @@ fn mobileid_claims(shared: &Shared, request: &CibaRequest) -> Map<String, Value>
 }
 
 /// The CIBA grant at the token endpoint: one poll of `auth_req_id`.
-pub(crate) fn grant(shared: &Shared, client: &SimClient, params: &Params) -> ResponseTemplate {
+pub(crate) fn grant(shared: &Shared, client: &SimClient, params: &Params) -> Response {
     let Some(id) = params.get("auth_req_id") else {
         return bad("invalid_request", "auth_req_id is missing");
     };

@@ -26,6 +26,9 @@ pub enum Defect {
     MissingNoStore,
     /// The authorization response does not echo `state`.
     StateNotEchoed,
+    /// UserInfo omits `Cache-Control: no-store` (a best practice, not a MUST: the run passes
+    /// with a warning, and fails under `--strict`).
+    UserinfoCacheable,
     /// UserInfo answers with a `sub` other than the ID token's.
     UserinfoSubDiffers,
     /// CIBA polls never get `slow_down`, however fast they come.
@@ -45,7 +48,7 @@ pub enum Defect {
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 16] = [
+    pub const ALL: [Defect; 17] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -55,6 +58,7 @@ impl Defect {
         Defect::ReusedCodeAccepted,
         Defect::MissingNoStore,
         Defect::StateNotEchoed,
+        Defect::UserinfoCacheable,
         Defect::UserinfoSubDiffers,
         Defect::SlowDownNotEnforced,
         Defect::StatusNeverCompletes,
@@ -76,6 +80,7 @@ impl Defect {
             Defect::ReusedCodeAccepted => "reused_code_accepted",
             Defect::MissingNoStore => "missing_no_store",
             Defect::StateNotEchoed => "state_not_echoed",
+            Defect::UserinfoCacheable => "userinfo_cacheable",
             Defect::UserinfoSubDiffers => "userinfo_sub_differs",
             Defect::SlowDownNotEnforced => "slow_down_not_enforced",
             Defect::StatusNeverCompletes => "status_never_completes",
@@ -84,6 +89,12 @@ impl Defect {
             Defect::MobileidClaimMissing => "mobileid_claim_missing",
             Defect::BindingMessageAltered => "binding_message_altered",
         }
+    }
+
+    /// Whether the defect breaks only a SHOULD or best practice: a run with it passes with a
+    /// warning, and fails under `--strict`.
+    pub fn only_warns(self) -> bool {
+        matches!(self, Defect::UserinfoCacheable)
     }
 
     /// Parses a name as written in `IDFLOW_SIMULATOR_DEFECTS` (comma separated).

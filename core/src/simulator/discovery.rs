@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use super::server::{Request, Response};
 use serde_json::json;
-use wiremock::{Request, ResponseTemplate};
 
 use super::claims;
 use super::keys;
@@ -12,7 +12,7 @@ use super::web::{is_method, json_response, method_not_allowed};
 use crate::protocol::CIBA_GRANT;
 
 /// `GET /auth/open/.well-known/openid-configuration`.
-pub(crate) fn configuration(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn configuration(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return method_not_allowed(req, "GET");
     }
@@ -79,7 +79,7 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> ResponseTemplate 
 }
 
 /// `GET /auth/open/.well-known/openid-configuration/jwks`.
-pub(crate) fn jwks(_shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn jwks(_shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return method_not_allowed(req, "GET");
     }

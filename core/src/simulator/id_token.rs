@@ -1,14 +1,14 @@
-//! ID token minting (RS256, `kid` + `typ: JWT`) and the checks of `id_token_hint`. The ID token
+//! ID token minting (RS256, `kid` + `typ: JWT`, signed by [`super::keys::SigningKey`]) and the checks of `id_token_hint`. The ID token
 //! defects (nonce, at_hash, key, `alg: none`, issuer, expiry) are applied here.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, Header, Validation, decode, decode_header, encode};
+use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use serde_json::{Map, Value, json};
 
 use super::Defect;
 use super::claims;
-use super::keys::{SIGNING_KID, UNPUBLISHED_KID};
+use super::keys::SIGNING_KID;
 use super::state::{Grant, Shared, TOKEN_LIFETIME};
 use crate::protocol::left_half_hash;
 
@@ -82,15 +82,12 @@ pub(crate) fn mint(shared: &Shared, grant: &Grant, extras: &Extras<'_>) -> Optio
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         return Some(format!("{header}.{payload}."));
     }
-    let mut header = Header::new(Algorithm::RS256);
-    header.typ = Some("JWT".into());
-    let (kid, key) = if shared.has(Defect::UnknownSigningKey) {
-        (UNPUBLISHED_KID, &shared.keys.unpublished)
+    let key = if shared.has(Defect::UnknownSigningKey) {
+        &shared.keys.unpublished
     } else {
-        (SIGNING_KID, &shared.keys.signing)
+        &shared.keys.signing
     };
-    header.kid = Some(kid.into());
-    encode(&header, &claims, key).ok()
+    key.sign(&claims)
 }
 
 /// The `sub` of an `id_token_hint`, if the hint is an ID token this simulator signed (with its

@@ -12,9 +12,9 @@
 //! documented pitfall). The code is redeemed at the token endpoint as usual; UserInfo then adds
 //! the operation's MobileID payload (see [`userinfo_claims`]).
 
+use super::server::{Request, Response};
 use serde_json::{Map, Value, json};
 use url::Url;
-use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::setup::SimUser;
@@ -71,27 +71,27 @@ pub(crate) struct Operation {
     pub finalised: bool,
 }
 
-fn bad(description: &str) -> ResponseTemplate {
+fn bad(description: &str) -> Response {
     json_response(
         400,
         &json!({"error": "invalid_request", "error_description": super::web::clean_description(description)}),
     )
 }
 
-fn unknown() -> ResponseTemplate {
+fn unknown() -> Response {
     json_response(
         404,
         &json!({"error": "not_found", "error_description": "unknown operation id"}),
     )
 }
 
-fn error_json(data: &str) -> ResponseTemplate {
+fn error_json(data: &str) -> Response {
     json_response(200, &json!({"status": "ERROR", "data": data}))
         .insert_header("cache-control", "no-store")
 }
 
 /// `POST /__simulator/mobileid/operations` (test only): starts an operation.
-pub(crate) fn start(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn start(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "POST") {
         return method_not_allowed(req, "POST");
     }
@@ -145,7 +145,7 @@ pub(crate) fn start(shared: &Shared, req: &Request) -> ResponseTemplate {
 }
 
 /// `POST /__simulator/mobileid/operations/{id}/{complete|fail}` (test only).
-pub(crate) fn control(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn control(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "POST") {
         return method_not_allowed(req, "POST");
     }
@@ -162,7 +162,7 @@ pub(crate) fn control(shared: &Shared, req: &Request) -> ResponseTemplate {
         return unknown();
     };
     operation.outcome = outcome;
-    ResponseTemplate::new(204)
+    Response::new(204)
 }
 
 fn wants_json(req: &Request) -> bool {
@@ -170,7 +170,7 @@ fn wants_json(req: &Request) -> bool {
 }
 
 /// `GET /auth/mobileid/operations/{id}/{status|complete|hop/1|hop/2}`.
-pub(crate) fn operation(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn operation(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return method_not_allowed(req, "GET");
     }

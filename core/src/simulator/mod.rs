@@ -1,4 +1,4 @@
-//! The embedded simulator: a Signicat-shaped OpenID provider on wiremock.
+//! The embedded simulator: a Signicat-shaped OpenID provider on a small hyper server.
 //!
 //! It stands beside the runner and knows nothing of steps, runner or configuration: it is handed
 //! a [`SimulatorSetup`] (the clients and users it registers), a
@@ -14,9 +14,10 @@
 //! Test-only endpoints under `/__simulator/` play the end-user's device (see [`ciba`] and
 //! [`mobileid`]).
 //!
-//! Each endpoint is a function `fn(&Shared, &Request) -> ResponseTemplate` in a module of its
-//! own, mounted by path in [`Simulator::start`]; all of them share one `state::Shared` (keys,
-//! clock, defects and the run's records behind a mutex).
+//! Each endpoint is a function `fn(&Shared, &Request) -> Response` in a module of its
+//! own, routed to by path (see `Routes`); all of them share one `state::Shared` (keys, clock,
+//! defects and the run's records behind a mutex). The server ([`server`]) hands every request to
+//! one dispatcher.
 
 mod authorize;
 mod ciba;
@@ -28,6 +29,7 @@ mod keys;
 mod mobileid;
 mod pages;
 mod rest;
+mod server;
 mod setup;
 mod state;
 mod token;
@@ -45,10 +47,11 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use wiremock::matchers::{any, path, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use regex::Regex;
+use server::{Request, Response};
 
 pub use defects::Defect;
 pub use keys::{SIGNING_KID, UNPUBLISHED_KID};
@@ -81,23 +84,50 @@ pub enum SimulatorError {
 }
 
 /// A handler of one path.
-type Handler = fn(&Shared, &Request) -> ResponseTemplate;
+type Handler = fn(&Shared, &Request) -> Response;
 
-/// A wiremock responder calling a handler with the shared state.
-struct Endpoint {
-    shared: Arc<Shared>,
-    handler: Handler,
+/// Answers a request with the handler of its path, in the requesting scenario's clock offset.
+fn respond(shared: &Shared, routes: &Routes, request: &Request) -> Response {
+    let offset = request
+        .headers
+        .get(CLOCK_OFFSET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    let handler = routes.find(request.url.path());
+    state::with_request_offset(offset, || handler(shared, request))
 }
 
-impl Respond for Endpoint {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let offset = request
-            .headers
-            .get(CLOCK_OFFSET_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0);
-        state::with_request_offset(offset, || (self.handler)(&self.shared, request))
+/// The routes, ready for lookup: exact paths first, then the patterns in order, else 404.
+struct Routes {
+    exact: HashMap<&'static str, Handler>,
+    patterns: Vec<(Regex, Handler)>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            exact: ROUTES.iter().copied().collect(),
+            patterns: REGEX_ROUTES
+                .iter()
+                .map(|(pattern, handler)| {
+                    (
+                        Regex::new(pattern).expect("a valid route pattern"),
+                        *handler,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn find(&self, path: &str) -> Handler {
+        if let Some(handler) = self.exact.get(path) {
+            return *handler;
+        }
+        self.patterns
+            .iter()
+            .find(|(pattern, _)| pattern.is_match(path))
+            .map_or(|_, req| web::not_found(req), |(_, handler)| *handler)
     }
 }
 
@@ -142,14 +172,15 @@ const REGEX_ROUTES: &[(&str, Handler)] = &[
 
 /// A running simulated provider; dropping it stops the server.
 pub struct Simulator {
-    server: MockServer,
+    _server: server::Server,
+    port: u16,
     shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for Simulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Simulator")
-            .field("base_url", &self.server.uri())
+            .field("base_url", &self.shared.base_url)
             .field("defects", &self.shared.defects)
             .finish()
     }
@@ -183,40 +214,23 @@ impl Simulator {
             })?
             .port();
         let keys = keys::Keys::load().map_err(SimulatorError::Keys)?;
+        keys::warm_up_random();
         let base_url = format!("http://127.0.0.1:{bound}");
         let shared = Arc::new(Shared::new(setup, clock, defects, base_url, keys));
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        for (route, handler) in ROUTES {
-            Mock::given(path(*route))
-                .respond_with(Endpoint {
-                    shared: shared.clone(),
-                    handler: *handler,
-                })
-                .mount(&server)
-                .await;
-        }
-        for (pattern, handler) in REGEX_ROUTES {
-            Mock::given(path_regex(*pattern))
-                .respond_with(Endpoint {
-                    shared: shared.clone(),
-                    handler: *handler,
-                })
-                .mount(&server)
-                .await;
-        }
-        Mock::given(any())
-            .respond_with(Endpoint {
-                shared: shared.clone(),
-                handler: |_, req| web::not_found(req),
-            })
-            .with_priority(u8::MAX)
-            .mount(&server)
-            .await;
-        Ok(Simulator { server, shared })
+        let routes = Routes::new();
+        let app: server::App = {
+            let shared = shared.clone();
+            Arc::new(move |request: &Request| respond(&shared, &routes, request))
+        };
+        let server = server::serve(listener, app).map_err(|source| SimulatorError::Bind {
+            port: bound,
+            source,
+        })?;
+        Ok(Simulator {
+            _server: server,
+            port: bound,
+            shared,
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -231,7 +245,7 @@ impl Simulator {
 
     /// The port the simulator listens on.
     pub fn port(&self) -> u16 {
-        self.server.address().port()
+        self.port
     }
 
     /// The defects switched on.

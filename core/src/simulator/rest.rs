@@ -13,9 +13,9 @@
 //! - A session not finished within `sessionLifetime` (clock time) reads as status `ERROR` with
 //!   `error: {code: "SESSION_EXPIRED", message}`; its journey answers 410.
 
+use super::server::{Request, Response};
 use serde_json::{Map, Value, json};
 use url::Url;
-use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::pages;
@@ -108,7 +108,7 @@ fn problem(
     title: &str,
     detail: &str,
     invalid: &[(String, String)],
-) -> ResponseTemplate {
+) -> Response {
     let mut body = json!({
         "type": format!("https://api.signicat.com/problems/{}", code.to_lowercase().replace('_', "-")),
         "title": title,
@@ -123,17 +123,17 @@ fn problem(
             .map(|(name, reason)| json!({"name": name, "reason": reason}))
             .collect();
     }
-    ResponseTemplate::new(status)
+    Response::new(status)
         .set_body_raw(body.to_string().into_bytes(), "application/problem+json")
         .insert_header("cache-control", "no-store")
 }
 
-fn unauthorized(detail: &str) -> ResponseTemplate {
+fn unauthorized(detail: &str) -> Response {
     problem(401, "UNAUTHORIZED", "Unauthorized", detail, &[])
         .insert_header("www-authenticate", "Bearer realm=\"signicat-api\"")
 }
 
-fn not_found() -> ResponseTemplate {
+fn not_found() -> Response {
     problem(
         404,
         "NOT_FOUND",
@@ -143,16 +143,12 @@ fn not_found() -> ResponseTemplate {
     )
 }
 
-fn bad_request(detail: &str, invalid: &[(String, String)]) -> ResponseTemplate {
+fn bad_request(detail: &str, invalid: &[(String, String)]) -> Response {
     problem(400, "VALIDATION_ERROR", "Bad request", detail, invalid)
 }
 
 /// The `client_credentials` grant: an API token for scope `signicat-api`.
-pub(crate) fn client_credentials(
-    shared: &Shared,
-    client: &SimClient,
-    params: &Params,
-) -> ResponseTemplate {
+pub(crate) fn client_credentials(shared: &Shared, client: &SimClient, params: &Params) -> Response {
     if client.auth_method == AuthMethod::None {
         return oauth_error(
             400,
@@ -191,7 +187,7 @@ pub(crate) fn client_credentials(
 
 /// The client an API token was issued to.
 #[allow(clippy::result_large_err)]
-fn api_client(shared: &Shared, req: &Request) -> Result<String, ResponseTemplate> {
+fn api_client(shared: &Shared, req: &Request) -> Result<String, Response> {
     let Some(token) = bearer_token(req) else {
         return Err(unauthorized(
             "no API token: send Authorization: Bearer <token from client_credentials with scope signicat-api>",
@@ -481,7 +477,7 @@ fn is_json(req: &Request) -> bool {
 }
 
 /// The problem answer to a request with a method other than `method` (405, with `Allow`).
-fn only_method(method: &str) -> ResponseTemplate {
+fn only_method(method: &str) -> Response {
     problem(
         405,
         "METHOD_NOT_ALLOWED",
@@ -493,7 +489,7 @@ fn only_method(method: &str) -> ResponseTemplate {
 }
 
 /// `POST /auth/rest/sessions`.
-pub(crate) fn create(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn create(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "POST") {
         return only_method("POST");
     }
@@ -544,7 +540,7 @@ pub(crate) fn create(shared: &Shared, req: &Request) -> ResponseTemplate {
 }
 
 /// `GET /auth/rest/sessions/{id}` and `POST /auth/rest/sessions/{id}/cancel`.
-pub(crate) fn session(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn session(shared: &Shared, req: &Request) -> Response {
     let segments: Vec<&str> = req.url.path().split('/').collect();
     // ["", "auth", "rest", "sessions", id, ("cancel")]
     let id = segments.get(4).copied().unwrap_or_default();
@@ -586,12 +582,12 @@ pub(crate) fn session(shared: &Shared, req: &Request) -> ResponseTemplate {
     json_response(200, &render(shared, id, session, now)).insert_header("cache-control", "no-store")
 }
 
-fn journey_error(status: u16, message: &str) -> ResponseTemplate {
+fn journey_error(status: u16, message: &str) -> Response {
     html_response(status, pages::error("en", "itsme", message))
 }
 
 /// `GET /broker/sp/external-service/login?transactionId=...`: the session's authentication URL.
-pub(crate) fn journey_start(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn journey_start(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return super::web::method_not_allowed(req, "GET");
     }
@@ -613,7 +609,7 @@ pub(crate) fn journey_start(shared: &Shared, req: &Request) -> ResponseTemplate 
 }
 
 /// The answer for a journey step on a session that is not open.
-fn closed(session: &RestSession, now: i64) -> Option<ResponseTemplate> {
+fn closed(session: &RestSession, now: i64) -> Option<Response> {
     if session.status.is_open() && session.expires_at <= now {
         return Some(journey_error(410, "the session has expired"));
     }
@@ -627,7 +623,7 @@ fn closed(session: &RestSession, now: i64) -> Option<ResponseTemplate> {
 }
 
 /// `GET`/`POST /broker/sp/external-service/itsme`: the itsme page and its outcome.
-pub(crate) fn journey_page(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn journey_page(shared: &Shared, req: &Request) -> Response {
     let now = shared.now();
     if is_method(req, "GET") {
         let id = Params::query(req)

@@ -174,6 +174,8 @@ pub(crate) struct State {
     /// (refresh token reuse detection, RFC 9700 §4.14.2).
     pub used_refresh_tokens: HashMap<String, u64>,
     next_grant: u64,
+    /// The time of the last sweep: one sweep a second is enough.
+    last_sweep: Option<i64>,
 }
 
 impl State {
@@ -222,8 +224,14 @@ impl State {
         self.refresh_tokens.retain(|_, t| t.grant_id != grant_id);
     }
 
-    /// Forgets expired transactions and codes, so a long run does not grow without bound.
+    /// Forgets expired transactions and codes, so a long run does not grow without bound. It
+    /// visits every record, so it runs at most once for each second of the clock (the handlers
+    /// check expiry themselves; the sweep only frees memory).
     pub fn sweep(&mut self, now: i64) {
+        if self.last_sweep == Some(now) {
+            return;
+        }
+        self.last_sweep = Some(now);
         self.transactions.retain(|_, t| t.expires_at > now);
         self.codes
             .retain(|_, c| c.expires_at + TRANSACTION_LIFETIME > now);

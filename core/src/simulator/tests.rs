@@ -969,6 +969,17 @@ async fn userinfo_of(rig: &Rig, tokens: &Value) -> Value {
 }
 
 #[tokio::test]
+async fn defect_userinfo_cacheable() {
+    let (rig, t) = id_token_with(&[Defect::UserinfoCacheable]).await;
+    let resp = rig.userinfo(t["access_token"].as_str().unwrap()).await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().get("cache-control").is_none());
+    let (rig, t) = id_token_with(&[]).await;
+    let resp = rig.userinfo(t["access_token"].as_str().unwrap()).await;
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
 async fn defect_userinfo_sub_differs() {
     let (rig, t) = id_token_with(&[Defect::UserinfoSubDiffers]).await;
     let sub = claims_of(t["id_token"].as_str().unwrap())["sub"].clone();

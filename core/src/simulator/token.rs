@@ -1,11 +1,11 @@
 //! The token endpoint: client authentication, the authorization code grant (single-use codes,
 //! PKCE) and the refresh token grant (with rotation).
 
+use super::server::{Request, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::id_token::{self, Extras};
@@ -17,7 +17,7 @@ use super::web::{
 use crate::protocol::{AuthMethod, CIBA_GRANT};
 
 /// Adds the caching headers token responses must carry (unless the defect says otherwise).
-fn no_store(shared: &Shared, response: ResponseTemplate) -> ResponseTemplate {
+fn no_store(shared: &Shared, response: Response) -> Response {
     if shared.has(Defect::MissingNoStore) {
         response.insert_header("pragma", "no-cache")
     } else {
@@ -27,7 +27,7 @@ fn no_store(shared: &Shared, response: ResponseTemplate) -> ResponseTemplate {
     }
 }
 
-fn invalid_client(description: &str) -> ResponseTemplate {
+fn invalid_client(description: &str) -> Response {
     oauth_error(401, "invalid_client", description)
         .insert_header("www-authenticate", "Basic realm=\"idflow-simulator\"")
 }
@@ -39,7 +39,7 @@ pub(crate) fn authenticate<'a>(
     shared: &'a Shared,
     req: &Request,
     params: &Params,
-) -> Result<&'a SimClient, ResponseTemplate> {
+) -> Result<&'a SimClient, Response> {
     let basic = basic_credentials(req).map_err(|e| invalid_client(&e))?;
     let form_secret = params.get("client_secret");
     if basic.is_some() && form_secret.is_some() {
@@ -95,12 +95,12 @@ pub(crate) fn authenticate<'a>(
 }
 
 /// `POST /auth/open/connect/token`.
-pub(crate) fn token(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn token(shared: &Shared, req: &Request) -> Response {
     let response = handle(shared, req);
     no_store(shared, response)
 }
 
-fn handle(shared: &Shared, req: &Request) -> ResponseTemplate {
+fn handle(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "POST") {
         return method_not_allowed(req, "POST");
     }
@@ -140,11 +140,11 @@ fn pkce_matches(challenge: &str, method: &str, verifier: &str) -> bool {
     }
 }
 
-fn invalid_grant(description: &str) -> ResponseTemplate {
+fn invalid_grant(description: &str) -> Response {
     oauth_error(400, "invalid_grant", description)
 }
 
-fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> ResponseTemplate {
+fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response {
     let Some(code) = params.get("code") else {
         return oauth_error(400, "invalid_request", "code is missing");
     };
@@ -199,7 +199,7 @@ fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> ResponseT
     token_response(&access, refresh.as_deref(), &id_token, &grant.scopes)
 }
 
-fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> ResponseTemplate {
+fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response {
     let Some(token) = params.get("refresh_token") else {
         return oauth_error(400, "invalid_request", "refresh_token is missing");
     };
@@ -261,7 +261,7 @@ pub(crate) fn token_response(
     refresh: Option<&str>,
     id_token: &str,
     scopes: &[String],
-) -> ResponseTemplate {
+) -> Response {
     let mut body = json!({
         "access_token": access,
         "token_type": "Bearer",

@@ -1,14 +1,14 @@
 //! The UserInfo endpoint.
 
+use super::server::{Request, Response};
 use serde_json::{Value, json};
-use wiremock::{Request, ResponseTemplate};
 
 use super::Defect;
 use super::claims;
 use super::state::Shared;
 use super::web::{Params, bearer_token, is_form, is_method, json_response, method_not_allowed};
 
-fn invalid_token(description: &str) -> ResponseTemplate {
+fn invalid_token(description: &str) -> Response {
     let description = super::web::clean_description(description);
     json_response(
         401,
@@ -22,7 +22,7 @@ fn invalid_token(description: &str) -> ResponseTemplate {
 }
 
 /// `GET`/`POST /auth/open/connect/userinfo` with a Bearer access token.
-pub(crate) fn userinfo(shared: &Shared, req: &Request) -> ResponseTemplate {
+pub(crate) fn userinfo(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") && !is_method(req, "POST") {
         return method_not_allowed(req, "GET, POST");
     }
@@ -60,5 +60,10 @@ pub(crate) fn userinfo(shared: &Shared, req: &Request) -> ResponseTemplate {
         grant.sub.clone()
     };
     body.insert("sub".into(), json!(sub));
-    json_response(200, &Value::Object(body)).insert_header("cache-control", "no-store")
+    let response = json_response(200, &Value::Object(body));
+    if shared.has(Defect::UserinfoCacheable) {
+        response
+    } else {
+        response.insert_header("cache-control", "no-store")
+    }
 }

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use super::server::{Request, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
-use wiremock::{Request, ResponseTemplate};
 
 /// Request parameters by name; a parameter given twice is an error (RFC 6749 §3.1).
 #[derive(Debug, Default, Clone)]
@@ -139,12 +139,12 @@ pub(crate) fn clean_description(text: &str) -> String {
 }
 
 /// A JSON answer.
-pub(crate) fn json_response(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), "application/json")
+pub(crate) fn json_response(status: u16, body: &Value) -> Response {
+    Response::new(status).set_body_raw(body.to_string().into_bytes(), "application/json")
 }
 
 /// An RFC 6749 error `{error, error_description}`.
-pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> ResponseTemplate {
+pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> Response {
     json_response(
         status,
         &json!({"error": error, "error_description": clean_description(description)}),
@@ -152,21 +152,21 @@ pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> Respon
 }
 
 /// An HTML page.
-pub(crate) fn html_response(status: u16, body: String) -> ResponseTemplate {
-    ResponseTemplate::new(status)
+pub(crate) fn html_response(status: u16, body: String) -> Response {
+    Response::new(status)
         .insert_header("cache-control", "no-store")
         .set_body_raw(body.into_bytes(), "text/html; charset=utf-8")
 }
 
 /// A 302 to `location`.
-pub(crate) fn redirect(location: &str) -> ResponseTemplate {
-    ResponseTemplate::new(302)
+pub(crate) fn redirect(location: &str) -> Response {
+    Response::new(302)
         .insert_header("location", location)
         .insert_header("cache-control", "no-store")
 }
 
 /// 405 for a method a path does not serve.
-pub(crate) fn method_not_allowed(req: &Request, allowed: &str) -> ResponseTemplate {
+pub(crate) fn method_not_allowed(req: &Request, allowed: &str) -> Response {
     json_response(
         405,
         &json!({
@@ -178,7 +178,7 @@ pub(crate) fn method_not_allowed(req: &Request, allowed: &str) -> ResponseTempla
 }
 
 /// 404 for a path the simulator does not know.
-pub(crate) fn not_found(req: &Request) -> ResponseTemplate {
+pub(crate) fn not_found(req: &Request) -> Response {
     json_response(
         404,
         &json!({

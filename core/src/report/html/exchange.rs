@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::escape::e;
+use super::escape::{a, e};
 use super::format::duration;
-use crate::record::{Exchange, ExchangeEnd, Header};
+use crate::record::{Exchange, ExchangeEnd, Header, RecordedRequest};
 use crate::report::model::RunReport;
 
 /// Bodies longer than this are cut, with their full size shown.
@@ -88,6 +88,13 @@ pub(super) fn exchange(o: &mut String, seen: &Seen, ex: &Exchange) {
         } else {
             String::new()
         }
+    );
+    // The script shows the button; the command is built from the record, which the report
+    // holds redacted, so a secret is copied as its fingerprint, never in clear.
+    let _ = write!(
+        o,
+        "<button type=\"button\" class=\"curl\" data-curl=\"{}\">copy as curl</button>",
+        a(&curl(req))
     );
     for (i, hop) in ex.hops.iter().enumerate() {
         let r = &hop.request;
@@ -188,6 +195,19 @@ fn body(o: &mut String, seen: &Seen, text: &str, size: usize) {
     }
 }
 
+/// The request as a curl command line (POSIX shell quoting).
+pub(super) fn curl(req: &RecordedRequest) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut out = format!("curl -X {} {}", req.method, quote(&req.url));
+    for (name, value) in &req.headers {
+        out.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));
+    }
+    if let Some(body) = &req.body {
+        out.push_str(&format!(" --data-raw {}", quote(body)));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +232,23 @@ mod tests {
         body(&mut o, &Seen::new(), &text, text.len());
         assert!(o.starts_with(&format!("<pre>{}</pre>", "x".repeat(BODY_LIMIT - 1))));
         assert!(o.ends_with(&format!("of {} bytes</div>", BODY_LIMIT + 1)));
+    }
+
+    #[test]
+    fn curl_quotes_for_the_shell_and_keeps_what_the_record_holds() {
+        let req = RecordedRequest {
+            method: "POST".into(),
+            url: "https://op/token?x=1&y=it's".into(),
+            headers: vec![(
+                "Authorization".into(),
+                "Basic ‹client_secret#1a2b3c›".into(),
+            )],
+            body: Some("grant_type=authorization_code&code=‹code#9f›".into()),
+        };
+        assert_eq!(
+            curl(&req),
+            "curl -X POST 'https://op/token?x=1&y=it'\\''s' -H 'Authorization: Basic ‹client_secret#1a2b3c›' --data-raw 'grant_type=authorization_code&code=‹code#9f›'"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@
 mod escape;
 mod exchange;
 mod format;
+mod overview;
 mod scenario;
 pub mod sequence;
 mod summary;
@@ -46,7 +47,8 @@ pub fn render(report: &RunReport) -> String {
     o.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
     let _ = writeln!(
         o,
-        "<title>idflow report: {}</title><style>{CSS}</style></head><body>",
+        "<title>{} · idflow report: {}</title><style>{CSS}</style></head><body>",
+        e(&overview::status_title(report)),
         e(&report.environment)
     );
     // The one arrowhead every sequence diagram refers to.
@@ -58,6 +60,8 @@ pub fn render(report: &RunReport) -> String {
         sequence::head()
     );
     summary::header(&mut o, report);
+    overview::failure_groups(&mut o, report);
+    overview::feature_summary(&mut o, report);
     summary::filters(&mut o, report);
     run_errors(&mut o, report);
     // Ids follow report order, so a scenario keeps its anchor whichever section it is in.

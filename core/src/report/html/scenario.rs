@@ -81,6 +81,13 @@ pub(super) fn scenario(
             let _ = write!(o, " <span class=\"b w\">{n} warnings</span>");
         }
     }
+    if let Some(reason) = &s.not_applicable {
+        let _ = write!(
+            o,
+            " <span class=\"b\">not applicable</span> <span class=\"t\">{}</span>",
+            e(reason)
+        );
+    }
     if at.failure {
         let _ = write!(
             o,

@@ -1,6 +1,9 @@
 // The report page's filter script, inlined into index.html by html/mod.rs: reads the view from the URL hash, toggles `hidden` on scenarios, writes the hash back, renders a closed scenario from its noscript element on opening.
 (function(){
-var d=document,f=d.getElementById('flt');if(!f)return;
+var d=document,f=d.getElementById('flt');d.documentElement.classList.add('js');
+d.addEventListener('click',function(ev){var b=ev.target;if(!b.classList||!b.classList.contains('curl'))return;var c=b.getAttribute('data-curl'),done=function(){b.textContent='copied';b.setAttribute('data-copied',c)};
+if(navigator.clipboard&&navigator.clipboard.writeText)navigator.clipboard.writeText(c).then(done,function(){b.textContent=c});else{b.textContent=c}});
+if(!f)return;
 var all=[].slice.call(d.querySelectorAll('details.sc')),grps=[].slice.call(d.querySelectorAll('.grp')),
 bs=[].slice.call(f.querySelectorAll('button[data-st]')),tg=d.getElementById('ftag'),fe=d.getElementById('ffeat'),
 q=d.getElementById('fq'),n=d.getElementById('fn'),txt=null,st='',timer=0;

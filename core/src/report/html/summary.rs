@@ -55,18 +55,22 @@ pub(super) fn header(o: &mut String, r: &RunReport) {
     row("Duration", &duration(r.duration_ms));
     o.push_str("</dl>\n");
     let t = tally(r);
+    // passed + failed + skipped = scenarios: an undefined step fails its scenario, so the
+    // undefined ones are told inside the failed count, never beside it.
     let _ = write!(
         o,
-        "<p class=\"sum\"><span>{} scenarios</span><span class=\"p\">{} passed</span>\
-         <span class=\"f\">{} failed</span>",
+        "<p class=\"sum\"><span id=\"n-all\">{} scenarios</span><span class=\"p\" id=\"n-p\">{} passed</span>\
+         <span class=\"f\" id=\"n-f\">{} failed{}</span><span class=\"s\" id=\"n-s\">{} skipped</span>",
         t.passed + t.failed + t.undefined + t.skipped,
         t.passed,
         t.failed + t.undefined,
+        if t.undefined > 0 {
+            format!(" ({} undefined)", t.undefined)
+        } else {
+            String::new()
+        },
+        t.skipped
     );
-    if t.undefined > 0 {
-        let _ = write!(o, "<span class=\"u\">{} undefined</span>", t.undefined);
-    }
-    let _ = write!(o, "<span class=\"s\">{} skipped</span>", t.skipped);
     if t.retried > 0 {
         let _ = write!(o, "<span>{} retried</span>", t.retried);
     }

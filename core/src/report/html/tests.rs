@@ -12,12 +12,23 @@ fn header_summary_and_order() {
     assert!(html.contains("<dd>2023-11-14 22:13:20 UTC</dd>"));
     assert!(html.contains("<dd>1.23 s</dd>"));
     assert!(html.contains("2 passed") && html.contains("4 failed") && html.contains("1 skipped"));
+    // The counts add up: the undefined scenario is told inside the failed ones.
+    assert!(html.contains("<span id=\"n-all\">7 scenarios</span>"));
+    assert!(html.contains(">4 failed (1 undefined)</span>"));
+    assert!(html.contains("<title>✘ 4 failed, 1 run error · idflow report: simulator</title>"));
     assert!(html.contains("features/broken.feature:3"));
     let failures = html.find("<h2>Failures</h2>").unwrap();
     let rest = html.find("<h2>Scenarios</h2>").unwrap();
     assert!(failures < rest);
-    // Failed scenarios only once, in the failures section.
-    assert_eq!(html.matches("Wrong audience").count(), 1);
+    // Failed scenarios only once in the failures section (and linked from the failures by
+    // check above it).
+    let by_check = html.find("<h2>Failures by check</h2>").unwrap();
+    assert!(by_check < failures);
+    assert_eq!(html[failures..].matches("Wrong audience").count(), 1);
+    assert_eq!(
+        html[by_check..failures].matches("Wrong audience").count(),
+        1
+    );
     assert!(html.find("Wrong audience").unwrap() < rest);
     assert!(html.find("Login with code flow").unwrap() > rest);
 }

@@ -1,0 +1,694 @@
+//! The browser login driver: a real headless Chromium (Debian's `chromium`) driven over the
+//! DevTools protocol (crate `chromiumoxide`), for login pages that need JavaScript.
+//!
+//! The browser is the end-user's user agent for the login: it opens the client's
+//! authorization request with cookies of its own, runs the environment's login script (or,
+//! without one, finds the username and password fields and the consent choices as the HTML
+//! driver does), and stops at the redirect to the client's redirect URI, which it never
+//! requests. Every top-level document request it makes is intercepted (Fetch domain) and
+//! recorded as an exchange of the running step, with its redirect hops, so it is redacted and
+//! reported like every other; the code (or error) in the final redirect goes to the relying
+//! party's state.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine as _;
+use chromiumoxide::Page;
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams,
+    GetResponseBodyParams, RequestPattern, RequestStage,
+};
+use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, ResourceType};
+use futures::StreamExt;
+use url::Url;
+
+use super::authorize::AuthorizationResponse;
+use super::relying_party::{Consent, redirect_response};
+use crate::config::{LoginOptions, ScriptAction};
+use crate::http::same_endpoint;
+use crate::record::{Exchange, ExchangeEnd, Hop, RecordedRequest, RecordedResponse, epoch_ms};
+use crate::scenario::Scenario;
+
+/// Why the browser login driver failed, in words for a QA engineer.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    #[error(
+        "cannot start Chromium at {path}: {message}\n  hint: install Debian's chromium (`apt-get install chromium`), or name the executable with `login: {{ chromium: <path> }}` in the environment file or $CHROMIUM"
+    )]
+    Launch { path: String, message: String },
+    #[error(
+        "the login script, step {step} ({action}): no visible element matches {selector:?} on {page} after {waited_s} s\n  page: {snippet}\n  hint: check the selector in the environment file's `login.script`"
+    )]
+    NoElement {
+        step: usize,
+        action: String,
+        selector: String,
+        page: String,
+        waited_s: u64,
+        snippet: String,
+    },
+    #[error("the login script, step {step} ({action}) on {page}: {message}")]
+    Script {
+        step: usize,
+        action: String,
+        page: String,
+        message: String,
+    },
+    #[error(
+        "login as `{user}`: the browser did not reach the client's redirect URI within {seconds} s; {after}, it is on {page}\n  page: {snippet}\n  hint: {hint}"
+    )]
+    NoRedirect {
+        user: String,
+        seconds: u64,
+        after: String,
+        page: String,
+        snippet: String,
+        hint: String,
+    },
+    #[error("the browser login driver cannot open {url}: {message}")]
+    Start { url: String, message: String },
+    #[error("the DevTools protocol failed while {doing}: {message}")]
+    Protocol { doing: String, message: String },
+}
+
+impl From<BrowserError> for crate::error::Error {
+    fn from(e: BrowserError) -> Self {
+        crate::error::Error::Step(e.to_string())
+    }
+}
+
+fn protocol(doing: &str) -> impl FnOnce(chromiumoxide::error::CdpError) -> BrowserError + '_ {
+    move |e| BrowserError::Protocol {
+        doing: doing.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// The Chromium executable: the login options', else `$CHROMIUM`, else Debian's.
+fn chromium_path(options: &LoginOptions) -> PathBuf {
+    options
+        .chromium
+        .clone()
+        .or_else(|| std::env::var_os("CHROMIUM").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// What the interceptor saw: the exchanges of the login, and where it ended.
+#[derive(Default)]
+struct Navigations {
+    exchanges: Vec<Exchange>,
+    /// The redirect to the client, which the browser was not allowed to follow.
+    stopped_at: Option<String>,
+    /// Document requests seen so far (a page change for the heuristics).
+    count: usize,
+}
+
+/// A headless Chromium that is killed when dropped, with its profile directory removed.
+struct Chromium {
+    browser: Browser,
+    handler: tokio::task::JoinHandle<()>,
+    profile: PathBuf,
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        self.handler.abort();
+        // The child process is spawned with kill_on_drop; the profile is ours to remove.
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+async fn launch(options: &LoginOptions, insecure_tls: bool) -> Result<Chromium, BrowserError> {
+    let path = chromium_path(options);
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let profile = std::env::temp_dir().join(format!(
+        "idflow-chromium-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let mut builder = BrowserConfig::builder()
+        .chrome_executable(&path)
+        .user_data_dir(&profile)
+        .no_sandbox()
+        .launch_timeout(Duration::from_secs(20))
+        .request_timeout(Duration::from_secs(20))
+        .arg("--disable-gpu")
+        .arg("--disable-dev-shm-usage");
+    if insecure_tls {
+        builder = builder.arg("--ignore-certificate-errors");
+    }
+    let launch_error = |message: String| BrowserError::Launch {
+        path: path.display().to_string(),
+        message,
+    };
+    if !path.exists() {
+        return Err(launch_error("no such file".into()));
+    }
+    let config = builder.build().map_err(launch_error)?;
+    let (browser, mut handler) = Browser::launch(config)
+        .await
+        .map_err(|e| launch_error(e.to_string()))?;
+    let handler = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    Ok(Chromium {
+        browser,
+        handler,
+        profile,
+    })
+}
+
+/// Logs `user` in with the browser, from the authorization request `start` until the provider
+/// redirects to one of `stop` (the client's redirect URIs). Records every document request
+/// under the running step; returns the authorization response it carried.
+pub async fn log_in(
+    sc: &mut Scenario,
+    user: &str,
+    consent: Consent,
+    options: &LoginOptions,
+    start: Url,
+    stop: Vec<Url>,
+) -> crate::error::Result<Option<AuthorizationResponse>> {
+    let user_cfg = sc.env().user(user)?;
+    let username = user_cfg.username.to_string();
+    let password = user_cfg
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let insecure = sc.env().tls.insecure_skip_verify;
+    let timeout = Duration::from_secs(options.timeout_seconds.unwrap_or(30));
+    let nav = Arc::new(Mutex::new(Navigations::default()));
+    let label = format!("browser login (as {user})");
+    let outcome = drive(
+        &nav, options, insecure, timeout, &start, &stop, &label, user, &username, &password,
+        consent,
+    )
+    .await;
+    // What the browser did is evidence whether or not the login worked.
+    let recorded = std::mem::take(&mut *nav.lock().expect("navigation lock"));
+    let mut last = None;
+    for ex in recorded.exchanges {
+        last = Some(sc.record_mut().push_exchange(ex).clone());
+    }
+    outcome?;
+    match last {
+        Some(ex) if ex.stopped_at.is_some() => Ok(redirect_response(&ex)?),
+        _ => Ok(None),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn drive(
+    nav: &Arc<Mutex<Navigations>>,
+    options: &LoginOptions,
+    insecure: bool,
+    timeout: Duration,
+    start: &Url,
+    stop: &[Url],
+    label: &str,
+    user: &str,
+    username: &str,
+    password: &str,
+    consent: Consent,
+) -> Result<(), BrowserError> {
+    let mut chromium = launch(options, insecure).await?;
+    let outcome = drive_page(
+        &chromium, nav, options, timeout, start, stop, label, user, username, password, consent,
+    )
+    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.close()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.wait()).await;
+    outcome
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn drive_page(
+    chromium: &Chromium,
+    nav: &Arc<Mutex<Navigations>>,
+    options: &LoginOptions,
+    timeout: Duration,
+    start: &Url,
+    stop: &[Url],
+    label: &str,
+    user: &str,
+    username: &str,
+    password: &str,
+    consent: Consent,
+) -> Result<(), BrowserError> {
+    let deadline = Instant::now() + timeout;
+    let page = chromium
+        .browser
+        .new_page("about:blank")
+        .await
+        .map_err(protocol("opening a page"))?;
+    intercept(&page, nav.clone(), stop.to_vec(), label.to_string()).await?;
+    // The navigation's own result does not matter: the redirect to the client is aborted on
+    // purpose, and a page that loads is read below.
+    let goto = page.goto(start.as_str());
+    let _ = tokio::time::timeout(timeout, goto).await;
+    let done = || nav.lock().expect("navigation lock").stopped_at.is_some();
+    let page_count = || nav.lock().expect("navigation lock").count;
+    if let Some(script) = &options.script {
+        for (i, step) in script.iter().enumerate() {
+            if done() {
+                break;
+            }
+            let action = step.action().map_err(|message| BrowserError::Script {
+                step: i + 1,
+                action: "?".into(),
+                page: String::new(),
+                message,
+            })?;
+            run_step(&page, i + 1, &action, username, password, deadline).await?;
+        }
+        // Let the script's last click take the browser somewhere before looking at the page.
+        let before = page_count();
+        let settle = Instant::now() + Duration::from_secs(5);
+        while !done() && page_count() == before && Instant::now() < settle.min(deadline) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // Without a script (or after it: a consent page, a second page), find the fields and
+    // choices as a person would.
+    let mut submitted_password = 0;
+    let mut last_action = "the login page loaded".to_string();
+    while !done() && Instant::now() < deadline {
+        let before = page_count();
+        let did = heuristic_step(&page, options, username, password, consent).await?;
+        match did.as_str() {
+            "password" => {
+                submitted_password += 1;
+                if submitted_password > 2 {
+                    let (page_url, snippet) = where_is(&page).await;
+                    return Err(BrowserError::NoRedirect {
+                        user: user.to_string(),
+                        seconds: timeout.as_secs(),
+                        after: "the password was submitted three times".into(),
+                        page: page_url,
+                        snippet,
+                        hint: "check the user's username and password in the environment file"
+                            .into(),
+                    });
+                }
+                last_action = "after submitting the password".into();
+            }
+            "nothing" => {}
+            other => last_action = format!("after {other}"),
+        }
+        // Give the page time to change (a navigation, or a script redrawing it).
+        let settle =
+            Instant::now() + Duration::from_millis(if did == "nothing" { 250 } else { 2500 });
+        while !done() && Instant::now() < settle.min(deadline) {
+            if did != "nothing" && page_count() != before {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    if done() {
+        return Ok(());
+    }
+    let (page_url, snippet) = where_is(&page).await;
+    Err(BrowserError::NoRedirect {
+        user: user.to_string(),
+        seconds: timeout.as_secs(),
+        after: match &options.script {
+            Some(s) => format!("the login script's {} steps ran", s.len()),
+            None => last_action,
+        },
+        page: page_url,
+        snippet,
+        hint: "the page may need a login script: `login: { driver: browser, script: [...] }` in the environment file".into(),
+    })
+}
+
+/// Pauses every top-level document request (and its response), records it, and fails the one
+/// to the client's redirect URI instead of sending it.
+async fn intercept(
+    page: &Page,
+    nav: Arc<Mutex<Navigations>>,
+    stop: Vec<Url>,
+    label: String,
+) -> Result<(), BrowserError> {
+    let mut paused = page
+        .event_listener::<EventRequestPaused>()
+        .await
+        .map_err(protocol("listening to requests"))?;
+    let pattern = |stage| {
+        RequestPattern::builder()
+            .url_pattern("*")
+            .resource_type(ResourceType::Document)
+            .request_stage(stage)
+            .build()
+    };
+    page.execute(
+        EnableParams::builder()
+            .pattern(pattern(RequestStage::Request))
+            .pattern(pattern(RequestStage::Response))
+            .build(),
+    )
+    .await
+    .map_err(protocol("enabling request interception"))?;
+    let page = page.clone();
+    tokio::spawn(async move {
+        while let Some(event) = paused.next().await {
+            let id = event.request_id.clone();
+            if event.response_status_code.is_none() && event.response_error_reason.is_none() {
+                let stopped = on_request(&nav, &event, &stop, &label);
+                let _ = if stopped {
+                    page.execute(FailRequestParams::new(id, ErrorReason::Aborted))
+                        .await
+                        .map(|_| ())
+                } else {
+                    page.execute(ContinueRequestParams::new(id))
+                        .await
+                        .map(|_| ())
+                };
+            } else {
+                let status = event.response_status_code.unwrap_or(0);
+                let body = if (300..400).contains(&status) || status == 0 {
+                    None
+                } else {
+                    page.execute(GetResponseBodyParams::new(id.clone()))
+                        .await
+                        .ok()
+                        .map(|r| {
+                            if r.result.base64_encoded {
+                                base64::engine::general_purpose::STANDARD
+                                    .decode(&r.result.body)
+                                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                    .unwrap_or_default()
+                            } else {
+                                r.result.body.clone()
+                            }
+                        })
+                };
+                on_response(&nav, &event, body);
+                let _ = page.execute(ContinueRequestParams::new(id)).await;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Records a document request; true when it goes to the client's redirect URI (the browser
+/// must not send it).
+fn on_request(
+    nav: &Mutex<Navigations>,
+    event: &EventRequestPaused,
+    stop: &[Url],
+    label: &str,
+) -> bool {
+    let req = &event.request;
+    let url = match &req.url_fragment {
+        Some(f) => format!("{}{f}", req.url),
+        None => req.url.clone(),
+    };
+    let headers: Vec<(String, String)> = req
+        .headers
+        .inner()
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_ascii_lowercase(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = req.post_data_entries.as_ref().map(|entries| {
+        entries
+            .iter()
+            .filter_map(|e| e.bytes.as_ref())
+            .filter_map(|b| {
+                let text: &str = b.as_ref();
+                base64::engine::general_purpose::STANDARD.decode(text).ok()
+            })
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect::<String>()
+    });
+    let to_client = Url::parse(&url)
+        .map(|u| stop.iter().any(|s| same_endpoint(s, &u)))
+        .unwrap_or(false);
+    let hop = Hop {
+        request: RecordedRequest {
+            method: req.method.clone(),
+            url: url.clone(),
+            headers,
+            body,
+        },
+        response: None,
+        started_at_ms: epoch_ms(SystemTime::now()),
+        duration_ms: 0.0,
+    };
+    let mut nav = nav.lock().expect("navigation lock");
+    nav.count += 1;
+    let redirected = event.redirected_request_id.is_some();
+    match nav.exchanges.last_mut() {
+        // A redirect's next request continues the exchange that was redirected.
+        Some(ex) if redirected && ex.stopped_at.is_none() => {
+            if to_client {
+                ex.end = ExchangeEnd::RedirectUri;
+                ex.stopped_at = Some(url.clone());
+            } else {
+                ex.hops.push(hop);
+            }
+        }
+        _ => {
+            if to_client {
+                // A page script sent the browser to the client: the request itself is the
+                // evidence (it is not sent).
+                nav.exchanges.push(Exchange {
+                    seq: 0,
+                    label: format!("{label}: navigation to the client"),
+                    hops: vec![hop],
+                    end: ExchangeEnd::RedirectUri,
+                    stopped_at: Some(url.clone()),
+                    error: None,
+                });
+            } else {
+                let n = nav.exchanges.len() + 1;
+                nav.exchanges.push(Exchange {
+                    seq: 0,
+                    label: format!("{label}: page {n}"),
+                    hops: vec![hop],
+                    end: ExchangeEnd::Response,
+                    stopped_at: None,
+                    error: None,
+                });
+            }
+        }
+    }
+    if to_client {
+        nav.stopped_at = Some(url);
+    }
+    to_client
+}
+
+/// Records the response of the latest document request.
+fn on_response(nav: &Mutex<Navigations>, event: &EventRequestPaused, body: Option<String>) {
+    let mut nav = nav.lock().expect("navigation lock");
+    let Some(hop) = nav
+        .exchanges
+        .iter_mut()
+        .rev()
+        .flat_map(|ex| ex.hops.iter_mut().rev())
+        .find(|h| h.response.is_none() && h.request.url.starts_with(&event.request.url))
+    else {
+        return;
+    };
+    let headers: Vec<(String, String)> = event
+        .response_headers
+        .iter()
+        .flatten()
+        .map(|h| (h.name.to_ascii_lowercase(), h.value.clone()))
+        .collect();
+    let body = body.unwrap_or_default();
+    hop.duration_ms = (epoch_ms(SystemTime::now()).saturating_sub(hop.started_at_ms)) as f64;
+    hop.response = Some(RecordedResponse {
+        status: event.response_status_code.unwrap_or(0) as u16,
+        headers,
+        body_size: body.len(),
+        body,
+    });
+}
+
+/// The page's URL and the start of its visible text, for error messages.
+async fn where_is(page: &Page) -> (String, String) {
+    let url = page.url().await.ok().flatten().unwrap_or_default();
+    let text: String = page
+        .evaluate("document.body ? document.body.innerText : ''")
+        .await
+        .ok()
+        .and_then(|v| v.into_value().ok())
+        .unwrap_or_default();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = if text.chars().count() > 240 {
+        format!("{}…", text.chars().take(240).collect::<String>())
+    } else {
+        text
+    };
+    (url, text)
+}
+
+/// `{{username}}` and `{{password}}` in a script's text.
+fn fill_text(text: &str, username: &str, password: &str) -> String {
+    text.replace("{{username}}", username)
+        .replace("{{password}}", password)
+}
+
+/// Runs one script step, waiting (until the deadline) for its element to be there and visible.
+async fn run_step(
+    page: &Page,
+    step: usize,
+    action: &ScriptAction,
+    username: &str,
+    password: &str,
+    deadline: Instant,
+) -> Result<(), BrowserError> {
+    let (selector, what) = match action {
+        ScriptAction::Fill { selector, text } => (
+            selector,
+            format!(
+                "fill({}, {})",
+                js_string(selector),
+                js_string(&fill_text(text, username, password))
+            ),
+        ),
+        ScriptAction::Click { selector } => (selector, format!("click({})", js_string(selector))),
+        ScriptAction::WaitFor { selector } => (selector, format!("find({})", js_string(selector))),
+    };
+    let started = Instant::now();
+    loop {
+        let expr = format!("(() => {{ {SCRIPT_HELPERS}; return {what}; }})()");
+        let answer: String = match page.evaluate(expr).await {
+            Ok(v) => v.into_value().unwrap_or_default(),
+            // A navigation under way destroys the context: try again.
+            Err(_) => "retry".into(),
+        };
+        match answer.as_str() {
+            "ok" => return Ok(()),
+            a if a.starts_with("error:") => {
+                let (page_url, _) = where_is(page).await;
+                return Err(BrowserError::Script {
+                    step,
+                    action: action.to_string(),
+                    page: page_url,
+                    message: a.trim_start_matches("error:").trim().to_string(),
+                });
+            }
+            _ => {}
+        }
+        if Instant::now() >= deadline {
+            let (page_url, snippet) = where_is(page).await;
+            return Err(BrowserError::NoElement {
+                step,
+                action: action.to_string(),
+                selector: selector.clone(),
+                page: page_url,
+                waited_s: started.elapsed().as_secs(),
+                snippet,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn js_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// In-page helpers: find a visible element by selector, fill it as typing would (React and
+/// other frameworks see the input events), click it.
+const SCRIPT_HELPERS: &str = r#"
+const visible = e => !!(e && (e.offsetWidth || e.offsetHeight || e.getClientRects().length));
+const find = sel => { let all; try { all = [...document.querySelectorAll(sel)]; } catch (x) { return 'error: ' + sel + ' is not a CSS selector (' + x.message + ')'; } return all.some(visible) ? 'ok' : 'missing'; };
+const the = sel => [...document.querySelectorAll(sel)].find(visible);
+const setValue = (e, v) => { e.focus(); const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(e), 'value'); if (d && d.set) d.set.call(e, v); else e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); };
+const fill = (sel, v) => { const f = find(sel); if (f !== 'ok') return f; const e = the(sel); if (!('value' in e)) return 'error: ' + sel + ' is a <' + e.tagName.toLowerCase() + '>, not a field to fill'; setValue(e, v); return 'ok'; };
+const click = sel => { const f = find(sel); if (f !== 'ok') return f; the(sel).click(); return 'ok'; };
+"#;
+
+/// One look at the page without a script: fill and submit a login form, or answer a consent
+/// page. Says what it did: `username`, `password`, `consent`, or `nothing`.
+async fn heuristic_step(
+    page: &Page,
+    options: &LoginOptions,
+    username: &str,
+    password: &str,
+    consent: Consent,
+) -> Result<String, BrowserError> {
+    let args = serde_json::json!({
+        "username": username,
+        "password": password,
+        "usernameField": options.username_field,
+        "passwordField": options.password_field,
+        "submit": options.submit,
+        "allow": consent == Consent::Allow,
+        "choice": match consent { Consent::Allow => options.allow.clone(), Consent::Deny => options.deny.clone() },
+        "words": match consent {
+            Consent::Allow => ["allow", "accept", "approve", "consent", "continue", "yes", "authorize", "authorise", "grant", "confirm"].as_slice(),
+            Consent::Deny => ["deny", "reject", "decline", "cancel", "abort", "no", "refuse", "disallow"].as_slice(),
+        },
+    });
+    let expr = format!("(() => {{ {SCRIPT_HELPERS}; {HEURISTICS}; return step({args}); }})()");
+    Ok(match page.evaluate(expr).await {
+        Ok(v) => v.into_value().unwrap_or_else(|_| "nothing".into()),
+        Err(_) => "nothing".into(),
+    })
+}
+
+/// The HTML driver's field and choice finding, in the page: a field by the environment's name
+/// (name, #id, label, placeholder) or by autocomplete, type, and words; a choice by the
+/// environment's label or by words, among buttons and links.
+const HEURISTICS: &str = r#"
+const norm = t => ' ' + (t || '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim() + ' ';
+const labelOf = e => (e.labels && e.labels[0] ? e.labels[0].innerText : '') || '';
+const named = (e, spec) => { const s = spec.trim().toLowerCase(); return e.name === spec || e.id === spec || '#' + e.id === spec || labelOf(e).trim().toLowerCase() === s || (e.placeholder || '').trim().toLowerCase() === s; };
+const fields = () => [...document.querySelectorAll('input, textarea')].filter(e => visible(e) && !e.disabled && !['hidden', 'submit', 'button', 'checkbox', 'radio', 'image', 'reset'].includes((e.type || '').toLowerCase()));
+const userField = a => { const fs = fields().filter(e => e.type !== 'password'); if (a.usernameField) return fs.find(e => named(e, a.usernameField));
+  return fs.find(e => /\b(username|email)\b/.test(e.autocomplete || '')) || fs.find(e => e.type === 'email') || fs.find(e => /user|login|mail|ident|account/.test((e.name + ' ' + e.id + ' ' + labelOf(e) + ' ' + (e.placeholder || '')).toLowerCase())); };
+const passField = a => fields().find(e => a.passwordField ? named(e, a.passwordField) : e.type === 'password');
+const clickables = () => [...document.querySelectorAll('button, input[type=submit], a[href], [role=button]')].filter(e => visible(e) && !e.disabled);
+const textOf = e => (e.innerText || e.value || e.getAttribute('aria-label') || e.title || '').trim();
+const byWords = (ws, within) => clickables().filter(e => !within || within.contains(e)).find(e => ws.some(w => norm(textOf(e) + ' ' + (e.name || '') + ' ' + (e.value || '')).includes(' ' + w + ' ')));
+const bySpec = spec => clickables().find(e => textOf(e).toLowerCase() === spec.trim().toLowerCase() || (e.name || '') === spec || '#' + e.id === spec);
+const step = a => {
+  const u = userField(a), p = passField(a);
+  if (u || p) {
+    if (u) setValue(u, a.username);
+    if (p) setValue(p, a.password);
+    const form = (p || u).form;
+    const b = a.submit ? bySpec(a.submit) : (byWords(['login', 'log in', 'sign in', 'signin', 'submit', 'continue', 'next'], form) || (form && form.querySelector('button, input[type=submit]')));
+    if (b) b.click(); else if (form) form.requestSubmit(); else return 'nothing';
+    return p ? 'password' : 'username';
+  }
+  const c = a.choice ? bySpec(a.choice) : byWords(a.words);
+  // Allowing consent grants what the page asks for: its unchecked boxes (scopes) are ticked.
+  if (c && a.allow) [...document.querySelectorAll('input[type=checkbox]')].filter(e => visible(e) && !e.checked && !e.disabled).forEach(e => e.click());
+  if (c) { c.click(); return 'the consent choice ' + JSON.stringify(textOf(c)); }
+  return 'nothing';
+};
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_text_takes_the_users_name_and_password() {
+        assert_eq!(
+            fill_text("{{username}}:{{password}}!", "alice", "pw"),
+            "alice:pw!"
+        );
+        assert_eq!(js_string("a\"b"), r#""a\"b""#);
+    }
+}
