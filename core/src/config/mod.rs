@@ -520,6 +520,15 @@ impl Environment {
         out
     }
 
+    /// The folder the environment's relative paths (`tls.ca_file`, `target.start.cwd`) are
+    /// resolved against: the file's folder, `.` for a file named without one (`x.yaml`).
+    pub fn base_dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
     /// The login options for a user: the user's own over the environment's.
     pub fn login_for(&self, user: &str) -> Result<LoginOptions, ConfigError> {
         Ok(self.login.merged(self.user(user)?.login.as_ref()))
@@ -639,6 +648,17 @@ strict: true
             .unwrap_err()
             .to_string();
         assert!(err.contains("sesions") && err.contains("sessions"), "{err}");
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_files_folder_or_the_working_directory() {
+        let in_dir = Environment::parse(GOOD, Path::new("environments/sim.yaml")).unwrap();
+        assert_eq!(in_dir.base_dir(), PathBuf::from("environments"));
+        // `--env slow.yaml`: the folder is the working directory, not an empty path (which is
+        // no directory, so a `start.cwd` under it was refused).
+        let bare = Environment::parse(GOOD, Path::new("slow.yaml")).unwrap();
+        assert_eq!(bare.base_dir(), PathBuf::from("."));
+        assert!(bare.base_dir().is_dir());
     }
 
     #[test]

@@ -488,7 +488,7 @@ fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Sel
 async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
     let (env, features, selector) = select(options)?;
     check_report_dir(&options.report_dir)?;
-    let base_dir = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base_dir = env.base_dir();
     let engine = HttpEngine::new(&env.tls, &env.http, &base_dir)
         .map_err(|e| RunError::Target(e.to_string()))?;
     let target = target::start(&env, &options.defects).await?;

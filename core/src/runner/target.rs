@@ -149,11 +149,7 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
 /// Checks that a remote target answers at all before running any scenario, so that a wrong
 /// host gives one clear error instead of every scenario failing the same way.
 async fn probe(issuer: &str, env: &Environment) -> Result<(), RunError> {
-    let base_dir = env
-        .path
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
+    let base_dir = env.base_dir();
     let engine = Arc::new(
         crate::http::HttpEngine::new(&env.tls, &env.http, &base_dir)
             .map_err(|e| RunError::Target(e.to_string()))?,
@@ -208,11 +204,7 @@ async fn start_process(
             env.path.display()
         ))
     })?;
-    let base = env
-        .path
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
+    let base = env.base_dir();
     let cwd = start.cwd.as_ref().map(|c| base.join(c)).unwrap_or(base);
     if !cwd.is_dir() {
         return Err(RunError::Usage(format!(
