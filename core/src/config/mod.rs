@@ -192,6 +192,18 @@ pub struct User {
     pub login: Option<LoginOptions>,
 }
 
+impl User {
+    /// The user's login name and password as a login form takes them (no password: empty).
+    pub fn credentials(&self) -> (String, String) {
+        let password = self
+            .password
+            .as_ref()
+            .map(|p| p.expose().to_string())
+            .unwrap_or_default();
+        (self.username.to_string(), password)
+    }
+}
+
 /// A MobileID user and their registered device.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

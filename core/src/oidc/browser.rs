@@ -170,13 +170,7 @@ pub async fn log_in(
     start: Url,
     stop: Vec<Url>,
 ) -> crate::error::Result<Option<AuthorizationResponse>> {
-    let user_cfg = sc.env().user(user)?;
-    let username = user_cfg.username.to_string();
-    let password = user_cfg
-        .password
-        .as_ref()
-        .map(|p| p.expose().to_string())
-        .unwrap_or_default();
+    let (username, password) = sc.env().user(user)?.credentials();
     let insecure = sc.env().tls.insecure_skip_verify;
     let timeout = Duration::from_secs(options.timeout_seconds.unwrap_or(30));
     let nav = Arc::new(Mutex::new(Navigations::default()));

@@ -65,13 +65,7 @@ impl<'a> UserAgent<'a> {
         consent: Consent,
         options: &LoginOptions,
     ) -> Result<()> {
-        let user_cfg = self.sc.env().user(user)?;
-        let username = user_cfg.username.to_string();
-        let password = user_cfg
-            .password
-            .as_ref()
-            .map(|p| p.expose().to_string())
-            .unwrap_or_default();
+        let (username, password) = self.sc.env().user(user)?.credentials();
         let who = Credentials {
             user,
             username: &username,
