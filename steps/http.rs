@@ -77,6 +77,17 @@ fn request_bearer(w: &mut IdflowWorld) -> Result<()> {
     w.authorize_request_with_token()
 }
 
+/// Lets time pass on the run's clock: against the simulator at once (its clock moves), against
+/// a real provider by waiting.
+/// Example: When 2 seconds pass
+#[when(expr = "{int} seconds pass")]
+async fn time_passes(w: &mut IdflowWorld, seconds: u64) -> Result<()> {
+    w.clock()?
+        .sleep(std::time::Duration::from_secs(seconds))
+        .await;
+    Ok(())
+}
+
 /// Sends the request being built; redirects are not followed, so the redirect itself can be
 /// checked.
 /// Example: When the request is sent

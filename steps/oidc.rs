@@ -44,6 +44,31 @@ async fn authorize_with(w: &mut IdflowWorld, step: &Step) -> Result<()> {
     w.rp()?.authorize(&params).await
 }
 
+/// Sends the authorization request as a form POST to the authorization endpoint (OpenID
+/// Connect Core §3.1.2.1: the endpoint MUST support GET and POST).
+/// Example: When the client starts an authorization request by POST
+#[when(expr = "the client starts an authorization request by POST")]
+async fn authorize_by_post(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.authorize_by_post(&[]).await
+}
+
+/// Starts a silent sign-in (`prompt=none`) with the latest ID token as `id_token_hint`.
+/// Example: When the client starts an authorization request with prompt=none and the ID token as id_token_hint
+#[when(
+    expr = "the client starts an authorization request with prompt=none and the ID token as id_token_hint"
+)]
+async fn authorize_with_hint(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.authorize_with_id_token_hint().await
+}
+
+/// A request without response_type got an error page or a redirect with `invalid_request`
+/// or `unsupported_response_type`, and no code or token (RFC 6749 §3.1.1, §4.1.2.1).
+/// Example: Then the provider refuses the request for its missing response_type
+#[then(expr = "the provider refuses the request for its missing response_type")]
+fn missing_response_type(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_missing_response_type_refused()
+}
+
 /// Fills in the provider's login form (and allows consent) as the named test user, following
 /// the provider until it redirects to the client.
 /// Example: When the end-user logs in as "alice"
@@ -219,6 +244,14 @@ async fn userinfo(w: &mut IdflowWorld, method: String) -> Result<()> {
     w.rp()?.userinfo(&method, TokenChoice::Current).await
 }
 
+/// Calls UserInfo by POST with the access token as the form parameter `access_token`
+/// (RFC 6750 §2.2), not in a header.
+/// Example: When the client calls the userinfo endpoint with the access token in a POST body
+#[when(expr = "the client calls the userinfo endpoint with the access token in a POST body")]
+async fn userinfo_body(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.userinfo("POST BODY", TokenChoice::Current).await
+}
+
 /// Calls UserInfo with a token the provider never issued.
 /// Example: When the client calls the userinfo endpoint with an invalid access token
 #[when(expr = "the client calls the userinfo endpoint with an invalid access token")]
@@ -231,6 +264,32 @@ async fn userinfo_invalid(w: &mut IdflowWorld) -> Result<()> {
 #[then(expr = "the userinfo response is successful")]
 fn userinfo_success(w: &mut IdflowWorld) -> Result<()> {
     w.rp()?.expect_userinfo_success()
+}
+
+/// Every claim of the requested standard scopes (profile, email, address, phone) that the
+/// environment declares for the end-user is released with that value, in UserInfo or the ID
+/// token; a scope with no declared claim releases at least one of its claims (a SHOULD;
+/// OpenID Connect Core §5.4).
+/// Example: Then the end-user's claims of the requested scopes are released
+#[then(expr = "the end-user's claims of the requested scopes are released")]
+fn scope_claims(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_scope_claims()
+}
+
+/// No claim of a standard scope that was neither requested by scope nor by the claims
+/// parameter is released (a best practice: data minimisation; OpenID Connect Core §5.4).
+/// Example: Then no claim of a scope that was not requested is released
+#[then(expr = "no claim of a scope that was not requested is released")]
+fn no_unrequested_claims(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_no_unrequested_claims()
+}
+
+/// A claim requested by name (claims parameter) is in UserInfo, with the environment's value
+/// when it declares one (a SHOULD; OpenID Connect Core §5.5.1).
+/// Example: Then the end-user's claim "name" is released as requested
+#[then(expr = "the end-user's claim {string} is released as requested")]
+fn requested_claim(w: &mut IdflowWorld, name: String) -> Result<()> {
+    w.rp()?.expect_requested_claim(&name)
 }
 
 /// UserInfo's sub equals the ID token's sub (OpenID Connect Core §5.3.2).

@@ -25,6 +25,30 @@ async fn verify(w: &mut IdflowWorld, label: &str) -> Result<()> {
     w.rp()?.check_id_token(label).await
 }
 
+/// The latest ID token's auth_time equals the previous sign-in's: the session was reused, so
+/// no new authentication occurred (OpenID Connect Core §2).
+/// Example: Then the ID token's auth_time is the previous sign-in's
+#[then(expr = "the ID token's auth_time is the previous sign-in's")]
+fn auth_time_kept(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_auth_time_kept()
+}
+
+/// The latest ID token's auth_time is later than the previous sign-in's: the end-user
+/// authenticated again. A MUST when max_age was exceeded, a SHOULD for prompt=login
+/// (OpenID Connect Core §3.1.2.1).
+/// Example: Then the ID token's auth_time is later than the previous sign-in's
+#[then(expr = "the ID token's auth_time is later than the previous sign-in's")]
+fn auth_time_later(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_auth_time_later()
+}
+
+/// The latest ID token's sub is the previous sign-in's (OpenID Connect Core §2, §3.1.2.1).
+/// Example: Then the ID token's sub is the previous sign-in's
+#[then(expr = "the ID token's sub is the previous sign-in's")]
+fn same_sub(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_same_subject()
+}
+
 /// One claim of the latest ID token, with any expectation phrase.
 /// Example: Then the ID token claim "acr" is "idp:mobileid"
 #[then(regex = r#"^the ID token claim "([^"]+)" (.+)$"#)]

@@ -70,6 +70,53 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::CallbackWithoutSessionId => ("features/rest_api", "expected sessionId="),
         Defect::MobileidClaimMissing => ("features/mobileid", "claim mobileid_device_id"),
         Defect::BindingMessageAltered => ("features/mobileid", "claim mobileid_binding_message"),
+        // The basic OP plan's modules.
+        Defect::UnknownParameterRefused => (
+            "features/oidc/authorization_request.feature",
+            "instead of an authorization code",
+        ),
+        Defect::AuthorizationPostRefused => (
+            "features/oidc/authorization_request.feature",
+            "instead of redirecting to the client",
+        ),
+        Defect::MissingResponseTypeMeansCode => (
+            "features/oidc/authorization_request.feature",
+            "refused: the provider showed its login form",
+        ),
+        Defect::NonceRequiredForCode => (
+            "features/oidc/authorization_request.feature",
+            "(nonce is required) instead of an authorization code",
+        ),
+        Defect::MaxAgeIgnored => (
+            "features/oidc/reauthentication.feature",
+            "login form: the provider redirected",
+        ),
+        Defect::PromptLoginIgnored => (
+            "features/oidc/reauthentication.feature",
+            "login form: the provider redirected",
+        ),
+        Defect::AuthTimeReset => ("features/oidc/reauthentication.feature", "auth_time kept:"),
+        Defect::AuthTimeOmitted => (
+            "features/oidc/reauthentication.feature",
+            "auth_time: missing; required because max_age",
+        ),
+        Defect::SilentSignInOtherSub => ("features/oidc/reauthentication.feature", "same sub:"),
+        Defect::ScopeClaimsWithheld => (
+            "features/oidc/scopes_and_claims.feature",
+            "scope profile: name: not released",
+        ),
+        Defect::UnrequestedClaimsReleased => (
+            "features/oidc/scopes_and_claims.feature",
+            "unrequested claims: released",
+        ),
+        Defect::ClaimsParameterIgnored => (
+            "features/oidc/scopes_and_claims.feature",
+            "name: not released although requested as essential",
+        ),
+        Defect::UserinfoFormTokenRefused => (
+            "features/oidc/userinfo.feature",
+            "status: expected 200, got 401",
+        ),
     }
 }
 

@@ -66,6 +66,49 @@ pub fn left_half_hash(alg: &str, value: &str) -> Option<String> {
     Some(URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2]))
 }
 
+/// The standard scopes and the claims each requests (OpenID Connect Core 1.0 §5.4), from the
+/// standard claims of §5.1.
+pub const SCOPE_CLAIMS: [(&str, &[&str]); 4] = [
+    (
+        "profile",
+        &[
+            "name",
+            "given_name",
+            "family_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        ],
+    ),
+    ("email", &["email", "email_verified"]),
+    ("address", &["address"]),
+    ("phone", &["phone_number", "phone_number_verified"]),
+];
+
+/// The standard scope that requests `claim`, if any.
+pub fn scope_of_claim(claim: &str) -> Option<&'static str> {
+    SCOPE_CLAIMS
+        .iter()
+        .find(|(_, claims)| claims.contains(&claim))
+        .map(|(scope, _)| *scope)
+}
+
+/// The claims a standard scope requests; empty for any other scope.
+pub fn claims_of_scope(scope: &str) -> &'static [&'static str] {
+    SCOPE_CLAIMS
+        .iter()
+        .find(|(s, _)| *s == scope)
+        .map_or(&[], |(_, claims)| claims)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

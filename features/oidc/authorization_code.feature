@@ -95,6 +95,18 @@ Feature: Authorization code flow
     When the client exchanges the same authorization code again
     Then the token response is the error "invalid_grant"
 
+  # oidcc-codereuse-30seconds: a code stays spent however long the client waits (RFC 6749
+  # §4.1.2: the client MUST NOT use it more than once; the provider MUST deny a second use).
+  Scenario: An authorization code is still refused 30 seconds after its redemption
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    When 30 seconds pass
+    And the client exchanges the same authorization code again
+    Then the token response is the error "invalid_grant"
+
   # RFC 6749 §4.1.2: the provider SHOULD revoke the tokens issued from a replayed code.
   @needs:code_replay_revocation
   Scenario: A replayed code revokes the tokens issued from it

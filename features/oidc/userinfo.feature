@@ -38,3 +38,12 @@ Feature: UserInfo
     And the JSON value at "$.nin" is absent
     And the client saves the JSON value at "$.sub" as "subject"
     And the variable "subject" is "{{users.alice.sub}}"
+
+  # oidcc-userinfo-post-body: the access token as the form parameter access_token. Resource
+  # servers MAY support it (RFC 6750 §2.2; OpenID Connect Core §5.3.1 requires only a Bearer
+  # token per RFC 6750 §2), so it is a capability.
+  @needs:userinfo_token_in_body
+  Scenario: UserInfo accepts the access token in a POST body
+    When the client calls the userinfo endpoint with the access token in a POST body
+    Then the userinfo response is successful
+    And the userinfo sub equals the ID token sub

@@ -37,11 +37,15 @@ pub enum Capability {
     Mobileid,
     /// Signicat's Authentication REST API.
     RestApi,
+    /// UserInfo accepts the access token as a form parameter in a POST body.
+    UserinfoTokenInBody,
+    /// The `claims` request parameter (claims requested by name).
+    ClaimsParameter,
 }
 
 impl Capability {
     /// Every capability, in the order the README documents them.
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 14] = [
         Capability::Sessions,
         Capability::ConsentDeny,
         Capability::PasswordCheck,
@@ -54,6 +58,8 @@ impl Capability {
         Capability::AcrValues,
         Capability::Mobileid,
         Capability::RestApi,
+        Capability::UserinfoTokenInBody,
+        Capability::ClaimsParameter,
     ];
 
     /// The name as environments and tags write it.
@@ -71,6 +77,8 @@ impl Capability {
             Capability::AcrValues => "acr_values",
             Capability::Mobileid => "mobileid",
             Capability::RestApi => "rest_api",
+            Capability::UserinfoTokenInBody => "userinfo_token_in_body",
+            Capability::ClaimsParameter => "claims_parameter",
         }
     }
 
@@ -106,6 +114,12 @@ impl Capability {
             Capability::Mobileid => "Signicat MobileID (a product, not a specification)",
             Capability::RestApi => {
                 "Signicat Authentication REST API (a product, not a specification)"
+            }
+            Capability::UserinfoTokenInBody => {
+                "RFC 6750 §2.2 (resource servers MAY accept the form-encoded body parameter)"
+            }
+            Capability::ClaimsParameter => {
+                "OpenID Connect Core 1.0 §5.5 (OPTIONAL; discovery's claims_parameter_supported defaults to false)"
             }
         }
     }

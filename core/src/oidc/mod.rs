@@ -5,6 +5,7 @@
 pub mod authorize;
 pub mod checks;
 pub mod ciba;
+pub mod claims_release;
 
 #[cfg(feature = "browser")]
 pub mod browser;
@@ -14,7 +15,9 @@ pub mod browser;
 pub mod forms;
 pub mod login_page;
 pub mod pkce;
+pub mod reauthentication;
 pub mod relying_party;
+mod sign_in_checks;
 pub mod token;
 pub mod user_agent;
 

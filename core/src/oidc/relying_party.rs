@@ -34,6 +34,8 @@ pub struct OidcState {
     pub history: Vec<TokenSet>,
     /// The latest UserInfo answer, when it was 200 JSON.
     pub userinfo: Option<Value>,
+    /// The environment's name of the end-user who last logged in.
+    pub user: Option<String>,
 }
 
 impl OidcState {
@@ -94,8 +96,8 @@ impl<'a, S> AreaClient<'a, S> {
 
 /// The relying party of one scenario, over the scenario's HTTP session and record.
 pub struct RelyingParty<'a> {
-    sc: &'a mut Scenario,
-    state: &'a mut OidcState,
+    pub(super) sc: &'a mut Scenario,
+    pub(super) state: &'a mut OidcState,
 }
 
 impl<'a> RelyingParty<'a> {
@@ -156,14 +158,32 @@ impl<'a> RelyingParty<'a> {
     /// Sends an authorization request for the chosen client and follows the provider until a
     /// page for the end-user or the client's redirect URI.
     pub async fn authorize(&mut self, overrides: &[(String, String)]) -> Result<()> {
+        self.send_authorization(overrides, false).await
+    }
+
+    /// Sends the authorization request as a form POST (OpenID Connect Core §3.1.2.1: the
+    /// endpoint MUST support GET and POST), then follows the provider as [`Self::authorize`].
+    pub async fn authorize_by_post(&mut self, overrides: &[(String, String)]) -> Result<()> {
+        self.send_authorization(overrides, true).await
+    }
+
+    async fn send_authorization(
+        &mut self,
+        overrides: &[(String, String)],
+        by_post: bool,
+    ) -> Result<()> {
         let meta = self.metadata().await?;
         let (_, client) = self.client()?;
         let request = AuthorizationRequest::new(client, overrides, self.sc.clock().unix_seconds())?;
-        let url = request.url(&meta.authorization_endpoint);
+        let spec = if by_post {
+            RequestSpec::new("POST", meta.authorization_endpoint.clone())
+                .form(request.params.clone())
+        } else {
+            RequestSpec::new("GET", request.url(&meta.authorization_endpoint))
+        };
         let stop = self.redirect_uris()?;
         self.state.request = Some(request);
         self.state.response = None;
-        let spec = RequestSpec::new("GET", url);
         let ex = self
             .sc
             .send("authorization request", spec, Redirects::FollowUntil(stop))
@@ -296,15 +316,8 @@ impl<'a> RelyingParty<'a> {
 
     /// The refreshed ID token keeps the identity of the original.
     pub fn expect_refreshed_identity(&mut self) -> Result<()> {
-        let claims = |t: Option<&TokenSet>, what: &str| -> Result<Value> {
-            Ok(t.and_then(TokenSet::id_token_jwt)
-                .ok_or_else(|| Error::step(format!("no {what} ID token")))?
-                .map_err(|e| Error::step(format!("the {what} ID token does not decode: {e}")))?
-                .claims
-                .clone())
-        };
-        let original = claims(self.state.history.first(), "original")?;
-        let refreshed = claims(self.state.tokens.as_ref(), "refreshed")?;
+        let original = id_token_claims_of(self.state.history.first(), "original")?;
+        let refreshed = id_token_claims_of(self.state.tokens.as_ref(), "refreshed")?;
         self.sc
             .conclude(checks::refreshed_identity(&original, &refreshed))
     }
@@ -580,12 +593,13 @@ impl<'a> RelyingParty<'a> {
         Ok(())
     }
 
-    /// Calls UserInfo with a Bearer token, by GET or POST.
+    /// Calls UserInfo with the access token: `GET` or `POST` with a Bearer header (RFC 6750
+    /// §2.1), or `POST BODY` with the token as a form parameter (§2.2).
     pub async fn userinfo(&mut self, method: &str, which: TokenChoice) -> Result<()> {
         let method = method.to_ascii_uppercase();
-        if method != "GET" && method != "POST" {
+        if !matches!(method.as_str(), "GET" | "POST" | "POST BODY") {
             return Err(Error::step(format!(
-                "UserInfo is called with GET or POST, not {method}"
+                "UserInfo is called with GET, POST or POST BODY, not {method}"
             )));
         }
         let meta = self.metadata().await?;
@@ -606,16 +620,23 @@ impl<'a> RelyingParty<'a> {
             TokenChoice::Invalid => Some("not-an-access-token-issued-by-the-provider".into()),
         }
         .ok_or_else(|| Error::step("no access token: obtain tokens before calling UserInfo"))?;
-        let mut spec = RequestSpec::new(&method, endpoint)
-            .header("authorization", format!("Bearer {token}"))
-            .header("accept", "application/json");
-        if spec.method == "POST" {
-            spec = spec.form(Vec::new());
+        let spec = if method == "POST BODY" {
+            RequestSpec::new("POST", endpoint).form(vec![("access_token".into(), token)])
+        } else {
+            let spec = RequestSpec::new(&method, endpoint)
+                .header("authorization", format!("Bearer {token}"));
+            if method == "POST" {
+                spec.form(Vec::new())
+            } else {
+                spec
+            }
         }
-        let ex = self
-            .sc
-            .send(&format!("userinfo ({method})"), spec, Redirects::Stop)
-            .await?;
+        .header("accept", "application/json");
+        let label = match method.as_str() {
+            "POST BODY" => "userinfo (POST, token in the body)".to_string(),
+            other => format!("userinfo ({other})"),
+        };
+        let ex = self.sc.send(&label, spec, Redirects::Stop).await?;
         let resp = response_of(ex)?;
         self.state.userinfo = (resp.status == 200).then(|| resp.json()).flatten();
         Ok(())
@@ -703,6 +724,16 @@ impl<'a> RelyingParty<'a> {
         self.sc.ctx().cache.set_jwks(&uri, jwks.clone());
         Ok(jwks)
     }
+}
+
+/// The claims of a token set's ID token, or an error naming `what` token was wanted.
+pub(crate) fn id_token_claims_of(tokens: Option<&TokenSet>, what: &str) -> Result<Value> {
+    Ok(tokens
+        .and_then(TokenSet::id_token_jwt)
+        .ok_or_else(|| Error::step(format!("no {what} ID token")))?
+        .map_err(|e| Error::step(format!("the {what} ID token does not decode: {e}")))?
+        .claims
+        .clone())
 }
 
 pub(crate) fn redirect_response(ex: &Exchange) -> Result<Option<AuthorizationResponse>> {

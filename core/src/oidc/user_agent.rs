@@ -35,6 +35,7 @@ impl<'a> UserAgent<'a> {
     /// reads each page's forms and links; the browser driver runs a headless Chromium.
     pub async fn log_in(&mut self, user: &str, consent: Consent) -> Result<()> {
         let options = self.sc.env().login_for(user)?;
+        self.state.user = Some(user.to_string());
         match options.driver() {
             LoginDriver::Html => self.log_in_html(user, consent, &options).await,
             LoginDriver::Browser => {

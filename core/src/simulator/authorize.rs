@@ -95,6 +95,51 @@ fn is_pkce_value(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
+/// The claim names a `claims` parameter requests for UserInfo or the ID token (OpenID Connect
+/// Core §5.5), or why it is malformed.
+fn requested_claim_names(raw: &str) -> Result<Vec<String>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| format!("the claims parameter is not JSON: {e}"))?;
+    let object = value
+        .as_object()
+        .ok_or("the claims parameter must be a JSON object")?;
+    let mut names = Vec::new();
+    for (member, requests) in object {
+        if member != "userinfo" && member != "id_token" {
+            continue;
+        }
+        let requests = requests
+            .as_object()
+            .ok_or_else(|| format!("claims.{member} must be a JSON object"))?;
+        names.extend(requests.keys().cloned());
+    }
+    Ok(names)
+}
+
+/// The parameters of an authorization request this provider understands (defect
+/// `unknown_parameter_refused` refuses any other).
+const KNOWN_PARAMETERS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "max_age",
+    "ui_locales",
+    "login_hint",
+    "acr_values",
+    "id_token_hint",
+    "signicat_profile",
+    "response_mode",
+    "claims",
+    "request",
+    "request_uri",
+];
+
 /// Validates an authorization request.
 fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusal> {
     let page = |m: String| Refusal::Page(400, m);
@@ -112,7 +157,10 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             "redirect_uri {redirect_uri} is not registered for client {client_id}"
         )));
     }
-    let raw_type = params.get("response_type").unwrap_or_default();
+    let raw_type = match params.get("response_type") {
+        None if shared.has(Defect::MissingResponseTypeMeansCode) => "code",
+        other => other.unwrap_or_default(),
+    };
     let response_type = ResponseType::parse(raw_type);
     let target = Target {
         redirect_uri: redirect_uri.to_string(),
@@ -122,6 +170,15 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
     let fail = |target, error, description: &str| {
         Err(Refusal::Redirect(target, error, description.to_string()))
     };
+    if shared.has(Defect::UnknownParameterRefused)
+        && let Some(unknown) = params.names().find(|n| !KNOWN_PARAMETERS.contains(n))
+    {
+        return fail(
+            target,
+            "invalid_request",
+            &format!("unknown parameter {unknown}"),
+        );
+    }
     if params.get("request").is_some() {
         return fail(
             target,
@@ -154,6 +211,9 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         return fail(target, "invalid_scope", "scope must contain openid");
     }
     let nonce = params.get("nonce").map(str::to_string);
+    if nonce.is_none() && shared.has(Defect::NonceRequiredForCode) {
+        return fail(target, "invalid_request", "nonce is required");
+    }
     if response_type != ResponseType::Code && nonce.is_none() {
         return fail(
             target,
@@ -232,6 +292,15 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             Err(e) => return fail(target, "invalid_request", &e),
         },
     };
+    let requested_claims = if shared.has(Defect::ClaimsParameterIgnored) {
+        Vec::new()
+    } else {
+        match params.get("claims").map(requested_claim_names) {
+            None => Vec::new(),
+            Some(Ok(names)) => names,
+            Some(Err(e)) => return fail(target, "invalid_request", &e),
+        }
+    };
     Ok(AuthRequest {
         client_id: client_id.to_string(),
         redirect_uri: redirect_uri.to_string(),
@@ -250,6 +319,7 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             .map(str::to_string),
         hint_sub,
         signicat_profile: params.get("signicat_profile").map(str::to_string),
+        requested_claims,
     })
 }
 
@@ -265,7 +335,7 @@ fn target_of(request: &AuthRequest) -> Target {
 pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
     let params = if is_method(req, "GET") {
         Params::query(req)
-    } else if is_method(req, "POST") {
+    } else if is_method(req, "POST") && !shared.has(Defect::AuthorizationPostRefused) {
         if !is_form(req) {
             return error_page(400, "a POSTed authorization request must be form-encoded");
         }
@@ -292,14 +362,15 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
     let needs_login = match &session {
         None => true,
         Some((_, s)) => {
-            let stale = request.max_age.is_some_and(|m| now - s.auth_time > m);
+            let stale = request.max_age.is_some_and(|m| now - s.auth_time > m)
+                && !shared.has(Defect::MaxAgeIgnored);
             let other_user = request
                 .hint_sub
                 .as_ref()
                 .is_some_and(|h| shared.user(&s.username).is_none_or(|u| &u.sub != h));
             stale
                 || other_user
-                || request.prompt.contains("login")
+                || (request.prompt.contains("login") && !shared.has(Defect::PromptLoginIgnored))
                 || request.prompt.contains("select_account")
         }
     };
@@ -331,7 +402,12 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
             if needs_consent {
                 show_consent(&mut state, request, id, &s.username, now)
             } else {
-                finish(shared, &mut state, &request, &s.username, s.auth_time)
+                let auth_time = if shared.has(Defect::AuthTimeReset) {
+                    now
+                } else {
+                    s.auth_time
+                };
+                finish(shared, &mut state, &request, &s.username, auth_time)
             }
         }
         _ => show_login(&mut state, request, now, None),
@@ -418,10 +494,15 @@ fn finish(
     let grant = Grant {
         client_id: request.client_id.clone(),
         username: user.username.clone(),
-        sub: user.sub.clone(),
+        sub: if shared.has(Defect::SilentSignInOtherSub) && request.prompt.contains("none") {
+            format!("{}-someone-else", user.sub)
+        } else {
+            user.sub.clone()
+        },
         scopes: request.scopes.clone(),
         auth_time,
         acr: request.acr.clone(),
+        requested_claims: request.requested_claims.clone(),
     };
     let grant_id = state.add_grant(grant.clone());
     let params = match request.response_type {

@@ -455,6 +455,7 @@ pub(crate) fn grant(shared: &Shared, client: &SimClient, params: &Params) -> Res
         scopes: request.scopes.clone(),
         auth_time,
         acr: Some(ACR_MOBILEID.to_string()),
+        requested_claims: Vec::new(),
     };
     let grant_id = state.add_grant(grant.clone());
     let (access, refresh) = state.issue_tokens(grant_id, &grant.scopes, now, true);

@@ -3,36 +3,38 @@
 
 use serde_json::{Map, Value};
 
+use super::Defect;
 use super::setup::SimUser;
-
-const PROFILE: &[&str] = &[
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "updated_at",
-];
-const EMAIL: &[&str] = &["email", "email_verified"];
-const PHONE: &[&str] = &["phone_number", "phone_number_verified"];
-const ADDRESS: &[&str] = &["address"];
+use super::state::{Grant, Shared};
+use crate::protocol::{SCOPE_CLAIMS, claims_of_scope};
 
 /// Claim names the standard scopes release.
 pub(crate) fn standard_claim_names() -> impl Iterator<Item = &'static str> {
-    PROFILE
+    SCOPE_CLAIMS
         .iter()
-        .chain(EMAIL)
-        .chain(PHONE)
-        .chain(ADDRESS)
-        .copied()
+        .flat_map(|(_, claims)| claims.iter().copied())
+}
+
+/// The user's claims a grant releases: those of its scopes and those requested by name, or
+/// (defects) none or all of them.
+pub(crate) fn released(
+    shared: &Shared,
+    user: &SimUser,
+    scopes: &[String],
+    grant: &Grant,
+) -> Map<String, Value> {
+    if shared.has(Defect::ScopeClaimsWithheld) {
+        return Map::new();
+    }
+    let mut out = for_scopes(user, scopes);
+    for (name, value) in &user.claims {
+        let requested =
+            grant.requested_claims.contains(name) || shared.has(Defect::UnrequestedClaimsReleased);
+        if requested && !matches!(name.as_str(), "sub" | "iss" | "aud") {
+            out.insert(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 /// The user's claims the scopes allow. Standard scopes release their claims; any other scope
@@ -42,10 +44,9 @@ pub(crate) fn for_scopes(user: &SimUser, scopes: &[String]) -> Map<String, Value
     for (name, value) in &user.claims {
         let allowed = scopes.iter().any(|scope| match scope.as_str() {
             "openid" | "offline_access" => false,
-            "profile" => PROFILE.contains(&name.as_str()),
-            "email" => EMAIL.contains(&name.as_str()),
-            "phone" => PHONE.contains(&name.as_str()),
-            "address" => ADDRESS.contains(&name.as_str()),
+            "profile" | "email" | "phone" | "address" => {
+                claims_of_scope(scope).contains(&name.as_str())
+            }
             other => name == other || name.starts_with(&format!("{other}_")),
         });
         if allowed && !matches!(name.as_str(), "sub" | "iss" | "aud") {

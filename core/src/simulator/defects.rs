@@ -44,11 +44,39 @@ pub enum Defect {
     MobileidClaimMissing,
     /// The CIBA ID token's `mobileid_binding_message` differs from the binding message sent.
     BindingMessageAltered,
+    // The basic OP plan's modules (features/oidc/authorization_request, reauthentication,
+    // scopes_and_claims).
+    /// An authorization request with a parameter the provider does not know is refused (basic plan).
+    UnknownParameterRefused,
+    /// The authorization endpoint refuses POST.
+    AuthorizationPostRefused,
+    /// A request without response_type is treated as `code` and gets a code.
+    MissingResponseTypeMeansCode,
+    /// A code flow request without a nonce is refused.
+    NonceRequiredForCode,
+    /// max_age never forces a new login.
+    MaxAgeIgnored,
+    /// prompt=login signs a signed-in end-user in again without asking.
+    PromptLoginIgnored,
+    /// A reused session reports the time of the reuse as auth_time.
+    AuthTimeReset,
+    /// ID tokens never carry auth_time, even when max_age was requested.
+    AuthTimeOmitted,
+    /// A silent (prompt=none) sign-in names another sub than the session's end-user.
+    SilentSignInOtherSub,
+    /// UserInfo releases no claim of the requested scopes (a SHOULD: fails only under `--strict`).
+    ScopeClaimsWithheld,
+    /// UserInfo releases every claim of the user, whatever was requested (a best practice: fails only under `--strict`).
+    UnrequestedClaimsReleased,
+    /// The claims parameter is ignored (a SHOULD: fails only under `--strict`).
+    ClaimsParameterIgnored,
+    /// UserInfo ignores an access token sent in a form body.
+    UserinfoFormTokenRefused,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 17] = [
+    pub const ALL: [Defect; 30] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -66,6 +94,19 @@ impl Defect {
         Defect::CallbackWithoutSessionId,
         Defect::MobileidClaimMissing,
         Defect::BindingMessageAltered,
+        Defect::UnknownParameterRefused,
+        Defect::AuthorizationPostRefused,
+        Defect::MissingResponseTypeMeansCode,
+        Defect::NonceRequiredForCode,
+        Defect::MaxAgeIgnored,
+        Defect::PromptLoginIgnored,
+        Defect::AuthTimeReset,
+        Defect::AuthTimeOmitted,
+        Defect::SilentSignInOtherSub,
+        Defect::ScopeClaimsWithheld,
+        Defect::UnrequestedClaimsReleased,
+        Defect::ClaimsParameterIgnored,
+        Defect::UserinfoFormTokenRefused,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -88,13 +129,32 @@ impl Defect {
             Defect::CallbackWithoutSessionId => "callback_without_session_id",
             Defect::MobileidClaimMissing => "mobileid_claim_missing",
             Defect::BindingMessageAltered => "binding_message_altered",
+            Defect::UnknownParameterRefused => "unknown_parameter_refused",
+            Defect::AuthorizationPostRefused => "authorization_post_refused",
+            Defect::MissingResponseTypeMeansCode => "missing_response_type_means_code",
+            Defect::NonceRequiredForCode => "nonce_required_for_code",
+            Defect::MaxAgeIgnored => "max_age_ignored",
+            Defect::PromptLoginIgnored => "prompt_login_ignored",
+            Defect::AuthTimeReset => "auth_time_reset",
+            Defect::AuthTimeOmitted => "auth_time_omitted",
+            Defect::SilentSignInOtherSub => "silent_sign_in_other_sub",
+            Defect::ScopeClaimsWithheld => "scope_claims_withheld",
+            Defect::UnrequestedClaimsReleased => "unrequested_claims_released",
+            Defect::ClaimsParameterIgnored => "claims_parameter_ignored",
+            Defect::UserinfoFormTokenRefused => "userinfo_form_token_refused",
         }
     }
 
     /// Whether the defect breaks only a SHOULD or best practice: a run with it passes with a
     /// warning, and fails under `--strict`.
     pub fn only_warns(self) -> bool {
-        matches!(self, Defect::UserinfoCacheable)
+        matches!(
+            self,
+            Defect::UserinfoCacheable
+                | Defect::ScopeClaimsWithheld
+                | Defect::UnrequestedClaimsReleased
+                | Defect::ClaimsParameterIgnored
+        )
     }
 
     /// Parses a name as written in `IDFLOW_SIMULATOR_DEFECTS` (comma separated).

@@ -70,7 +70,7 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> Response {
             "claims_supported": claim_names,
             "prompt_values_supported": ["none", "login", "consent", "select_account"],
             "ui_locales_supported": ["en", "nb", "sv", "da", "fi"],
-            "claims_parameter_supported": false,
+            "claims_parameter_supported": true,
             "request_parameter_supported": false,
             "request_uri_parameter_supported": false,
             "authorization_response_iss_parameter_supported": true,

@@ -42,7 +42,7 @@ pub(crate) fn mint(shared: &Shared, grant: &Grant, extras: &Extras<'_>) -> Optio
     };
     let mut body = Map::new();
     if let Some(user) = shared.user(&grant.username) {
-        body.extend(claims::for_scopes(user, &grant.scopes));
+        body.extend(claims::released(shared, user, &grant.scopes, grant));
     }
     body.extend(extras.claims.clone());
     body.insert("iss".into(), json!(iss));
@@ -51,7 +51,9 @@ pub(crate) fn mint(shared: &Shared, grant: &Grant, extras: &Extras<'_>) -> Optio
     body.insert("azp".into(), json!(grant.client_id));
     body.insert("iat".into(), json!(iat));
     body.insert("exp".into(), json!(exp));
-    body.insert("auth_time".into(), json!(grant.auth_time));
+    if !shared.has(Defect::AuthTimeOmitted) {
+        body.insert("auth_time".into(), json!(grant.auth_time));
+    }
     if let Some(acr) = &grant.acr {
         body.insert("acr".into(), json!(acr));
     }

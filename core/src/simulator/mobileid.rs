@@ -224,6 +224,7 @@ pub(crate) fn operation(shared: &Shared, req: &Request) -> Response {
                 scopes: operation.scopes.clone(),
                 auth_time,
                 acr: Some(super::ciba::ACR_MOBILEID.to_string()),
+                requested_claims: Vec::new(),
             });
             state.finalise_grants.insert(grant_id, operation.kind);
             let code = random_token();

@@ -79,6 +79,8 @@ pub(crate) struct AuthRequest {
     pub acr: Option<String>,
     pub hint_sub: Option<String>,
     pub signicat_profile: Option<String>,
+    /// Claims requested by name with the `claims` parameter (OpenID Connect Core §5.5).
+    pub requested_claims: Vec<String>,
 }
 
 /// Where a pending authorization transaction stands.
@@ -114,6 +116,8 @@ pub(crate) struct Grant {
     pub scopes: Vec<String>,
     pub auth_time: i64,
     pub acr: Option<String>,
+    /// Claims requested by name with the `claims` parameter (OpenID Connect Core §5.5).
+    pub requested_claims: Vec<String>,
 }
 
 /// An issued authorization code.

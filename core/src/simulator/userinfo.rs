@@ -26,10 +26,11 @@ pub(crate) fn userinfo(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") && !is_method(req, "POST") {
         return method_not_allowed(req, "GET, POST");
     }
-    let from_form = (is_method(req, "POST") && is_form(req))
-        .then(|| Params::form(req).ok())
-        .flatten()
-        .and_then(|p| p.get("access_token").map(str::to_string));
+    let from_form =
+        (is_method(req, "POST") && is_form(req) && !shared.has(Defect::UserinfoFormTokenRefused))
+            .then(|| Params::form(req).ok())
+            .flatten()
+            .and_then(|p| p.get("access_token").map(str::to_string));
     let Some(token) = bearer_token(req).or(from_form) else {
         return invalid_token("no access token: send Authorization: Bearer <access_token>");
     };
@@ -49,7 +50,7 @@ pub(crate) fn userinfo(shared: &Shared, req: &Request) -> Response {
     };
     let user = shared.user(&grant.username);
     let mut body = user
-        .map(|u| claims::for_scopes(u, &record.scopes))
+        .map(|u| claims::released(shared, u, &record.scopes, grant))
         .unwrap_or_default();
     if let (Some(kind), Some(user)) = (state.finalise_grants.get(&record.grant_id), user) {
         body.extend(super::mobileid::userinfo_claims(*kind, user));

@@ -13,6 +13,11 @@ use serde_json::{Value, json};
 pub(crate) struct Params(BTreeMap<String, String>);
 
 impl Params {
+    /// The names of every parameter.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     fn from_pairs<'a>(
         pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
     ) -> Result<Self, String> {
