@@ -52,6 +52,14 @@ async fn authorize_by_post(w: &mut IdflowWorld) -> Result<()> {
     w.rp()?.authorize_by_post(&[]).await
 }
 
+/// The provider accepted the authorization request sent by POST: no 404/405/501, and its
+/// login form or a redirect to the client without an error (OpenID Connect Core §3.1.2.1).
+/// Example: Then the provider accepts the authorization request sent by POST
+#[then(expr = "the provider accepts the authorization request sent by POST")]
+fn post_accepted(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_post_accepted()
+}
+
 /// Starts a silent sign-in (`prompt=none`) with the latest ID token as `id_token_hint`.
 /// Example: When the client starts an authorization request with prompt=none and the ID token as id_token_hint
 #[when(

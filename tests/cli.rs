@@ -77,7 +77,7 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         ),
         Defect::AuthorizationPostRefused => (
             "features/oidc/authorization_request.feature",
-            "instead of redirecting to the client",
+            "POST accepted: the authorization endpoint answered POST with status 405",
         ),
         Defect::MissingResponseTypeMeansCode => (
             "features/oidc/authorization_request.feature",

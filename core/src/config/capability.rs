@@ -157,6 +157,9 @@ pub enum Deviation {
     /// `expires_in` in milliseconds instead of seconds (seed 004: Signicat's Identity Broker
     /// documents it so).
     ExpiresInMilliseconds,
+    /// The authorization endpoint refuses POST (node oidc-provider without
+    /// `enableHttpPostMethods`), against OpenID Connect Core §3.1.2.1.
+    AuthorizationPostUnsupported,
 }
 
 impl Deviation {
@@ -164,6 +167,7 @@ impl Deviation {
     pub fn as_str(self) -> &'static str {
         match self {
             Deviation::ExpiresInMilliseconds => "expires_in_milliseconds",
+            Deviation::AuthorizationPostUnsupported => "authorization_post_unsupported",
         }
     }
 }

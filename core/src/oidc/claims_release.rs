@@ -33,9 +33,12 @@ fn shown(value: &Value) -> String {
 /// For each requested standard scope: every claim of it the environment declares for the
 /// end-user is released with the declared value (a different value fails; an absent one is a
 /// SHOULD), and when the environment declares none, at least one claim of the scope is
-/// released (SHOULD: a provider may hold none, or the end-user may withhold them).
+/// released (SHOULD: a provider may hold none, or the end-user may withhold them). A scope
+/// the provider leaves out of a published `scopes_supported` and releases nothing of is not
+/// applicable (a provider need not support every standard scope).
 pub fn scope_claims(
     scopes: &[String],
+    scopes_supported: Option<&[String]>,
     declared: &BTreeMap<String, Value>,
     userinfo: &Value,
     id_token: &Value,
@@ -56,6 +59,14 @@ pub fn scope_claims(
     }
     for scope in standard {
         let names = claims_of_scope(scope);
+        let unsupported = scopes_supported.is_some_and(|s| !s.iter().any(|x| x == scope));
+        if unsupported && !names.iter().any(|n| got.contains_key(*n)) {
+            list.not_applicable(
+                &format!("scope {scope}"),
+                format!("the provider does not list {scope} in scopes_supported (OpenID Connect Discovery 1.0 §3) and released none of its claims"),
+            );
+            continue;
+        }
         let expected: Vec<(&str, &Value)> = names
             .iter()
             .filter_map(|n| declared.get(*n).map(|v| (*n, v)))
@@ -196,6 +207,7 @@ mod tests {
     fn declared_claims_must_match_and_absent_ones_warn() {
         let ok = scope_claims(
             &scopes("openid profile"),
+            None,
             &declared(),
             &json!({"sub": "s", "name": "Alice Andersen"}),
             &json!({}),
@@ -203,30 +215,53 @@ mod tests {
         assert!(ok.verdict_at(true).is_ok(), "{ok:?}");
         let wrong = scope_claims(
             &scopes("openid profile"),
+            None,
             &declared(),
             &json!({"name": "Mallory"}),
             &json!({}),
         );
         assert!(wrong.failed("scope profile: name"));
         assert!(wrong.verdict().is_err(), "a different value is a failure");
-        let absent = scope_claims(&scopes("openid email"), &declared(), &json!({}), &json!({}));
+        let absent = scope_claims(
+            &scopes("openid email"),
+            None,
+            &declared(),
+            &json!({}),
+            &json!({}),
+        );
         assert!(absent.verdict().is_ok(), "an absent claim only warns");
         assert!(absent.verdict_at(true).is_err());
     }
 
     #[test]
     fn a_scope_without_declared_claims_needs_one_of_its_claims() {
-        let none = scope_claims(&scopes("openid phone"), &declared(), &json!({}), &json!({}));
+        let none = scope_claims(
+            &scopes("openid phone"),
+            None,
+            &declared(),
+            &json!({}),
+            &json!({}),
+        );
         assert!(none.failed("scope phone"));
         let one = scope_claims(
             &scopes("openid phone"),
+            None,
             &declared(),
             &json!({"phone_number": "+4712345678"}),
             &json!({}),
         );
         assert!(one.verdict_at(true).is_ok());
-        let other = scope_claims(&scopes("openid"), &declared(), &json!({}), &json!({}));
+        let other = scope_claims(&scopes("openid"), None, &declared(), &json!({}), &json!({}));
         assert_eq!(other.checks[0].verdict, Outcome::NotApplicable);
+        let listed = ["openid".to_string(), "profile".to_string()];
+        let unsupported = scope_claims(
+            &scopes("openid phone"),
+            Some(&listed),
+            &declared(),
+            &json!({}),
+            &json!({}),
+        );
+        assert_eq!(unsupported.checks[0].verdict, Outcome::NotApplicable);
     }
 
     #[test]

@@ -55,17 +55,45 @@ fn shown(t: Option<i64>) -> String {
     t.map_or_else(|| "absent".to_string(), |t| t.to_string())
 }
 
-/// A reused session reports the first sign-in's auth_time.
+/// When the previous sign-in's authentication happened at the latest: its auth_time, or, when
+/// its ID token carried none (auth_time is REQUIRED only with max_age or when requested), its
+/// iat, with the name of the claim used.
+fn previous_authentication(previous: &Value) -> Option<(i64, &'static str)> {
+    auth_time(previous)
+        .map(|t| (t, "auth_time"))
+        .or_else(|| Some((previous.get("iat")?.as_i64()?, "iat")))
+}
+
+/// A reused session reports the first sign-in's auth_time (compared when both ID tokens carry
+/// it; when only the second does, it must not be later than the first ID token's iat).
 pub fn auth_time_kept(previous: &Value, current: &Value) -> Checklist {
     let mut list = Checklist::new("auth_time across a reused session");
-    let (before, now) = (auth_time(previous), auth_time(current));
-    list.compare(
-        "auth_time kept",
-        AUTH_TIME,
-        &shown(before),
-        &shown(now),
-        before.is_some() && before == now,
-    );
+    const NAME: &str = "auth_time kept";
+    let Some(now) = auth_time(current) else {
+        list.not_applicable(
+            NAME,
+            "the ID token has no auth_time (REQUIRED only with max_age or when requested)",
+        );
+        return list;
+    };
+    match previous_authentication(previous) {
+        Some((before, "auth_time")) => list.compare(
+            NAME,
+            AUTH_TIME,
+            &before.to_string(),
+            &now.to_string(),
+            before == now,
+        ),
+        Some((issued, _)) => list.must(
+            NAME,
+            AUTH_TIME,
+            now <= issued,
+            format!(
+                "auth_time {now} is after the previous ID token's iat {issued}: the end-user authenticated again although the session was reused"
+            ),
+        ),
+        None => list.must(NAME, AUTH_TIME, false, "the previous ID token has neither auth_time nor iat"),
+    }
     list
 }
 
@@ -85,16 +113,24 @@ pub fn auth_time_later(
         return list;
     };
     let (level, clause) = reason.level_and_clause();
-    let (before, now) = (auth_time(previous), auth_time(current));
+    let before = previous_authentication(previous);
+    let now = auth_time(current);
+    if now.is_none() && reason == Reauthentication::PromptLogin {
+        list.not_applicable(
+            "auth_time later",
+            "the ID token has no auth_time (REQUIRED only with max_age or when requested)",
+        );
+        return list;
+    }
     list.add(
         "auth_time later",
         level,
         clause,
-        matches!((before, now), (Some(b), Some(n)) if n > b),
+        matches!((before, now), (Some((b, _)), Some(n)) if n > b),
         format!(
             "auth_time {} is not later than the previous sign-in's {}: the end-user was not authenticated again",
             shown(now),
-            shown(before)
+            before.map_or_else(|| "authentication (no auth_time, no iat)".to_string(), |(t, claim)| format!("{claim} {t}"))
         ),
     );
     list
@@ -170,6 +206,37 @@ pub fn missing_response_type(
     list
 }
 
+/// The answer to an authorization request sent by POST: not refused as a method or path the
+/// endpoint lacks (`status` of the first response), and processed: the login form, or a
+/// redirect to the client without `error`.
+pub fn post_accepted(
+    status: u16,
+    login_form: bool,
+    redirected: bool,
+    error: Option<&str>,
+) -> Checklist {
+    const POST: &str = "OpenID Connect Core 1.0 §3.1.2.1 (the endpoint MUST support GET and POST)";
+    let mut list = Checklist::new("the authorization request sent by POST");
+    list.must(
+        "POST accepted",
+        POST,
+        !matches!(status, 404 | 405 | 501),
+        format!("the authorization endpoint answered POST with status {status}"),
+    );
+    list.must(
+        "request processed",
+        POST,
+        login_form || (redirected && error.is_none()),
+        match error {
+            Some(e) => format!("the provider answered the POSTed request with error {e:?}"),
+            None => {
+                "the provider showed neither its login form nor redirected to the client".into()
+            }
+        },
+    );
+    list
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,9 +284,26 @@ mod tests {
                 .verdict()
                 .is_err()
         );
+        let absent = auth_time_kept(&first, &json!({}));
+        assert_eq!(absent.checks[0].verdict, Outcome::NotApplicable);
+        let issued = json!({"sub": "s1", "iat": 110});
         assert!(
-            auth_time_kept(&json!({}), &json!({})).verdict().is_err(),
-            "absent twice"
+            auth_time_kept(&issued, &json!({"auth_time": 100}))
+                .verdict()
+                .is_ok()
+        );
+        assert!(
+            auth_time_kept(&issued, &json!({"auth_time": 112}))
+                .verdict()
+                .is_err()
+        );
+        let max_age = Some(Reauthentication::MaxAgeExceeded);
+        let later = auth_time_later(&issued, &json!({"auth_time": 112}), max_age);
+        assert!(later.verdict().is_ok());
+        assert!(
+            auth_time_later(&issued, &json!({}), max_age)
+                .verdict()
+                .is_err()
         );
         assert!(
             same_subject(&first, &json!({"sub": "s1"}))
@@ -227,6 +311,17 @@ mod tests {
                 .is_ok()
         );
         assert!(same_subject(&first, &json!({"sub": "s2"})).failed("same sub"));
+    }
+
+    #[test]
+    fn a_post_must_reach_the_login_form_or_the_client() {
+        assert!(post_accepted(200, true, false, None).verdict().is_ok());
+        assert!(post_accepted(302, false, true, None).verdict().is_ok());
+        let refused = post_accepted(405, false, false, None);
+        assert!(refused.failed("POST accepted") && refused.failed("request processed"));
+        assert!(
+            post_accepted(302, false, true, Some("invalid_request")).failed("request processed")
+        );
     }
 
     #[test]

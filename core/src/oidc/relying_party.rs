@@ -296,16 +296,29 @@ impl<'a> RelyingParty<'a> {
                     .any(|(k, v)| k == "scope" && v.split(' ').any(|s| s == "openid"))
             });
         let mut list = checks::token_response(self.sc.last_response()?, expect_id);
+        self.apply_deviation(&mut list, Deviation::ExpiresInMilliseconds, &["expires_in"]);
+        self.sc.conclude(list)
+    }
+
+    /// When the environment declares `deviation`, the failed checks named `checks` become
+    /// declared deviations: warnings naming the declaration and its file.
+    pub(super) fn apply_deviation(
+        &self,
+        list: &mut Checklist,
+        deviation: Deviation,
+        checks: &[&str],
+    ) {
         let env = self.sc.env();
-        if let Some(why) = env.deviation(Deviation::ExpiresInMilliseconds) {
+        if let Some(why) = env.deviation(deviation) {
             let declaration = format!(
                 "declared deviation `{}` of {} ({why})",
-                Deviation::ExpiresInMilliseconds.as_str(),
+                deviation.as_str(),
                 env.path.display()
             );
-            list.declare_deviation("expires_in", &declaration);
+            for name in checks {
+                list.declare_deviation(name, &declaration);
+            }
         }
-        self.sc.conclude(list)
     }
 
     /// The latest response is an OAuth error response with this code.

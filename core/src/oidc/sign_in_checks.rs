@@ -8,6 +8,7 @@ use super::claims_release;
 use super::reauthentication::{self, Reauthentication};
 use super::relying_party::{RelyingParty, id_token_claims_of};
 use super::user_agent::UserAgent;
+use crate::config::Deviation;
 use crate::error::{Error, Result};
 
 impl RelyingParty<'_> {
@@ -69,6 +70,26 @@ impl RelyingParty<'_> {
         self.sc.conclude(list)
     }
 
+    /// The provider accepted the authorization request sent by POST: it answered neither 404,
+    /// 405 nor 501, and showed its login form or redirected to the client without an error
+    /// (OpenID Connect Core §3.1.2.1: the endpoint MUST support GET and POST).
+    pub fn expect_post_accepted(&mut self) -> Result<()> {
+        let ex = self.sc.last_exchange()?;
+        let first = ex.hops.first().and_then(|h| h.response.as_ref());
+        let status = first.map_or(0, |r| r.status);
+        let login_form = UserAgent::new(self.sc, self.state).shows_login_form()?;
+        let redirected = self.state.response.as_ref();
+        let error = redirected.and_then(|r| r.any_param("error"));
+        let mut list =
+            reauthentication::post_accepted(status, login_form, redirected.is_some(), error);
+        self.apply_deviation(
+            &mut list,
+            Deviation::AuthorizationPostUnsupported,
+            &["POST accepted", "request processed"],
+        );
+        self.sc.conclude(list)
+    }
+
     /// The scopes the latest authorization request asked for.
     fn requested_scopes(&self) -> Vec<String> {
         self.state
@@ -97,7 +118,18 @@ impl RelyingParty<'_> {
     pub fn expect_scope_claims(&mut self) -> Result<()> {
         let (userinfo, id_token, declared) = self.released_claims()?;
         let scopes = self.requested_scopes();
-        let list = claims_release::scope_claims(&scopes, &declared, &userinfo, &id_token);
+        let supported: Option<Vec<String>> = self
+            .state
+            .metadata
+            .as_ref()
+            .and_then(|m| serde_json::from_value(m.raw.get("scopes_supported")?.clone()).ok());
+        let list = claims_release::scope_claims(
+            &scopes,
+            supported.as_deref(),
+            &declared,
+            &userinfo,
+            &id_token,
+        );
         self.sc.conclude(list)
     }
 
