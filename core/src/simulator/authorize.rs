@@ -292,6 +292,18 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             Err(e) => return fail(target, "invalid_request", &e),
         },
     };
+    if shared.has(Defect::UnsupportedAcrRefused)
+        && let Some(acr) = params.get("acr_values")
+        && !acr
+            .split(' ')
+            .any(|a| a.starts_with("urn:signicat:") || a.starts_with("idp:"))
+    {
+        return fail(
+            target,
+            "invalid_request",
+            &format!("acr_values {acr} are not supported"),
+        );
+    }
     let requested_claims = if shared.has(Defect::ClaimsParameterIgnored) {
         Vec::new()
     } else {
@@ -378,7 +390,7 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
         || session
             .as_ref()
             .is_none_or(|(_, s)| !s.consented.contains(&request.client_id));
-    if request.prompt.contains("none") {
+    if request.prompt.contains("none") && !shared.has(Defect::PromptNoneIgnored) {
         let target = target_of(&request);
         if needs_login {
             return error_redirect(

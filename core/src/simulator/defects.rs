@@ -72,11 +72,19 @@ pub enum Defect {
     ClaimsParameterIgnored,
     /// UserInfo ignores an access token sent in a form body.
     UserinfoFormTokenRefused,
+    /// prompt=none without a session shows the login form instead of answering login_required.
+    PromptNoneIgnored,
+    /// acr_values the provider does not offer are refused with invalid_request instead of being ignored.
+    UnsupportedAcrRefused,
+    /// The token endpoint refuses client_secret_post.
+    ClientSecretPostRefused,
+    /// A refreshed ID token names another sub than the original.
+    RefreshedIdentityChanged,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 30] = [
+    pub const ALL: [Defect; 34] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -107,6 +115,10 @@ impl Defect {
         Defect::UnrequestedClaimsReleased,
         Defect::ClaimsParameterIgnored,
         Defect::UserinfoFormTokenRefused,
+        Defect::PromptNoneIgnored,
+        Defect::UnsupportedAcrRefused,
+        Defect::ClientSecretPostRefused,
+        Defect::RefreshedIdentityChanged,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -142,6 +154,10 @@ impl Defect {
             Defect::UnrequestedClaimsReleased => "unrequested_claims_released",
             Defect::ClaimsParameterIgnored => "claims_parameter_ignored",
             Defect::UserinfoFormTokenRefused => "userinfo_form_token_refused",
+            Defect::PromptNoneIgnored => "prompt_none_ignored",
+            Defect::UnsupportedAcrRefused => "unsupported_acr_refused",
+            Defect::ClientSecretPostRefused => "client_secret_post_refused",
+            Defect::RefreshedIdentityChanged => "refreshed_identity_changed",
         }
     }
 

@@ -78,6 +78,9 @@ pub(crate) fn authenticate<'a>(
             )),
         },
         AuthMethod::ClientSecretPost => match (&basic, form_secret) {
+            _ if shared.has(Defect::ClientSecretPostRefused) => {
+                Err(invalid_client("client_secret_post is not accepted"))
+            }
             (None, Some(secret)) if secret == expected => Ok(client),
             (None, Some(_)) => Err(invalid_client("wrong client secret")),
             _ => Err(invalid_client(
@@ -245,6 +248,9 @@ fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> Respon
     drop(state);
     let mut refreshed = grant.clone();
     refreshed.scopes = scopes.clone();
+    if shared.has(Defect::RefreshedIdentityChanged) {
+        refreshed.sub = format!("{}-someone-else", grant.sub);
+    }
     let extras = Extras {
         access_token: Some(&access),
         ..Extras::default()
