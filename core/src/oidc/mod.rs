@@ -14,8 +14,10 @@ pub mod browser;
 pub mod forms;
 pub mod login_page;
 pub mod pkce;
+pub mod provider_keys;
 pub mod relying_party;
 pub mod token;
+pub mod token_hygiene;
 pub mod user_agent;
 
 pub use crate::discovery::{ProviderMetadata, discovery_url};
