@@ -435,6 +435,8 @@ fn finish(
         ResponseType::Code => {
             let code = if shared.has(Defect::WeakAuthorizationCode) {
                 random_token()[..12].to_string()
+            } else if shared.has(Defect::AuthorizationCodeNotVschar) {
+                format!("{}\u{7f}", random_token())
             } else {
                 random_token()
             };

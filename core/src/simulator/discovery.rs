@@ -95,6 +95,9 @@ pub(crate) fn jwks(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return method_not_allowed(req, "GET");
     }
+    if shared.has(Defect::JwksEmpty) {
+        return json_response(200, &json!({"keys": []}));
+    }
     let private = shared.has(Defect::JwksPrivateKey);
     let duplicate = shared.has(Defect::JwksDuplicateKid);
     let weak = shared.has(Defect::JwksWeakKey);

@@ -143,11 +143,17 @@ fn pkce_matches(challenge: &str, method: &str, verifier: &str) -> bool {
 fn invalid_grant(shared: &Shared, description: &str) -> Response {
     let crlf = shared.has(Defect::ErrorDescriptionWithCrlf);
     let bad_uri = shared.has(Defect::ErrorUriMalformed);
-    if !crlf && !bad_uri {
+    let bad_code = shared.has(Defect::ErrorCodeBadCharacters);
+    if !crlf && !bad_uri && !bad_code {
         return oauth_error(400, "invalid_grant", description);
     }
     let clean = super::web::clean_description(description);
-    let mut body = json!({"error": "invalid_grant", "error_description": clean});
+    let error = if bad_code {
+        "invalid_grant\""
+    } else {
+        "invalid_grant"
+    };
+    let mut body = json!({"error": error, "error_description": clean});
     if crlf {
         body["error_description"] = json!(format!("{clean}\r\nsee the server log"));
     }
