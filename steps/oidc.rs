@@ -26,6 +26,30 @@ async fn discover(w: &mut IdflowWorld) -> Result<()> {
     w.discover().await
 }
 
+/// The discovery document has what OpenID Connect Discovery 1.0 §3 requires: issuer,
+/// endpoints, jwks_uri, response and subject types, ID token algorithms with RS256, and https
+/// endpoints (plain http only on a loopback host).
+/// Example: Then the provider's configuration is sound
+#[then(expr = "the provider's configuration is sound")]
+async fn configuration_sound(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_sound_configuration().await
+}
+
+/// The provider's JWK Set (fetched from jwks_uri) has distinct kids, no private or symmetric
+/// key material, and only usable keys (known kty, members that decode, fitting alg and use).
+/// Example: Then the provider's signing keys are sound
+#[then(expr = "the provider's signing keys are sound")]
+async fn signing_keys_sound(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_sound_signing_keys().await
+}
+
+/// The latest access token differs from the one the grant before it gave (RFC 6749 §10.10).
+/// Example: Then the two access tokens differ
+#[then(expr = "the two access tokens differ")]
+fn access_tokens_differ(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_access_tokens_differ()
+}
+
 /// Sends an authorization request with generated state, nonce and PKCE S256.
 /// Example: When the client starts an authorization request
 #[when(expr = "the client starts an authorization request")]

@@ -130,6 +130,72 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
             "status: expected 200, got 401",
         ),
         Defect::RefreshedIdentityChanged => ("features/oidc/refresh.feature", "sub: expected"),
+        // ID token, token response, error response, JWKS and discovery checks (issue 12, checks).
+        Defect::SubTooLong => ("features/oidc", "sub: 256 characters long"),
+        // The next three break a SHOULD or best practice: they fail only under --strict.
+        Defect::SubNotPrintable => ("features/oidc", "sub characters:"),
+        Defect::IatInTheFuture => ("features/oidc", "iat not in the future: in the future"),
+        Defect::StaleIdToken => ("features/oidc", "iat freshness: too old"),
+        Defect::ExpInMilliseconds => ("features/oidc", "time units: exp"),
+        Defect::IatInMilliseconds => (
+            "features/oidc",
+            "is milliseconds (as milliseconds it would be",
+        ),
+        Defect::ExpiresInMilliseconds => (
+            "features/oidc/authorization_code.feature",
+            "expires_in: 600000 is probably milliseconds",
+        ),
+        Defect::TokenTypeMissing => ("features/oidc", "token_type: expected"),
+        Defect::AccessTokenNotVschar => ("features/oidc", "access_token characters:"),
+        Defect::RefreshTokenNotVschar => ("features/oidc", "refresh_token characters:"),
+        Defect::WeakAccessToken => ("features/oidc", "access_token entropy: at most 96 bits"),
+        Defect::WeakRefreshToken => ("features/oidc", "refresh_token entropy: at most 96 bits"),
+        Defect::WeakAuthorizationCode => ("features/oidc", "code entropy: at most 72 bits"),
+        Defect::AccessTokenReused => (
+            "features/oidc/authorization_code.feature",
+            "access tokens differ:",
+        ),
+        Defect::WrongAuthorizationResponseIss => ("features/oidc", "iss: expected"),
+        Defect::ErrorDescriptionWithCrlf => {
+            ("features/oidc", "error_description: contains CR or LF")
+        }
+        Defect::ErrorUriMalformed => ("features/oidc", "error_uri:"),
+        Defect::EmailVerifiedAsString => ("features/oidc", "standard claims: email_verified"),
+        Defect::UserinfoUpdatedAtAsString => (
+            "features/oidc/userinfo.feature",
+            "standard claims: updated_at",
+        ),
+        Defect::JwksPrivateKey => (
+            "features/oidc/provider_configuration.feature",
+            "no private key material:",
+        ),
+        Defect::JwksDuplicateKid => (
+            "features/oidc/provider_configuration.feature",
+            "distinct kids:",
+        ),
+        Defect::JwksWeakKey => (
+            "features/oidc/provider_configuration.feature",
+            "usable keys:",
+        ),
+        Defect::DiscoveryMissingSubjectTypes => (
+            "features/oidc/provider_configuration.feature",
+            "required metadata: missing or empty: subject_types_supported",
+        ),
+        Defect::DiscoveryWithoutRs256 => (
+            "features/oidc/provider_configuration.feature",
+            "RS256 supported:",
+        ),
+        Defect::DiscoveryPlainHttpEndpoint => (
+            "features/oidc/provider_configuration.feature",
+            "https endpoints: not https: end_session_endpoint",
+        ),
+        Defect::RefreshTokenNotClientBound => (
+            "features/oidc/refresh.feature",
+            "error: expected \"invalid_grant\"",
+        ),
+        Defect::AuthorizationCodeNotVschar => ("features/oidc", "code characters:"),
+        Defect::ErrorCodeBadCharacters => ("features/oidc", "error characters:"),
+        Defect::JwksEmpty => ("features/oidc/provider_configuration.feature", "key set:"),
     }
 }
 

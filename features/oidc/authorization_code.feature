@@ -84,6 +84,22 @@ Feature: Authorization code flow
     When the client exchanges the authorization code
     Then the ID token is valid
 
+  # RFC 6749 §10.10: tokens MUST be unguessable; an access token handed out again to a later
+  # grant was predictable, and revoking one grant would revoke the other.
+  Scenario: Each grant gets an access token of its own
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    When the client starts an authorization request with:
+      | prompt | login |
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    And the two access tokens differ
+
   # RFC 6749 §4.1.2: the client MUST NOT use a code more than once, and the provider MUST
   # deny a second request.
   Scenario: An authorization code can be redeemed only once

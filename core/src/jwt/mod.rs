@@ -17,11 +17,13 @@
 
 pub mod decode;
 pub mod jwks;
+pub mod standard_claims;
 pub mod verify;
 
 pub use crate::protocol::left_half_hash;
 pub use decode::{DecodedJwt, claim, decode};
 pub use jwks::{Jwks, JwksKey};
+pub use standard_claims::{STANDARD_CLAIMS_CLAUSE, standard_claims_verdict};
 pub use verify::{IdTokenVerifier, TokenVerdict};
 
 /// Why a token could not be decoded or no key could be chosen for it.

@@ -163,8 +163,12 @@ impl IdTokenVerifier {
             self.check_azp(c),
             self.check_exp(c),
             self.check_iat(c),
+            self.check_iat_not_in_the_future(c),
+            self.check_iat_freshness(c),
+            self.check_time_units(c),
             self.check_nonce(c),
             check_sub(c),
+            check_sub_characters(c),
             self.check_hash(
                 "at_hash",
                 "access token",
@@ -182,6 +186,7 @@ impl IdTokenVerifier {
                 self.require_c_hash,
             ),
             self.check_auth_time(c),
+            check_standard_claims(c),
         ];
         TokenVerdict {
             header: jwt.header,
@@ -444,43 +449,78 @@ impl IdTokenVerifier {
         }
     }
 
+    /// `iat` is present and a NumericDate in seconds (Core §2: REQUIRED).
     fn check_iat(&self, claims: &Value) -> Check {
         const NAME: &str = "iat";
         let iat = match number_claim(claims, NAME) {
             Ok(v) => v,
             Err(e) => return fail(NAME, e),
         };
-        let now = self.now as f64;
-        let leeway = self.leeway_seconds as f64;
-        if iat - now > MILLISECONDS_HINT_SECONDS {
+        if is_milliseconds(iat, self.now) {
             return fail(
                 NAME,
                 format!(
-                    "{} is more than 50 years in the future: probably milliseconds (as \
-                     milliseconds it would be {}), but NumericDate is seconds since the epoch",
+                    "{} is milliseconds (as milliseconds it would be {}), but NumericDate is \
+                     seconds since the epoch",
                     num(iat),
                     when(iat / 1000.0)
                 ),
             );
         }
-        if iat > now + leeway {
+        pass(NAME, format!("{} ({})", num(iat), when(iat)))
+    }
+
+    /// `iat` is not in the future, beyond the allowed clock skew.
+    fn check_iat_not_in_the_future(&self, claims: &Value) -> Check {
+        const NAME: &str = "iat not in the future";
+        let Ok(iat) = number_claim(claims, "iat") else {
+            return not_applicable(NAME, "no usable iat (see the iat check)");
+        };
+        let now = self.now as f64;
+        if iat > now + self.leeway_seconds as f64 {
             fail(
                 NAME,
                 format!(
-                    "in the future: iat {} ({}) is {} s after now ({}), beyond the {} s leeway",
+                    "in the future: iat {} ({}) is {} s after now ({}), beyond the {} s leeway{}",
                     num(iat),
                     when(iat),
                     num(iat - now),
                     when(now),
+                    self.leeway_seconds,
+                    if is_milliseconds(iat, self.now) {
+                        " (probably milliseconds)"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+        } else {
+            pass(
+                NAME,
+                format!(
+                    "{} ({}), not after now plus the {} s leeway",
+                    num(iat),
+                    when(iat),
                     self.leeway_seconds
                 ),
             )
-        } else if now - iat > self.max_iat_age_seconds as f64 {
+        }
+    }
+
+    /// `iat` is recent: the token was issued at most `max_iat_age_seconds` ago.
+    fn check_iat_freshness(&self, claims: &Value) -> Check {
+        const NAME: &str = "iat freshness";
+        let Ok(iat) = number_claim(claims, "iat") else {
+            return not_applicable(NAME, "no usable iat (see the iat check)");
+        };
+        let now = self.now as f64;
+        let age = now - iat;
+        if age > self.max_iat_age_seconds as f64 {
             fail(
                 NAME,
                 format!(
                     "too old: issued {} s ago ({}), more than the {} s allowed",
-                    num(now - iat),
+                    num(age),
                     when(iat),
                     self.max_iat_age_seconds
                 ),
@@ -488,9 +528,64 @@ impl IdTokenVerifier {
         } else {
             pass(
                 NAME,
-                format!("{} ({}), {} s ago", num(iat), when(iat), num(now - iat)),
+                format!(
+                    "issued {} s ago, within the {} s allowed",
+                    num(age.max(0.0)),
+                    self.max_iat_age_seconds
+                ),
             )
         }
+    }
+
+    /// The time claims are seconds: none of them is milliseconds, whatever its size (compared
+    /// with now, and with each other).
+    fn check_time_units(&self, claims: &Value) -> Check {
+        const NAME: &str = "time units";
+        let mut problems = Vec::new();
+        let mut seen = Vec::new();
+        for name in ["iat", "exp", "auth_time", "nbf"] {
+            let Some(v) = claims.get(name).and_then(Value::as_f64) else {
+                continue;
+            };
+            seen.push(name);
+            if is_milliseconds(v, self.now) {
+                problems.push(format!(
+                    "{name} {} is milliseconds (as milliseconds: {}; as seconds: {})",
+                    num(v),
+                    when(v / 1000.0),
+                    when(v)
+                ));
+            }
+        }
+        let number = |n: &str| claims.get(n).and_then(Value::as_f64);
+        if let (Some(iat), Some(exp)) = (number("iat"), number("exp")) {
+            if iat > 0.0 && exp > 0.0 && (exp / iat >= 100.0 || iat / exp >= 100.0) {
+                problems.push(format!(
+                    "exp {} and iat {} differ by a factor of {}: one of them is in other units",
+                    num(exp),
+                    num(iat),
+                    num((exp / iat).max(iat / exp).round())
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return fail(NAME, problems.join("; "));
+        }
+        if seen.is_empty() {
+            return not_applicable(NAME, "no time claim (see the exp and iat checks)");
+        }
+        pass(
+            NAME,
+            format!(
+                "{} in seconds since the epoch{}",
+                seen.join(", "),
+                if seen.contains(&"exp") && seen.contains(&"iat") {
+                    ", exp and iat of one magnitude"
+                } else {
+                    ""
+                }
+            ),
+        )
     }
 
     fn check_nonce(&self, claims: &Value) -> Check {
@@ -681,13 +776,62 @@ fn check_sub(claims: &Value) -> Check {
     }
 }
 
+/// `sub` is printable ASCII without spaces (%x21-7E): Core §2 allows any ASCII, but a
+/// control character or a space in an identifier that clients compare byte for byte and write
+/// into logs and databases is a defect waiting to happen.
+fn check_sub_characters(claims: &Value) -> Check {
+    const NAME: &str = "sub characters";
+    match claims.get("sub").and_then(Value::as_str) {
+        Some(s) if s.is_ascii() => {
+            let odd: Vec<String> = s
+                .chars()
+                .filter(|c| !('!'..='~').contains(c))
+                .map(|c| format!("{:?}", c))
+                .collect();
+            if odd.is_empty() {
+                pass(NAME, "printable ASCII without spaces (%x21-7E)")
+            } else {
+                fail(
+                    NAME,
+                    format!(
+                        "{s:?} holds {} outside printable ASCII %x21-7E",
+                        odd.join(", ")
+                    ),
+                )
+            }
+        }
+        _ => not_applicable(NAME, "no ASCII string sub (see the sub check)"),
+    }
+}
+
+/// The standard claims present have the types of Core §5.1.
+fn check_standard_claims(claims: &Value) -> Check {
+    const NAME: &str = "standard claims";
+    let (holds, detail) = super::standard_claims::standard_claims_verdict(claims);
+    if holds {
+        pass(NAME, detail)
+    } else {
+        fail(NAME, detail)
+    }
+}
+
+/// Any NumericDate at or above this is milliseconds: in seconds it would be after the year
+/// 5138, in milliseconds it is any date after March 1973.
+const MILLISECONDS_FLOOR: f64 = 1e11;
+
+/// Whether a time claim is in milliseconds, judged against the floor and against now (a
+/// value a hundred times now or more).
+fn is_milliseconds(value: f64, now: i64) -> bool {
+    value >= MILLISECONDS_FLOOR || (now > 0 && value >= 100.0 * now as f64)
+}
+
 /// Where each ID token check comes from, and how binding it is.
 const CORE: &str = "OpenID Connect Core 1.0";
 
 /// The check with its level and the clause it comes from (OpenID Connect Core 1.0 §3.1.3.7,
 /// ID Token Validation, unless said otherwise).
 fn levelled(check: Check) -> Check {
-    use crate::record::Level::{Must, Should};
+    use crate::record::Level::{BestPractice, Must, Should};
     let (level, clause) = match check.name.as_str() {
         "decode" => (
             Must,
@@ -707,12 +851,37 @@ fn levelled(check: Check) -> Check {
         "aud" => (Must, format!("{CORE} §3.1.3.7 item 3")),
         "azp" => (Should, format!("{CORE} §3.1.3.7 items 4 and 5")),
         "exp" => (Must, format!("{CORE} §3.1.3.7 item 9")),
+        "iat" => (
+            Must,
+            format!("{CORE} §2 (REQUIRED, a NumericDate: seconds since the epoch)"),
+        ),
         // The acceptable range of iat is the client's choice.
-        "iat" => (Should, format!("{CORE} §3.1.3.7 item 10")),
+        "iat not in the future" => (
+            Should,
+            format!("{CORE} §3.1.3.7 item 10 (issued too far away from the current time)"),
+        ),
+        "iat freshness" => (
+            Should,
+            format!("{CORE} §3.1.3.7 item 10 (the acceptable range is client specific)"),
+        ),
+        "time units" => (
+            Must,
+            format!("RFC 7519 §2 (NumericDate is seconds since the epoch) and {CORE} §2"),
+        ),
         "nonce" => (Must, format!("{CORE} §3.1.3.7 item 11")),
         "sub" => (
             Must,
             format!("{CORE} §2 (REQUIRED, at most 255 ASCII characters)"),
+        ),
+        "sub characters" => (
+            BestPractice,
+            format!(
+                "{CORE} §2 (ASCII; printable %x21-7E without spaces is what clients can compare and log safely)"
+            ),
+        ),
+        "standard claims" => (
+            Must,
+            super::standard_claims::STANDARD_CLAIMS_CLAUSE.to_string(),
         ),
         "at_hash" => (Must, format!("{CORE} §3.1.3.8 and §3.2.2.9")),
         "c_hash" => (Must, format!("{CORE} §3.3.2.11")),
@@ -926,11 +1095,16 @@ mod tests {
                 "azp",
                 "exp",
                 "iat",
+                "iat not in the future",
+                "iat freshness",
+                "time units",
                 "nonce",
                 "sub",
+                "sub characters",
                 "at_hash",
                 "c_hash",
-                "auth_time"
+                "auth_time",
+                "standard claims"
             ]
         );
         for name in names.iter().filter(|n| **n != "azp") {
@@ -941,7 +1115,7 @@ mod tests {
         assert_eq!(v.claims["sub"], json!("user-42"));
         let report = v.into_record("ID token");
         assert_eq!(report.label, "ID token");
-        assert_eq!(report.checks.len(), 13);
+        assert_eq!(report.checks.len(), 18);
     }
 
     #[test]
@@ -1071,8 +1245,63 @@ mod tests {
             })),
             &jwks(),
         );
-        assert_eq!(failed(&v), ["exp"]);
+        assert_eq!(failed(&v), ["exp", "time units"]);
         assert!(detail(&v, "exp").contains("probably milliseconds"));
+        assert!(detail(&v, "time units").contains("exp 1700000300000 is milliseconds"));
+    }
+
+    #[test]
+    fn milliseconds_are_caught_whatever_their_size() {
+        // iat in milliseconds: the iat check and the unit check both say so.
+        let v = verifier().verify(
+            &sign(&with(|c| {
+                c.insert("iat".into(), json!((NOW - 10) * 1000));
+            })),
+            &jwks(),
+        );
+        assert!(failed(&v).contains(&"iat") && failed(&v).contains(&"time units"));
+        assert!(
+            detail(&v, "iat").contains("is milliseconds"),
+            "{}",
+            detail(&v, "iat")
+        );
+        // Compared with each other: an iat a thousand times smaller than exp is in other units.
+        let v = verifier().with_max_iat_age(i64::MAX).verify(
+            &sign(&with(|c| {
+                c.insert("iat".into(), json!(1_000_000));
+            })),
+            &jwks(),
+        );
+        assert_eq!(failed(&v), ["time units"]);
+        assert!(detail(&v, "time units").contains("differ by a factor of 1700"));
+        // Compared with now: a clock near the epoch still tells a thousandfold value apart.
+        assert!(is_milliseconds(5_000.0 * 1000.0, 5_000));
+        assert!(!is_milliseconds(5_000.0 + 3600.0, 5_000));
+    }
+
+    #[test]
+    fn sub_characters_and_standard_claim_types() {
+        let v = verifier().verify(
+            &sign(&with(|c| {
+                c.insert("sub".into(), json!("user 42\t"));
+            })),
+            &jwks(),
+        );
+        assert_eq!(failed(&v), ["sub characters"]);
+        assert_eq!(v.failures_at(false).count(), 0, "a best practice warns");
+        assert!(detail(&v, "sub characters").contains("' '"));
+        let v = verifier().verify(
+            &sign(&with(|c| {
+                c.insert("email_verified".into(), json!("true"));
+                c.insert("address".into(), json!({"country": "NO"}));
+            })),
+            &jwks(),
+        );
+        assert_eq!(failed(&v), ["standard claims"]);
+        assert_eq!(
+            detail(&v, "standard claims"),
+            "email_verified is \"true\", not a JSON boolean"
+        );
     }
 
     #[test]
@@ -1102,16 +1331,19 @@ mod tests {
             })),
             &jwks(),
         );
-        assert_eq!(failed(&v), ["iat"]);
-        assert!(detail(&v, "iat").starts_with("in the future"));
+        assert_eq!(failed(&v), ["iat not in the future"]);
+        assert!(detail(&v, "iat not in the future").starts_with("in the future"));
         let v = verifier().verify(
             &sign(&with(|c| {
                 c.insert("iat".into(), json!(NOW - 3600));
             })),
             &jwks(),
         );
-        assert_eq!(failed(&v), ["iat"]);
-        assert!(detail(&v, "iat").starts_with("too old"));
+        assert_eq!(failed(&v), ["iat freshness"]);
+        assert!(detail(&v, "iat freshness").starts_with("too old"));
+        // Both are SHOULDs (the range is the client's): warnings, failures when strict.
+        assert_eq!(v.failures_at(false).count(), 0);
+        assert_eq!(v.failures_at(true).count(), 1);
     }
 
     #[test]
@@ -1192,10 +1424,14 @@ mod tests {
             "sub",
             "at_hash",
             "auth_time",
+            "iat",
+            "time units",
+            "standard claims",
         ] {
             assert_eq!(level(must), Level::Must, "{must}");
         }
-        for should in ["kid", "azp", "iat"] {
+        assert_eq!(level("sub characters"), Level::BestPractice);
+        for should in ["kid", "azp", "iat not in the future", "iat freshness"] {
             assert_eq!(level(should), Level::Should, "{should}");
         }
         assert_eq!(

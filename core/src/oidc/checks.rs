@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::authorize::{AuthorizationRequest, AuthorizationResponse};
+use super::token_hygiene::{credential_checks, error_field_checks};
 use crate::checks::Checklist;
 use crate::record::{Exchange, Level, RecordedResponse};
 
@@ -48,14 +49,19 @@ pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checkli
             list.must("expires_in", five_one, holds, failure);
         }
     }
+    let access_token = json.get("access_token").and_then(Value::as_str);
     list.must(
         "access_token",
         five_one,
-        json.get("access_token")
-            .and_then(Value::as_str)
-            .is_some_and(|t| !t.is_empty()),
+        access_token.is_some_and(|t| !t.is_empty()),
         "missing",
     );
+    if let Some(token) = access_token.filter(|t| !t.is_empty()) {
+        credential_checks(&mut list, "access_token", token, "Appendix A.12");
+    }
+    if let Some(token) = json.get("refresh_token").and_then(Value::as_str) {
+        credential_checks(&mut list, "refresh_token", token, "Appendix A.17");
+    }
     if expect_id_token {
         list.must(
             "id_token",
@@ -78,7 +84,9 @@ pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checkli
 }
 
 /// Whether `expires_in` is a positive number of seconds. Milliseconds are caught whatever
-/// their size by comparing with the ID token's own lifetime (`exp - iat`), when there is one.
+/// their size by comparing with the ID token's own lifetime (`exp - iat`) and with its `iat`,
+/// when there is an ID token (ten minutes written in milliseconds, 600000, is under 30 days
+/// but a thousand times the ID token's ten minutes); without one, above 30 days.
 fn expires_in_verdict(v: &Value, json: &Value) -> (bool, String) {
     let Some(n) = v.as_i64() else {
         return (
@@ -92,11 +100,25 @@ fn expires_in_verdict(v: &Value, json: &Value) -> (bool, String) {
             format!("expected a positive number of seconds, got {n}"),
         );
     }
-    let lifetime = json
+    let claims = json
         .get("id_token")
         .and_then(Value::as_str)
         .and_then(|t| crate::jwt::decode(t).ok())
-        .and_then(|d| Some(d.claims.get("exp")?.as_i64()? - d.claims.get("iat")?.as_i64()?))
+        .map(|d| d.claims);
+    let time = |name: &str| claims.as_ref()?.get(name)?.as_i64();
+    let iat = time("iat").filter(|i| *i > 0);
+    if let Some(iat) = iat.filter(|i| n >= *i) {
+        return (
+            false,
+            format!(
+                "{n} is not a lifetime but a point in time (the ID token was issued at {iat}); \
+                 expires_in is the number of seconds the token lives"
+            ),
+        );
+    }
+    let lifetime = time("exp")
+        .zip(iat)
+        .map(|(exp, iat)| exp - iat)
         .filter(|l| *l > 0);
     let milliseconds = n > SUSPICIOUS_EXPIRES_IN || lifetime.is_some_and(|l| n >= 100 * l);
     if milliseconds {
@@ -152,23 +174,13 @@ pub fn error_response(resp: &RecordedResponse, expected: &str) -> Checklist {
             .unwrap_or_else(|| format!("no error field in {}", snippet(&resp.body))),
         error == Some(expected),
     );
-    if let Some(e) = error {
-        list.must(
-            "error characters",
-            five_two,
-            e.chars()
-                .all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\'),
-            format!("{e:?} has characters outside RFC 6749's set"),
-        );
-    }
-    if let Some(d) = json.get("error_description").and_then(Value::as_str) {
-        list.must(
-            "error_description",
-            five_two,
-            !d.contains(['\r', '\n', '\t']),
-            "contains CR, LF or TAB",
-        );
-    }
+    error_field_checks(
+        &mut list,
+        five_two,
+        error,
+        json.get("error_description").and_then(Value::as_str),
+        json.get("error_uri").and_then(Value::as_str),
+    );
     if resp.status == 401 {
         list.must(
             "WWW-Authenticate",
@@ -244,6 +256,12 @@ pub fn authorization_response(
         ),
         None => list.not_applicable("iss", "the provider sends no iss parameter"),
     }
+    if let Some(code) = response
+        .param("code", fragment)
+        .filter(|_| response.any_param("error").is_none())
+    {
+        credential_checks(&mut list, "code", code, "Appendix A.11");
+    }
     if let Some(request) = request.filter(|_| fragment) {
         let leaked: Vec<&str> = ["code", "id_token", "access_token", "state"]
             .into_iter()
@@ -285,6 +303,42 @@ pub fn authorization_error(
         &got.map(|g| format!("{g:?}"))
             .unwrap_or_else(|| format!("no error parameter in {}", response.url)),
         got == Some(expected),
+    );
+    error_field_checks(
+        &mut list,
+        "RFC 6749 §4.1.2.1",
+        got,
+        response.param("error_description", fragment),
+        response.param("error_uri", fragment),
+    );
+    list
+}
+
+/// Two grants gave two different access tokens (RFC 6749 §10.10): a token handed out again
+/// for another grant was predictable, and revoking one grant would revoke both.
+pub fn access_tokens_differ(earlier: Option<&str>, latest: Option<&str>) -> Checklist {
+    let mut list = Checklist::new("the access tokens of two grants");
+    let (Some(earlier), Some(latest)) = (earlier, latest) else {
+        list.must(
+            "access tokens differ",
+            "RFC 6749 §10.10",
+            false,
+            format!(
+                "two access tokens are needed; the scenario has {}",
+                if earlier.is_none() && latest.is_none() {
+                    "none"
+                } else {
+                    "one"
+                }
+            ),
+        );
+        return list;
+    };
+    list.must(
+        "access tokens differ",
+        "RFC 6749 §10.10 (unguessable; a token given to an earlier grant was predictable)",
+        earlier != latest,
+        "the provider gave the second grant the access token of the first",
     );
     list
 }
@@ -363,6 +417,15 @@ pub fn userinfo_response(resp: &RecordedResponse) -> Checklist {
             .is_some(),
         format!("no sub in {}", snippet(&resp.body)),
     );
+    if let Some(claims) = json.as_ref().filter(|j| j.is_object()) {
+        let (holds, detail) = crate::jwt::standard_claims_verdict(claims);
+        list.must(
+            "standard claims",
+            crate::jwt::STANDARD_CLAIMS_CLAUSE,
+            holds,
+            detail,
+        );
+    }
     list
 }
 
@@ -504,14 +567,101 @@ mod tests {
         }
     }
 
+    /// An access token as providers issue them: 32 random bytes, base64url.
+    const TOKEN: &str = "Vd3k2m1xQz7Yp0aLr9TgHs4WcEoUi8BnKfJq6MvNb_-";
+
     #[test]
     fn good_token_response_passes() {
-        let r = resp(
-            200,
-            &[("cache-control", "no-store")],
-            r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"id_token":"x"}"#,
+        let body = format!(
+            r#"{{"access_token":"{TOKEN}","token_type":"bearer","expires_in":3600,"id_token":"x","refresh_token":"{TOKEN}"}}"#
         );
-        token_response(&r, true).verdict().unwrap();
+        let r = resp(200, &[("cache-control", "no-store")], &body);
+        let list = token_response(&r, true);
+        list.verdict().unwrap();
+        for name in [
+            "access_token characters",
+            "access_token entropy",
+            "refresh_token characters",
+            "refresh_token entropy",
+        ] {
+            assert!(list.checks.iter().any(|c| c.name == name), "{name}");
+        }
+    }
+
+    #[test]
+    fn weak_or_odd_tokens_are_named() {
+        let body = format!(
+            r#"{{"access_token":"1234","token_type":"Bearer","expires_in":3600,"refresh_token":"{TOKEN}\u0007"}}"#
+        );
+        let r = resp(200, &[("cache-control", "no-store")], &body);
+        let err = token_response(&r, false).verdict().unwrap_err().to_string();
+        assert!(
+            err.contains("access_token entropy: at most 13 bits"),
+            "{err}"
+        );
+        assert!(err.contains("refresh_token characters"), "{err}");
+    }
+
+    #[test]
+    fn an_expires_in_at_or_after_iat_is_a_point_in_time() {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let id_token = format!(
+            "{}.{}.c2ln",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(r#"{"iat":1700000000,"exp":1700003600}"#)
+        );
+        let body = format!(
+            r#"{{"access_token":"{TOKEN}","token_type":"Bearer","expires_in":1700003600,"id_token":"{id_token}"}}"#
+        );
+        let r = resp(200, &[("cache-control", "no-store")], &body);
+        let err = token_response(&r, true).verdict().unwrap_err().to_string();
+        assert!(err.contains("not a lifetime but a point in time"), "{err}");
+    }
+
+    #[test]
+    fn two_grants_need_two_access_tokens() {
+        assert!(access_tokens_differ(Some("a"), Some("b")).verdict().is_ok());
+        let err = access_tokens_differ(Some("a"), Some("a"))
+            .verdict()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("access tokens differ"), "{err}");
+        assert!(access_tokens_differ(None, Some("a")).verdict().is_err());
+    }
+
+    #[test]
+    fn userinfo_standard_claims_have_their_types() {
+        let r = resp(200, &[], r#"{"sub":"s","updated_at":"2024-01-01"}"#);
+        let err = userinfo_response(&r).verdict().unwrap_err().to_string();
+        assert!(err.contains("standard claims: updated_at"), "{err}");
+        let r = resp(200, &[], r#"{"sub":"s","updated_at":1700000000}"#);
+        userinfo_response(&r).verdict().unwrap();
+    }
+
+    #[test]
+    fn authorization_errors_and_codes_are_checked() {
+        let request = None;
+        let response = AuthorizationResponse::parse(
+            "https://rp.example/cb?error=login_required&error_description=a%0D%0Ab&iss=https%3A%2F%2Fop",
+        )
+        .unwrap();
+        let err = authorization_error(request, &response, "https://op", "login_required")
+            .verdict()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("error_description: contains CR or LF"),
+            "{err}"
+        );
+        let response =
+            AuthorizationResponse::parse("https://rp.example/cb?code=12345&iss=https%3A%2F%2Fop")
+                .unwrap();
+        let err = authorization_response(None, &response, "https://op")
+            .verdict()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("code entropy"), "{err}");
     }
 
     #[test]
@@ -578,9 +728,9 @@ mod tests {
         use base64::Engine as _;
         let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         let header = b64(r#"{"alg":"RS256"}"#);
-        let claims = b64(r#"{"iat":1000,"exp":1600}"#);
+        let claims = b64(r#"{"iat":1700000000,"exp":1700000600}"#);
         let body = format!(
-            r#"{{"access_token":"a","token_type":"Bearer","expires_in":600000,"id_token":"{header}.{claims}.c2ln"}}"#
+            r#"{{"access_token":"{TOKEN}","token_type":"Bearer","expires_in":600000,"id_token":"{header}.{claims}.c2ln"}}"#
         );
         let r = resp(200, &[("cache-control", "no-store")], &body);
         let err = token_response(&r, true).verdict().unwrap_err().to_string();

@@ -15,10 +15,12 @@ pub mod browser;
 pub mod forms;
 pub mod login_page;
 pub mod pkce;
+pub mod provider_keys;
 pub mod reauthentication;
 pub mod relying_party;
 mod sign_in_checks;
 pub mod token;
+pub mod token_hygiene;
 pub mod user_agent;
 
 pub use crate::discovery::{ProviderMetadata, discovery_url};

@@ -143,6 +143,50 @@ impl<'a> RelyingParty<'a> {
         Ok(meta)
     }
 
+    /// The discovery document has what OpenID Connect Discovery 1.0 §3 requires (the
+    /// required members, RS256, https endpoints); fetched now unless this scenario has it.
+    pub async fn expect_sound_configuration(&mut self) -> Result<()> {
+        let meta = match &self.state.metadata {
+            Some(meta) => Arc::clone(meta),
+            None => self.discover().await?,
+        };
+        self.sc
+            .conclude(super::provider_keys::configuration(&meta.raw))
+    }
+
+    /// The provider's JWK Set, fetched now from `jwks_uri`, is sound: distinct kids, no private
+    /// or symmetric key material, every key usable.
+    pub async fn expect_sound_signing_keys(&mut self) -> Result<()> {
+        let meta = self.metadata().await?;
+        let spec =
+            RequestSpec::new("GET", meta.jwks_uri.clone()).header("accept", "application/json");
+        let ex = self.sc.send("JWKS", spec, Redirects::Follow).await?;
+        let resp = response_of(ex)?;
+        let json = resp.json().ok_or_else(|| {
+            Error::step(format!(
+                "the JWKS at {} is not JSON (status {})",
+                meta.jwks_uri, resp.status
+            ))
+        })?;
+        self.sc.conclude(super::provider_keys::signing_keys(&json))
+    }
+
+    /// The latest access token differs from the one before it (two grants, two tokens).
+    pub fn expect_access_tokens_differ(&mut self) -> Result<()> {
+        let latest = self
+            .state
+            .tokens
+            .as_ref()
+            .and_then(|t| t.access_token.clone());
+        let earlier = self
+            .state
+            .history
+            .last()
+            .and_then(|t| t.access_token.clone());
+        let list = checks::access_tokens_differ(earlier.as_deref(), latest.as_deref());
+        self.sc.conclude(list)
+    }
+
     /// The provider metadata: this scenario's, the run's cached copy, or fetched now.
     pub async fn metadata(&mut self) -> Result<Arc<ProviderMetadata>> {
         if let Some(meta) = &self.state.metadata {

@@ -50,7 +50,14 @@ fn respond_to(shared: &Shared, target: &Target, mut params: Vec<(&str, String)>)
     {
         params.push(("state", state.clone()));
     }
-    params.push(("iss", shared.issuer.clone()));
+    params.push((
+        "iss",
+        if shared.has(Defect::WrongAuthorizationResponseIss) {
+            super::id_token::WRONG_ISSUER.to_string()
+        } else {
+            shared.issuer.clone()
+        },
+    ));
     let Ok(mut url) = Url::parse(&target.redirect_uri) else {
         return error_page(400, "the registered redirect_uri is not a URL");
     };
@@ -519,7 +526,13 @@ fn finish(
     let grant_id = state.add_grant(grant.clone());
     let params = match request.response_type {
         ResponseType::Code => {
-            let code = random_token();
+            let code = if shared.has(Defect::WeakAuthorizationCode) {
+                random_token()[..12].to_string()
+            } else if shared.has(Defect::AuthorizationCodeNotVschar) {
+                format!("{}\u{7f}", random_token())
+            } else {
+                random_token()
+            };
             state.codes.insert(
                 code.clone(),
                 CodeRecord {

@@ -1,10 +1,12 @@
-//! Discovery metadata (`/.well-known/openid-configuration`) and the JWK Set.
+//! Discovery metadata (`/.well-known/openid-configuration`) and the JWK Set, with their
+//! defects (missing metadata, no RS256, a plain-http endpoint; private, duplicate or weak keys).
 
 use std::collections::BTreeSet;
 
 use super::server::{Request, Response};
 use serde_json::json;
 
+use super::Defect;
 use super::claims;
 use super::keys;
 use super::state::Shared;
@@ -48,9 +50,7 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> Response {
     .map(String::from)
     .collect();
     claim_names.extend(shared.users.iter().flat_map(|u| u.claims.keys().cloned()));
-    json_response(
-        200,
-        &json!({
+    let mut document = json!({
             "issuer": issuer,
             "authorization_endpoint": format!("{issuer}/connect/authorize"),
             "token_endpoint": format!("{issuer}/connect/token"),
@@ -74,14 +74,35 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> Response {
             "request_parameter_supported": false,
             "request_uri_parameter_supported": false,
             "authorization_response_iss_parameter_supported": true,
-        }),
-    )
+    });
+    if shared.has(Defect::DiscoveryMissingSubjectTypes)
+        && let Some(members) = document.as_object_mut()
+    {
+        members.remove("subject_types_supported");
+    }
+    if shared.has(Defect::DiscoveryWithoutRs256) {
+        document["id_token_signing_alg_values_supported"] = json!(["PS256"]);
+    }
+    if shared.has(Defect::DiscoveryPlainHttpEndpoint) {
+        document["end_session_endpoint"] =
+            json!("http://op.idflow-simulator.test/auth/open/connect/logout");
+    }
+    json_response(200, &document)
 }
 
 /// `GET /auth/open/.well-known/openid-configuration/jwks`.
-pub(crate) fn jwks(_shared: &Shared, req: &Request) -> Response {
+pub(crate) fn jwks(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return method_not_allowed(req, "GET");
+    }
+    if shared.has(Defect::JwksEmpty) {
+        return json_response(200, &json!({"keys": []}));
+    }
+    let private = shared.has(Defect::JwksPrivateKey);
+    let duplicate = shared.has(Defect::JwksDuplicateKid);
+    let weak = shared.has(Defect::JwksWeakKey);
+    if private || duplicate || weak {
+        return json_response(200, &keys::defective_jwks(private, duplicate, weak));
     }
     json_response(200, &keys::jwks())
 }

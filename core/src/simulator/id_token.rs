@@ -1,5 +1,6 @@
 //! ID token minting (RS256, `kid` + `typ: JWT`, signed by [`super::keys::SigningKey`]) and the checks of `id_token_hint`. The ID token
-//! defects (nonce, at_hash, key, `alg: none`, issuer, expiry) are applied here.
+//! defects (nonce, at_hash, key, `alg: none`, issuer, expiry, sub, time units, claim types) are
+//! applied here.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -31,9 +32,25 @@ pub(crate) fn mint(shared: &Shared, grant: &Grant, extras: &Extras<'_>) -> Optio
     let now = shared.now();
     let (iat, exp) = if shared.has(Defect::ExpiredIdToken) {
         (now - TOKEN_LIFETIME, now - 600)
+    } else if shared.has(Defect::IatInTheFuture) {
+        (now + 600, now + 600 + TOKEN_LIFETIME)
+    } else if shared.has(Defect::StaleIdToken) {
+        (now - 1200, now + TOKEN_LIFETIME)
     } else {
         (now, now + TOKEN_LIFETIME)
     };
+    let (iat, exp) = (
+        if shared.has(Defect::IatInMilliseconds) {
+            iat * 1000
+        } else {
+            iat
+        },
+        if shared.has(Defect::ExpInMilliseconds) {
+            exp * 1000
+        } else {
+            exp
+        },
+    );
     let iss = if shared.has(Defect::WrongIssuer) {
         // Clearly another issuer, not a prefix or suffix variant of the real one.
         WRONG_ISSUER.to_string()
@@ -45,8 +62,20 @@ pub(crate) fn mint(shared: &Shared, grant: &Grant, extras: &Extras<'_>) -> Optio
         body.extend(claims::released(shared, user, &grant.scopes, grant));
     }
     body.extend(extras.claims.clone());
+    if shared.has(Defect::EmailVerifiedAsString)
+        && let Some(Value::Bool(verified)) = body.get("email_verified").cloned()
+    {
+        body.insert("email_verified".into(), json!(verified.to_string()));
+    }
     body.insert("iss".into(), json!(iss));
-    body.insert("sub".into(), json!(grant.sub));
+    let sub = if shared.has(Defect::SubTooLong) {
+        format!("{:x<256}", grant.sub)
+    } else if shared.has(Defect::SubNotPrintable) {
+        format!("{} \t", grant.sub)
+    } else {
+        grant.sub.clone()
+    };
+    body.insert("sub".into(), json!(sub));
     body.insert("aud".into(), json!(grant.client_id));
     body.insert("azp".into(), json!(grant.client_id));
     body.insert("iat".into(), json!(iat));

@@ -26,7 +26,6 @@ const SIGNING_PEM: &str = include_str!("keys/signing.pem");
 const UNPUBLISHED_PEM: &str = include_str!("keys/unpublished.pem");
 
 const SIGNING_N: &str = "tQsUwQWOMiAC6656IWAlNIsMsk744-oWHGTALsehxHY-lKy-e_OkXrhkSEBWuwJ9UGpEuOl6lFB7J_b7KUPwvLo4oxuLIgHuuJDj-fy6XgDKlhtaX7G1Lx7zkKcaqovjdevPeUyJnlImMs7t7arVGvuPYtaBN3uMTySpWAt3hVNCDVHNm4HiJoQY_gcdJ3BXbBNdFxp-ivdYEv-_JR-cUb4f38So_llBtRUUreILzyC1_wQorMxnzlYUWZmGLCObN61WXrPlMgfG7iD6HOY5BTKs440lq5rr-zMpbkDtPSRUzTzWcnsGky78NK8sRwMmLuRP3fd_bvqTjLyEChtOcw";
-#[cfg(test)]
 const UNPUBLISHED_N: &str = "2IsOT2w-RFW1vFbcUfQHGp5D8DQsWcgadIsnnK9a_AP-xxpmKpR_xA-3bLuKgh0f44_n7VkppZr3pKf_UFFiowfJFDPyyafxcNplI5xLqWVcSGQd6GKtwLFeGDxSFz5wa6fEaiG9-9T7xhiZ3bdPnMgzhjEkW6LVliHvaP-N2tX6qiHcNYQbSIiepWkAUB5ydh0jQsG3SXeGvQUOGR2tkz7LZ2hCaE8NoyytXh5h2ENJLMb38YQHf_NgPurIvkv4KMfJJGK_w2-apYz08zlz5Ix4H9t_V6ihZR20gE68Gn_Cnvn92cgOfiFPasTItLTUHywaSMp7yqaKm3cFO7m9Aw";
 const E: &str = "AQAB";
 
@@ -123,6 +122,26 @@ fn jwk(kid: &str, n: &str) -> Value {
 /// The published JWK Set.
 pub(crate) fn jwks() -> Value {
     json!({"keys": [jwk(SIGNING_KID, SIGNING_N)]})
+}
+
+/// The JWK Set as a defective provider publishes it: with private members on the signing key
+/// (placeholders, never the real private key), a second key under the signing key's kid (the
+/// unpublished key's public half), or a second key with a 1024-bit modulus.
+pub(crate) fn defective_jwks(private: bool, duplicate_kid: bool, weak: bool) -> Value {
+    let mut keys = vec![jwk(SIGNING_KID, SIGNING_N)];
+    if private {
+        for member in ["d", "p", "q", "dp", "dq", "qi"] {
+            keys[0][member] = json!("cHJpdmF0ZS1wbGFjZWhvbGRlcg");
+        }
+    }
+    if duplicate_kid {
+        keys.push(jwk(SIGNING_KID, UNPUBLISHED_N));
+    }
+    if weak {
+        let n = URL_SAFE_NO_PAD.encode([0xC5u8; 128]);
+        keys.push(jwk("idflow-sim-rs256-weak", &n));
+    }
+    json!({ "keys": keys })
 }
 
 #[cfg(test)]

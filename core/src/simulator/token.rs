@@ -4,13 +4,13 @@
 use super::server::{Request, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Defect;
 use super::id_token::{self, Extras};
 use super::setup::SimClient;
-use super::state::{Shared, TOKEN_LIFETIME};
+use super::state::{Grant, Shared, State, TOKEN_LIFETIME};
 use super::web::{
     Params, basic_credentials, is_form, is_method, json_response, method_not_allowed, oauth_error,
 };
@@ -143,8 +143,70 @@ fn pkce_matches(challenge: &str, method: &str, verifier: &str) -> bool {
     }
 }
 
-fn invalid_grant(description: &str) -> Response {
-    oauth_error(400, "invalid_grant", description)
+fn invalid_grant(shared: &Shared, description: &str) -> Response {
+    let crlf = shared.has(Defect::ErrorDescriptionWithCrlf);
+    let bad_uri = shared.has(Defect::ErrorUriMalformed);
+    let bad_code = shared.has(Defect::ErrorCodeBadCharacters);
+    if !crlf && !bad_uri && !bad_code {
+        return oauth_error(400, "invalid_grant", description);
+    }
+    let clean = super::web::clean_description(description);
+    let error = if bad_code {
+        "invalid_grant\""
+    } else {
+        "invalid_grant"
+    };
+    let mut body = json!({"error": error, "error_description": clean});
+    if crlf {
+        body["error_description"] = json!(format!("{clean}\r\nsee the server log"));
+    }
+    if bad_uri {
+        body["error_uri"] = json!("/errors/invalid grant");
+    }
+    json_response(400, &body)
+}
+
+/// Moves a token's record to a new value and returns the new value.
+fn rekey<R>(map: &mut std::collections::HashMap<String, R>, old: &str, new: String) -> String {
+    if let Some(record) = map.remove(old) {
+        map.insert(new.clone(), record);
+    }
+    new
+}
+
+/// Issues the tokens of a grant at the token endpoint, with the token defects applied (each
+/// changed token registered under its new value, so it still works).
+fn issue(
+    shared: &Shared,
+    state: &mut State,
+    grant: (u64, &Grant),
+    scopes: &[String],
+    now: i64,
+) -> (String, Option<String>) {
+    let (grant_id, grant) = grant;
+    let (mut access, mut refresh) = state.issue_tokens(grant_id, scopes, now, true);
+    if shared.has(Defect::AccessTokenReused) {
+        let fixed = format!("{}:{}", grant.client_id, grant.username);
+        let fixed = URL_SAFE_NO_PAD.encode(Sha256::digest(fixed.as_bytes()));
+        access = rekey(&mut state.access_tokens, &access, fixed);
+    }
+    if shared.has(Defect::WeakAccessToken) {
+        access = rekey(&mut state.access_tokens, &access, access[..16].to_string());
+    }
+    if shared.has(Defect::AccessTokenNotVschar) {
+        access = rekey(&mut state.access_tokens, &access, format!("{access}\u{7f}"));
+    }
+    if let Some(token) = refresh.clone() {
+        let mut token = token;
+        if shared.has(Defect::WeakRefreshToken) {
+            token = rekey(&mut state.refresh_tokens, &token, token[..16].to_string());
+        }
+        if shared.has(Defect::RefreshTokenNotVschar) {
+            token = rekey(&mut state.refresh_tokens, &token, format!("{token}\u{7f}"));
+        }
+        refresh = Some(token);
+    }
+    (access, refresh)
 }
 
 fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response {
@@ -154,33 +216,40 @@ fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response 
     let now = shared.now();
     let mut state = shared.state();
     let Some(record) = state.codes.get(code).cloned() else {
-        return invalid_grant("unknown authorization code");
+        return invalid_grant(shared, "unknown authorization code");
     };
     let Some(grant) = state.grants.get(&record.grant_id).cloned() else {
-        return invalid_grant("unknown authorization code");
+        return invalid_grant(shared, "unknown authorization code");
     };
     if grant.client_id != client.id {
-        return invalid_grant("the code was issued to another client");
+        return invalid_grant(shared, "the code was issued to another client");
     }
     if record.used && !shared.has(Defect::ReusedCodeAccepted) {
         state.revoke_grant(record.grant_id);
-        return invalid_grant("the code was already used; the tokens issued from it are revoked");
+        return invalid_grant(
+            shared,
+            "the code was already used; the tokens issued from it are revoked",
+        );
     }
     if record.expires_at <= now {
-        return invalid_grant("the code has expired");
+        return invalid_grant(shared, "the code has expired");
     }
     if params.get("redirect_uri") != Some(record.redirect_uri.as_str()) {
-        return invalid_grant("redirect_uri differs from the authorization request's");
+        return invalid_grant(
+            shared,
+            "redirect_uri differs from the authorization request's",
+        );
     }
     match (&record.code_challenge, params.get("code_verifier")) {
         (Some((challenge, method)), Some(verifier)) => {
             if !pkce_matches(challenge, method, verifier) {
-                return invalid_grant("code_verifier does not match the code_challenge");
+                return invalid_grant(shared, "code_verifier does not match the code_challenge");
             }
         }
-        (Some(_), None) => return invalid_grant("code_verifier is missing"),
+        (Some(_), None) => return invalid_grant(shared, "code_verifier is missing"),
         (None, Some(_)) => {
             return invalid_grant(
+                shared,
                 "code_verifier sent but the authorization request had no code_challenge",
             );
         }
@@ -189,7 +258,13 @@ fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response 
     if let Some(r) = state.codes.get_mut(code) {
         r.used = true;
     }
-    let (access, refresh) = state.issue_tokens(record.grant_id, &grant.scopes, now, true);
+    let (access, refresh) = issue(
+        shared,
+        &mut state,
+        (record.grant_id, &grant),
+        &grant.scopes,
+        now,
+    );
     drop(state);
     let extras = Extras {
         nonce: record.nonce.as_deref(),
@@ -199,7 +274,13 @@ fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response 
     let Some(id_token) = id_token::mint(shared, &grant, &extras) else {
         return oauth_error(500, "server_error", "signing failed");
     };
-    token_response(&access, refresh.as_deref(), &id_token, &grant.scopes)
+    answer(
+        shared,
+        &access,
+        refresh.as_deref(),
+        &id_token,
+        &grant.scopes,
+    )
 }
 
 fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response {
@@ -211,20 +292,21 @@ fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> Respon
     if let Some(grant_id) = state.used_refresh_tokens.get(token).copied() {
         state.revoke_grant(grant_id);
         return invalid_grant(
+            shared,
             "the refresh token was already used: every token of its grant is revoked",
         );
     }
     let Some(record) = state.refresh_tokens.get(token).cloned() else {
-        return invalid_grant("unknown or revoked refresh token");
+        return invalid_grant(shared, "unknown or revoked refresh token");
     };
     if state.revoked_grants.contains(&record.grant_id) {
-        return invalid_grant("the refresh token was revoked");
+        return invalid_grant(shared, "the refresh token was revoked");
     }
     let Some(grant) = state.grants.get(&record.grant_id).cloned() else {
-        return invalid_grant("unknown refresh token");
+        return invalid_grant(shared, "unknown refresh token");
     };
-    if grant.client_id != client.id {
-        return invalid_grant("the refresh token was issued to another client");
+    if grant.client_id != client.id && !shared.has(Defect::RefreshTokenNotClientBound) {
+        return invalid_grant(shared, "the refresh token was issued to another client");
     }
     let scopes: Vec<String> = match params.get("scope") {
         None => record.scopes.clone(),
@@ -244,7 +326,7 @@ fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> Respon
     state
         .used_refresh_tokens
         .insert(token.to_string(), record.grant_id);
-    let (access, refresh) = state.issue_tokens(record.grant_id, &scopes, now, true);
+    let (access, refresh) = issue(shared, &mut state, (record.grant_id, &grant), &scopes, now);
     drop(state);
     let mut refreshed = grant.clone();
     refreshed.scopes = scopes.clone();
@@ -258,7 +340,29 @@ fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> Respon
     let Some(id_token) = id_token::mint(shared, &refreshed, &extras) else {
         return oauth_error(500, "server_error", "signing failed");
     };
-    token_response(&access, refresh.as_deref(), &id_token, &scopes)
+    answer(shared, &access, refresh.as_deref(), &id_token, &scopes)
+}
+
+/// A successful token response of the code and refresh grants, with the response defects
+/// applied.
+fn answer(
+    shared: &Shared,
+    access: &str,
+    refresh: Option<&str>,
+    id_token: &str,
+    scopes: &[String],
+) -> Response {
+    let mut body = token_body(access, refresh, id_token, scopes);
+    if shared.has(Defect::ExpiresInMilliseconds) {
+        // Ten minutes, written in milliseconds: under the 30-day bound.
+        body["expires_in"] = json!(600_000);
+    }
+    if shared.has(Defect::TokenTypeMissing)
+        && let Some(members) = body.as_object_mut()
+    {
+        members.remove("token_type");
+    }
+    json_response(200, &body)
 }
 
 /// A successful token response.
@@ -268,6 +372,10 @@ pub(crate) fn token_response(
     id_token: &str,
     scopes: &[String],
 ) -> Response {
+    json_response(200, &token_body(access, refresh, id_token, scopes))
+}
+
+fn token_body(access: &str, refresh: Option<&str>, id_token: &str, scopes: &[String]) -> Value {
     let mut body = json!({
         "access_token": access,
         "token_type": "Bearer",
@@ -278,5 +386,5 @@ pub(crate) fn token_response(
     if let Some(refresh) = refresh {
         body["refresh_token"] = json!(refresh);
     }
-    json_response(200, &body)
+    body
 }

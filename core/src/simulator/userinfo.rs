@@ -61,6 +61,9 @@ pub(crate) fn userinfo(shared: &Shared, req: &Request) -> Response {
         grant.sub.clone()
     };
     body.insert("sub".into(), json!(sub));
+    if shared.has(Defect::UserinfoUpdatedAtAsString) {
+        body.insert("updated_at".into(), json!("2024-01-01T00:00:00Z"));
+    }
     let response = json_response(200, &Value::Object(body));
     if shared.has(Defect::UserinfoCacheable) {
         response
