@@ -37,11 +37,14 @@ pub enum Capability {
     Mobileid,
     /// Signicat's Authentication REST API.
     RestApi,
+    // Security pack:
+    /// The authorization response carries `iss` (RFC 9207).
+    AuthorizationResponseIss,
 }
 
 impl Capability {
     /// Every capability, in the order the README documents them.
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Capability::Sessions,
         Capability::ConsentDeny,
         Capability::PasswordCheck,
@@ -54,6 +57,8 @@ impl Capability {
         Capability::AcrValues,
         Capability::Mobileid,
         Capability::RestApi,
+        // Security pack:
+        Capability::AuthorizationResponseIss,
     ];
 
     /// The name as environments and tags write it.
@@ -71,6 +76,7 @@ impl Capability {
             Capability::AcrValues => "acr_values",
             Capability::Mobileid => "mobileid",
             Capability::RestApi => "rest_api",
+            Capability::AuthorizationResponseIss => "authorization_response_iss",
         }
     }
 
@@ -106,6 +112,9 @@ impl Capability {
             Capability::Mobileid => "Signicat MobileID (a product, not a specification)",
             Capability::RestApi => {
                 "Signicat Authentication REST API (a product, not a specification)"
+            }
+            Capability::AuthorizationResponseIss => {
+                "RFC 9207 (an extension); RFC 9700 §4.4.2 (distinct redirect URIs per issuer are the other mix-up defence)"
             }
         }
     }

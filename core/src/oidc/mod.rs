@@ -2,6 +2,7 @@
 //! nonce and PKCE, the token endpoint, refresh, UserInfo, ID token checks), the user agent
 //! that drives the provider's login and consent pages, and CIBA.
 
+pub mod attacks;
 pub mod authorize;
 pub mod checks;
 pub mod ciba;
@@ -15,6 +16,7 @@ pub mod forms;
 pub mod login_page;
 pub mod pkce;
 pub mod relying_party;
+pub mod security;
 pub mod token;
 pub mod user_agent;
 
