@@ -41,6 +41,14 @@ fn refuses_plain(w: &mut IdflowWorld) -> Result<()> {
     w.attacker()?.expect_plain_refused()
 }
 
+/// The provider refused the request's malformed PKCE challenge: an error response or page,
+/// never a login or a code (RFC 7636 §4.2).
+/// Example: Then the provider refuses the malformed PKCE challenge
+#[then(expr = "the provider refuses the malformed PKCE challenge")]
+fn refuses_malformed(w: &mut IdflowWorld) -> Result<()> {
+    w.attacker()?.expect_malformed_challenge_refused()
+}
+
 /// Exchanges the code leaving out the PKCE verifier whose challenge the request sent.
 /// Example: When the client exchanges the authorization code without its PKCE verifier
 #[when(expr = "the client exchanges the authorization code without its PKCE verifier")]

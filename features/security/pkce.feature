@@ -46,7 +46,7 @@ Feature: PKCE cannot be downgraded
   Scenario Outline: A malformed PKCE challenge is refused (<malformation>)
     When the client starts an authorization request with:
       | code_challenge | <challenge> |
-    Then the authorization response is the error "invalid_request"
+    Then the provider refuses the malformed PKCE challenge
 
     Examples:
       | malformation                  | challenge                                    |

@@ -176,6 +176,13 @@ impl<'a> Attacker<'a> {
         self.sc.conclude(list)
     }
 
+    /// The provider refused a malformed PKCE challenge.
+    pub fn expect_malformed_challenge_refused(&mut self) -> Result<()> {
+        let login = UserAgent::new(self.sc, self.state).shows_login_form()?;
+        let list = security::malformed_challenge_refused(self.state.response.as_ref(), login);
+        self.sc.conclude(list)
+    }
+
     /// Exchanges the code with `verifier` as the code_verifier, or none at all (the token
     /// request is otherwise the client's own).
     pub async fn exchange_code_with_verifier(&mut self, verifier: Option<String>) -> Result<()> {

@@ -160,9 +160,10 @@ impl<'a> RelyingParty<'a> {
         let (_, client) = self.client()?;
         let request = AuthorizationRequest::new(client, overrides, self.sc.clock().unix_seconds())?;
         let url = request.url(&meta.authorization_endpoint);
-        let stop = self.redirect_uris()?;
         self.state.request = Some(request);
         self.state.response = None;
+        // The redirect URIs where the user agent stops include the one just sent.
+        let stop = self.redirect_uris()?;
         let spec = RequestSpec::new("GET", url);
         let ex = self
             .sc

@@ -56,11 +56,46 @@ pub fn plain_refused(
     response: Option<&AuthorizationResponse>,
     shows_login_form: bool,
 ) -> Checklist {
-    let mut list = Checklist::new("the provider's answer to PKCE method plain");
+    pkce_refused(
+        "PKCE plain refused",
+        Level::BestPractice,
+        "RFC 9700 §2.1.1; RFC 7636 §4.4.1; FAPI 2.0 Security Profile §5.3.2.2",
+        "plain",
+        response,
+        shows_login_form,
+    )
+}
+
+/// The answer to an authorization request with a malformed code_challenge (RFC 7636 §4.2: 43
+/// to 128 characters of the unreserved set): refused as an invalid request (RFC 6749
+/// §4.1.2.1), an error response or page, never a login page or a code.
+pub fn malformed_challenge_refused(
+    response: Option<&AuthorizationResponse>,
+    shows_login_form: bool,
+) -> Checklist {
+    pkce_refused(
+        "malformed PKCE challenge refused",
+        Level::Must,
+        "RFC 7636 §4.2; RFC 6749 §4.1.2.1",
+        "malformed",
+        response,
+        shows_login_form,
+    )
+}
+
+fn pkce_refused(
+    name: &str,
+    level: Level,
+    clause: &str,
+    what: &str,
+    response: Option<&AuthorizationResponse>,
+    shows_login_form: bool,
+) -> Checklist {
+    let mut list = Checklist::new(format!("the provider's answer to a {what} PKCE challenge"));
     let (holds, failure) = match response {
         Some(r) if r.any_param("code").is_some() => (
             false,
-            "the provider issued a code for a plain challenge".to_string(),
+            format!("the provider issued a code for a {what} challenge"),
         ),
         Some(r) => (
             r.any_param("error").is_some(),
@@ -68,16 +103,10 @@ pub fn plain_refused(
         ),
         None => (
             !shows_login_form,
-            "the provider accepted the plain challenge and shows its login page".to_string(),
+            format!("the provider accepted the {what} challenge and shows its login page"),
         ),
     };
-    list.add(
-        "PKCE plain refused",
-        Level::BestPractice,
-        "RFC 9700 §2.1.1; RFC 7636 §4.4.1; FAPI 2.0 Security Profile §5.3.2.2",
-        holds,
-        failure,
-    );
+    list.add(name, level, clause, holds, failure);
     list
 }
 
@@ -369,6 +398,12 @@ mod tests {
         assert!(list.verdict().is_ok() && list.verdict_at(true).is_err());
         assert!(plain_refused(None, true).failed("PKCE plain refused"));
         assert!(!plain_refused(None, false).failed("PKCE plain refused"));
+        let malformed = malformed_challenge_refused(None, true);
+        assert!(malformed.failed("malformed PKCE challenge refused"));
+        assert!(malformed.verdict().is_err(), "a MUST");
+        malformed_challenge_refused(Some(&error), false)
+            .verdict()
+            .unwrap();
     }
 
     #[test]
