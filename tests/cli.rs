@@ -70,6 +70,34 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::CallbackWithoutSessionId => ("features/rest_api", "expected sessionId="),
         Defect::MobileidClaimMissing => ("features/mobileid", "claim mobileid_device_id"),
         Defect::BindingMessageAltered => ("features/mobileid", "claim mobileid_binding_message"),
+        // Security pack (features/security):
+        Defect::PkcePlainAccepted => ("features/security", "PKCE plain refused"),
+        Defect::PkceVerifierOptional => ("features/security", "error: expected \"invalid_grant\""),
+        Defect::PkceVerifierWithoutChallenge => {
+            ("features/security", "error: expected \"invalid_grant\"")
+        }
+        Defect::PkceChallengeUnchecked => ("features/security", "malformed PKCE challenge refused"),
+        Defect::RedirectUriPrefixMatch => ("features/security", "request refused"),
+        Defect::RedirectUriCaseInsensitive => ("features/security", "request refused"),
+        Defect::RedirectUriLaxMatch => ("features/security", "request refused"),
+        Defect::OpenRedirectOnError => {
+            ("features/security", "no redirect: the provider redirected")
+        }
+        Defect::ConcurrentCodeRedemption => ("features/security", "at most one redemption wins"),
+        Defect::RefreshSurvivesCodeReplay => (
+            "features/security",
+            "refresh token revoked after code replay",
+        ),
+        Defect::RefreshWithoutClientAuth => {
+            ("features/security", "error: expected \"invalid_client\"")
+        }
+        Defect::RefreshTokenNotRotated => ("features/security", "refresh token rotated"),
+        Defect::IssMissingFromResponse => ("features/security", "iss: expected"),
+        Defect::TokenInQuery => ("features/security", "no token in the redirect"),
+        Defect::ErrorInQuery => ("features/security", "response mode"),
+        Defect::StateTruncated => ("features/security", "state: expected"),
+        Defect::ShortCode => ("features/security", "code entropy"),
+        Defect::SecretInQueryAccepted => ("features/security", "secret in the request URI refused"),
     }
 }
 
