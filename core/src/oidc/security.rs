@@ -238,7 +238,8 @@ pub fn estimated_bits(value: &str) -> f64 {
         return len * 4.0;
     }
     let mut alphabet = 0.0;
-    let classes: [(fn(&char) -> bool, f64); 4] = [
+    type Class = (fn(&char) -> bool, f64);
+    let classes: [Class; 4] = [
         (char::is_ascii_digit, 10.0),
         (char::is_ascii_lowercase, 26.0),
         (char::is_ascii_uppercase, 26.0),
