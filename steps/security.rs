@@ -89,6 +89,14 @@ fn no_token(w: &mut IdflowWorld) -> Result<()> {
     w.attacker()?.expect_no_token_in_redirect()
 }
 
+/// No page shown before the redirect to the client held the code, in its URL or content
+/// (RFC 9700 §4.2: Referer leakage; a best practice, it warns).
+/// Example: Then no page before the redirect holds the authorization code
+#[then(expr = "no page before the redirect holds the authorization code")]
+fn code_only_in_redirect(w: &mut IdflowWorld) -> Result<()> {
+    w.attacker()?.expect_code_only_in_redirect()
+}
+
 /// The authorization response names the issuer in `iss` (RFC 9207 §2).
 /// Example: Then the authorization response names the issuer
 #[then(expr = "the authorization response names the issuer")]

@@ -98,6 +98,7 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::StateTruncated => ("features/security", "state: expected"),
         Defect::ShortCode => ("features/security", "code entropy"),
         Defect::SecretInQueryAccepted => ("features/security", "secret in the request URI refused"),
+        Defect::CodeInPage => ("features/security", "code only in the redirect"),
     }
 }
 

@@ -14,6 +14,17 @@ Feature: Codes, tokens and errors only where the response mode puts them
     Then the client receives an authorization code
     And the authorization response carries no token
 
+  # RFC 9700 §4.2.1 and §4.2.4: a code in a page (its URL or content) leaks through the Referer
+  # of the page's links and resources; the provider hands it over in the redirect only (a
+  # best practice: a provider with an interstitial page is warned).
+  @rfc9700-4.2 @threat:referer-leakage
+  Scenario: No page on the way to the client holds the authorization code
+    Given the client "web"
+    When the client starts an authorization request
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    And no page before the redirect holds the authorization code
+
   # RFC 6749 §4.2.2.1 and Multiple Response Type Encoding Practices §5: an error of a request
   # answered in the fragment comes in the fragment, with nothing in the query.
   @needs:implicit @rfc6749-4.2.2.1 @threat:token-leakage

@@ -301,6 +301,24 @@ impl<'a> Attacker<'a> {
         self.sc.conclude(list)
     }
 
+    /// No page before the redirect held the authorization code (a best practice). The
+    /// form_post response mode's page carries the code by design and is not judged.
+    pub fn expect_code_only_in_redirect(&mut self) -> Result<()> {
+        let code = self.rp().code()?;
+        let form_post = self.state.request.as_ref().is_some_and(|r| {
+            r.params
+                .iter()
+                .any(|(k, v)| k == "response_mode" && v == "form_post")
+        });
+        if form_post {
+            return Err(Error::step(
+                "response_mode=form_post carries the code in a page by design: leave it out for this check",
+            ));
+        }
+        let list = security::code_only_in_redirect(self.sc.record().exchanges(), &code);
+        self.sc.conclude(list)
+    }
+
     /// The authorization response names the issuer in `iss`.
     pub fn expect_issuer_named(&mut self) -> Result<()> {
         let issuer = self.sc.ctx().issuer.clone();

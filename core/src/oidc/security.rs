@@ -173,6 +173,46 @@ pub fn no_token_in_redirect(response: &AuthorizationResponse) -> Checklist {
     list
 }
 
+/// No page the user agent was shown on the way to the client holds the authorization code,
+/// in its URL or its content: the code travels in the redirect only. A code in a page leaks
+/// through the Referer of the page's links and resources and through the browser history (RFC
+/// 9700 §4.2.1 and §4.2.4; RFC 6749 §10.5). Redirects (3xx) and the form_post mode's page are
+/// the transport itself and are not counted. A best practice: it warns.
+pub fn code_only_in_redirect<'e>(
+    exchanges: impl Iterator<Item = &'e Exchange>,
+    code: &str,
+) -> Checklist {
+    let mut list = Checklist::new("the pages before the redirect to the client");
+    let pages: Vec<String> = exchanges
+        .flat_map(|ex| ex.hops.iter())
+        .filter(|hop| {
+            hop.response.as_ref().is_some_and(|r| {
+                (200..300).contains(&r.status)
+                    && (hop.request.url.contains(code) || r.body.contains(code))
+            })
+        })
+        .map(|hop| {
+            hop.request
+                .url
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    list.add(
+        "code only in the redirect",
+        Level::BestPractice,
+        "RFC 9700 §4.2.1, §4.2.4; RFC 6749 §10.5",
+        pages.is_empty(),
+        format!(
+            "the code is in the page {} (its links and resources leak it through Referer)",
+            pages.join(", ")
+        ),
+    );
+    list
+}
+
 /// The authorization response names its issuer (RFC 9207 §2; RFC 9700 §4.4.2's mix-up
 /// defence): `iss` present, in the response mode's place, equal to the issuer.
 pub fn issuer_named(
@@ -405,6 +445,23 @@ mod tests {
         malformed_challenge_refused(Some(&error), false)
             .verdict()
             .unwrap();
+    }
+
+    #[test]
+    fn a_code_in_a_page_warns() {
+        let mut clean = exchange(302, Some("https://rp.example/cb?code=c0de"), None);
+        clean.hops[0].response.as_mut().unwrap().body = "Redirecting to c0de".into();
+        let list = code_only_in_redirect([&clean].into_iter(), "c0de");
+        assert!(
+            !list.failed("code only in the redirect"),
+            "a redirect's body is not a page"
+        );
+        let mut page = exchange(200, None, None);
+        page.hops[0].response.as_mut().unwrap().body =
+            "<a href=\"https://rp.example/cb?code=c0de\">Continue</a>".into();
+        let list = code_only_in_redirect([&clean, &page].into_iter(), "c0de");
+        assert!(list.failed("code only in the redirect"));
+        assert!(list.verdict().is_ok() && list.verdict_at(true).is_err());
     }
 
     #[test]

@@ -57,6 +57,7 @@ fn respond_to(shared: &Shared, target: &Target, mut params: Vec<(&str, String)>)
         return error_page(400, "the registered redirect_uri is not a URL");
     };
     let is_error = params.iter().any(|(k, _)| *k == "error");
+    let is_code = params.iter().any(|(k, _)| *k == "code");
     if target.fragment && !(is_error && shared.has(Defect::ErrorInQuery)) {
         let encoded = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
@@ -65,7 +66,20 @@ fn respond_to(shared: &Shared, target: &Target, mut params: Vec<(&str, String)>)
     } else {
         url.query_pairs_mut().extend_pairs(params);
     }
+    if is_code && shared.has(Defect::CodeInPage) {
+        return interstitial(url.as_str());
+    }
     redirect(url.as_str())
+}
+
+/// A "you are signed in" page whose Continue link carries the response (the `code_in_page`
+/// defect): the code sits in a page, where its links and resources can leak it.
+fn interstitial(location: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Signed in</title></head>\n<body>\n<p>You are signed in.</p>\n<p><a href=\"{}\">Continue</a> to the application.</p>\n</body>\n</html>\n",
+        pages::escape(location)
+    );
+    html_response(200, html)
 }
 
 fn error_redirect(shared: &Shared, target: &Target, error: &str, description: &str) -> Response {

@@ -87,11 +87,14 @@ pub enum Defect {
     ShortCode,
     /// The token endpoint accepts client credentials in the request URI's query.
     SecretInQueryAccepted,
+    /// After login the code reaches the client through an interstitial page ("Continue") that
+    /// holds it, not a redirect (a best practice: it warns, and fails under `--strict`).
+    CodeInPage,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 35] = [
+    pub const ALL: [Defect; 36] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -128,6 +131,7 @@ impl Defect {
         Defect::StateTruncated,
         Defect::ShortCode,
         Defect::SecretInQueryAccepted,
+        Defect::CodeInPage,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -169,6 +173,7 @@ impl Defect {
             Defect::StateTruncated => "state_truncated",
             Defect::ShortCode => "short_code",
             Defect::SecretInQueryAccepted => "secret_in_query_accepted",
+            Defect::CodeInPage => "code_in_page",
         }
     }
 
@@ -180,6 +185,7 @@ impl Defect {
             Defect::UserinfoCacheable
                 | Defect::PkcePlainAccepted
                 | Defect::RefreshSurvivesCodeReplay
+                | Defect::CodeInPage
         )
     }
 
