@@ -148,6 +148,14 @@ async fn secret_in_query(w: &mut IdflowWorld) -> Result<()> {
     w.attacker()?.exchange_code_with_secret_in_query().await
 }
 
+/// Exchanges the code as a client_id the provider never registered (with the client's own
+/// secret and authentication method).
+/// Example: When the client exchanges the authorization code as an unknown client
+#[when(expr = "the client exchanges the authorization code as an unknown client")]
+async fn unknown_client(w: &mut IdflowWorld) -> Result<()> {
+    w.attacker()?.exchange_code_as_unknown_client().await
+}
+
 /// The token endpoint refused credentials in the request URI (RFC 6749 §2.3.1).
 /// Example: Then the token endpoint refuses the secret in the query string
 #[then(expr = "the token endpoint refuses the secret in the query string")]

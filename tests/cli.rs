@@ -99,6 +99,9 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::ShortCode => ("features/security", "code entropy"),
         Defect::SecretInQueryAccepted => ("features/security", "secret in the request URI refused"),
         Defect::CodeInPage => ("features/security", "code only in the redirect"),
+        Defect::ClientIdentifiedByCode => {
+            ("features/security", "error: expected \"invalid_client\"")
+        }
     }
 }
 

@@ -54,6 +54,9 @@ impl FromStr for RedirectAlteration {
     }
 }
 
+/// A client_id no provider registers.
+const UNKNOWN_CLIENT_ID: &str = "idflow-unknown-client";
+
 /// The attacker's host in altered URIs (a reserved test name, RFC 6761).
 const ATTACKER_HOST: &str = "attacker.idflow.test";
 
@@ -417,6 +420,33 @@ impl<'a> Attacker<'a> {
                 spec,
                 Redirects::Stop,
             )
+            .await?;
+        let resp = response_of(ex)?.clone();
+        self.keep_if_success(&resp);
+        Ok(())
+    }
+
+    /// Exchanges the code authenticating as a client the provider does not know (the chosen
+    /// client's secret and method, another client_id).
+    pub async fn exchange_code_as_unknown_client(&mut self) -> Result<()> {
+        let mut form = self.code_form()?;
+        if let Some(pkce) = self.state.request.as_ref().and_then(|r| r.pkce.clone()) {
+            form.push(("code_verifier".into(), pkce.verifier));
+        }
+        let meta = self.rp().metadata().await?;
+        let (_, client) = self.state.client_in(self.sc.env())?;
+        let mut unknown = client.clone();
+        unknown.id = crate::config::Templated(UNKNOWN_CLIENT_ID.into());
+        let spec = token_request(
+            &meta.token_endpoint,
+            &unknown,
+            unknown.auth_method,
+            None,
+            form,
+        );
+        let ex = self
+            .sc
+            .send("token request (unknown client)", spec, Redirects::Stop)
             .await?;
         let resp = response_of(ex)?.clone();
         self.keep_if_success(&resp);

@@ -90,11 +90,14 @@ pub enum Defect {
     /// After login the code reaches the client through an interstitial page ("Continue") that
     /// holds it, not a redirect (a best practice: it warns, and fails under `--strict`).
     CodeInPage,
+    /// A token request from an unknown client_id is served as the client the code was issued
+    /// to (the client identified by its grant, not authenticated).
+    ClientIdentifiedByCode,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 36] = [
+    pub const ALL: [Defect; 37] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -132,6 +135,7 @@ impl Defect {
         Defect::ShortCode,
         Defect::SecretInQueryAccepted,
         Defect::CodeInPage,
+        Defect::ClientIdentifiedByCode,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -174,6 +178,7 @@ impl Defect {
             Defect::ShortCode => "short_code",
             Defect::SecretInQueryAccepted => "secret_in_query_accepted",
             Defect::CodeInPage => "code_in_page",
+            Defect::ClientIdentifiedByCode => "client_identified_by_code",
         }
     }
 

@@ -122,7 +122,9 @@ fn handle(shared: &Shared, req: &Request) -> Response {
     };
     let client = match authenticate(shared, req, &params) {
         Ok(c) => c,
-        Err(r) => match unauthenticated_refresh(shared, req, &params) {
+        Err(r) => match unauthenticated_refresh(shared, req, &params)
+            .or_else(|| client_of_code(shared, &params))
+        {
             Some(c) => c,
             None => return r,
         },
@@ -156,6 +158,21 @@ fn unauthenticated_refresh<'a>(
     let basic = basic_credentials(req).ok().flatten().map(|(id, _)| id);
     let id = basic.or_else(|| params.get("client_id").map(str::to_string))?;
     shared.client(&id)
+}
+
+/// With the `client_identified_by_code` defect, a code grant from a client the provider does
+/// not know is served as the client the code was issued to.
+fn client_of_code<'a>(shared: &'a Shared, params: &Params) -> Option<&'a SimClient> {
+    if !shared.has(Defect::ClientIdentifiedByCode)
+        || params.get("grant_type") != Some("authorization_code")
+    {
+        return None;
+    }
+    let state = shared.state();
+    let record = state.codes.get(params.get("code")?)?;
+    let client_id = state.grants.get(&record.grant_id)?.client_id.clone();
+    drop(state);
+    shared.client(&client_id)
 }
 
 /// Whether a used code is accepted again: with the `concurrent_code_redemption` defect, within
