@@ -66,6 +66,7 @@ inventory::submit! {
             step_file!("steps/tokens.rs", "Tokens"),
             step_file!("steps/mobileid.rs", "MobileID (CIBA and operations)"),
             step_file!("steps/rest_api.rs", "Authentication REST API"),
+            step_file!("steps/security.rs", "Security pack (attacks and defences)"),
         ],
     }
 }

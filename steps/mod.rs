@@ -11,6 +11,7 @@ pub mod http;
 pub mod mobileid;
 pub mod oidc;
 pub mod rest_api;
+pub mod security;
 pub mod tokens;
 
 use crate::error::{Error, Result};

@@ -196,6 +196,37 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::AuthorizationCodeNotVschar => ("features/oidc", "code characters:"),
         Defect::ErrorCodeBadCharacters => ("features/oidc", "error characters:"),
         Defect::JwksEmpty => ("features/oidc/provider_configuration.feature", "key set:"),
+        // Security pack (features/security):
+        Defect::PkcePlainAccepted => ("features/security", "PKCE plain refused"),
+        Defect::PkceVerifierOptional => ("features/security", "error: expected \"invalid_grant\""),
+        Defect::PkceVerifierWithoutChallenge => {
+            ("features/security", "error: expected \"invalid_grant\"")
+        }
+        Defect::PkceChallengeUnchecked => ("features/security", "malformed PKCE challenge refused"),
+        Defect::RedirectUriPrefixMatch => ("features/security", "request refused"),
+        Defect::RedirectUriCaseInsensitive => ("features/security", "request refused"),
+        Defect::RedirectUriLaxMatch => ("features/security", "request refused"),
+        Defect::OpenRedirectOnError => {
+            ("features/security", "no redirect: the provider redirected")
+        }
+        Defect::ConcurrentCodeRedemption => ("features/security", "at most one redemption wins"),
+        Defect::RefreshSurvivesCodeReplay => (
+            "features/security",
+            "refresh token revoked after code replay",
+        ),
+        Defect::RefreshWithoutClientAuth => {
+            ("features/security", "error: expected \"invalid_client\"")
+        }
+        Defect::RefreshTokenNotRotated => ("features/security", "refresh token rotated"),
+        Defect::IssMissingFromResponse => ("features/security", "iss: expected"),
+        Defect::TokenInQuery => ("features/security", "no token in the redirect"),
+        Defect::ErrorInQuery => ("features/security", "response mode"),
+        Defect::StateTruncated => ("features/security", "state: expected"),
+        Defect::SecretInQueryAccepted => ("features/security", "secret in the request URI refused"),
+        Defect::CodeInPage => ("features/security", "code only in the redirect"),
+        Defect::ClientIdentifiedByCode => {
+            ("features/security", "error: expected \"invalid_client\"")
+        }
     }
 }
 

@@ -82,6 +82,16 @@ impl Scenario {
         Ok(self.http.send(label, spec, redirects).await?)
     }
 
+    /// Sends two requests at the same time and records both exchanges under the running step
+    /// (an attacker's race).
+    pub async fn send_pair(
+        &mut self,
+        first: (&str, RequestSpec),
+        second: (&str, RequestSpec),
+    ) -> Result<[Exchange; 2]> {
+        Ok(self.http.send_pair(first, second).await?)
+    }
+
     /// Forgets every cookie (a new user agent).
     pub fn clear_cookies(&mut self) {
         self.http.clear_cookies();

@@ -115,6 +115,15 @@ impl IdflowWorld {
         Ok(RelyingParty::new(sc, &mut self.oidc))
     }
 
+    /// The attacker of the security pack, acting on the relying party's requests and responses.
+    pub fn attacker(&mut self) -> Result<crate::oidc::attacks::Attacker<'_>> {
+        let sc = self
+            .scenario
+            .as_mut()
+            .ok_or_else(|| Error::step(NOT_ATTACHED))?;
+        Ok(crate::oidc::attacks::Attacker::new(sc, &mut self.oidc))
+    }
+
     /// The user agent that drives the provider's pages (login, consent).
     pub fn user_agent(&mut self) -> Result<UserAgent<'_>> {
         let sc = self

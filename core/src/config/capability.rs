@@ -41,11 +41,14 @@ pub enum Capability {
     UserinfoTokenInBody,
     /// The `claims` request parameter (claims requested by name).
     ClaimsParameter,
+    // Security pack:
+    /// The authorization response carries `iss` (RFC 9207).
+    AuthorizationResponseIss,
 }
 
 impl Capability {
     /// Every capability, in the order the README documents them.
-    pub const ALL: [Capability; 14] = [
+    pub const ALL: [Capability; 15] = [
         Capability::Sessions,
         Capability::ConsentDeny,
         Capability::PasswordCheck,
@@ -60,6 +63,8 @@ impl Capability {
         Capability::RestApi,
         Capability::UserinfoTokenInBody,
         Capability::ClaimsParameter,
+        // Security pack:
+        Capability::AuthorizationResponseIss,
     ];
 
     /// The name as environments and tags write it.
@@ -79,6 +84,7 @@ impl Capability {
             Capability::RestApi => "rest_api",
             Capability::UserinfoTokenInBody => "userinfo_token_in_body",
             Capability::ClaimsParameter => "claims_parameter",
+            Capability::AuthorizationResponseIss => "authorization_response_iss",
         }
     }
 
@@ -120,6 +126,9 @@ impl Capability {
             }
             Capability::ClaimsParameter => {
                 "OpenID Connect Core 1.0 §5.5 (OPTIONAL; discovery's claims_parameter_supported defaults to false)"
+            }
+            Capability::AuthorizationResponseIss => {
+                "RFC 9207 (an extension); RFC 9700 §4.4.2 (distinct redirect URIs per issuer are the other mix-up defence)"
             }
         }
     }

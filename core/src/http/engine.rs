@@ -309,61 +309,90 @@ impl Session {
         }
     }
 
-    async fn send_one(&mut self, spec: &RequestSpec) -> (Hop, Option<String>) {
-        let started = SystemTime::now();
-        let clock = Instant::now();
-        let (request, recorded) = match self.build(spec) {
-            Ok(pair) => pair,
-            Err(message) => {
-                let recorded = RecordedRequest {
+    /// Sends two requests at the same time (`tokio::join!`), neither following redirects, and
+    /// records both exchanges in the order given: an attacker's race, such as two redemptions
+    /// of one authorization code. A transport failure of either is recorded, then returned.
+    pub async fn send_pair(
+        &mut self,
+        first: (&str, RequestSpec),
+        second: (&str, RequestSpec),
+    ) -> Result<[Exchange; 2], HttpError> {
+        use tracing::Instrument as _;
+        let span = self.span.clone();
+        let fetch_built = |spec: &RequestSpec| {
+            let engine = Arc::clone(&self.engine);
+            let built = self.build(spec);
+            let unbuilt = unbuilt_request(spec);
+            async move {
+                match built {
+                    Ok((request, recorded)) => fetch(&engine, request, recorded).await,
+                    Err(message) => (
+                        hop(unbuilt, None, SystemTime::now(), Instant::now()),
+                        Some(message),
+                    ),
+                }
+            }
+        };
+        let a = fetch_built(&first.1).instrument(span.clone());
+        let b = fetch_built(&second.1).instrument(span);
+        let (a, b) = tokio::join!(a, b);
+        let mut out = Vec::with_capacity(2);
+        for ((label, spec), (hop, error)) in [first, second].into_iter().zip([a, b]) {
+            self.store_cookies(&hop, &spec.url);
+            let end = if error.is_some() {
+                ExchangeEnd::TransportError
+            } else {
+                ExchangeEnd::Response
+            };
+            let exchange = Exchange {
+                seq: 0,
+                label: label.to_string(),
+                hops: vec![hop],
+                end,
+                stopped_at: None,
+                error: error.clone(),
+            };
+            let recorded = self.record.push_exchange(exchange).clone();
+            if let Some(message) = error {
+                return Err(HttpError::Transport {
                     method: spec.method.clone(),
                     url: spec.url.to_string(),
-                    headers: spec.headers.clone(),
-                    body: None,
-                };
-                return (hop(recorded, None, started, clock), Some(message));
+                    message,
+                });
             }
+            out.push(recorded);
+        }
+        let second = out.pop().expect("two exchanges");
+        let first = out.pop().expect("two exchanges");
+        Ok([first, second])
+    }
+
+    fn store_cookies(&mut self, hop: &Hop, url: &Url) {
+        let Some(response) = &hop.response else {
+            return;
         };
-        let result = self.engine.client.execute(request).await;
-        let response = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let message = describe_transport_error(&e, &self.engine.options);
-                return (hop(recorded, None, started, clock), Some(message));
-            }
-        };
-        let status = response.status().as_u16();
-        let headers: Vec<Header> = recorded_headers(response.headers());
-        for (name, value) in &headers {
+        for (name, value) in &response.headers {
             if name.eq_ignore_ascii_case("set-cookie") {
-                let _ = self.cookies.parse(value, &spec.url);
+                let _ = self.cookies.parse(value, url);
             }
         }
-        let limit = self.engine.options.max_body_bytes;
-        let (bytes, problem) = read_bounded(response, limit, &self.engine.options).await;
-        let body_size = bytes.len();
-        let body = match &problem {
-            None => String::from_utf8_lossy(&bytes).into_owned(),
-            Some(_) => {
-                let kept = String::from_utf8_lossy(&bytes[..body_size.min(KEPT_OF_OVERSIZED_BODY)]);
-                // A multi-byte character cut in two shows as U+FFFD: drop it.
-                format!(
-                    "{}{}",
-                    kept.trim_end_matches('\u{fffd}'),
-                    crate::redact::CUT
-                )
-            }
+    }
+
+    async fn send_one(&mut self, spec: &RequestSpec) -> (Hop, Option<String>) {
+        let (hop, error) = match self.build(spec) {
+            Ok((request, recorded)) => fetch(&self.engine, request, recorded).await,
+            Err(message) => (
+                hop(
+                    unbuilt_request(spec),
+                    None,
+                    SystemTime::now(),
+                    Instant::now(),
+                ),
+                Some(message),
+            ),
         };
-        let recorded_response = RecordedResponse {
-            status,
-            headers,
-            body,
-            body_size,
-        };
-        (
-            hop(recorded, Some(recorded_response), started, clock),
-            problem,
-        )
+        self.store_cookies(&hop, &spec.url);
+        (hop, error)
     }
 
     fn build(&self, spec: &RequestSpec) -> Result<(reqwest::Request, RecordedRequest), String> {
@@ -440,6 +469,60 @@ impl Session {
             body: body_text,
         };
         Ok((request, recorded))
+    }
+}
+
+/// Executes a built request and reads its answer (bounded), as one hop; no cookie is stored.
+async fn fetch(
+    engine: &HttpEngine,
+    request: reqwest::Request,
+    recorded: RecordedRequest,
+) -> (Hop, Option<String>) {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let response = match engine.client.execute(request).await {
+        Ok(r) => r,
+        Err(e) => {
+            let message = describe_transport_error(&e, &engine.options);
+            return (hop(recorded, None, started, clock), Some(message));
+        }
+    };
+    let status = response.status().as_u16();
+    let headers: Vec<Header> = recorded_headers(response.headers());
+    let limit = engine.options.max_body_bytes;
+    let (bytes, problem) = read_bounded(response, limit, &engine.options).await;
+    let body_size = bytes.len();
+    let body = match &problem {
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+        Some(_) => {
+            let kept = String::from_utf8_lossy(&bytes[..body_size.min(KEPT_OF_OVERSIZED_BODY)]);
+            // A multi-byte character cut in two shows as U+FFFD: drop it.
+            format!(
+                "{}{}",
+                kept.trim_end_matches('\u{fffd}'),
+                crate::redact::CUT
+            )
+        }
+    };
+    let recorded_response = RecordedResponse {
+        status,
+        headers,
+        body,
+        body_size,
+    };
+    (
+        hop(recorded, Some(recorded_response), started, clock),
+        problem,
+    )
+}
+
+/// The record of a request that could not be built.
+fn unbuilt_request(spec: &RequestSpec) -> RecordedRequest {
+    RecordedRequest {
+        method: spec.method.clone(),
+        url: spec.url.to_string(),
+        headers: spec.headers.clone(),
+        body: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! nonce and PKCE, the token endpoint, refresh, UserInfo, ID token checks), the user agent
 //! that drives the provider's login and consent pages, and CIBA.
 
+pub mod attacks;
 pub mod authorize;
 pub mod checks;
 pub mod ciba;
@@ -18,6 +19,7 @@ pub mod pkce;
 pub mod provider_keys;
 pub mod reauthentication;
 pub mod relying_party;
+pub mod security;
 mod sign_in_checks;
 pub mod token;
 pub mod token_hygiene;

@@ -225,9 +225,10 @@ impl<'a> RelyingParty<'a> {
         } else {
             RequestSpec::new("GET", request.url(&meta.authorization_endpoint))
         };
-        let stop = self.redirect_uris()?;
         self.state.request = Some(request);
         self.state.response = None;
+        // The redirect URIs where the user agent stops include the one just sent.
+        let stop = self.redirect_uris()?;
         let ex = self
             .sc
             .send("authorization request", spec, Redirects::FollowUntil(stop))

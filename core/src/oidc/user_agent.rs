@@ -95,6 +95,14 @@ impl<'a> UserAgent<'a> {
                     };
                     (label, spec)
                 }
+                PageAction::Follow { url, .. }
+                    if stop.iter().any(|u| crate::http::same_endpoint(u, &url)) =>
+                {
+                    // A link straight to the client (an interstitial page's "Continue"): the
+                    // browser would leave the provider there, so the response is its URL.
+                    self.state.response = Some(super::AuthorizationResponse::parse(url.as_str())?);
+                    continue;
+                }
                 PageAction::Follow { label, url } => (label, RequestSpec::new("GET", url)),
             };
             let ex = self

@@ -48,20 +48,24 @@ fn respond_to(shared: &Shared, target: &Target, mut params: Vec<(&str, String)>)
     if let Some(state) = &target.state
         && !shared.has(Defect::StateNotEchoed)
     {
-        params.push(("state", state.clone()));
+        params.push(("state", echoed_state(shared, state)));
     }
-    params.push((
-        "iss",
-        if shared.has(Defect::WrongAuthorizationResponseIss) {
-            super::id_token::WRONG_ISSUER.to_string()
-        } else {
-            shared.issuer.clone()
-        },
-    ));
+    if !shared.has(Defect::IssMissingFromResponse) {
+        params.push((
+            "iss",
+            if shared.has(Defect::WrongAuthorizationResponseIss) {
+                super::id_token::WRONG_ISSUER.to_string()
+            } else {
+                shared.issuer.clone()
+            },
+        ));
+    }
     let Ok(mut url) = Url::parse(&target.redirect_uri) else {
         return error_page(400, "the registered redirect_uri is not a URL");
     };
-    if target.fragment {
+    let is_error = params.iter().any(|(k, _)| *k == "error");
+    let is_code = params.iter().any(|(k, _)| *k == "code");
+    if target.fragment && !(is_error && shared.has(Defect::ErrorInQuery)) {
         let encoded = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
             .finish();
@@ -69,7 +73,20 @@ fn respond_to(shared: &Shared, target: &Target, mut params: Vec<(&str, String)>)
     } else {
         url.query_pairs_mut().extend_pairs(params);
     }
+    if is_code && shared.has(Defect::CodeInPage) {
+        return interstitial(url.as_str());
+    }
     redirect(url.as_str())
+}
+
+/// A "you are signed in" page whose Continue link carries the response (the `code_in_page`
+/// defect): the code sits in a page, where its links and resources can leak it.
+fn interstitial(location: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Signed in</title></head>\n<body>\n<p>You are signed in.</p>\n<p><a href=\"{}\">Continue</a> to the application.</p>\n</body>\n</html>\n",
+        pages::escape(location)
+    );
+    html_response(200, html)
 }
 
 fn error_redirect(shared: &Shared, target: &Target, error: &str, description: &str) -> Response {
@@ -147,9 +164,57 @@ const KNOWN_PARAMETERS: &[&str] = &[
     "request_uri",
 ];
 
+/// The state as echoed: whole, or cut at 64 bytes with the `state_truncated` defect.
+fn echoed_state(shared: &Shared, state: &str) -> String {
+    if !shared.has(Defect::StateTruncated) || state.len() <= 64 {
+        return state.to_string();
+    }
+    let mut end = 64;
+    while !state.is_char_boundary(end) {
+        end -= 1;
+    }
+    state[..end].to_string()
+}
+
+/// Whether a redirect URI sent matches a registered one: exact string comparison (RFC 9700
+/// §2.1), unless a defect loosens it.
+fn redirect_uri_matches(shared: &Shared, registered: &str, sent: &str) -> bool {
+    registered == sent
+        || (shared.has(Defect::RedirectUriPrefixMatch) && sent.starts_with(registered))
+        || (shared.has(Defect::RedirectUriCaseInsensitive) && sent.eq_ignore_ascii_case(registered))
+        || (shared.has(Defect::RedirectUriLaxMatch)
+            && naive_host_path(sent) == naive_host_path(registered))
+}
+
+/// A naive parser's host and path (the `redirect_uri_lax_match` defect): the text after
+/// `://` up to the first `/`, cut at the first `@` or `:`, and the rest.
+fn naive_host_path(uri: &str) -> (&str, &str) {
+    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let host = authority.split(['@', ':']).next().unwrap_or_default();
+    (host, path)
+}
+
+/// A request the provider must refuse on its own page; with the `open_redirect_on_error`
+/// defect it sends the error to whatever redirect URI came instead.
+fn page_or_open_redirect(shared: &Shared, params: &Params, message: String) -> Refusal {
+    match params.get("redirect_uri").filter(|u| Url::parse(u).is_ok()) {
+        Some(uri) if shared.has(Defect::OpenRedirectOnError) => Refusal::Redirect(
+            Target {
+                redirect_uri: uri.to_string(),
+                fragment: false,
+                state: params.get("state").map(str::to_string),
+            },
+            "invalid_request",
+            message,
+        ),
+        _ => Refusal::Page(400, message),
+    }
+}
+
 /// Validates an authorization request.
 fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusal> {
-    let page = |m: String| Refusal::Page(400, m);
+    let page = |m: String| page_or_open_redirect(shared, params, m);
     let client_id = params
         .get("client_id")
         .ok_or_else(|| page("client_id is missing".into()))?;
@@ -159,7 +224,11 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| page("redirect_uri is missing".into()))?;
-    if !client.redirect_uris.iter().any(|u| u == redirect_uri) {
+    if !client
+        .redirect_uris
+        .iter()
+        .any(|u| redirect_uri_matches(shared, u, redirect_uri))
+    {
         return Err(page(format!(
             "redirect_uri {redirect_uri} is not registered for client {client_id}"
         )));
@@ -232,14 +301,15 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         None => None,
         Some(challenge) => {
             let method = params.get("code_challenge_method").unwrap_or("plain");
-            if method != "S256" && method != "plain" {
+            let plain_ok = shared.has(Defect::PkcePlainAccepted) && method == "plain";
+            if method != "S256" && !plain_ok {
                 return fail(
                     target,
                     "invalid_request",
                     &format!("code_challenge_method {method} is not supported; use S256"),
                 );
             }
-            if !is_pkce_value(challenge) {
+            if !is_pkce_value(challenge) && !shared.has(Defect::PkceChallengeUnchecked) {
                 return fail(target, "invalid_request", "code_challenge is malformed");
             }
             Some((challenge.to_string(), method.to_string()))
@@ -544,7 +614,12 @@ fn finish(
                     used: false,
                 },
             );
-            vec![("code", code)]
+            let mut params = vec![("code", code)];
+            if shared.has(Defect::TokenInQuery) {
+                let (access, _) = state.issue_tokens(grant_id, &request.scopes, now, false);
+                params.push(("access_token", access));
+            }
+            params
         }
         ResponseType::IdToken => {
             let extras = Extras {

@@ -140,11 +140,58 @@ pub enum Defect {
     ErrorCodeBadCharacters,
     /// The JWKS has no keys at all.
     JwksEmpty,
+    // Security pack (features/security):
+    /// The authorization endpoint accepts PKCE method `plain` though only S256 is offered (a
+    /// best practice: the run passes with a warning, and fails under `--strict`).
+    PkcePlainAccepted,
+    /// A code issued for a PKCE challenge is redeemed without the verifier.
+    PkceVerifierOptional,
+    /// A code_verifier is accepted for a code whose request had no challenge (PKCE downgrade).
+    PkceVerifierWithoutChallenge,
+    /// A malformed code_challenge (too short, characters outside RFC 7636's) is accepted.
+    PkceChallengeUnchecked,
+    /// A redirect URI that starts with a registered one is accepted (path or query appended).
+    RedirectUriPrefixMatch,
+    /// Redirect URIs are compared ignoring case.
+    RedirectUriCaseInsensitive,
+    /// Redirect URIs are compared by a naive host and path only: scheme, port and userinfo
+    /// are ignored (the `@` trick passes).
+    RedirectUriLaxMatch,
+    /// An unknown client or unregistered redirect URI is answered with a redirect to the URI
+    /// sent (an open redirector), not an error page.
+    OpenRedirectOnError,
+    /// A code redeemed again within a second of its first redemption is accepted (the used
+    /// mark is not atomic with the check): two concurrent redemptions both win.
+    ConcurrentCodeRedemption,
+    /// A replayed code revokes its access tokens but not its refresh tokens (a SHOULD: the run
+    /// passes with a warning, and fails under `--strict`).
+    RefreshSurvivesCodeReplay,
+    /// A refresh with the right client_id but a wrong secret is accepted.
+    RefreshWithoutClientAuth,
+    /// A refresh returns the same refresh token, which stays valid (no rotation).
+    RefreshTokenNotRotated,
+    /// The authorization response carries no `iss` (RFC 9207).
+    IssMissingFromResponse,
+    /// The code flow's redirect also carries the access token in the query.
+    TokenInQuery,
+    /// Authorization error responses always come in the query, even for requests answered in
+    /// the fragment.
+    ErrorInQuery,
+    /// The authorization response echoes only the first 64 bytes of `state`.
+    StateTruncated,
+    /// The token endpoint accepts client credentials in the request URI's query.
+    SecretInQueryAccepted,
+    /// After login the code reaches the client through an interstitial page ("Continue") that
+    /// holds it, not a redirect (a best practice: it warns, and fails under `--strict`).
+    CodeInPage,
+    /// A token request from an unknown client_id is served as the client the code was issued
+    /// to (the client identified by its grant, not authenticated).
+    ClientIdentifiedByCode,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 63] = [
+    pub const ALL: [Defect; 82] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -209,6 +256,26 @@ impl Defect {
         Defect::AuthorizationCodeNotVschar,
         Defect::ErrorCodeBadCharacters,
         Defect::JwksEmpty,
+        // Security pack:
+        Defect::PkcePlainAccepted,
+        Defect::PkceVerifierOptional,
+        Defect::PkceVerifierWithoutChallenge,
+        Defect::PkceChallengeUnchecked,
+        Defect::RedirectUriPrefixMatch,
+        Defect::RedirectUriCaseInsensitive,
+        Defect::RedirectUriLaxMatch,
+        Defect::OpenRedirectOnError,
+        Defect::ConcurrentCodeRedemption,
+        Defect::RefreshSurvivesCodeReplay,
+        Defect::RefreshWithoutClientAuth,
+        Defect::RefreshTokenNotRotated,
+        Defect::IssMissingFromResponse,
+        Defect::TokenInQuery,
+        Defect::ErrorInQuery,
+        Defect::StateTruncated,
+        Defect::SecretInQueryAccepted,
+        Defect::CodeInPage,
+        Defect::ClientIdentifiedByCode,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -278,6 +345,26 @@ impl Defect {
             Defect::AuthorizationCodeNotVschar => "authorization_code_not_vschar",
             Defect::ErrorCodeBadCharacters => "error_code_bad_characters",
             Defect::JwksEmpty => "jwks_empty",
+            // Security pack:
+            Defect::PkcePlainAccepted => "pkce_plain_accepted",
+            Defect::PkceVerifierOptional => "pkce_verifier_optional",
+            Defect::PkceVerifierWithoutChallenge => "pkce_verifier_without_challenge",
+            Defect::PkceChallengeUnchecked => "pkce_challenge_unchecked",
+            Defect::RedirectUriPrefixMatch => "redirect_uri_prefix_match",
+            Defect::RedirectUriCaseInsensitive => "redirect_uri_case_insensitive",
+            Defect::RedirectUriLaxMatch => "redirect_uri_lax_match",
+            Defect::OpenRedirectOnError => "open_redirect_on_error",
+            Defect::ConcurrentCodeRedemption => "concurrent_code_redemption",
+            Defect::RefreshSurvivesCodeReplay => "refresh_survives_code_replay",
+            Defect::RefreshWithoutClientAuth => "refresh_without_client_auth",
+            Defect::RefreshTokenNotRotated => "refresh_token_not_rotated",
+            Defect::IssMissingFromResponse => "iss_missing_from_response",
+            Defect::TokenInQuery => "token_in_query",
+            Defect::ErrorInQuery => "error_in_query",
+            Defect::StateTruncated => "state_truncated",
+            Defect::SecretInQueryAccepted => "secret_in_query_accepted",
+            Defect::CodeInPage => "code_in_page",
+            Defect::ClientIdentifiedByCode => "client_identified_by_code",
         }
     }
 
@@ -297,6 +384,9 @@ impl Defect {
                 | Defect::SubNotPrintable
                 | Defect::IatInTheFuture
                 | Defect::StaleIdToken
+                | Defect::PkcePlainAccepted
+                | Defect::RefreshSurvivesCodeReplay
+                | Defect::CodeInPage
         )
     }
 

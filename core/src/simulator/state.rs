@@ -177,6 +177,9 @@ pub(crate) struct State {
     /// Refresh tokens already exchanged, by grant: presenting one again revokes the grant
     /// (refresh token reuse detection, RFC 9700 §4.14.2).
     pub used_refresh_tokens: HashMap<String, u64>,
+    /// When each code was first redeemed (Unix milliseconds), for the
+    /// `concurrent_code_redemption` defect's window.
+    pub code_redemptions: HashMap<String, i64>,
     next_grant: u64,
     /// The time of the last sweep: one sweep a second is enough.
     last_sweep: Option<i64>,

@@ -114,13 +114,23 @@ fn handle(shared: &Shared, req: &Request) -> Response {
             "token requests must be form-encoded (Content-Type: application/x-www-form-urlencoded)",
         );
     }
-    let params = match Params::form(req) {
+    let params = if shared.has(Defect::SecretInQueryAccepted) {
+        Params::form_and_query(req)
+    } else {
+        Params::form(req)
+    };
+    let params = match params {
         Ok(p) => p,
         Err(e) => return oauth_error(400, "invalid_request", &e),
     };
     let client = match authenticate(shared, req, &params) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => match unauthenticated_refresh(shared, req, &params)
+            .or_else(|| client_of_code(shared, &params))
+        {
+            Some(c) => c,
+            None => return r,
+        },
     };
     match params.get("grant_type") {
         None => oauth_error(400, "invalid_request", "grant_type is missing"),
@@ -134,6 +144,45 @@ fn handle(shared: &Shared, req: &Request) -> Response {
             &format!("grant_type {other} is not supported"),
         ),
     }
+}
+
+/// With the `refresh_without_client_auth` defect, a refresh names its client without proving
+/// it: the client_id (Basic or form) is enough.
+fn unauthenticated_refresh<'a>(
+    shared: &'a Shared,
+    req: &Request,
+    params: &Params,
+) -> Option<&'a SimClient> {
+    if !shared.has(Defect::RefreshWithoutClientAuth)
+        || params.get("grant_type") != Some("refresh_token")
+    {
+        return None;
+    }
+    let basic = basic_credentials(req).ok().flatten().map(|(id, _)| id);
+    let id = basic.or_else(|| params.get("client_id").map(str::to_string))?;
+    shared.client(&id)
+}
+
+/// With the `client_identified_by_code` defect, a code grant from a client the provider does
+/// not know is served as the client the code was issued to.
+fn client_of_code<'a>(shared: &'a Shared, params: &Params) -> Option<&'a SimClient> {
+    if !shared.has(Defect::ClientIdentifiedByCode)
+        || params.get("grant_type") != Some("authorization_code")
+    {
+        return None;
+    }
+    let state = shared.state();
+    let record = state.codes.get(params.get("code")?)?;
+    let client_id = state.grants.get(&record.grant_id)?.client_id.clone();
+    drop(state);
+    shared.client(&client_id)
+}
+
+/// Whether a used code is accepted again: with the `concurrent_code_redemption` defect, within
+/// a second of its first redemption (the used mark lands after the check).
+fn redeemed_in_race(shared: &Shared, first_redeemed_ms: Option<i64>) -> bool {
+    shared.has(Defect::ConcurrentCodeRedemption)
+        && first_redeemed_ms.is_some_and(|at| shared.now_millis() - at < 1000)
 }
 
 fn pkce_matches(challenge: &str, method: &str, verifier: &str) -> bool {
@@ -182,9 +231,10 @@ fn issue(
     grant: (u64, &Grant),
     scopes: &[String],
     now: i64,
+    with_refresh: bool,
 ) -> (String, Option<String>) {
     let (grant_id, grant) = grant;
-    let (mut access, mut refresh) = state.issue_tokens(grant_id, scopes, now, true);
+    let (mut access, mut refresh) = state.issue_tokens(grant_id, scopes, now, with_refresh);
     if shared.has(Defect::AccessTokenReused) {
         let fixed = format!("{}:{}", grant.client_id, grant.username);
         let fixed = URL_SAFE_NO_PAD.encode(Sha256::digest(fixed.as_bytes()));
@@ -224,8 +274,15 @@ fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response 
     if grant.client_id != client.id {
         return invalid_grant(shared, "the code was issued to another client");
     }
-    if record.used && !shared.has(Defect::ReusedCodeAccepted) {
-        state.revoke_grant(record.grant_id);
+    let race = redeemed_in_race(shared, state.code_redemptions.get(code).copied());
+    if record.used && !shared.has(Defect::ReusedCodeAccepted) && !race {
+        if shared.has(Defect::RefreshSurvivesCodeReplay) {
+            state
+                .access_tokens
+                .retain(|_, t| t.grant_id != record.grant_id);
+        } else {
+            state.revoke_grant(record.grant_id);
+        }
         return invalid_grant(
             shared,
             "the code was already used; the tokens issued from it are revoked",
@@ -246,7 +303,9 @@ fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response 
                 return invalid_grant(shared, "code_verifier does not match the code_challenge");
             }
         }
+        (Some(_), None) if shared.has(Defect::PkceVerifierOptional) => {}
         (Some(_), None) => return invalid_grant(shared, "code_verifier is missing"),
+        (None, Some(_)) if shared.has(Defect::PkceVerifierWithoutChallenge) => {}
         (None, Some(_)) => {
             return invalid_grant(
                 shared,
@@ -258,12 +317,20 @@ fn code_grant(shared: &Shared, client: &SimClient, params: &Params) -> Response 
     if let Some(r) = state.codes.get_mut(code) {
         r.used = true;
     }
+    if shared.has(Defect::ConcurrentCodeRedemption) {
+        let redeemed_ms = shared.now_millis();
+        state
+            .code_redemptions
+            .entry(code.to_string())
+            .or_insert(redeemed_ms);
+    }
     let (access, refresh) = issue(
         shared,
         &mut state,
         (record.grant_id, &grant),
         &grant.scopes,
         now,
+        true,
     );
     drop(state);
     let extras = Extras {
@@ -322,11 +389,22 @@ fn refresh_grant(shared: &Shared, client: &SimClient, params: &Params) -> Respon
             asked
         }
     };
-    state.refresh_tokens.remove(token);
-    state
-        .used_refresh_tokens
-        .insert(token.to_string(), record.grant_id);
-    let (access, refresh) = issue(shared, &mut state, (record.grant_id, &grant), &scopes, now);
+    let rotate = !shared.has(Defect::RefreshTokenNotRotated);
+    if rotate {
+        state.refresh_tokens.remove(token);
+        state
+            .used_refresh_tokens
+            .insert(token.to_string(), record.grant_id);
+    }
+    let (access, refresh) = issue(
+        shared,
+        &mut state,
+        (record.grant_id, &grant),
+        &scopes,
+        now,
+        rotate,
+    );
+    let refresh = refresh.or_else(|| Some(token.to_string()));
     drop(state);
     let mut refreshed = grant.clone();
     refreshed.scopes = scopes.clone();

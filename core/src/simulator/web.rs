@@ -40,6 +40,12 @@ impl Params {
         Self::from_pairs(url::form_urlencoded::parse(&req.body))
     }
 
+    /// The form body's parameters and the query string's together (a lax provider's view,
+    /// for the `secret_in_query_accepted` defect).
+    pub fn form_and_query(req: &Request) -> Result<Self, String> {
+        Self::from_pairs(url::form_urlencoded::parse(&req.body).chain(req.url.query_pairs()))
+    }
+
     /// A parameter; an empty value counts as absent.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
