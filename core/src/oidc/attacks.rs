@@ -333,24 +333,7 @@ impl<'a> Attacker<'a> {
     /// Replaces (or adds) the `iss` of the received authorization response, as a mix-up
     /// attacker's provider would answer.
     pub fn replace_issuer(&mut self, issuer: &str) -> Result<()> {
-        let fragment = self
-            .state
-            .request
-            .as_ref()
-            .is_some_and(super::AuthorizationRequest::expects_fragment);
-        let response = self
-            .state
-            .response
-            .as_mut()
-            .ok_or_else(|| Error::step("no authorization response to tamper with"))?;
-        let list = if fragment {
-            &mut response.fragment
-        } else {
-            &mut response.query
-        };
-        list.retain(|(k, _)| k != "iss");
-        list.push(("iss".into(), issuer.to_string()));
-        Ok(())
+        RelyingParty::new(self.sc, self.state).tamper_response("iss", issuer)
     }
 
     /// The client's checks refuse the response because its `iss` names another issuer.

@@ -489,21 +489,31 @@ pub fn revoked_after_code_replay(resp: &RecordedResponse) -> Checklist {
 /// refresh is refused with invalid_grant.
 pub fn refresh_family_revoked(resp: &RecordedResponse) -> Checklist {
     let mut list = Checklist::new("the refresh token that replaced the reused one");
-    let error = resp
-        .json()
-        .and_then(|j| j.get("error")?.as_str().map(str::to_string));
+    let (holds, failure) = refused_as_revoked(resp, "the family revoked");
     list.add(
         "family revoked after reuse",
         Level::BestPractice,
         "RFC 9700 §4.14.2",
+        holds,
+        failure,
+    );
+    list
+}
+
+/// Whether a refresh was refused as a revoked grant must be (400 `invalid_grant`, RFC 6749
+/// §5.2), and the failure's words when not (`why`: what the refusal would have meant).
+pub(crate) fn refused_as_revoked(resp: &RecordedResponse, why: &str) -> (bool, String) {
+    let error = resp
+        .json()
+        .and_then(|j| j.get("error")?.as_str().map(str::to_string));
+    (
         resp.status == 400 && error.as_deref() == Some("invalid_grant"),
         format!(
-            "expected 400 invalid_grant (the family revoked), got {} {}",
+            "expected 400 invalid_grant ({why}), got {} {}",
             resp.status,
             error.unwrap_or_else(|| "with new tokens".into())
         ),
-    );
-    list
+    )
 }
 
 fn snippet(body: &str) -> String {

@@ -157,18 +157,26 @@ impl<'a> RelyingParty<'a> {
     /// The provider's JWK Set, fetched now from `jwks_uri`, is sound: distinct kids, no private
     /// or symmetric key material, every key usable.
     pub async fn expect_sound_signing_keys(&mut self) -> Result<()> {
+        let (_, json) = self.fetch_jwks().await?;
+        self.sc.conclude(super::provider_keys::signing_keys(&json))
+    }
+
+    /// Fetches the provider's JWK Set from `jwks_uri` (recorded as "JWKS"): the URI and the
+    /// JSON body.
+    async fn fetch_jwks(&mut self) -> Result<(String, Value)> {
         let meta = self.metadata().await?;
+        let uri = meta.jwks_uri.to_string();
         let spec =
             RequestSpec::new("GET", meta.jwks_uri.clone()).header("accept", "application/json");
         let ex = self.sc.send("JWKS", spec, Redirects::Follow).await?;
         let resp = response_of(ex)?;
         let json = resp.json().ok_or_else(|| {
             Error::step(format!(
-                "the JWKS at {} is not JSON (status {})",
-                meta.jwks_uri, resp.status
+                "the JWKS at {uri} is not JSON (status {})",
+                resp.status
             ))
         })?;
-        self.sc.conclude(super::provider_keys::signing_keys(&json))
+        Ok((uri, json))
     }
 
     /// The latest access token differs from the one before it (two grants, two tokens).
@@ -264,13 +272,6 @@ impl<'a> RelyingParty<'a> {
                 "the provider has not redirected to the client's redirect URI; the user agent is at {at}"
             ))
         })
-    }
-
-    fn request(&self) -> Result<&AuthorizationRequest> {
-        self.state
-            .request
-            .as_ref()
-            .ok_or_else(|| Error::step("no authorization request was sent in this scenario"))
     }
 
     /// The client's checks of the authorization response (state, iss, response mode).
@@ -465,7 +466,17 @@ impl<'a> RelyingParty<'a> {
 
     /// Replaces the state of the received authorization response, as an attacker would.
     pub fn tamper_state(&mut self) -> Result<()> {
-        let fragment = self.request()?.expects_fragment();
+        self.tamper_response("state", "forged-by-attacker")
+    }
+
+    /// Replaces (or adds) one parameter of the received authorization response, where the
+    /// response mode puts it, as an attacker between provider and client would.
+    pub(crate) fn tamper_response(&mut self, name: &str, value: &str) -> Result<()> {
+        let fragment = self
+            .state
+            .request
+            .as_ref()
+            .is_some_and(AuthorizationRequest::expects_fragment);
         let response = self
             .state
             .response
@@ -476,8 +487,8 @@ impl<'a> RelyingParty<'a> {
         } else {
             &mut response.query
         };
-        list.retain(|(k, _)| k != "state");
-        list.push(("state".into(), "forged-by-attacker".into()));
+        list.retain(|(k, _)| k != name);
+        list.push((name.into(), value.to_string()));
         Ok(())
     }
 
@@ -766,16 +777,7 @@ impl<'a> RelyingParty<'a> {
         {
             return Ok(cached);
         }
-        let spec =
-            RequestSpec::new("GET", meta.jwks_uri.clone()).header("accept", "application/json");
-        let ex = self.sc.send("JWKS", spec, Redirects::Follow).await?;
-        let resp = response_of(ex)?;
-        let json = resp.json().ok_or_else(|| {
-            Error::step(format!(
-                "the JWKS at {uri} is not JSON (status {})",
-                resp.status
-            ))
-        })?;
+        let (uri, json) = self.fetch_jwks().await?;
         let jwks = std::sync::Arc::new(
             Jwks::from_json(&json).map_err(|e| Error::step(format!("the JWKS at {uri}: {e}")))?,
         );

@@ -305,18 +305,12 @@ pub fn refresh_rotated(sent: Option<&str>, received: Option<&str>) -> Checklist 
 /// SHOULD have revoked it with the code's other tokens (RFC 6749 §4.1.2; RFC 9700 §4.14).
 pub fn refresh_revoked_after_code_replay(resp: &RecordedResponse) -> Checklist {
     let mut list = Checklist::new("the refresh token issued from the replayed code");
-    let error = resp
-        .json()
-        .and_then(|j| j.get("error")?.as_str().map(str::to_string));
+    let (holds, failure) = super::checks::refused_as_revoked(resp, "revoked");
     list.should(
         "refresh token revoked after code replay",
         "RFC 6749 §4.1.2; RFC 9700 §4.14",
-        resp.status == 400 && error.as_deref() == Some("invalid_grant"),
-        format!(
-            "expected 400 invalid_grant (revoked), got {} {}",
-            resp.status,
-            error.unwrap_or_else(|| "with new tokens".into())
-        ),
+        holds,
+        failure,
     );
     list
 }
