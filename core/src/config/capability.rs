@@ -37,11 +37,20 @@ pub enum Capability {
     Mobileid,
     /// Signicat's Authentication REST API.
     RestApi,
+    // Request objects and private_key_jwt (issue 12, item 3).
+    /// Request objects by value (`request`), signed RS256 or HS256.
+    RequestObjects,
+    /// Unsigned request objects (`alg: none`).
+    UnsignedRequestObjects,
+    /// Request objects by reference (`request_uri`) fetched from the client.
+    RequestUri,
+    /// `private_key_jwt` client authentication.
+    PrivateKeyJwt,
 }
 
 impl Capability {
     /// Every capability, in the order the README documents them.
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 16] = [
         Capability::Sessions,
         Capability::ConsentDeny,
         Capability::PasswordCheck,
@@ -54,6 +63,10 @@ impl Capability {
         Capability::AcrValues,
         Capability::Mobileid,
         Capability::RestApi,
+        Capability::RequestObjects,
+        Capability::UnsignedRequestObjects,
+        Capability::RequestUri,
+        Capability::PrivateKeyJwt,
     ];
 
     /// The name as environments and tags write it.
@@ -71,6 +84,10 @@ impl Capability {
             Capability::AcrValues => "acr_values",
             Capability::Mobileid => "mobileid",
             Capability::RestApi => "rest_api",
+            Capability::RequestObjects => "request_objects",
+            Capability::UnsignedRequestObjects => "unsigned_request_objects",
+            Capability::RequestUri => "request_uri",
+            Capability::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
@@ -106,6 +123,18 @@ impl Capability {
             Capability::Mobileid => "Signicat MobileID (a product, not a specification)",
             Capability::RestApi => {
                 "Signicat Authentication REST API (a product, not a specification)"
+            }
+            Capability::RequestObjects => {
+                "OpenID Connect Core 1.0 §6.1 (support for the request parameter is OPTIONAL)"
+            }
+            Capability::UnsignedRequestObjects => {
+                "OpenID Connect Core 1.0 §6.1 and Discovery 1.0 §3 (an OP lists the algorithms it accepts in request_object_signing_alg_values_supported; none may be absent)"
+            }
+            Capability::RequestUri => {
+                "OpenID Connect Core 1.0 §6.2 and §15.2 (OPTIONAL; required of dynamic OPs only)"
+            }
+            Capability::PrivateKeyJwt => {
+                "OpenID Connect Core 1.0 §9 and Discovery 1.0 §3 (the OP chooses its token_endpoint_auth_methods_supported; client_secret_basic is the default)"
             }
         }
     }

@@ -5,6 +5,7 @@
 pub mod authorize;
 pub mod checks;
 pub mod ciba;
+pub mod client_assertion;
 
 #[cfg(feature = "browser")]
 pub mod browser;
@@ -15,13 +16,15 @@ pub mod forms;
 pub mod login_page;
 pub mod pkce;
 pub mod relying_party;
+pub mod request_object;
+pub mod request_uri;
 pub mod token;
 pub mod user_agent;
 
 pub use crate::discovery::{ProviderMetadata, discovery_url};
 pub use authorize::{AuthorizationRequest, AuthorizationResponse, OMITTED};
 pub use relying_party::{
-    AreaClient, Consent, ExchangeOptions, OidcState, RelyingParty, TokenChoice,
+    AreaClient, Consent, ExchangeOptions, ObjectOptions, OidcState, RelyingParty, TokenChoice,
 };
 pub use token::{TokenSet, basic_auth, token_request};
 pub use user_agent::UserAgent;

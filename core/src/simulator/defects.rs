@@ -44,11 +44,20 @@ pub enum Defect {
     MobileidClaimMissing,
     /// The CIBA ID token's `mobileid_binding_message` differs from the binding message sent.
     BindingMessageAltered,
+    // Request objects and private_key_jwt (issue 12, item 3).
+    /// A signed request object whose signature does not verify is accepted.
+    RequestObjectSignatureUnchecked,
+    /// Parameters outside the request object override those inside it.
+    RequestObjectQueryWins,
+    /// An expired client assertion is accepted.
+    ExpiredClientAssertionAccepted,
+    /// A client assertion's jti is accepted again (a replay).
+    ClientAssertionReplayAccepted,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 17] = [
+    pub const ALL: [Defect; 21] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -66,6 +75,11 @@ impl Defect {
         Defect::CallbackWithoutSessionId,
         Defect::MobileidClaimMissing,
         Defect::BindingMessageAltered,
+        // Request objects and private_key_jwt (issue 12, item 3).
+        Defect::RequestObjectSignatureUnchecked,
+        Defect::RequestObjectQueryWins,
+        Defect::ExpiredClientAssertionAccepted,
+        Defect::ClientAssertionReplayAccepted,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -88,6 +102,11 @@ impl Defect {
             Defect::CallbackWithoutSessionId => "callback_without_session_id",
             Defect::MobileidClaimMissing => "mobileid_claim_missing",
             Defect::BindingMessageAltered => "binding_message_altered",
+            // Request objects and private_key_jwt (issue 12, item 3).
+            Defect::RequestObjectSignatureUnchecked => "request_object_signature_unchecked",
+            Defect::RequestObjectQueryWins => "request_object_query_wins",
+            Defect::ExpiredClientAssertionAccepted => "expired_client_assertion_accepted",
+            Defect::ClientAssertionReplayAccepted => "client_assertion_replay_accepted",
         }
     }
 

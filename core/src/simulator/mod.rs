@@ -22,12 +22,14 @@
 mod authorize;
 mod ciba;
 mod claims;
+mod client_auth;
 mod defects;
 mod discovery;
 mod id_token;
 mod keys;
 mod mobileid;
 mod pages;
+mod request_object;
 mod rest;
 mod server;
 mod setup;

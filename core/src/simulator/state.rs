@@ -173,6 +173,8 @@ pub(crate) struct State {
     /// Refresh tokens already exchanged, by grant: presenting one again revokes the grant
     /// (refresh token reuse detection, RFC 9700 §4.14.2).
     pub used_refresh_tokens: HashMap<String, u64>,
+    /// `iss jti` of every client assertion accepted: each is single-use (RFC 7523 §3).
+    pub client_assertion_jtis: HashSet<String>,
     next_grant: u64,
     /// The time of the last sweep: one sweep a second is enough.
     last_sweep: Option<i64>,
