@@ -70,6 +70,19 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::CallbackWithoutSessionId => ("features/rest_api", "expected sessionId="),
         Defect::MobileidClaimMissing => ("features/mobileid", "claim mobileid_device_id"),
         Defect::BindingMessageAltered => ("features/mobileid", "claim mobileid_binding_message"),
+        // Request objects and private_key_jwt (issue 12, item 3).
+        Defect::RequestObjectSignatureUnchecked => {
+            ("features/oidc/request_objects.feature", "request object refused")
+        }
+        Defect::RequestObjectQueryWins => ("features/oidc/request_objects.feature", "nonce: expected"),
+        Defect::ExpiredClientAssertionAccepted => (
+            "features/oidc/client_authentication.feature",
+            "error: expected \"invalid_client\", got no error field",
+        ),
+        Defect::ClientAssertionReplayAccepted => (
+            "features/oidc/client_authentication.feature",
+            "error: expected \"invalid_client\", got \"invalid_grant\"",
+        ),
     }
 }
 
@@ -499,6 +512,50 @@ fn no_secret_of_the_environment_reaches_any_report() {
     let console = text(&out);
     for s in &secrets {
         assert!(!console.contains(s.as_str()), "the console shows a secret");
+    }
+}
+
+#[test]
+fn private_key_never_appears_in_reports() {
+    // The client "jwt" signs client assertions and request objects with the TEST-ONLY key of
+    // fixtures/keys: neither the key (PEM, Base64 body, any line of it) nor its private JWK
+    // members may reach a report, the console or a log line, while its signatures do.
+    let dir = report_dir("private-key");
+    let out = idflow(
+        &[
+            "run",
+            "features/oidc/client_authentication.feature",
+            "features/oidc/request_objects.feature",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "debug")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let env = idflow::config::Environment::load("simulator", &root.join("environments")).unwrap();
+    let key = env.client("jwt").unwrap().key.clone().unwrap();
+    let pem = std::fs::read_to_string(root.join("fixtures/keys/client-test.pem")).unwrap();
+    let forms = key.secret_forms();
+    assert!(forms.len() > 20, "PEM, body, its lines and six JWK members");
+    let html = read(&dir, "index.html");
+    assert!(
+        html.contains("client_assertion") && html.contains("request-objects"),
+        "the report shows the assertions and the request_uri fetches"
+    );
+    let outputs = [
+        ("index.html", html.clone()),
+        ("junit.xml", read(&dir, "junit.xml")),
+        ("cucumber.json", read(&dir, "cucumber.json")),
+        ("console", text(&out)),
+    ];
+    for (name, body) in outputs {
+        for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+            assert!(!body.contains(line), "{name} holds a line of the private key");
+        }
+        for form in &forms {
+            assert!(!body.contains(form.as_str()), "{name} holds a form of the private key");
+        }
     }
 }
 

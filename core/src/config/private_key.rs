@@ -196,6 +196,34 @@ mod tests {
     }
 
     #[test]
+    fn the_redactor_hides_the_key_in_every_form_it_could_be_written() {
+        let key = ClientKey::from_pem(TEST_KEY).unwrap();
+        let redactor = crate::redact::Redactor::new(key.secret_forms(), Vec::new());
+        let jwk = serde_json::json!({
+            "kty": "RSA", "n": key.n, "e": key.e,
+            "d": key.private_parts[0], "p": key.private_parts[1], "qi": key.private_parts[5],
+        });
+        let one_line_body = key.body.clone();
+        let texts = [
+            TEST_KEY.to_string(),
+            serde_json::to_string(&serde_json::json!({ "key": TEST_KEY })).unwrap(),
+            format!("body={one_line_body}&x=1"),
+            jwk.to_string(),
+        ];
+        for text in texts {
+            let shown = redactor.redact_text(&text);
+            for line in TEST_KEY.lines().filter(|l| !l.starts_with("-----")) {
+                assert!(!shown.contains(line), "a PEM line survives in {shown}");
+            }
+            for part in &key.private_parts {
+                assert!(!shown.contains(part.as_str()), "a JWK member survives in {shown}");
+            }
+        }
+        // The public half stays readable: it is no secret.
+        assert!(redactor.redact_text(&jwk.to_string()).contains(&key.n));
+    }
+
+    #[test]
     fn what_is_not_an_rsa_private_key_is_explained() {
         assert!(
             ClientKey::from_pem("hello")

@@ -230,6 +230,8 @@ impl<'a> RelyingParty<'a> {
         if object.alter_signature {
             jwt = request_object::alter_signature(&jwt).map_err(step)?;
         }
+        let how = if object.by_reference { "by reference" } else { "by value" };
+        self.record_jwt(&jwt, &format!("request object ({}, {how})", object.alg.as_str()));
         let host = match (&self.state.request_uri_host, object.by_reference) {
             (_, false) => None,
             (Some(host), true) => Some(host.clone()),
@@ -281,6 +283,21 @@ impl<'a> RelyingParty<'a> {
             clause,
         );
         self.sc.conclude(list)
+    }
+
+    /// Records a JWT the client made (a request object, a client assertion) under the running
+    /// step, decoded, and learns it as a secret: the report shows its header and claims, never
+    /// the token itself (a signed object or assertion is a credential while it lives).
+    fn record_jwt(&mut self, jwt: &str, label: &str) {
+        self.sc.learn_secret(jwt);
+        if let Ok(decoded) = crate::jwt::decode(jwt) {
+            self.sc.record_mut().push_token(crate::record::TokenRecord {
+                label: label.to_string(),
+                header: decoded.header,
+                claims: decoded.claims,
+                checks: Vec::new(),
+            });
+        }
     }
 
     /// Records an exchange made while the latest one ran (the provider's fetch of a
@@ -676,6 +693,7 @@ impl<'a> RelyingParty<'a> {
             )
             .map_err(|e| Error::step(e.to_string()))?;
             self.state.last_client_assertion = Some(assertion.clone());
+            self.record_jwt(&assertion, "client assertion (private_key_jwt)");
             client_assertion::attach(&mut spec, assertion);
         }
         let ex = self.sc.send(label, spec, Redirects::Stop).await?;
