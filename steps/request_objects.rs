@@ -102,6 +102,14 @@ async fn assertion_altered(w: &mut IdflowWorld) -> Result<()> {
     w.rp()?.exchange_code(&options).await
 }
 
+/// The token endpoint refused the client assertion: 400 or 401 with `invalid_client`
+/// (RFC 7523 §3.2, RFC 6749 §5.2).
+/// Example: Then the provider refuses the client assertion
+#[then(expr = "the provider refuses the client assertion")]
+fn refuses_assertion(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_client_assertion_refused()
+}
+
 /// Exchanges the code again, sending the client assertion of the previous token request once
 /// more (its jti replayed).
 /// Example: When the client exchanges the same authorization code again replaying its client assertion

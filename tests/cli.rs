@@ -77,11 +77,11 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::RequestObjectQueryWins => ("features/oidc/request_objects.feature", "nonce: expected"),
         Defect::ExpiredClientAssertionAccepted => (
             "features/oidc/client_authentication.feature",
-            "error: expected \"invalid_client\", got no error field",
+            "client assertion refused: expected status 400 or 401, error invalid_client, got status 200",
         ),
         Defect::ClientAssertionReplayAccepted => (
             "features/oidc/client_authentication.feature",
-            "error: expected \"invalid_client\", got \"invalid_grant\"",
+            "client assertion refused: expected status 400 or 401, error invalid_client, got status 400, error invalid_grant",
         ),
     }
 }

@@ -75,6 +75,28 @@ pub fn attach(spec: &mut RequestSpec, assertion: String) {
     }
 }
 
+/// The token endpoint refused a client assertion as RFC 7523 §3.2 says: 400 or 401 with the
+/// error `invalid_client` (RFC 6749 §5.2). `WWW-Authenticate` is not asked for: RFC 6749 §5.2
+/// requires it when the client used the `Authorization` header, which an assertion does not.
+pub fn refused(resp: &crate::record::RecordedResponse) -> crate::checks::Checklist {
+    let mut list = crate::checks::Checklist::new("the token endpoint's answer to a bad client assertion");
+    let error = resp
+        .json()
+        .and_then(|j| j.get("error").and_then(Value::as_str).map(str::to_string));
+    let actual = match &error {
+        Some(e) => format!("status {}, error {e}", resp.status),
+        None => format!("status {}, no error", resp.status),
+    };
+    list.compare(
+        "client assertion refused",
+        "RFC 7523 §3.2; RFC 6749 §5.2",
+        "status 400 or 401, error invalid_client",
+        &actual,
+        matches!(resp.status, 400 | 401) && error.as_deref() == Some("invalid_client"),
+    );
+    list
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +149,23 @@ mod tests {
         let other = client_assertion(&c, "jwt", "https://op/token", 100, &AssertionTamper::default())
             .unwrap();
         assert_ne!(payload(&other)["jti"], claims["jti"], "a fresh jti each time");
+    }
+
+    #[test]
+    fn a_refusal_is_invalid_client_with_400_or_401() {
+        let resp = |status: u16, body: &str| crate::record::RecordedResponse {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into(),
+            body_size: body.len(),
+        };
+        assert!(refused(&resp(401, r#"{"error":"invalid_client"}"#)).verdict().is_ok());
+        assert!(refused(&resp(400, r#"{"error":"invalid_client"}"#)).verdict().is_ok());
+        let grant = refused(&resp(400, r#"{"error":"invalid_grant"}"#));
+        assert!(grant.failed("client assertion refused"));
+        let accepted = refused(&resp(200, r#"{"access_token":"x"}"#));
+        let err = accepted.verdict().unwrap_err().to_string();
+        assert!(err.contains("status 200, no error"), "{err}");
     }
 
     #[test]

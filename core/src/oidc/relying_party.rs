@@ -275,6 +275,12 @@ impl<'a> RelyingParty<'a> {
         Ok(())
     }
 
+    /// The token endpoint refused the latest client assertion with `invalid_client`.
+    pub fn expect_client_assertion_refused(&mut self) -> Result<()> {
+        let list = client_assertion::refused(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
     /// The provider refused the latest request object (`clause`: the rule it broke).
     pub fn expect_request_object_refused(&mut self, clause: &str) -> Result<()> {
         let list = request_object::refused(
