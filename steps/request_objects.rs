@@ -6,15 +6,16 @@ use cucumber::gherkin::Step;
 use cucumber::{then, when};
 
 use super::interpolated_pairs;
-use crate::oidc::client_assertion::AssertionTamper;
 use crate::error::{Error, Result};
+use crate::oidc::client_assertion::AssertionTamper;
 use crate::oidc::request_object::ObjectAlg;
 use crate::oidc::{ExchangeOptions, ObjectOptions};
 use crate::world::IdflowWorld;
 
 /// The algorithm a step names (`RS256`, `HS256`, `none`).
 fn alg(word: &str) -> Result<ObjectAlg> {
-    word.parse().map_err(|e: crate::oidc::request_object::RequestObjectError| Error::step(e.to_string()))
+    word.parse()
+        .map_err(|e: crate::oidc::request_object::RequestObjectError| Error::step(e.to_string()))
 }
 
 /// Sends the authorization request in a request object signed RS256 (the client's private key)
@@ -37,10 +38,24 @@ async fn unsigned(w: &mut IdflowWorld) -> Result<()> {
 /// Sends the authorization request by reference (`request_uri`): the run hosts the signed
 /// object on 127.0.0.1 and records the provider's fetch of it.
 /// Example: When the client sends the authorization request by reference in a request object signed with RS256
-#[when(expr = "the client sends the authorization request by reference in a request object signed with {word}")]
+#[when(
+    expr = "the client sends the authorization request by reference in a request object signed with {word}"
+)]
 async fn by_reference(w: &mut IdflowWorld, alg_name: String) -> Result<()> {
     let mut options = ObjectOptions::new(alg(&alg_name)?);
     options.by_reference = true;
+    w.rp()?.authorize_with_object(&[], &options).await
+}
+
+/// Sends the authorization request in a request object signed with the algorithm, then
+/// encrypted to the provider's RSA encryption key from its JWKS (RSA-OAEP, A256GCM).
+/// Example: When the client sends the authorization request in an encrypted request object signed with RS256
+#[when(
+    expr = "the client sends the authorization request in an encrypted request object signed with {word}"
+)]
+async fn encrypted(w: &mut IdflowWorld, alg_name: String) -> Result<()> {
+    let mut options = ObjectOptions::new(alg(&alg_name)?);
+    options.encrypt = true;
     w.rp()?.authorize_with_object(&[], &options).await
 }
 
@@ -85,20 +100,36 @@ fn refuses(w: &mut IdflowWorld) -> Result<()> {
 /// Exchanges the code with a client assertion (`private_key_jwt`) whose claims a
 /// `| name | value |` table changes (`aud`, `iss`, `sub`; `exp` in seconds, relative as `-60`).
 /// Example: When the client exchanges the authorization code with a client assertion whose claims are:
-#[when(expr = "the client exchanges the authorization code with a client assertion whose claims are:")]
+#[when(
+    expr = "the client exchanges the authorization code with a client assertion whose claims are:"
+)]
 async fn assertion_claims(w: &mut IdflowWorld, step: &Step) -> Result<()> {
     let claims = interpolated_pairs(w, step)?;
-    let assertion = AssertionTamper { claims, ..AssertionTamper::default() };
-    let options = ExchangeOptions { assertion, ..Default::default() };
+    let assertion = AssertionTamper {
+        claims,
+        ..AssertionTamper::default()
+    };
+    let options = ExchangeOptions {
+        assertion,
+        ..Default::default()
+    };
     w.rp()?.exchange_code(&options).await
 }
 
 /// Exchanges the code with a client assertion whose signature has one character changed.
 /// Example: When the client exchanges the authorization code with a client assertion whose signature is altered
-#[when(expr = "the client exchanges the authorization code with a client assertion whose signature is altered")]
+#[when(
+    expr = "the client exchanges the authorization code with a client assertion whose signature is altered"
+)]
 async fn assertion_altered(w: &mut IdflowWorld) -> Result<()> {
-    let assertion = AssertionTamper { alter_signature: true, ..AssertionTamper::default() };
-    let options = ExchangeOptions { assertion, ..Default::default() };
+    let assertion = AssertionTamper {
+        alter_signature: true,
+        ..AssertionTamper::default()
+    };
+    let options = ExchangeOptions {
+        assertion,
+        ..Default::default()
+    };
     w.rp()?.exchange_code(&options).await
 }
 
@@ -113,9 +144,17 @@ fn refuses_assertion(w: &mut IdflowWorld) -> Result<()> {
 /// Exchanges the code again, sending the client assertion of the previous token request once
 /// more (its jti replayed).
 /// Example: When the client exchanges the same authorization code again replaying its client assertion
-#[when(expr = "the client exchanges the same authorization code again replaying its client assertion")]
+#[when(
+    expr = "the client exchanges the same authorization code again replaying its client assertion"
+)]
 async fn assertion_replayed(w: &mut IdflowWorld) -> Result<()> {
-    let assertion = AssertionTamper { replay: Some(String::new()), ..AssertionTamper::default() };
-    let options = ExchangeOptions { assertion, ..Default::default() };
+    let assertion = AssertionTamper {
+        replay: Some(String::new()),
+        ..AssertionTamper::default()
+    };
+    let options = ExchangeOptions {
+        assertion,
+        ..Default::default()
+    };
     w.rp()?.exchange_code(&options).await
 }

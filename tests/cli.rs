@@ -71,10 +71,13 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::MobileidClaimMissing => ("features/mobileid", "claim mobileid_device_id"),
         Defect::BindingMessageAltered => ("features/mobileid", "claim mobileid_binding_message"),
         // Request objects and private_key_jwt (issue 12, item 3).
-        Defect::RequestObjectSignatureUnchecked => {
-            ("features/oidc/request_objects.feature", "request object refused")
+        Defect::RequestObjectSignatureUnchecked => (
+            "features/oidc/request_objects.feature",
+            "request object refused",
+        ),
+        Defect::RequestObjectQueryWins => {
+            ("features/oidc/request_objects.feature", "nonce: expected")
         }
-        Defect::RequestObjectQueryWins => ("features/oidc/request_objects.feature", "nonce: expected"),
         Defect::ExpiredClientAssertionAccepted => (
             "features/oidc/client_authentication.feature",
             "client assertion refused: expected status 400 or 401, error invalid_client, got status 200",
@@ -551,10 +554,16 @@ fn private_key_never_appears_in_reports() {
     ];
     for (name, body) in outputs {
         for line in pem.lines().filter(|l| !l.starts_with("-----")) {
-            assert!(!body.contains(line), "{name} holds a line of the private key");
+            assert!(
+                !body.contains(line),
+                "{name} holds a line of the private key"
+            );
         }
         for form in &forms {
-            assert!(!body.contains(form.as_str()), "{name} holds a form of the private key");
+            assert!(
+                !body.contains(form.as_str()),
+                "{name} holds a form of the private key"
+            );
         }
     }
 }

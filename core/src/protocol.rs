@@ -4,6 +4,8 @@
 //! A bottom module: it imports nothing of this crate, so that the simulator can use it without
 //! depending on the runner's side (and the runner's side without depending on the simulator).
 
+pub mod jwe;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;

@@ -52,6 +52,18 @@ Feature: Request objects
     Then the token response is successful
     And the ID token is valid
 
+  # OpenID Connect Core §6.1 and RFC 9101 §4: a signed request object MAY be encrypted to the
+  # provider's key (nested JWT, RFC 7519 §5.2): RSA-OAEP with A256GCM, the key from its JWKS.
+  @needs:encrypted_request_objects
+  Scenario: A signed request object encrypted to the provider's key is honoured
+    Given the client "jwt"
+    When the client sends the authorization request in an encrypted request object signed with RS256
+    And the end-user logs in as "alice"
+    Then the client receives an authorization code
+    When the client exchanges the authorization code
+    Then the token response is successful
+    And the ID token is valid
+
   # RFC 9101 §6.3 and OpenID Connect Core §6.3.3: the parameters inside the object are used,
   # not the same parameters outside it; the ID token carries the object's nonce.
   Scenario: The request object's parameters win over the same parameters outside it

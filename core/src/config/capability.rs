@@ -46,11 +46,13 @@ pub enum Capability {
     RequestUri,
     /// `private_key_jwt` client authentication.
     PrivateKeyJwt,
+    /// Request objects encrypted to the provider's key (RSA-OAEP, A256GCM).
+    EncryptedRequestObjects,
 }
 
 impl Capability {
     /// Every capability, in the order the README documents them.
-    pub const ALL: [Capability; 16] = [
+    pub const ALL: [Capability; 17] = [
         Capability::Sessions,
         Capability::ConsentDeny,
         Capability::PasswordCheck,
@@ -67,6 +69,7 @@ impl Capability {
         Capability::UnsignedRequestObjects,
         Capability::RequestUri,
         Capability::PrivateKeyJwt,
+        Capability::EncryptedRequestObjects,
     ];
 
     /// The name as environments and tags write it.
@@ -88,6 +91,7 @@ impl Capability {
             Capability::UnsignedRequestObjects => "unsigned_request_objects",
             Capability::RequestUri => "request_uri",
             Capability::PrivateKeyJwt => "private_key_jwt",
+            Capability::EncryptedRequestObjects => "encrypted_request_objects",
         }
     }
 
@@ -135,6 +139,9 @@ impl Capability {
             }
             Capability::PrivateKeyJwt => {
                 "OpenID Connect Core 1.0 §9 and Discovery 1.0 §3 (the OP chooses its token_endpoint_auth_methods_supported; client_secret_basic is the default)"
+            }
+            Capability::EncryptedRequestObjects => {
+                "OpenID Connect Core 1.0 §6.1 (a request object MAY be encrypted) and Discovery 1.0 §3 (request_object_encryption_alg_values_supported is OPTIONAL)"
             }
         }
     }

@@ -106,7 +106,9 @@ fn element(der: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
         }
         let bytes = der.get(2..2 + count).ok_or_else(short)?;
         (
-            bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+            bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
             2 + count,
         )
     };
@@ -179,9 +181,7 @@ mod tests {
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
         validation.required_spec_claims.clear();
         validation.validate_exp = false;
-        assert!(
-            jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &validation).is_ok()
-        );
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &validation).is_ok());
     }
 
     #[test]
@@ -216,7 +216,10 @@ mod tests {
                 assert!(!shown.contains(line), "a PEM line survives in {shown}");
             }
             for part in &key.private_parts {
-                assert!(!shown.contains(part.as_str()), "a JWK member survives in {shown}");
+                assert!(
+                    !shown.contains(part.as_str()),
+                    "a JWK member survives in {shown}"
+                );
             }
         }
         // The public half stays readable: it is no secret.

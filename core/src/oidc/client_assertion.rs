@@ -59,7 +59,13 @@ pub fn client_assertion(
             map.insert(name.clone(), json!(value));
         }
     }
-    let jwt = sign(&Value::Object(map), ObjectAlg::Rs256, client, client_name, "JWT")?;
+    let jwt = sign(
+        &Value::Object(map),
+        ObjectAlg::Rs256,
+        client,
+        client_name,
+        "JWT",
+    )?;
     if tamper.alter_signature {
         super::request_object::alter_signature(&jwt)
     } else {
@@ -79,7 +85,8 @@ pub fn attach(spec: &mut RequestSpec, assertion: String) {
 /// error `invalid_client` (RFC 6749 §5.2). `WWW-Authenticate` is not asked for: RFC 6749 §5.2
 /// requires it when the client used the `Authorization` header, which an assertion does not.
 pub fn refused(resp: &crate::record::RecordedResponse) -> crate::checks::Checklist {
-    let mut list = crate::checks::Checklist::new("the token endpoint's answer to a bad client assertion");
+    let mut list =
+        crate::checks::Checklist::new("the token endpoint's answer to a bad client assertion");
     let error = resp
         .json()
         .and_then(|j| j.get("error").and_then(Value::as_str).map(str::to_string));
@@ -132,8 +139,14 @@ mod tests {
     #[test]
     fn an_assertion_names_the_client_and_the_token_endpoint_and_verifies() {
         let c = client();
-        let jwt = client_assertion(&c, "jwt", "https://op/token", 100, &AssertionTamper::default())
-            .unwrap();
+        let jwt = client_assertion(
+            &c,
+            "jwt",
+            "https://op/token",
+            100,
+            &AssertionTamper::default(),
+        )
+        .unwrap();
         let claims = payload(&jwt);
         assert_eq!(claims["iss"], "rp-jwt");
         assert_eq!(claims["sub"], "rp-jwt");
@@ -146,9 +159,19 @@ mod tests {
         v.validate_exp = false;
         v.set_audience(&["https://op/token"]);
         assert!(jsonwebtoken::decode::<Value>(&jwt, &public, &v).is_ok());
-        let other = client_assertion(&c, "jwt", "https://op/token", 100, &AssertionTamper::default())
-            .unwrap();
-        assert_ne!(payload(&other)["jti"], claims["jti"], "a fresh jti each time");
+        let other = client_assertion(
+            &c,
+            "jwt",
+            "https://op/token",
+            100,
+            &AssertionTamper::default(),
+        )
+        .unwrap();
+        assert_ne!(
+            payload(&other)["jti"],
+            claims["jti"],
+            "a fresh jti each time"
+        );
     }
 
     #[test]
@@ -159,8 +182,16 @@ mod tests {
             body: body.into(),
             body_size: body.len(),
         };
-        assert!(refused(&resp(401, r#"{"error":"invalid_client"}"#)).verdict().is_ok());
-        assert!(refused(&resp(400, r#"{"error":"invalid_client"}"#)).verdict().is_ok());
+        assert!(
+            refused(&resp(401, r#"{"error":"invalid_client"}"#))
+                .verdict()
+                .is_ok()
+        );
+        assert!(
+            refused(&resp(400, r#"{"error":"invalid_client"}"#))
+                .verdict()
+                .is_ok()
+        );
         let grant = refused(&resp(400, r#"{"error":"invalid_grant"}"#));
         assert!(grant.failed("client assertion refused"));
         let accepted = refused(&resp(200, r#"{"access_token":"x"}"#));
@@ -172,10 +203,14 @@ mod tests {
     fn tampering_changes_what_it_says_and_a_replay_sends_the_old_one() {
         let c = client();
         let tamper = AssertionTamper {
-            claims: vec![("exp".into(), "-30".into()), ("aud".into(), "https://elsewhere".into())],
+            claims: vec![
+                ("exp".into(), "-30".into()),
+                ("aud".into(), "https://elsewhere".into()),
+            ],
             ..AssertionTamper::default()
         };
-        let claims = payload(&client_assertion(&c, "jwt", "https://op/token", 100, &tamper).unwrap());
+        let claims =
+            payload(&client_assertion(&c, "jwt", "https://op/token", 100, &tamper).unwrap());
         assert_eq!(claims["exp"], 70);
         assert_eq!(claims["aud"], "https://elsewhere");
         let replay = AssertionTamper {
@@ -192,7 +227,10 @@ mod tests {
         let Some(Body::Form(form)) = spec.body else {
             panic!("a form")
         };
-        assert_eq!(form[0], ("client_assertion_type".into(), ASSERTION_TYPE.into()));
+        assert_eq!(
+            form[0],
+            ("client_assertion_type".into(), ASSERTION_TYPE.into())
+        );
         assert_eq!(form[1], ("client_assertion".into(), "a.b.c".into()));
     }
 }

@@ -56,6 +56,8 @@ pub struct ObjectOptions {
     pub outside: Vec<(String, String)>,
     /// One character of the signature changed.
     pub alter_signature: bool,
+    /// Encrypted to the provider's RSA encryption key (RSA-OAEP, A256GCM) after signing.
+    pub encrypt: bool,
 }
 
 impl ObjectOptions {
@@ -67,6 +69,7 @@ impl ObjectOptions {
             claims: Vec::new(),
             outside: Vec::new(),
             alter_signature: false,
+            encrypt: false,
         }
     }
 }
@@ -223,15 +226,27 @@ impl<'a> RelyingParty<'a> {
         let now = self.sc.clock().unix_seconds();
         let request = AuthorizationRequest::new(&client, overrides, now)?;
         let step = |e: request_object::RequestObjectError| Error::step(e.to_string());
-        let claims = request_object::claims(&request, &meta.issuer, now, &object.claims)
-            .map_err(step)?;
+        let claims =
+            request_object::claims(&request, &meta.issuer, now, &object.claims).map_err(step)?;
         let mut jwt =
             request_object::sign(&claims, object.alg, &client, &name, MEDIA_TYPE).map_err(step)?;
         if object.alter_signature {
             jwt = request_object::alter_signature(&jwt).map_err(step)?;
         }
-        let how = if object.by_reference { "by reference" } else { "by value" };
-        self.record_jwt(&jwt, &format!("request object ({}, {how})", object.alg.as_str()));
+        let how = if object.by_reference {
+            "by reference"
+        } else {
+            "by value"
+        };
+        let sealed = if object.encrypt { ", encrypted" } else { "" };
+        self.record_jwt(
+            &jwt,
+            &format!("request object ({}{sealed}, {how})", object.alg.as_str()),
+        );
+        if object.encrypt {
+            jwt = self.encrypt_to_provider(&jwt).await?;
+            self.sc.learn_secret(&jwt);
+        }
         let host = match (&self.state.request_uri_host, object.by_reference) {
             (_, false) => None,
             (Some(host), true) => Some(host.clone()),
@@ -289,6 +304,35 @@ impl<'a> RelyingParty<'a> {
             clause,
         );
         self.sc.conclude(list)
+    }
+
+    /// `jwt` encrypted to the provider's RSA encryption key from its JWKS (`use: enc`), with
+    /// RSA-OAEP and A256GCM (RFC 7516, RFC 7518 §4.3, §5.3).
+    async fn encrypt_to_provider(&mut self, jwt: &str) -> Result<String> {
+        let jwks = self.jwks(None).await?;
+        let key = jwks
+            .keys
+            .iter()
+            .find(|k| k.use_.as_deref() == Some("enc") && k.kty.as_deref() == Some("RSA"))
+            .ok_or_else(|| {
+                Error::step(
+                    "the provider's JWKS has no RSA key with use \"enc\" to encrypt the request object to",
+                )
+            })?;
+        let part = |name: &str| {
+            key.raw
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        crate::protocol::jwe::encrypt(
+            jwt.as_bytes(),
+            part("n"),
+            part("e"),
+            key.kid.as_deref(),
+            Some("JWT"),
+        )
+        .map_err(|e| Error::step(format!("cannot encrypt the request object: {e}")))
     }
 
     /// Records a JWT the client made (a request object, a client assertion) under the running

@@ -174,7 +174,10 @@ pub fn alter_signature(jwt: &str) -> Result<String, RequestObjectError> {
     let mut chars: Vec<char> = signature.chars().collect();
     let middle = chars.len() / 2;
     chars[middle] = if chars[middle] == 'A' { 'B' } else { 'A' };
-    Ok(format!("{signed}.{}", chars.into_iter().collect::<String>()))
+    Ok(format!(
+        "{signed}.{}",
+        chars.into_iter().collect::<String>()
+    ))
 }
 
 /// The parameters sent outside the object: `client_id`, `response_type`, `scope`,
@@ -227,7 +230,8 @@ pub fn refused(
     last: &crate::record::Exchange,
     clause: &str,
 ) -> crate::checks::Checklist {
-    let mut list = crate::checks::Checklist::new("the provider's answer to a malformed request object");
+    let mut list =
+        crate::checks::Checklist::new("the provider's answer to a malformed request object");
     let error = response.and_then(|r| r.any_param("error"));
     let issued = response.is_some_and(|r| {
         ["code", "access_token", "id_token"]
@@ -237,7 +241,10 @@ pub fn refused(
     let status = last.response().map_or(0, |r| r.status);
     let page = response.is_none() && (400..500).contains(&status);
     let what = match (response, error) {
-        (Some(r), None) => format!("the provider redirected to the client without an error: {}", r.url),
+        (Some(r), None) => format!(
+            "the provider redirected to the client without an error: {}",
+            r.url
+        ),
         (None, _) if !page => format!(
             "the provider answered {status} at {} (a page for the end-user?) instead of refusing",
             last.request().url.split('?').next().unwrap_or_default()
@@ -255,7 +262,10 @@ pub fn refused(
             "request object error code",
             "RFC 9101 §6.3; OpenID Connect Core 1.0 §6.3.2",
             REFUSALS.contains(&error),
-            format!("expected invalid_request_object (or {}), got {error}", REFUSALS[1..].join(", ")),
+            format!(
+                "expected invalid_request_object (or {}), got {error}",
+                REFUSALS[1..].join(", ")
+            ),
         );
     }
     list
@@ -289,8 +299,7 @@ mod tests {
     fn decode(jwt: &str) -> (Value, Value) {
         let mut parts = jwt.split('.');
         let mut part = || {
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap())
-                .unwrap()
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap()).unwrap()
         };
         (part(), part())
     }
@@ -390,6 +399,9 @@ mod tests {
         assert_eq!(get("nonce"), Some("outside"));
         assert_eq!(get("state"), None);
         assert_eq!(get("code_challenge"), None, "only inside the object");
-        assert_eq!(outer.last().unwrap(), &("request".to_string(), "jwt".to_string()));
+        assert_eq!(
+            outer.last().unwrap(),
+            &("request".to_string(), "jwt".to_string())
+        );
     }
 }

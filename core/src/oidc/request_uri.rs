@@ -102,10 +102,7 @@ impl RequestUriHost {
                     },
                     response: Some(RecordedResponse {
                         status: f.status,
-                        headers: vec![(
-                            "content-type".into(),
-                            format!("application/{MEDIA_TYPE}"),
-                        )],
+                        headers: vec![("content-type".into(), format!("application/{MEDIA_TYPE}"))],
                         body_size: f.body.len(),
                         body: f.body,
                     }),

@@ -159,9 +159,7 @@ pub(crate) fn authenticate<'a>(
     }
     let jti = text("jti").ok_or_else(|| invalid_client("client_assertion has no jti"))?;
     let mut state = shared.state();
-    let first_use = state
-        .client_assertion_jtis
-        .insert(format!("{iss} {jti}"));
+    let first_use = state.client_assertion_jtis.insert(format!("{iss} {jti}"));
     if !first_use && !shared.has(Defect::ClientAssertionReplayAccepted) {
         return Err(invalid_client(
             "client_assertion jti was already used: an assertion is single-use",

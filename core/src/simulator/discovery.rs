@@ -76,6 +76,8 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> Response {
             "request_uri_parameter_supported": true,
             "require_request_uri_registration": false,
             "request_object_signing_alg_values_supported": super::request_object::SIGNING_ALGS,
+            "request_object_encryption_alg_values_supported": [crate::protocol::jwe::ALG],
+            "request_object_encryption_enc_values_supported": [crate::protocol::jwe::ENC],
             "authorization_response_iss_parameter_supported": true,
         }),
     )
@@ -86,5 +88,10 @@ pub(crate) fn jwks(_shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return method_not_allowed(req, "GET");
     }
-    json_response(200, &keys::jwks())
+    let mut set = keys::jwks();
+    // The key clients encrypt request objects to (issue 12, item 3).
+    if let Some(list) = set["keys"].as_array_mut() {
+        list.push(super::request_object::encryption_jwk());
+    }
+    json_response(200, &set)
 }

@@ -25,10 +25,40 @@ use super::client_auth::{audience_matches, decode_parts, rs256_valid};
 use super::setup::SimClient;
 use super::state::{ResponseType, Shared};
 use super::web::Params;
+use crate::protocol::jwe;
 
 /// The signing algorithms accepted for request objects (discovery's
 /// `request_object_signing_alg_values_supported`).
 pub(crate) const SIGNING_ALGS: &[&str] = &["none", "RS256", "HS256"];
+
+/// Key id of the simulator's TEST-ONLY encryption key (published with `use: enc`).
+pub(crate) const ENCRYPTION_KID: &str = "idflow-sim-rsa-oaep-2026";
+const ENCRYPTION_PEM: &str = include_str!("keys/encryption.pem");
+/// JWK `n` of the encryption key (a unit test proves it belongs to the PEM).
+const ENCRYPTION_N: &str = "pii3sMna_iZNmTQw99crh6yeoZjIrOrneNQVcFC_grpSuqM9uqRDzbnMGYDbc6HN-VGfkcFBoeQ9zm7WlgSHILHAl_t_XDZnzPhhy6lcdpFy4j8nDGZs3N8qjB5LMcno8K_6cfFMfCzUcYcqxdhYtCHtdKovDV_19cb6vdQtBwrTqSszjmJbUaeS0NInB-7VsiN3Wtq--vbYtkoOnvdatIAuW43qMR5oT3JmkapzRLcoBuepUjFKw5XOgqEWZBEYBXCj4rT5WwKjBLAlaJ-cLDfMCBK_V2AZPB0bz83NeQxUv24GGp4zZyAt5eTTd5yn8mmrP2mMrAuFvnHLv0BLRQ";
+
+/// The encryption key as a public JWK, for the JWKS: clients encrypt request objects to it
+/// (RSA-OAEP, A256GCM).
+pub(crate) fn encryption_jwk() -> Value {
+    serde_json::json!({
+        "kty": "RSA", "use": "enc", "alg": jwe::ALG, "kid": ENCRYPTION_KID,
+        "n": ENCRYPTION_N, "e": "AQAB",
+    })
+}
+
+/// Opens a request object encrypted to the simulator's key (RFC 9101 §4, Core §6.1).
+fn decrypt(token: &str) -> Result<String, String> {
+    use base64::Engine as _;
+    let body: String = ENCRYPTION_PEM
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let pkcs8 = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|_| "the simulator's encryption key is not base64".to_string())?;
+    let (_, plain) = jwe::decrypt(token, &pkcs8).map_err(|e| e.to_string())?;
+    String::from_utf8(plain).map_err(|_| "the decrypted request object is not text".to_string())
+}
 
 /// Clock skew allowed on `nbf`, in seconds.
 const SKEW: i64 = 60;
@@ -65,6 +95,17 @@ pub(crate) fn resolve(shared: &Shared, params: Params) -> Result<Params, Refusal
         (Some(jwt), None) => jwt,
         (None, uri) => fetch(uri.as_deref().unwrap_or_default())
             .map_err(|e| refuse("invalid_request_uri", &e, None))?,
+    };
+    let jwt = if jwe::is_jwe(&jwt) {
+        decrypt(&jwt).map_err(|e| {
+            refuse(
+                "invalid_request_object",
+                &format!("the encrypted request object cannot be opened: {e}"),
+                None,
+            )
+        })?
+    } else {
+        jwt
     };
     let (header, object) = decode_parts(&jwt).ok_or_else(|| {
         refuse(
@@ -253,7 +294,11 @@ fn fetch(uri: &str) -> Result<String, String> {
     let chunked = head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked");
-    let body = if chunked { dechunk(body) } else { body.to_string() };
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
     Ok(body.trim().to_string())
 }
 
@@ -279,13 +324,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn what_is_encrypted_to_the_published_key_decrypts_and_nothing_else_does() {
+        let token = jwe::encrypt(
+            b"a.b.c",
+            ENCRYPTION_N,
+            "AQAB",
+            Some(ENCRYPTION_KID),
+            Some("JWT"),
+        )
+        .unwrap();
+        assert_eq!(decrypt(&token).unwrap(), "a.b.c");
+        assert_ne!(
+            token,
+            jwe::encrypt(b"a.b.c", ENCRYPTION_N, "AQAB", None, None).unwrap(),
+            "a fresh content key and IV each time"
+        );
+        let mut parts: Vec<&str> = token.split('.').collect();
+        parts[3] = "dGFtcGVyZWQ";
+        assert!(
+            decrypt(&parts.join("."))
+                .unwrap_err()
+                .contains("does not decrypt")
+        );
+        // Encrypted to another key (the signing key's modulus): the content key cannot be unwrapped.
+        let other = super::super::keys::jwks()["keys"][0]["n"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let foreign = jwe::encrypt(b"a.b.c", &other, "AQAB", None, None).unwrap();
+        assert!(decrypt(&foreign).is_err());
+        assert_eq!(encryption_jwk()["use"], "enc");
+    }
+
+    #[test]
     fn chunked_bodies_are_joined() {
         assert_eq!(dechunk("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"), "abcde");
     }
 
     #[test]
     fn only_local_http_request_uris_are_fetched() {
-        assert!(fetch("https://evil.example/x").unwrap_err().contains("127.0.0.1"));
+        assert!(
+            fetch("https://evil.example/x")
+                .unwrap_err()
+                .contains("127.0.0.1")
+        );
         assert!(fetch("not a url").unwrap_err().contains("not a URL"));
     }
 }
