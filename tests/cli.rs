@@ -86,6 +86,19 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
             "features/oidc/client_authentication.feature",
             "client assertion refused: expected status 400 or 401, error invalid_client, got status 400, error invalid_grant",
         ),
+        Defect::RequestObjectAudienceUnchecked | Defect::RequestObjectExpiryUnchecked => (
+            "features/oidc/request_objects.feature",
+            "request object refused",
+        ),
+        Defect::ClientAssertionSignatureUnchecked | Defect::ClientAssertionAudienceUnchecked => (
+            "features/oidc/client_authentication.feature",
+            "client assertion refused: expected status 400 or 401, error invalid_client, got status 200",
+        ),
+        // A SHOULD: it fails only under --strict.
+        Defect::RequestObjectRefusedAsServerError => (
+            "features/oidc/request_objects.feature",
+            "request object error code: expected invalid_request_object",
+        ),
     }
 }
 

@@ -132,12 +132,14 @@ pub(crate) fn authenticate<'a>(
         format!("{}/broker/openidconnect/token", shared.base_url),
         shared.issuer.clone(),
     ];
-    if !audience_matches(claims.get("aud"), &accepted) {
+    if !audience_matches(claims.get("aud"), &accepted)
+        && !shared.has(Defect::ClientAssertionAudienceUnchecked)
+    {
         return Err(invalid_client(
             "client_assertion aud must be the token endpoint or the issuer",
         ));
     }
-    if !rs256_valid(assertion, client) {
+    if !rs256_valid(assertion, client) && !shared.has(Defect::ClientAssertionSignatureUnchecked) {
         return Err(invalid_client(
             "client_assertion signature does not verify with the client's registered key",
         ));

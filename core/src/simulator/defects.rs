@@ -53,11 +53,22 @@ pub enum Defect {
     ExpiredClientAssertionAccepted,
     /// A client assertion's jti is accepted again (a replay).
     ClientAssertionReplayAccepted,
+    /// A signed request object for another audience is accepted.
+    RequestObjectAudienceUnchecked,
+    /// An expired request object is accepted.
+    RequestObjectExpiryUnchecked,
+    /// A client assertion whose signature does not verify is accepted.
+    ClientAssertionSignatureUnchecked,
+    /// A client assertion for another audience is accepted.
+    ClientAssertionAudienceUnchecked,
+    /// A malformed request object is refused with `server_error` instead of
+    /// `invalid_request_object` (a SHOULD: the run passes with a warning, fails under --strict).
+    RequestObjectRefusedAsServerError,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 21] = [
+    pub const ALL: [Defect; 26] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -80,6 +91,11 @@ impl Defect {
         Defect::RequestObjectQueryWins,
         Defect::ExpiredClientAssertionAccepted,
         Defect::ClientAssertionReplayAccepted,
+        Defect::RequestObjectAudienceUnchecked,
+        Defect::RequestObjectExpiryUnchecked,
+        Defect::ClientAssertionSignatureUnchecked,
+        Defect::ClientAssertionAudienceUnchecked,
+        Defect::RequestObjectRefusedAsServerError,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -107,13 +123,21 @@ impl Defect {
             Defect::RequestObjectQueryWins => "request_object_query_wins",
             Defect::ExpiredClientAssertionAccepted => "expired_client_assertion_accepted",
             Defect::ClientAssertionReplayAccepted => "client_assertion_replay_accepted",
+            Defect::RequestObjectAudienceUnchecked => "request_object_audience_unchecked",
+            Defect::RequestObjectExpiryUnchecked => "request_object_expiry_unchecked",
+            Defect::ClientAssertionSignatureUnchecked => "client_assertion_signature_unchecked",
+            Defect::ClientAssertionAudienceUnchecked => "client_assertion_audience_unchecked",
+            Defect::RequestObjectRefusedAsServerError => "request_object_refused_as_server_error",
         }
     }
 
     /// Whether the defect breaks only a SHOULD or best practice: a run with it passes with a
     /// warning, and fails under `--strict`.
     pub fn only_warns(self) -> bool {
-        matches!(self, Defect::UserinfoCacheable)
+        matches!(
+            self,
+            Defect::UserinfoCacheable | Defect::RequestObjectRefusedAsServerError
+        )
     }
 
     /// Parses a name as written in `IDFLOW_SIMULATOR_DEFECTS` (comma separated).

@@ -121,7 +121,12 @@ pub(crate) fn resolve(shared: &Shared, params: Params) -> Result<Params, Refusal
             None,
         ));
     };
-    let fail = |description: &str| refuse("invalid_request_object", description, Some(&object));
+    let code = if shared.has(Defect::RequestObjectRefusedAsServerError) {
+        "server_error"
+    } else {
+        "invalid_request_object"
+    };
+    let fail = |description: &str| refuse(code, description, Some(&object));
     check_object(shared, client, &params, &jwt, &header, &object).map_err(|e| fail(&e))?;
     // The object's parameters win; those outside it stay only where it has none (Core §6.3.3).
     let mut merged: BTreeMap<String, String> = params.pairs().collect();
@@ -183,7 +188,9 @@ fn check_object(
         if text("iss") != Some(client.id.as_str()) {
             return Err("the request object's iss must be the client_id".into());
         }
-        if !audience_matches(object.get("aud"), std::slice::from_ref(&shared.issuer)) {
+        if !audience_matches(object.get("aud"), std::slice::from_ref(&shared.issuer))
+            && !shared.has(Defect::RequestObjectAudienceUnchecked)
+        {
             return Err("the request object's aud must be the issuer".into());
         }
         let valid = match alg {
@@ -196,7 +203,9 @@ fn check_object(
     }
     let now = shared.now();
     let number = |name: &str| object.get(name).and_then(Value::as_i64);
-    if number("exp").is_some_and(|exp| exp <= now) {
+    if number("exp").is_some_and(|exp| exp <= now)
+        && !shared.has(Defect::RequestObjectExpiryUnchecked)
+    {
         return Err("the request object has expired".into());
     }
     if number("nbf").is_some_and(|nbf| nbf > now + SKEW) {
