@@ -43,6 +43,8 @@ mod ciba_tests;
 #[cfg(test)]
 mod mobileid_tests;
 #[cfg(test)]
+mod request_object_tests;
+#[cfg(test)]
 mod rest_tests;
 #[cfg(test)]
 mod test_support;
