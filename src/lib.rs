@@ -67,6 +67,10 @@ inventory::submit! {
             step_file!("steps/mobileid.rs", "MobileID (CIBA and operations)"),
             step_file!("steps/rest_api.rs", "Authentication REST API"),
             step_file!("steps/security.rs", "Security pack (attacks and defences)"),
+            step_file!(
+                "steps/request_objects.rs",
+                "Request objects and client authentication"
+            ),
         ],
     }
 }

@@ -10,6 +10,7 @@ pub mod expectations;
 pub mod http;
 pub mod mobileid;
 pub mod oidc;
+pub mod request_objects;
 pub mod rest_api;
 pub mod security;
 pub mod tokens;

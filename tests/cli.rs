@@ -227,6 +227,35 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::ClientIdentifiedByCode => {
             ("features/security", "error: expected \"invalid_client\"")
         }
+        // Request objects and private_key_jwt (issue 12, item 3).
+        Defect::RequestObjectSignatureUnchecked => (
+            "features/oidc/request_objects.feature",
+            "request object refused",
+        ),
+        Defect::RequestObjectQueryWins => {
+            ("features/oidc/request_objects.feature", "nonce: expected")
+        }
+        Defect::ExpiredClientAssertionAccepted => (
+            "features/oidc/client_authentication.feature",
+            "client assertion refused: expected status 400 or 401, error invalid_client, got status 200",
+        ),
+        Defect::ClientAssertionReplayAccepted => (
+            "features/oidc/client_authentication.feature",
+            "client assertion refused: expected status 400 or 401, error invalid_client, got status 400, error invalid_grant",
+        ),
+        Defect::RequestObjectAudienceUnchecked | Defect::RequestObjectExpiryUnchecked => (
+            "features/oidc/request_objects.feature",
+            "request object refused",
+        ),
+        Defect::ClientAssertionSignatureUnchecked | Defect::ClientAssertionAudienceUnchecked => (
+            "features/oidc/client_authentication.feature",
+            "client assertion refused: expected status 400 or 401, error invalid_client, got status 200",
+        ),
+        // A SHOULD: it fails only under --strict.
+        Defect::RequestObjectRefusedAsServerError => (
+            "features/oidc/request_objects.feature",
+            "request object error code: expected invalid_request_object",
+        ),
     }
 }
 
@@ -309,7 +338,7 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
     let strict = [&with_defect[..], &["--strict"]].concat();
     let out = idflow(&strict, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("2 passed, 2 failed"), "{}", text(&out));
+    assert!(text(&out).contains("3 passed, 2 failed"), "{}", text(&out));
     assert!(read(&dir, "junit.xml").contains("Cache-Control: expected no-store"));
 
     let out = idflow(&with_defect, &[("IDFLOW_STRICT", "1")]);
@@ -656,6 +685,56 @@ fn no_secret_of_the_environment_reaches_any_report() {
     let console = text(&out);
     for s in &secrets {
         assert!(!console.contains(s.as_str()), "the console shows a secret");
+    }
+}
+
+#[test]
+fn private_key_never_appears_in_reports() {
+    // The client "jwt" signs client assertions and request objects with the TEST-ONLY key of
+    // fixtures/keys: neither the key (PEM, Base64 body, any line of it) nor its private JWK
+    // members may reach a report, the console or a log line, while its signatures do.
+    let dir = report_dir("private-key");
+    let out = idflow(
+        &[
+            "run",
+            "features/oidc/client_authentication.feature",
+            "features/oidc/request_objects.feature",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "debug")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let env = idflow::config::Environment::load("simulator", &root.join("environments")).unwrap();
+    let key = env.client("jwt").unwrap().key.clone().unwrap();
+    let pem = std::fs::read_to_string(root.join("fixtures/keys/client-test.pem")).unwrap();
+    let forms = key.secret_forms();
+    assert!(forms.len() > 20, "PEM, body, its lines and six JWK members");
+    let html = read(&dir, "index.html");
+    assert!(
+        html.contains("client_assertion") && html.contains("request-objects"),
+        "the report shows the assertions and the request_uri fetches"
+    );
+    let outputs = [
+        ("index.html", html.clone()),
+        ("junit.xml", read(&dir, "junit.xml")),
+        ("cucumber.json", read(&dir, "cucumber.json")),
+        ("console", text(&out)),
+    ];
+    for (name, body) in outputs {
+        for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+            assert!(
+                !body.contains(line),
+                "{name} holds a line of the private key"
+            );
+        }
+        for form in &forms {
+            assert!(
+                !body.contains(form.as_str()),
+                "{name} holds a form of the private key"
+            );
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 //! A bottom module: it imports nothing of this crate, so that the simulator can use it without
 //! depending on the runner's side (and the runner's side without depending on the simulator).
 
+pub mod jwe;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -23,6 +25,8 @@ pub enum AuthMethod {
     ClientSecretPost,
     /// A public client: `client_id` only.
     None,
+    /// A JWT signed with the client's private key (RFC 7523 §2.2, OpenID Connect Core §9).
+    PrivateKeyJwt,
 }
 
 impl std::str::FromStr for AuthMethod {
@@ -30,12 +34,17 @@ impl std::str::FromStr for AuthMethod {
     /// Reads a method by its discovery name (`client_secret_basic`, `client_secret_post`,
     /// `none`).
     fn from_str(name: &str) -> Result<Self, String> {
-        [Self::ClientSecretBasic, Self::ClientSecretPost, Self::None]
-            .into_iter()
+        [
+            Self::ClientSecretBasic,
+            Self::ClientSecretPost,
+            Self::None,
+            Self::PrivateKeyJwt,
+        ]
+        .into_iter()
             .find(|m| m.as_str() == name)
             .ok_or_else(|| {
                 format!(
-                    "unknown client authentication {name:?}: use client_secret_basic, client_secret_post or none"
+                    "unknown client authentication {name:?}: use client_secret_basic, client_secret_post, private_key_jwt or none"
                 )
             })
     }
@@ -48,6 +57,7 @@ impl AuthMethod {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
             Self::None => "none",
+            Self::PrivateKeyJwt => "private_key_jwt",
         }
     }
 }
@@ -135,5 +145,10 @@ mod tests {
         );
         assert_eq!(AuthMethod::ClientSecretPost.as_str(), "client_secret_post");
         assert_eq!(AuthMethod::None.as_str(), "none");
+        assert_eq!(AuthMethod::PrivateKeyJwt.as_str(), "private_key_jwt");
+        assert_eq!(
+            "private_key_jwt".parse::<AuthMethod>(),
+            Ok(AuthMethod::PrivateKeyJwt)
+        );
     }
 }

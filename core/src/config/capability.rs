@@ -44,11 +44,22 @@ pub enum Capability {
     // Security pack:
     /// The authorization response carries `iss` (RFC 9207).
     AuthorizationResponseIss,
+    // Request objects and private_key_jwt (issue 12, item 3).
+    /// Request objects by value (`request`), signed RS256 or HS256.
+    RequestObjects,
+    /// Unsigned request objects (`alg: none`).
+    UnsignedRequestObjects,
+    /// Request objects by reference (`request_uri`) fetched from the client.
+    RequestUri,
+    /// `private_key_jwt` client authentication.
+    PrivateKeyJwt,
+    /// Request objects encrypted to the provider's key (RSA-OAEP, A256GCM).
+    EncryptedRequestObjects,
 }
 
 impl Capability {
     /// Every capability, in the order the README documents them.
-    pub const ALL: [Capability; 15] = [
+    pub const ALL: [Capability; 20] = [
         Capability::Sessions,
         Capability::ConsentDeny,
         Capability::PasswordCheck,
@@ -65,6 +76,11 @@ impl Capability {
         Capability::ClaimsParameter,
         // Security pack:
         Capability::AuthorizationResponseIss,
+        Capability::RequestObjects,
+        Capability::UnsignedRequestObjects,
+        Capability::RequestUri,
+        Capability::PrivateKeyJwt,
+        Capability::EncryptedRequestObjects,
     ];
 
     /// The name as environments and tags write it.
@@ -85,6 +101,11 @@ impl Capability {
             Capability::UserinfoTokenInBody => "userinfo_token_in_body",
             Capability::ClaimsParameter => "claims_parameter",
             Capability::AuthorizationResponseIss => "authorization_response_iss",
+            Capability::RequestObjects => "request_objects",
+            Capability::UnsignedRequestObjects => "unsigned_request_objects",
+            Capability::RequestUri => "request_uri",
+            Capability::PrivateKeyJwt => "private_key_jwt",
+            Capability::EncryptedRequestObjects => "encrypted_request_objects",
         }
     }
 
@@ -129,6 +150,21 @@ impl Capability {
             }
             Capability::AuthorizationResponseIss => {
                 "RFC 9207 (an extension); RFC 9700 §4.4.2 (distinct redirect URIs per issuer are the other mix-up defence)"
+            }
+            Capability::RequestObjects => {
+                "OpenID Connect Core 1.0 §6.1 (support for the request parameter is OPTIONAL)"
+            }
+            Capability::UnsignedRequestObjects => {
+                "OpenID Connect Core 1.0 §6.1 and Discovery 1.0 §3 (an OP lists the algorithms it accepts in request_object_signing_alg_values_supported; none may be absent)"
+            }
+            Capability::RequestUri => {
+                "OpenID Connect Core 1.0 §6.2 and §15.2 (OPTIONAL; required of dynamic OPs only)"
+            }
+            Capability::PrivateKeyJwt => {
+                "OpenID Connect Core 1.0 §9 and Discovery 1.0 §3 (the OP chooses its token_endpoint_auth_methods_supported; client_secret_basic is the default)"
+            }
+            Capability::EncryptedRequestObjects => {
+                "OpenID Connect Core 1.0 §6.1 (a request object MAY be encrypted) and Discovery 1.0 §3 (request_object_encryption_alg_values_supported is OPTIONAL)"
             }
         }
     }

@@ -142,6 +142,23 @@ pub fn as_remote(text: &str, issuer: &str, served_from: &Path) -> Result<String,
         "target".into(),
         serde_json::json!({ "kind": "remote", "issuer": issuer }),
     );
+    // A client's private_key_file is relative to the file it was written in: the new file may
+    // live elsewhere, so it names the key by the path the original meant.
+    let base = match served_from.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => Path::new(".").to_path_buf(),
+    };
+    if let Some(clients) = object.get_mut("clients").and_then(|c| c.as_object_mut()) {
+        for client in clients.values_mut() {
+            if let Some(serde_json::Value::String(file)) = client.get_mut("private_key_file")
+                && Path::new(file.as_str()).is_relative()
+            {
+                let joined = base.join(file.as_str());
+                let absolute = std::fs::canonicalize(&joined).unwrap_or(joined);
+                *file = absolute.display().to_string();
+            }
+        }
+    }
     let mut out = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
     out.push('\n');
     Ok(out)
@@ -211,5 +228,20 @@ mod tests {
         }
         assert_eq!(&*env.client("web").unwrap().id, "idflow-web");
         assert_eq!(env.exclude_tags.as_deref(), Some("@generic-ciba"));
+    }
+
+    #[test]
+    fn a_relative_private_key_file_keeps_naming_the_same_key_from_elsewhere() {
+        let text = "target: {kind: simulator}\nclients:\n  jwt:\n    id: j\n    auth_method: private_key_jwt\n    private_key_file: ../fixtures/keys/client-test.pem\n    redirect_uris: [https://rp/cb]\n";
+        let written = as_remote(
+            text,
+            "http://127.0.0.1:4000/auth/open",
+            Path::new("../environments/simulator.yaml"),
+        )
+        .unwrap();
+        let elsewhere = std::env::temp_dir().join("idflow-served-elsewhere.yaml");
+        let env = crate::config::Environment::parse(&written, &elsewhere)
+            .expect("the key file is found from the written file's folder");
+        assert!(env.client("jwt").unwrap().key.is_some());
     }
 }

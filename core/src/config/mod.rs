@@ -8,11 +8,14 @@ mod capability;
 mod indentation;
 pub mod listing;
 mod login;
+mod private_key;
 mod simulator;
 mod template;
 pub mod yaml_mask;
 
 pub use capability::{Capability, Deviation};
+
+pub use private_key::ClientKey;
 
 pub use login::{LoginDriver, LoginOptions, ScriptAction, ScriptStep};
 
@@ -161,6 +164,20 @@ pub struct Client {
     pub redirect_uris: Vec<Templated>,
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// The client's RSA private key (PEM), for `private_key_jwt` and request objects signed
+    /// RS256; usually `${VAR}`. A secret: never shown, redacted in every output.
+    #[serde(default)]
+    pub private_key: Option<Secret>,
+    /// The same key from a PEM file, relative to the environment file.
+    #[serde(default)]
+    pub private_key_file: Option<PathBuf>,
+    /// The `alg` the client is registered with for request objects (OpenID Connect Dynamic
+    /// Client Registration §2, `request_object_signing_alg`): the provider refuses others.
+    #[serde(default)]
+    pub request_object_signing_alg: Option<String>,
+    /// The key of `private_key` or `private_key_file`, read when the environment loads.
+    #[serde(skip)]
+    pub key: Option<std::sync::Arc<ClientKey>>,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -384,6 +401,10 @@ impl Environment {
                 path: shown.clone(),
                 message,
             })?;
+        env.load_keys().map_err(|message| ConfigError::Invalid {
+            path: shown.clone(),
+            message,
+        })?;
         env.validate().map_err(|message| ConfigError::Invalid {
             path: shown,
             message,
@@ -400,6 +421,35 @@ impl Environment {
                         .map_err(|e| format!("user `{name}`, claim `{claim}`: {e}"))?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Reads each client's private key (`private_key` or `private_key_file`).
+    fn load_keys(&mut self) -> Result<(), String> {
+        let base = self.base_dir();
+        for (name, client) in &mut self.clients {
+            let pem = match (&client.private_key, &client.private_key_file) {
+                (Some(_), Some(_)) => {
+                    return Err(format!(
+                        "client `{name}` has both private_key and private_key_file: keep one"
+                    ));
+                }
+                (Some(inline), None) => inline.expose().to_string(),
+                (None, Some(file)) => {
+                    let path = base.join(file);
+                    std::fs::read_to_string(&path).map_err(|e| {
+                        format!(
+                            "client `{name}`: cannot read private_key_file {}: {e}",
+                            path.display()
+                        )
+                    })?
+                }
+                (None, None) => continue,
+            };
+            let key = ClientKey::from_pem(&pem)
+                .map_err(|e| format!("client `{name}`: its private key: {e}"))?;
+            client.key = Some(std::sync::Arc::new(key));
         }
         Ok(())
     }
@@ -426,7 +476,14 @@ impl Environment {
                     format!("client `{name}`: redirect URI {uri:?} is not a URL ({e})")
                 })?;
             }
-            if client.auth_method != AuthMethod::None && client.secret.is_none() {
+            if client.auth_method == AuthMethod::PrivateKeyJwt {
+                if client.key.is_none() {
+                    return Err(format!(
+                        "client `{name}` uses private_key_jwt but has no key: add `private_key_file:` (a PEM file) or `private_key: ${{{}_PRIVATE_KEY}}`",
+                        name.to_uppercase().replace('-', "_")
+                    ));
+                }
+            } else if client.auth_method != AuthMethod::None && client.secret.is_none() {
                 return Err(format!(
                     "client `{name}` uses {} but has no secret: add `secret:` (for example `secret: ${{{}_SECRET}}`) or set `auth_method: none`",
                     client.auth_method.as_str(),
@@ -553,9 +610,15 @@ impl Environment {
             .users
             .values()
             .flat_map(|u| u.password.iter().chain(u.nin.iter()));
+        let keys = self
+            .clients
+            .values()
+            .filter_map(|c| c.key.as_ref())
+            .flat_map(|k| k.secret_forms());
         clients
             .chain(users)
             .map(|s| s.expose().to_string())
+            .chain(keys)
             .filter(|s| !s.is_empty())
             .collect()
     }
@@ -751,6 +814,30 @@ strict: true
         assert!(err.contains("unknown environment `staging`"), "{err}");
         assert!(err.contains("simulator"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_private_key_file_is_read_and_its_forms_are_secrets() {
+        let text = "target: {kind: simulator}\nclients:\n  jwt:\n    id: j\n    auth_method: private_key_jwt\n    private_key_file: ../fixtures/keys/client-test.pem\n    request_object_signing_alg: RS256\n    redirect_uris: [https://x/cb]\n";
+        let env = Environment::parse(text, Path::new("../environments/e.yaml")).unwrap();
+        let client = env.client("jwt").unwrap();
+        assert_eq!(client.auth_method, AuthMethod::PrivateKeyJwt);
+        let key = client.key.as_ref().unwrap();
+        let pem = std::fs::read_to_string("../fixtures/keys/client-test.pem").unwrap();
+        let secrets = env.secrets();
+        assert!(secrets.iter().any(|s| s.trim() == pem.trim()));
+        assert!(secrets.contains(&pem.lines().nth(1).unwrap().to_string()));
+        assert_eq!(key.e, "AQAB");
+        let missing = text.replace("client-test.pem", "nope.pem");
+        let err = Environment::parse(&missing, Path::new("../environments/e.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nope.pem"), "{err}");
+        let keyless = "target: {kind: simulator}\nclients:\n  jwt:\n    id: j\n    auth_method: private_key_jwt\n    redirect_uris: [https://x/cb]\n";
+        let err = Environment::parse(keyless, Path::new("e.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("private_key_file"), "{err}");
     }
 
     #[test]

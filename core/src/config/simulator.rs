@@ -15,6 +15,8 @@ impl From<&Environment> for SimulatorSetup {
                 auth_method: c.auth_method,
                 redirect_uris: c.redirect_uris.iter().map(|u| u.to_string()).collect(),
                 scopes: c.scopes.clone(),
+                public_key: c.key.as_ref().map(|k| (k.n.clone(), k.e.clone())),
+                request_object_signing_alg: c.request_object_signing_alg.clone(),
             })
             .collect();
         let users = env

@@ -179,6 +179,10 @@ mod tests {
             auth_method: AuthMethod::None,
             redirect_uris: vec![Templated("https://rp.example/cb".into())],
             scopes: vec!["openid".into(), "profile".into()],
+            private_key: None,
+            private_key_file: None,
+            request_object_signing_alg: None,
+            key: None,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod checks;
 pub mod ciba;
 pub mod claims_release;
+pub mod client_assertion;
 
 #[cfg(feature = "browser")]
 pub mod browser;
@@ -19,6 +20,8 @@ pub mod pkce;
 pub mod provider_keys;
 pub mod reauthentication;
 pub mod relying_party;
+pub mod request_object;
+pub mod request_uri;
 pub mod security;
 mod sign_in_checks;
 pub mod token;
@@ -28,7 +31,7 @@ pub mod user_agent;
 pub use crate::discovery::{ProviderMetadata, discovery_url};
 pub use authorize::{AuthorizationRequest, AuthorizationResponse, OMITTED};
 pub use relying_party::{
-    AreaClient, Consent, ExchangeOptions, OidcState, RelyingParty, TokenChoice,
+    AreaClient, Consent, ExchangeOptions, ObjectOptions, OidcState, RelyingParty, TokenChoice,
 };
 pub use token::{TokenSet, basic_auth, token_request};
 pub use user_agent::UserAgent;

@@ -10,6 +10,9 @@ use url::Url;
 
 use super::authorize::{AuthorizationRequest, AuthorizationResponse};
 use super::checks;
+use super::client_assertion::{self, AssertionTamper};
+use super::request_object::{self, MEDIA_TYPE, ObjectAlg};
+use super::request_uri::RequestUriHost;
 use super::token::{TokenSet, token_request};
 use crate::checks::Checklist;
 use crate::config::{AuthMethod, Client, Deviation, Environment};
@@ -36,6 +39,41 @@ pub struct OidcState {
     pub userinfo: Option<Value>,
     /// The environment's name of the end-user who last logged in.
     pub user: Option<String>,
+    /// The listener that hosts request objects by reference, once one was sent.
+    pub request_uri_host: Option<Arc<RequestUriHost>>,
+    /// The latest client assertion sent (`private_key_jwt`), for a replay.
+    pub last_client_assertion: Option<String>,
+}
+
+/// How the authorization request travels as a request object (RFC 9101), and what a scenario
+/// changes in it to see the provider refuse it.
+#[derive(Debug, Clone)]
+pub struct ObjectOptions {
+    pub alg: ObjectAlg,
+    /// By reference (`request_uri`) instead of by value (`request`).
+    pub by_reference: bool,
+    /// Claims of the object replaced (see [`request_object::claims`]).
+    pub claims: Vec<(String, String)>,
+    /// Parameters outside the object, replacing the request's own (which may contradict it).
+    pub outside: Vec<(String, String)>,
+    /// One character of the signature changed.
+    pub alter_signature: bool,
+    /// Encrypted to the provider's RSA encryption key (RSA-OAEP, A256GCM) after signing.
+    pub encrypt: bool,
+}
+
+impl ObjectOptions {
+    /// An object secured with `alg`, sent by value, nothing changed.
+    pub fn new(alg: ObjectAlg) -> Self {
+        Self {
+            alg,
+            by_reference: false,
+            claims: Vec::new(),
+            outside: Vec::new(),
+            alter_signature: false,
+            encrypt: false,
+        }
+    }
 }
 
 impl OidcState {
@@ -61,6 +99,8 @@ pub struct ExchangeOptions {
     pub auth_method: Option<AuthMethod>,
     pub secret: Option<String>,
     pub code_verifier: Option<String>,
+    /// What to change in the client assertion (`private_key_jwt`).
+    pub assertion: AssertionTamper,
 }
 
 /// Which token to present.
@@ -243,6 +283,159 @@ impl<'a> RelyingParty<'a> {
             .await?;
         self.state.response = redirect_response(ex)?;
         Ok(())
+    }
+
+    /// Sends the authorization request as a request object (RFC 9101, OpenID Connect Core §6)
+    /// by value or by reference, and follows the provider like [`RelyingParty::authorize`].
+    /// The provider's fetches of a `request_uri` are recorded before the request's exchange.
+    pub async fn authorize_with_object(
+        &mut self,
+        overrides: &[(String, String)],
+        object: &ObjectOptions,
+    ) -> Result<()> {
+        let meta = self.metadata().await?;
+        let (name, client) = self.client()?;
+        let (name, client) = (name.to_string(), client.clone());
+        let now = self.sc.clock().unix_seconds();
+        let request = AuthorizationRequest::new(&client, overrides, now)?;
+        let step = |e: request_object::RequestObjectError| Error::step(e.to_string());
+        let claims =
+            request_object::claims(&request, &meta.issuer, now, &object.claims).map_err(step)?;
+        let mut jwt =
+            request_object::sign(&claims, object.alg, &client, &name, MEDIA_TYPE).map_err(step)?;
+        if object.alter_signature {
+            jwt = request_object::alter_signature(&jwt).map_err(step)?;
+        }
+        let how = if object.by_reference {
+            "by reference"
+        } else {
+            "by value"
+        };
+        let sealed = if object.encrypt { ", encrypted" } else { "" };
+        self.record_jwt(
+            &jwt,
+            &format!("request object ({}{sealed}, {how})", object.alg.as_str()),
+        );
+        if object.encrypt {
+            jwt = self.encrypt_to_provider(&jwt).await?;
+            self.sc.learn_secret(&jwt);
+        }
+        let host = match (&self.state.request_uri_host, object.by_reference) {
+            (_, false) => None,
+            (Some(host), true) => Some(host.clone()),
+            (None, true) => {
+                let host = Arc::new(RequestUriHost::start().await.map_err(|e| {
+                    Error::step(format!(
+                        "cannot start the listener that hosts request objects on 127.0.0.1: {e}"
+                    ))
+                })?);
+                self.state.request_uri_host = Some(host.clone());
+                Some(host)
+            }
+        };
+        let (by, value) = match &host {
+            Some(host) => ("request_uri", host.host(jwt)),
+            None => ("request", jwt),
+        };
+        let mut url = meta.authorization_endpoint.clone();
+        url.query_pairs_mut().extend_pairs(
+            request_object::outer_params(&request, &object.outside, by, value)
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        self.state.request = Some(request);
+        self.state.response = None;
+        let stop = self.redirect_uris()?;
+        let ex = self
+            .sc
+            .send(
+                "authorization request (request object)",
+                RequestSpec::new("GET", url),
+                Redirects::FollowUntil(stop),
+            )
+            .await?;
+        self.state.response = redirect_response(ex)?;
+        if let Some(host) = host {
+            for fetch in host.take_fetches("the provider fetches the request_uri") {
+                self.record_before_last(fetch);
+            }
+        }
+        Ok(())
+    }
+
+    /// The token endpoint refused the latest client assertion with `invalid_client`.
+    pub fn expect_client_assertion_refused(&mut self) -> Result<()> {
+        let list = client_assertion::refused(self.sc.last_response()?);
+        self.sc.conclude(list)
+    }
+
+    /// The provider refused the latest request object (`clause`: the rule it broke).
+    pub fn expect_request_object_refused(&mut self, clause: &str) -> Result<()> {
+        let list = request_object::refused(
+            self.state.response.as_ref(),
+            self.sc.last_exchange()?,
+            clause,
+        );
+        self.sc.conclude(list)
+    }
+
+    /// `jwt` encrypted to the provider's RSA encryption key from its JWKS (`use: enc`), with
+    /// RSA-OAEP and A256GCM (RFC 7516, RFC 7518 §4.3, §5.3).
+    async fn encrypt_to_provider(&mut self, jwt: &str) -> Result<String> {
+        let jwks = self.jwks(None).await?;
+        let key = jwks
+            .keys
+            .iter()
+            .find(|k| k.use_.as_deref() == Some("enc") && k.kty.as_deref() == Some("RSA"))
+            .ok_or_else(|| {
+                Error::step(
+                    "the provider's JWKS has no RSA key with use \"enc\" to encrypt the request object to",
+                )
+            })?;
+        let part = |name: &str| {
+            key.raw
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        crate::protocol::jwe::encrypt(
+            jwt.as_bytes(),
+            part("n"),
+            part("e"),
+            key.kid.as_deref(),
+            Some("JWT"),
+        )
+        .map_err(|e| Error::step(format!("cannot encrypt the request object: {e}")))
+    }
+
+    /// Records a JWT the client made (a request object, a client assertion) under the running
+    /// step, decoded, and learns it as a secret: the report shows its header and claims, never
+    /// the token itself (a signed object or assertion is a credential while it lives).
+    fn record_jwt(&mut self, jwt: &str, label: &str) {
+        self.sc.learn_secret(jwt);
+        if let Ok(decoded) = crate::jwt::decode(jwt) {
+            self.sc.record_mut().push_token(crate::record::TokenRecord {
+                label: label.to_string(),
+                header: decoded.header,
+                claims: decoded.claims,
+                checks: Vec::new(),
+            });
+        }
+    }
+
+    /// Records an exchange made while the latest one ran (the provider's fetch of a
+    /// request_uri), just before it, so that the latest stays the latest.
+    fn record_before_last(&mut self, exchange: Exchange) {
+        let record = self.sc.record_mut();
+        record.push_exchange(exchange);
+        let step = record.current();
+        let n = step.exchanges.len();
+        if n >= 2 {
+            step.exchanges.swap(n - 1, n - 2);
+            let (a, b) = (step.exchanges[n - 2].seq, step.exchanges[n - 1].seq);
+            step.exchanges[n - 2].seq = b;
+            step.exchanges[n - 1].seq = a;
+        }
     }
 
     pub(crate) fn redirect_uris(&self) -> Result<Vec<Url>> {
@@ -599,18 +792,42 @@ impl<'a> RelyingParty<'a> {
         options: &ExchangeOptions,
     ) -> Result<RecordedResponse> {
         let meta = self.metadata().await?;
-        let client = match as_client {
-            Some(name) => self.sc.env().client(name)?,
-            None => self.client()?.1,
+        let (name, client) = match as_client {
+            Some(name) => (name, self.sc.env().client(name)?),
+            None => self.client()?,
         };
+        let (name, client) = (name.to_string(), client.clone());
         let method = options.auth_method.unwrap_or(client.auth_method);
-        let spec = token_request(
+        let mut spec = token_request(
             &meta.token_endpoint,
-            client,
+            &client,
             method,
             options.secret.as_deref(),
             form,
         );
+        if method == AuthMethod::PrivateKeyJwt {
+            let mut tamper = options.assertion.clone();
+            if tamper.replay.is_some() {
+                tamper.replay = self.state.last_client_assertion.clone();
+                if tamper.replay.is_none() {
+                    return Err(Error::step(
+                        "no client assertion was sent yet in this scenario: nothing to replay",
+                    ));
+                }
+            }
+            let now = self.sc.clock().unix_seconds();
+            let assertion = client_assertion::client_assertion(
+                &client,
+                &name,
+                meta.token_endpoint.as_str(),
+                now,
+                &tamper,
+            )
+            .map_err(|e| Error::step(e.to_string()))?;
+            self.state.last_client_assertion = Some(assertion.clone());
+            self.record_jwt(&assertion, "client assertion (private_key_jwt)");
+            client_assertion::attach(&mut spec, assertion);
+        }
         let ex = self.sc.send(label, spec, Redirects::Stop).await?;
         Ok(response_of(ex)?.clone())
     }

@@ -30,6 +30,10 @@ pub fn token_request(
             form.push(("client_secret".into(), secret));
         }
         AuthMethod::None => form.push(("client_id".into(), client.id.to_string())),
+        // The assertion itself is signed at the run's time and added by the relying party
+        // (`client_assertion::attach`); its sub names the client, so client_id (OPTIONAL
+        // beside it, RFC 7523 §3) is left out.
+        AuthMethod::PrivateKeyJwt => {}
     }
     spec.body = Some(Body::Form(form));
     spec

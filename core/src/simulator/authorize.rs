@@ -20,14 +20,14 @@ use super::web::{Params, cookie, html_response, is_form, is_method, method_not_a
 use crate::protocol::AuthMethod;
 
 /// Where an authorization response goes.
-struct Target {
-    redirect_uri: String,
-    fragment: bool,
-    state: Option<String>,
+pub(super) struct Target {
+    pub redirect_uri: String,
+    pub fragment: bool,
+    pub state: Option<String>,
 }
 
 /// Why a request cannot go on.
-enum Refusal {
+pub(super) enum Refusal {
     /// Shown as an HTML error page with this status.
     Page(u16, String),
     /// Sent back to the client as an error response.
@@ -255,20 +255,6 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             &format!("unknown parameter {unknown}"),
         );
     }
-    if params.get("request").is_some() {
-        return fail(
-            target,
-            "request_not_supported",
-            "request objects are not supported",
-        );
-    }
-    if params.get("request_uri").is_some() {
-        return fail(
-            target,
-            "request_uri_not_supported",
-            "request_uri is not supported",
-        );
-    }
     let Some(response_type) = response_type else {
         return if raw_type.is_empty() {
             fail(target, "invalid_request", "response_type is missing")
@@ -435,6 +421,11 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
     let params = match params {
         Ok(p) => p,
         Err(e) => return error_page(400, &e),
+    };
+    // A request object (RFC 9101) replaces the parameters it holds.
+    let params = match super::request_object::resolve(shared, params) {
+        Ok(p) => p,
+        Err(refusal) => return refuse(shared, refusal),
     };
     let request = match parse_request(shared, &params) {
         Ok(r) => r,

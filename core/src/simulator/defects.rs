@@ -187,11 +187,31 @@ pub enum Defect {
     /// A token request from an unknown client_id is served as the client the code was issued
     /// to (the client identified by its grant, not authenticated).
     ClientIdentifiedByCode,
+    // Request objects and private_key_jwt (issue 12, item 3).
+    /// A signed request object whose signature does not verify is accepted.
+    RequestObjectSignatureUnchecked,
+    /// Parameters outside the request object override those inside it.
+    RequestObjectQueryWins,
+    /// An expired client assertion is accepted.
+    ExpiredClientAssertionAccepted,
+    /// A client assertion's jti is accepted again (a replay).
+    ClientAssertionReplayAccepted,
+    /// A signed request object for another audience is accepted.
+    RequestObjectAudienceUnchecked,
+    /// An expired request object is accepted.
+    RequestObjectExpiryUnchecked,
+    /// A client assertion whose signature does not verify is accepted.
+    ClientAssertionSignatureUnchecked,
+    /// A client assertion for another audience is accepted.
+    ClientAssertionAudienceUnchecked,
+    /// A malformed request object is refused with `server_error` instead of
+    /// `invalid_request_object` (a SHOULD: the run passes with a warning, fails under --strict).
+    RequestObjectRefusedAsServerError,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 82] = [
+    pub const ALL: [Defect; 91] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -276,6 +296,16 @@ impl Defect {
         Defect::SecretInQueryAccepted,
         Defect::CodeInPage,
         Defect::ClientIdentifiedByCode,
+        // Request objects and private_key_jwt (issue 12, item 3).
+        Defect::RequestObjectSignatureUnchecked,
+        Defect::RequestObjectQueryWins,
+        Defect::ExpiredClientAssertionAccepted,
+        Defect::ClientAssertionReplayAccepted,
+        Defect::RequestObjectAudienceUnchecked,
+        Defect::RequestObjectExpiryUnchecked,
+        Defect::ClientAssertionSignatureUnchecked,
+        Defect::ClientAssertionAudienceUnchecked,
+        Defect::RequestObjectRefusedAsServerError,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -365,6 +395,16 @@ impl Defect {
             Defect::SecretInQueryAccepted => "secret_in_query_accepted",
             Defect::CodeInPage => "code_in_page",
             Defect::ClientIdentifiedByCode => "client_identified_by_code",
+            // Request objects and private_key_jwt (issue 12, item 3).
+            Defect::RequestObjectSignatureUnchecked => "request_object_signature_unchecked",
+            Defect::RequestObjectQueryWins => "request_object_query_wins",
+            Defect::ExpiredClientAssertionAccepted => "expired_client_assertion_accepted",
+            Defect::ClientAssertionReplayAccepted => "client_assertion_replay_accepted",
+            Defect::RequestObjectAudienceUnchecked => "request_object_audience_unchecked",
+            Defect::RequestObjectExpiryUnchecked => "request_object_expiry_unchecked",
+            Defect::ClientAssertionSignatureUnchecked => "client_assertion_signature_unchecked",
+            Defect::ClientAssertionAudienceUnchecked => "client_assertion_audience_unchecked",
+            Defect::RequestObjectRefusedAsServerError => "request_object_refused_as_server_error",
         }
     }
 
@@ -387,6 +427,7 @@ impl Defect {
                 | Defect::PkcePlainAccepted
                 | Defect::RefreshSurvivesCodeReplay
                 | Defect::CodeInPage
+                | Defect::RequestObjectRefusedAsServerError
         )
     }
 

@@ -64,15 +64,20 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> Response {
             "backchannel_user_code_parameter_supported": false,
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none", "private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": super::client_auth::SIGNING_ALGS,
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": scopes,
             "claims_supported": claim_names,
             "prompt_values_supported": ["none", "login", "consent", "select_account"],
             "ui_locales_supported": ["en", "nb", "sv", "da", "fi"],
             "claims_parameter_supported": true,
-            "request_parameter_supported": false,
-            "request_uri_parameter_supported": false,
+            "request_parameter_supported": true,
+            "request_uri_parameter_supported": true,
+            "require_request_uri_registration": false,
+            "request_object_signing_alg_values_supported": super::request_object::SIGNING_ALGS,
+            "request_object_encryption_alg_values_supported": [crate::protocol::jwe::ALG],
+            "request_object_encryption_enc_values_supported": [crate::protocol::jwe::ENC],
             "authorization_response_iss_parameter_supported": true,
     });
     if shared.has(Defect::DiscoveryMissingSubjectTypes)
@@ -104,5 +109,10 @@ pub(crate) fn jwks(shared: &Shared, req: &Request) -> Response {
     if private || duplicate || weak {
         return json_response(200, &keys::defective_jwks(private, duplicate, weak));
     }
-    json_response(200, &keys::jwks())
+    let mut set = keys::jwks();
+    // The key clients encrypt request objects to (issue 12, item 3).
+    if let Some(list) = set["keys"].as_array_mut() {
+        list.push(super::request_object::encryption_jwk());
+    }
+    json_response(200, &set)
 }

@@ -22,12 +22,14 @@
 mod authorize;
 mod ciba;
 mod claims;
+mod client_auth;
 mod defects;
 mod discovery;
 mod id_token;
 mod keys;
 mod mobileid;
 mod pages;
+mod request_object;
 mod rest;
 mod server;
 mod setup;
@@ -40,6 +42,8 @@ mod web;
 mod ciba_tests;
 #[cfg(test)]
 mod mobileid_tests;
+#[cfg(test)]
+mod request_object_tests;
 #[cfg(test)]
 mod rest_tests;
 #[cfg(test)]

@@ -23,6 +23,12 @@ pub struct SimClient {
     pub auth_method: AuthMethod,
     pub redirect_uris: Vec<String>,
     pub scopes: Vec<String>,
+    /// The public key the client signs client assertions and request objects with: JWK `n`
+    /// and `e` (base64url).
+    pub public_key: Option<(String, String)>,
+    /// The `alg` the client is registered with for request objects: others (and `none`) are
+    /// refused.
+    pub request_object_signing_alg: Option<String>,
 }
 
 /// A registered user.

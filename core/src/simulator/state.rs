@@ -180,6 +180,8 @@ pub(crate) struct State {
     /// When each code was first redeemed (Unix milliseconds), for the
     /// `concurrent_code_redemption` defect's window.
     pub code_redemptions: HashMap<String, i64>,
+    /// `iss jti` of every client assertion accepted: each is single-use (RFC 7523 §3).
+    pub client_assertion_jtis: HashSet<String>,
     next_grant: u64,
     /// The time of the last sweep: one sweep a second is enough.
     last_sweep: Option<i64>,

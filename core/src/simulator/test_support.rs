@@ -42,6 +42,8 @@ fn client(
         auth_method,
         redirect_uris: vec![redirect_uri.into()],
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        public_key: None,
+        request_object_signing_alg: None,
     }
 }
 

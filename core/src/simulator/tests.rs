@@ -222,8 +222,14 @@ async fn discovery_names_signicat_endpoints() {
             .contains(&"email".into())
     );
     let jwks = rig.jwks().await;
-    assert_eq!(jwks.keys.len(), 1);
+    // The signing key, and the key request objects are encrypted to (use enc).
+    assert_eq!(jwks.keys.len(), 2);
     assert!(jwks.find(SIGNING_KID).is_some());
+    assert!(
+        jwks.keys
+            .iter()
+            .any(|k| k.common.key_id.as_deref() == Some("idflow-sim-rsa-oaep-2026"))
+    );
 }
 
 #[tokio::test]

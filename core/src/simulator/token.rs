@@ -40,6 +40,9 @@ pub(crate) fn authenticate<'a>(
     req: &Request,
     params: &Params,
 ) -> Result<&'a SimClient, Response> {
+    if super::client_auth::uses_assertion(params) {
+        return super::client_auth::authenticate(shared, req, params);
+    }
     let basic = basic_credentials(req).map_err(|e| invalid_client(&e))?;
     let form_secret = params.get("client_secret");
     if basic.is_some() && form_secret.is_some() {
@@ -87,6 +90,9 @@ pub(crate) fn authenticate<'a>(
                 "this client authenticates with client_secret_post",
             )),
         },
+        AuthMethod::PrivateKeyJwt => Err(invalid_client(
+            "this client authenticates with private_key_jwt (client_assertion)",
+        )),
         AuthMethod::None => {
             if basic.is_some() || form_secret.is_some() {
                 Err(invalid_client("this public client must not send a secret"))

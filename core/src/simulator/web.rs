@@ -54,6 +54,16 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// Parameters from a map (a request object's, merged with the query's).
+    pub fn from_map(map: BTreeMap<String, String>) -> Self {
+        Self(map)
+    }
+
+    /// Every parameter, by name.
+    pub fn pairs(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.0.iter().map(|(k, v)| (k.clone(), v.clone()))
+    }
+
     /// The space-separated values of a parameter (`scope`, `prompt`); none when it is absent.
     pub fn words<T: FromIterator<String>>(&self, name: &str) -> T {
         self.get(name)
