@@ -1146,6 +1146,7 @@ fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
             "features/oidc/userinfo.feature:23",
             "features/oidc/userinfo.feature:25",
             "features/oidc/userinfo.feature:30",
+            "features/oidc/userinfo.feature:46",
         ]
     );
     let out = features_target(&["--list", "--format", "terse", "--ignored"], &[]);

@@ -184,9 +184,9 @@ pub fn error_response(resp: &RecordedResponse, expected: &str) -> Checklist {
     if resp.status == 401 {
         list.must(
             "WWW-Authenticate",
-            five_two,
+            "RFC 9110 §15.5.2 (a 401 MUST carry a challenge); RFC 6749 §5.2 (its scheme the one the client used)",
             resp.header("www-authenticate").is_some(),
-            "a 401 must carry it",
+            "a 401 without WWW-Authenticate",
         );
     }
     list
