@@ -558,15 +558,17 @@ impl IdTokenVerifier {
             }
         }
         let number = |n: &str| claims.get(n).and_then(Value::as_f64);
-        if let (Some(iat), Some(exp)) = (number("iat"), number("exp")) {
-            if iat > 0.0 && exp > 0.0 && (exp / iat >= 100.0 || iat / exp >= 100.0) {
-                problems.push(format!(
-                    "exp {} and iat {} differ by a factor of {}: one of them is in other units",
-                    num(exp),
-                    num(iat),
-                    num((exp / iat).max(iat / exp).round())
-                ));
-            }
+        if let (Some(iat), Some(exp)) = (number("iat"), number("exp"))
+            && iat > 0.0
+            && exp > 0.0
+            && (exp / iat >= 100.0 || iat / exp >= 100.0)
+        {
+            problems.push(format!(
+                "exp {} and iat {} differ by a factor of {}: one of them is in other units",
+                num(exp),
+                num(iat),
+                num((exp / iat).max(iat / exp).round())
+            ));
         }
         if !problems.is_empty() {
             return fail(NAME, problems.join("; "));
