@@ -305,6 +305,61 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
     );
 }
 
+/// `expires_in` of 600000 (ten minutes written in milliseconds) fails by name against the
+/// ID token's own lifetime; an environment that declares the provider's documented
+/// `expires_in_milliseconds` deviation turns that failure into a warning naming the
+/// declaration, which `--strict` fails again (issue 12, checks).
+#[test]
+fn expires_in_in_milliseconds_fails_unless_the_deviation_is_declared() {
+    let dir = report_dir("expires-in-deviation");
+    std::fs::create_dir_all(&dir).unwrap();
+    let simulator = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments/simulator.yaml"),
+    )
+    .unwrap();
+    let env_file = dir.join("broker.yaml");
+    std::fs::write(
+        &env_file,
+        format!(
+            "{simulator}\ndeviations:\n  expires_in_milliseconds: \"documented by the provider (seed 004)\"\n"
+        ),
+    )
+    .unwrap();
+    let reports = dir.join("reports");
+    let base = [
+        "run",
+        "features/oidc/authorization_code.feature:19",
+        "-q",
+        "--defect",
+        "expires_in_milliseconds",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ];
+    let out = idflow(&base, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        read(&reports, "junit.xml")
+            .contains("expires_in: 600000 is probably milliseconds (the ID token lives 3600 s)"),
+        "{}",
+        text(&out)
+    );
+    let declared = [&base[..], &["--env", env_file.to_str().unwrap()]].concat();
+    let out = idflow(&declared, &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("1 warning in 1 scenario"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        read(&reports, "junit.xml").contains("declared deviation `expires_in_milliseconds`"),
+        "the warning names the declaration"
+    );
+    let strict = [&declared[..], &["--strict"]].concat();
+    assert_eq!(idflow(&strict, &[]).status.code(), Some(1));
+}
+
 #[test]
 fn without_defects_every_feature_passes() {
     let dir = report_dir("clean");
