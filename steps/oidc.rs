@@ -130,8 +130,8 @@ fn shows_login(w: &mut IdflowWorld) -> Result<()> {
     w.user_agent()?.expect_login_form()
 }
 
-/// The provider redirected to the client with a code; state (and iss, when present) pass the
-/// client's checks.
+/// The provider redirected to the client with a code; state, iss (when present) and the
+/// code's characters and entropy pass the client's checks.
 /// Example: Then the client receives an authorization code
 #[then(expr = "the client receives an authorization code")]
 fn receives_code(w: &mut IdflowWorld) -> Result<()> {
@@ -226,7 +226,8 @@ async fn exchange_wrong_verifier(w: &mut IdflowWorld) -> Result<()> {
 }
 
 /// The latest token response is a success: 200 JSON, token_type Bearer, expires_in in
-/// seconds, an access token and an ID token, `Cache-Control: no-store`.
+/// seconds (milliseconds caught against the ID token's lifetime), an access token and an ID
+/// token, the tokens' characters and entropy, `Cache-Control: no-store`.
 /// Example: Then the token response is successful
 #[then(expr = "the token response is successful")]
 fn token_success(w: &mut IdflowWorld) -> Result<()> {
@@ -291,7 +292,7 @@ async fn userinfo_invalid(w: &mut IdflowWorld) -> Result<()> {
     w.rp()?.userinfo("GET", TokenChoice::Invalid).await
 }
 
-/// UserInfo answered 200 JSON with a sub.
+/// UserInfo answered 200 JSON with a sub, and its standard claims have their types.
 /// Example: Then the userinfo response is successful
 #[then(expr = "the userinfo response is successful")]
 fn userinfo_success(w: &mut IdflowWorld) -> Result<()> {

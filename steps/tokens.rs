@@ -6,8 +6,8 @@ use crate::error::Result;
 use crate::world::IdflowWorld;
 
 /// Runs every ID token check (signature against the JWKS by kid, alg allow-list and never
-/// `none`, iss, aud/azp, exp, iat, nonce, sub, at_hash, c_hash, auth_time with max_age) and
-/// names each check that fails.
+/// `none`, iss, aud/azp, exp, iat and its range, time units, nonce, sub and its characters,
+/// at_hash, c_hash, auth_time with max_age, standard claim types) and names each that fails.
 /// Example: Then the ID token is valid
 #[then(expr = "the ID token is valid")]
 async fn id_token_is_valid(w: &mut IdflowWorld) -> Result<()> {

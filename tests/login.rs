@@ -117,7 +117,12 @@ async fn provider() -> MockServer {
         .await;
     Mock::given(method("POST"))
         .and(path("/consent/allow"))
-        .respond_with(|req: &Request| redirect_to_client(&query(req, "state"), "code=html-code-1"))
+        .respond_with(|req: &Request| {
+            redirect_to_client(
+                &query(req, "state"),
+                "code=Hq3Zt8Lr0Vw5Ny2Kd7Bx4Mc9Pf1Sj6Gh_html-1",
+            )
+        })
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -152,7 +157,10 @@ async fn provider() -> MockServer {
         .and(path("/js/login"))
         .respond_with(|req: &Request| {
             if query(req, "x1") == "alice@example.org" && query(req, "x2") == "alice-pw-1" {
-                redirect_to_client(&query(req, "state"), "code=js-code-1")
+                redirect_to_client(
+                    &query(req, "state"),
+                    "code=Rk5Wm2Yt9Qa4Lz7Cv0Xn3Bp8Ds6Fe1Hu_js-1",
+                )
             } else {
                 html("<p>Try again</p>".into())
             }

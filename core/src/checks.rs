@@ -51,6 +51,15 @@ impl Checklist {
         self.checks.push(check.at(level).clause(clause));
     }
 
+    /// Says what the latest check saw, when it passed (a failed check keeps its failure).
+    pub fn passed_with(&mut self, detail: impl Into<String>) {
+        if let Some(check) = self.checks.last_mut()
+            && !check.is_failure()
+        {
+            check.detail = detail.into();
+        }
+    }
+
     /// Adds a MUST check comparing what was expected with what came.
     pub fn compare(&mut self, name: &str, clause: &str, expected: &str, actual: &str, holds: bool) {
         let check = if holds {

@@ -340,6 +340,7 @@ pub fn access_tokens_differ(earlier: Option<&str>, latest: Option<&str>) -> Chec
         earlier != latest,
         "the provider gave the second grant the access token of the first",
     );
+    list.passed_with("two grants, two different access tokens");
     list
 }
 
@@ -423,8 +424,9 @@ pub fn userinfo_response(resp: &RecordedResponse) -> Checklist {
             "standard claims",
             crate::jwt::STANDARD_CLAIMS_CLAUSE,
             holds,
-            detail,
+            detail.clone(),
         );
+        list.passed_with(detail);
     }
     list
 }

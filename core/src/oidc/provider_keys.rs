@@ -37,6 +37,7 @@ pub fn signing_keys(jwks: &Value) -> Checklist {
             crate::expect::body_preview(&jwks.to_string(), 200)
         ),
     );
+    list.passed_with(format!("{} key(s)", keys.len()));
 
     let mut by_kid: BTreeMap<(String, String), usize> = BTreeMap::new();
     for key in &keys {
@@ -59,6 +60,14 @@ pub fn signing_keys(jwks: &Value) -> Checklist {
             repeated.join(", ")
         ),
     );
+    list.passed_with(format!(
+        "kids {}",
+        by_kid
+            .keys()
+            .map(|(kid, kty)| format!("{kid:?} ({kty})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
 
     let private: Vec<String> = keys
         .iter()
@@ -92,6 +101,7 @@ pub fn signing_keys(jwks: &Value) -> Checklist {
             private.join("; ")
         ),
     );
+    list.passed_with("public members only, no symmetric key");
 
     let problems: Vec<String> = keys
         .iter()
@@ -113,6 +123,10 @@ pub fn signing_keys(jwks: &Value) -> Checklist {
         problems.is_empty() && signing > 0,
         failure,
     );
+    list.passed_with(format!(
+        "{} key(s), {signing} usable for signatures",
+        keys.len()
+    ));
     list
 }
 
@@ -228,6 +242,7 @@ pub fn configuration(meta: &Value) -> Checklist {
         missing.is_empty(),
         format!("missing or empty: {}", missing.join(", ")),
     );
+    list.passed_with(format!("{} present", required.join(", ")));
     let algs: Vec<&str> = meta
         .get("id_token_signing_alg_values_supported")
         .and_then(Value::as_array)
@@ -242,6 +257,7 @@ pub fn configuration(meta: &Value) -> Checklist {
             algs.join(", ")
         ),
     );
+    list.passed_with(format!("[{}]", algs.join(", ")));
     let mut plain = Vec::new();
     let mut loopback = Vec::new();
     if let Some(members) = meta.as_object() {
@@ -259,22 +275,20 @@ pub fn configuration(meta: &Value) -> Checklist {
         }
     }
     let https = "OpenID Connect Discovery 1.0 §3 (issuer and endpoints use the https scheme) and §7; OpenID Connect Core 1.0 §16.17 (TLS)";
-    let holds = plain.is_empty();
     list.must(
         "https endpoints",
         https,
-        holds,
+        plain.is_empty(),
         format!("not https: {}", plain.join(", ")),
     );
-    if holds
-        && !loopback.is_empty()
-        && let Some(check) = list.checks.last_mut()
-    {
-        check.detail = format!(
+    list.passed_with(if loopback.is_empty() {
+        "issuer, jwks_uri and every endpoint on https".to_string()
+    } else {
+        format!(
             "http allowed on a loopback host only (a local test provider): {}",
             loopback.join(", ")
-        );
-    }
+        )
+    });
     list
 }
 

@@ -113,6 +113,7 @@ pub fn credential_checks(list: &mut Checklist, what: &str, value: &str, appendix
             )
         },
     );
+    list.passed_with(format!("{} characters, all VSCHAR", value.chars().count()));
     let estimate = entropy_estimate(value);
     let name = format!("{what} entropy");
     let (holds, level) = if estimate.bits < MUST_BITS {
@@ -142,9 +143,7 @@ pub fn credential_checks(list: &mut Checklist, what: &str, value: &str, appendix
             }
         ),
     );
-    if holds && let Some(check) = list.checks.last_mut() {
-        check.detail = estimate.method;
-    }
+    list.passed_with(estimate.method);
 }
 
 /// The characters RFC 6749 allows in `error` and `error_description` (%x20-21 / %x23-5B /
