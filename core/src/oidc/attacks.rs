@@ -473,16 +473,7 @@ impl<'a> Attacker<'a> {
 
     /// The latest refresh returned a new refresh token, not the one sent.
     pub fn expect_refresh_rotated(&mut self) -> Result<()> {
-        let sent = self
-            .state
-            .history
-            .last()
-            .and_then(|t| t.refresh_token.as_deref());
-        let received = self
-            .state
-            .tokens
-            .as_ref()
-            .and_then(|t| t.refresh_token.as_deref());
+        let (received, sent) = self.state.latest_and_previous(|t| t.refresh_token.as_ref());
         if self.state.history.is_empty() {
             return Err(Error::step(
                 "no refresh succeeded in this scenario: refresh the tokens first",

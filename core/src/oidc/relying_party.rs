@@ -77,6 +77,17 @@ impl ObjectOptions {
 }
 
 impl OidcState {
+    /// One token of the latest token set and of the one before it (`pick` chooses which).
+    pub fn latest_and_previous(
+        &self,
+        pick: fn(&TokenSet) -> Option<&String>,
+    ) -> (Option<&str>, Option<&str>) {
+        (
+            self.tokens.as_ref().and_then(pick).map(String::as_str),
+            self.history.last().and_then(pick).map(String::as_str),
+        )
+    }
+
     /// The chosen client, by its environment name, and its configuration in `env`.
     pub fn client_in<'e>(&'e self, env: &'e Environment) -> Result<(&'e str, &'e Client)> {
         let name = self.client.as_deref().ok_or_else(|| {
@@ -221,17 +232,8 @@ impl<'a> RelyingParty<'a> {
 
     /// The latest access token differs from the one before it (two grants, two tokens).
     pub fn expect_access_tokens_differ(&mut self) -> Result<()> {
-        let latest = self
-            .state
-            .tokens
-            .as_ref()
-            .and_then(|t| t.access_token.clone());
-        let earlier = self
-            .state
-            .history
-            .last()
-            .and_then(|t| t.access_token.clone());
-        let list = checks::access_tokens_differ(earlier.as_deref(), latest.as_deref());
+        let (latest, earlier) = self.state.latest_and_previous(|t| t.access_token.as_ref());
+        let list = checks::access_tokens_differ(earlier, latest);
         self.sc.conclude(list)
     }
 
