@@ -1250,7 +1250,7 @@ fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
         text(&out)
     );
     let out = features_target(&["--include-ignored", "-q"], &[]);
-    assert!(text(&out).contains("4 passed, 0 failed"), "{}", text(&out));
+    assert!(text(&out).contains("5 passed, 0 failed"), "{}", text(&out));
 
     // Unknown flags are refused with the supported ones; --help lists them.
     for bad in ["--bogus", "--logfile=x"] {
