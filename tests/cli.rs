@@ -49,6 +49,9 @@ fn assert_no_panic(out: &Output) {
     assert!(!all.contains("panicked"), "idflow panicked:\n{all}");
 }
 
+/// The generic CIBA features (CIBA poll mode, issue 12 item 4).
+const CIBA: &str = "features/oidc/ciba.feature";
+
 /// The features that exercise each defect, and what the failure must say.
 fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
     match defect {
@@ -70,6 +73,21 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::CallbackWithoutSessionId => ("features/rest_api", "expected sessionId="),
         Defect::MobileidClaimMissing => ("features/mobileid", "claim mobileid_device_id"),
         Defect::BindingMessageAltered => ("features/mobileid", "claim mobileid_binding_message"),
+        // CIBA poll mode (issue 12, item 4).
+        Defect::CibaFirstPollNotPending => (CIBA, "first poll: expected"),
+        Defect::CibaIntervalTooLong => (CIBA, "interval upper bound"),
+        Defect::CibaExpiresInMissing => (CIBA, "expires_in: expected a positive number"),
+        Defect::CibaRequestedExpiryIgnored => (CIBA, "expires_in against requested_expiry"),
+        Defect::CibaNeverExpires => (CIBA, "expired_token after expires_in"),
+        Defect::CibaOtherClientAccepted => (CIBA, "auth_req_id bound to its client"),
+        Defect::CibaDenialNotReported => (CIBA, "polling outcome: expected to stop with"),
+        Defect::CibaRequestedExpiryRefused => (CIBA, "requested_expiry as a string"),
+        Defect::CibaSeveralHintsAccepted => (CIBA, "one hint only"),
+        Defect::CibaBindingMessageUnchecked => (CIBA, "unacceptable binding message"),
+        Defect::CibaAuthReqIdReusable => (CIBA, "auth_req_id single use"),
+        Defect::CibaUnknownUserAccepted => (CIBA, "unknown user:"),
+        Defect::CibaOpenidScopeNotRequired => (CIBA, "openid scope:"),
+        Defect::CibaIntervalZero => (CIBA, "interval: expected a positive number"),
     }
 }
 

@@ -37,11 +37,16 @@ pub enum Capability {
     Mobileid,
     /// Signicat's Authentication REST API.
     RestApi,
+    // CIBA poll mode (issue 12, item 4).
+    /// The provider enforces the CIBA polling interval: a poll that comes early gets `slow_down`.
+    CibaSlowDown,
+    /// The provider still knows an expired auth_req_id and answers `expired_token` for it.
+    CibaExpiredToken,
 }
 
 impl Capability {
     /// Every capability, in the order the README documents them.
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 14] = [
         Capability::Sessions,
         Capability::ConsentDeny,
         Capability::PasswordCheck,
@@ -54,6 +59,9 @@ impl Capability {
         Capability::AcrValues,
         Capability::Mobileid,
         Capability::RestApi,
+        // CIBA poll mode (issue 12, item 4).
+        Capability::CibaSlowDown,
+        Capability::CibaExpiredToken,
     ];
 
     /// The name as environments and tags write it.
@@ -71,6 +79,9 @@ impl Capability {
             Capability::AcrValues => "acr_values",
             Capability::Mobileid => "mobileid",
             Capability::RestApi => "rest_api",
+            // CIBA poll mode (issue 12, item 4).
+            Capability::CibaSlowDown => "ciba_slow_down",
+            Capability::CibaExpiredToken => "ciba_expired_token",
         }
     }
 
@@ -106,6 +117,13 @@ impl Capability {
             Capability::Mobileid => "Signicat MobileID (a product, not a specification)",
             Capability::RestApi => {
                 "Signicat Authentication REST API (a product, not a specification)"
+            }
+            // CIBA poll mode (issue 12, item 4).
+            Capability::CibaSlowDown => {
+                "CIBA Core 1.0 §7.3 (the client MUST wait the interval) and §11 (slow_down is defined, but nothing obliges the OP to send it)"
+            }
+            Capability::CibaExpiredToken => {
+                "CIBA Core 1.0 §11 (expired_token is defined, but no clause says how long the OP remembers an expired auth_req_id; one it has forgotten is invalid: invalid_grant)"
             }
         }
     }
