@@ -191,11 +191,29 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
 /// with the reason in every report: never dropped, never failed.
 #[test]
 fn a_lacking_capability_is_not_applicable_with_the_reason() {
+    // The simulator declares `ciba`: an environment like it without it makes the generic CIBA
+    // scenarios not applicable.
     let dir = report_dir("not-applicable");
+    let envs = report_dir("not-applicable-env");
+    std::fs::create_dir_all(&envs).unwrap();
+    let simulator = std::fs::read_to_string("environments/simulator.yaml").unwrap();
+    let without: String = simulator
+        .lines()
+        .filter(|l| l.trim() != "- ciba")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        without.len() < simulator.len(),
+        "environments/simulator.yaml declares ciba"
+    );
+    let env_file = envs.join("no-ciba.yaml");
+    std::fs::write(&env_file, without).unwrap();
     let out = idflow(
         &[
             "run",
             "features/oidc/ciba.feature",
+            "--env",
+            env_file.to_str().unwrap(),
             "--report-dir",
             dir.to_str().unwrap(),
         ],
@@ -205,11 +223,12 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let all = text(&out);
     assert!(
-        all.trim_end().ends_with("0 passed, 0 failed, 3 skipped"),
+        all.trim_end().ends_with("0 passed, 0 failed, 15 skipped"),
         "{all}"
     );
     assert!(
-        all.contains("(not applicable: needs `ciba`, not among the capabilities of environments/simulator.yaml; optional by CIBA Core 1.0"),
+        all.contains("(not applicable: needs `ciba`, not among the capabilities of ")
+            && all.contains("no-ciba.yaml; optional by CIBA Core 1.0"),
         "{all}"
     );
     let junit = read(&dir, "junit.xml");
@@ -217,12 +236,12 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
         junit
             .matches("<skipped message=\"not applicable: needs `ciba`")
             .count(),
-        3,
+        15,
         "{junit}"
     );
     let json: serde_json::Value = serde_json::from_str(&read(&dir, "cucumber.json")).unwrap();
     let elements = json[0]["elements"].as_array().unwrap();
-    assert_eq!(elements.len(), 3);
+    assert_eq!(elements.len(), 15);
     for e in elements {
         assert!(
             e["description"]
@@ -236,7 +255,7 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
     }
     let html = read(&dir, "index.html");
     assert!(
-        html.contains("not applicable") && html.contains("3 skipped"),
+        html.contains("not applicable") && html.contains("15 skipped"),
         "HTML report"
     );
 

@@ -353,8 +353,10 @@ pub(crate) fn backchannel(shared: &Shared, req: &Request) -> Response {
         .retain(|_, r| r.expires_at + DEFAULT_EXPIRY > now);
     state.ciba.insert(id.clone(), request);
     let mut body = json!({"auth_req_id": id, "expires_in": parsed.expiry, "interval": announced});
-    if shared.has(Defect::CibaExpiresInMissing) {
-        body.as_object_mut().map(|b| b.remove("expires_in"));
+    if shared.has(Defect::CibaExpiresInMissing)
+        && let Some(fields) = body.as_object_mut()
+    {
+        fields.remove("expires_in");
     }
     json_response(200, &body).insert_header("cache-control", "no-store")
 }
