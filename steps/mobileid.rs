@@ -5,7 +5,7 @@ use cucumber::{given, then, when};
 
 use super::interpolated_pairs;
 use crate::error::Result;
-use crate::oidc::ciba::DeviceAnswer;
+use crate::oidc::ciba::{DeviceAnswer, SinglePoll};
 use crate::world::IdflowWorld;
 
 /// The named test user has a MobileID registration (user and device ids) in the environment.
@@ -34,6 +34,15 @@ async fn ciba_for_user(w: &mut IdflowWorld, user: String, message: String) -> Re
     w.ciba()?.backchannel(&user, &params).await
 }
 
+/// Sends a CIBA request for a named user (login_hint: their login name) with parameters from a
+/// `| name | value |` table (`(omitted)` leaves one out).
+/// Example: When the client starts a CIBA request for "alice" with:
+#[when(expr = "the client starts a CIBA request for {string} with:")]
+async fn ciba_for_user_with(w: &mut IdflowWorld, user: String, step: &Step) -> Result<()> {
+    let params = interpolated_pairs(w, step)?;
+    w.ciba()?.backchannel(&user, &params).await
+}
+
 /// Sends a CIBA request for the MobileID user with parameters from a `| name | value |`
 /// table (scope, binding_message, acr_values, login_hint, requested_expiry; `(omitted)`
 /// leaves one out).
@@ -53,7 +62,7 @@ fn ciba_accepted(w: &mut IdflowWorld) -> Result<()> {
     w.ciba()?.expect_accepted()
 }
 
-/// The provider refused the CIBA request with this OAuth error.
+/// The provider refused the CIBA request with this OAuth error (or one of `"a or b"`).
 /// Example: Then the CIBA request is rejected with "unknown_user_id"
 #[then(expr = "the CIBA request is rejected with {string}")]
 fn ciba_rejected(w: &mut IdflowWorld, error: String) -> Result<()> {
@@ -92,35 +101,55 @@ async fn poll(w: &mut IdflowWorld) -> Result<()> {
     w.ciba()?.poll_until_answered().await
 }
 
+/// Waits the interval in force, then polls once (the end-user has not answered yet).
+/// Example: When the client polls the token endpoint once
+#[when(expr = "the client polls the token endpoint once")]
+async fn poll_once(w: &mut IdflowWorld) -> Result<()> {
+    w.ciba()?.poll_single(SinglePoll::AfterInterval).await
+}
+
 /// Polls once without waiting the interval (a strict provider answers slow_down).
 /// Example: When the client polls too early
 #[when(expr = "the client polls too early")]
 async fn poll_early(w: &mut IdflowWorld) -> Result<()> {
-    w.ciba()?.redeem_ciba(None).await?;
-    Ok(())
+    w.ciba()?.poll_single(SinglePoll::TooEarly).await
 }
 
-/// Lets the request's lifetime pass, then polls once.
+/// Lets the request's lifetime (`expires_in`) pass, then polls once.
 /// Example: When the client polls after the request has expired
 #[when(expr = "the client polls after the request has expired")]
 async fn poll_expired(w: &mut IdflowWorld) -> Result<()> {
-    w.ciba()?.poll_after_expiry().await
+    w.ciba()?.poll_single(SinglePoll::AfterExpiry).await
 }
 
 /// Redeems the auth_req_id once more (it is single-use).
 /// Example: When the client redeems the auth_req_id again
 #[when(expr = "the client redeems the auth_req_id again")]
 async fn redeem_again(w: &mut IdflowWorld) -> Result<()> {
-    w.ciba()?.redeem_ciba(None).await?;
-    Ok(())
+    w.ciba()?.poll_single(SinglePoll::Again).await
 }
 
 /// Another client presents this client's auth_req_id.
 /// Example: When the client "web" redeems the auth_req_id of this client
 #[when(expr = "the client {string} redeems the auth_req_id of this client")]
 async fn redeem_as(w: &mut IdflowWorld, other: String) -> Result<()> {
-    w.ciba()?.redeem_ciba(Some(&other)).await?;
-    Ok(())
+    w.ciba()?.poll_single(SinglePoll::By(other)).await
+}
+
+/// The latest single poll was answered with this error, or one of `"a or b"`, held to the
+/// check its situation names (first poll, too early, expired, again, another client).
+/// Example: Then the poll is answered with "authorization_pending or slow_down"
+#[then(expr = "the poll is answered with {string}")]
+fn poll_answered(w: &mut IdflowWorld, expected: String) -> Result<()> {
+    w.ciba()?.expect_poll_answer(&expected)
+}
+
+/// The provider chose a lifetime (`expires_in`) no longer than the `requested_expiry` sent
+/// (a best practice: CIBA Core §7.1 lets the OP choose).
+/// Example: Then the request lives no longer than the requested expiry
+#[then(expr = "the request lives no longer than the requested expiry")]
+fn lifetime_within_requested(w: &mut IdflowWorld) -> Result<()> {
+    w.ciba()?.expect_lifetime_within_requested()
 }
 
 /// Polling ended with tokens, and the token response passes the token checks.

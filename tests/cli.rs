@@ -49,6 +49,9 @@ fn assert_no_panic(out: &Output) {
     assert!(!all.contains("panicked"), "idflow panicked:\n{all}");
 }
 
+/// The generic CIBA features (CIBA poll mode, issue 12 item 4).
+const CIBA: &str = "features/oidc/ciba.feature";
+
 /// The features that exercise each defect, and what the failure must say.
 fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
     match defect {
@@ -256,6 +259,21 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
             "features/oidc/request_objects.feature",
             "request object error code: expected invalid_request_object",
         ),
+        // CIBA poll mode (issue 12, item 4).
+        Defect::CibaFirstPollNotPending => (CIBA, "first poll: expected"),
+        Defect::CibaIntervalTooLong => (CIBA, "interval upper bound"),
+        Defect::CibaExpiresInMissing => (CIBA, "expires_in: expected a positive number"),
+        Defect::CibaRequestedExpiryIgnored => (CIBA, "expires_in against requested_expiry"),
+        Defect::CibaNeverExpires => (CIBA, "expired_token after expires_in"),
+        Defect::CibaOtherClientAccepted => (CIBA, "auth_req_id bound to its client"),
+        Defect::CibaDenialNotReported => (CIBA, "polling outcome: expected to stop with"),
+        Defect::CibaRequestedExpiryRefused => (CIBA, "requested_expiry as a string"),
+        Defect::CibaSeveralHintsAccepted => (CIBA, "one hint only"),
+        Defect::CibaBindingMessageUnchecked => (CIBA, "unacceptable binding message"),
+        Defect::CibaAuthReqIdReusable => (CIBA, "auth_req_id single use"),
+        Defect::CibaUnknownUserAccepted => (CIBA, "unknown user:"),
+        Defect::CibaOpenidScopeNotRequired => (CIBA, "openid scope:"),
+        Defect::CibaIntervalZero => (CIBA, "interval: expected a positive number"),
     }
 }
 
@@ -359,11 +377,29 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
 /// with the reason in every report: never dropped, never failed.
 #[test]
 fn a_lacking_capability_is_not_applicable_with_the_reason() {
+    // The simulator declares `ciba`: an environment like it without it makes the generic CIBA
+    // scenarios not applicable.
     let dir = report_dir("not-applicable");
+    let envs = report_dir("not-applicable-env");
+    std::fs::create_dir_all(&envs).unwrap();
+    let simulator = std::fs::read_to_string("environments/simulator.yaml").unwrap();
+    let without: String = simulator
+        .lines()
+        .filter(|l| l.trim() != "- ciba")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        without.len() < simulator.len(),
+        "environments/simulator.yaml declares ciba"
+    );
+    let env_file = envs.join("no-ciba.yaml");
+    std::fs::write(&env_file, without).unwrap();
     let out = idflow(
         &[
             "run",
             "features/oidc/ciba.feature",
+            "--env",
+            env_file.to_str().unwrap(),
             "--report-dir",
             dir.to_str().unwrap(),
         ],
@@ -373,11 +409,12 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let all = text(&out);
     assert!(
-        all.trim_end().ends_with("0 passed, 0 failed, 3 skipped"),
+        all.trim_end().ends_with("0 passed, 0 failed, 15 skipped"),
         "{all}"
     );
     assert!(
-        all.contains("(not applicable: needs `ciba`, not among the capabilities of environments/simulator.yaml; optional by CIBA Core 1.0"),
+        all.contains("(not applicable: needs `ciba`, not among the capabilities of ")
+            && all.contains("no-ciba.yaml; optional by CIBA Core 1.0"),
         "{all}"
     );
     let junit = read(&dir, "junit.xml");
@@ -385,12 +422,12 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
         junit
             .matches("<skipped message=\"not applicable: needs `ciba`")
             .count(),
-        3,
+        15,
         "{junit}"
     );
     let json: serde_json::Value = serde_json::from_str(&read(&dir, "cucumber.json")).unwrap();
     let elements = json[0]["elements"].as_array().unwrap();
-    assert_eq!(elements.len(), 3);
+    assert_eq!(elements.len(), 15);
     for e in elements {
         assert!(
             e["description"]
@@ -404,7 +441,7 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
     }
     let html = read(&dir, "index.html");
     assert!(
-        html.contains("not applicable") && html.contains("3 skipped"),
+        html.contains("not applicable") && html.contains("15 skipped"),
         "HTML report"
     );
 

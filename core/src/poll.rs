@@ -60,7 +60,9 @@ pub struct CibaPoller {
 impl CibaPoller {
     /// A poller for a request accepted now.
     pub fn new(clock: &SharedClock, interval: Option<u64>, expires_in: u64) -> Self {
-        let wait = interval.unwrap_or(DEFAULT_INTERVAL_S);
+        // A zero interval breaks CIBA Core §7.3 (a positive integer); the client never polls
+        // without a pause and falls back to the default.
+        let wait = interval.filter(|&n| n > 0).unwrap_or(DEFAULT_INTERVAL_S);
         let started_ms = clock.unix_millis();
         Self {
             wait,
@@ -339,6 +341,15 @@ mod tests {
         assert_eq!(outcome, CibaOutcome::Tokens);
         let waits: Vec<f64> = timeline.polls.iter().map(|p| p.waited_s).collect();
         assert_eq!(waits, vec![2.0, 2.0, 7.0, 7.0]);
+    }
+
+    #[tokio::test]
+    async fn a_zero_interval_never_makes_the_client_poll_without_a_pause() {
+        let c = clock();
+        let (outcome, timeline) =
+            poll_ciba(&c, Some(0), 120, || async { (200, PollAnswer::Tokens) }).await;
+        assert_eq!(outcome, CibaOutcome::Tokens);
+        assert_eq!(timeline.polls[0].waited_s, DEFAULT_INTERVAL_S as f64);
     }
 
     #[tokio::test]

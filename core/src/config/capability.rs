@@ -55,11 +55,16 @@ pub enum Capability {
     PrivateKeyJwt,
     /// Request objects encrypted to the provider's key (RSA-OAEP, A256GCM).
     EncryptedRequestObjects,
+    // CIBA poll mode (issue 12, item 4).
+    /// The provider enforces the CIBA polling interval: a poll that comes early gets `slow_down`.
+    CibaSlowDown,
+    /// The provider still knows an expired auth_req_id and answers `expired_token` for it.
+    CibaExpiredToken,
 }
 
 impl Capability {
     /// Every capability, in the order the README documents them.
-    pub const ALL: [Capability; 20] = [
+    pub const ALL: [Capability; 22] = [
         Capability::Sessions,
         Capability::ConsentDeny,
         Capability::PasswordCheck,
@@ -81,6 +86,9 @@ impl Capability {
         Capability::RequestUri,
         Capability::PrivateKeyJwt,
         Capability::EncryptedRequestObjects,
+        // CIBA poll mode (issue 12, item 4).
+        Capability::CibaSlowDown,
+        Capability::CibaExpiredToken,
     ];
 
     /// The name as environments and tags write it.
@@ -106,6 +114,9 @@ impl Capability {
             Capability::RequestUri => "request_uri",
             Capability::PrivateKeyJwt => "private_key_jwt",
             Capability::EncryptedRequestObjects => "encrypted_request_objects",
+            // CIBA poll mode (issue 12, item 4).
+            Capability::CibaSlowDown => "ciba_slow_down",
+            Capability::CibaExpiredToken => "ciba_expired_token",
         }
     }
 
@@ -165,6 +176,13 @@ impl Capability {
             }
             Capability::EncryptedRequestObjects => {
                 "OpenID Connect Core 1.0 §6.1 (a request object MAY be encrypted) and Discovery 1.0 §3 (request_object_encryption_alg_values_supported is OPTIONAL)"
+            }
+            // CIBA poll mode (issue 12, item 4).
+            Capability::CibaSlowDown => {
+                "CIBA Core 1.0 §7.3 (the client MUST wait the interval) and §11 (slow_down is defined, but nothing obliges the OP to send it)"
+            }
+            Capability::CibaExpiredToken => {
+                "CIBA Core 1.0 §11 (expired_token is defined, but no clause says how long the OP remembers an expired auth_req_id; one it has forgotten is invalid: invalid_grant)"
             }
         }
     }

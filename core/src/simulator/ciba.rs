@@ -1,9 +1,14 @@
-//! MobileID over CIBA (poll mode): the backchannel authentication endpoint, the simulated
-//! device the test-only control endpoints drive, and the CIBA grant at the token endpoint.
+//! CIBA (poll mode): MobileID over CIBA and generic CIBA, the backchannel authentication
+//! endpoint, the simulated device the test-only control endpoints drive, and the CIBA grant at
+//! the token endpoint.
 //!
 //! `POST /auth/open/connect/ciba` (form-encoded, client authentication as at the token endpoint)
-//! starts a request for the configured user whose MobileID `user_id` and `device_id` the
-//! `login_hint` names. The device never answers by itself: `POST /__simulator/ciba/{id}/approve`,
+//! starts a request. With MobileID acr values (`idp:mobileid`, `authLevel:…`) it is a MobileID
+//! operation for the configured user whose MobileID `user_id` and `device_id` the `login_hint`
+//! names; otherwise it is generic CIBA (CIBA Core 1.0 §7.1): the `login_hint` is the login name
+//! of any configured user, and the ID token carries no MobileID claim. Either way exactly one
+//! hint (`login_hint`, `id_token_hint`, `login_hint_token`) is accepted, only `login_hint` is
+//! understood, and `scope` must hold `openid`. The device never answers by itself: `POST /__simulator/ciba/{id}/approve`,
 //! `/deny` or `/approve-after?polls=N` decide; without them the request expires on the clock.
 //!
 //! The ID token carries MobileID claims by scope. `mobileid`: `mobileid_transaction_id`,
@@ -34,6 +39,12 @@ pub(crate) const DEFAULT_INTERVAL: i64 = 5;
 pub(crate) const SLOW_DOWN_STEP: i64 = 5;
 /// The ACR value naming MobileID.
 pub(crate) const ACR_MOBILEID: &str = "idp:mobileid";
+/// The keys of MobileID's `key:value` acr values: any of them makes a request a MobileID one.
+const MOBILEID_ACR_KEYS: &[&str] = &["idp", "authLevel", "authMethod", "sendPush"];
+/// The interval announced with the `ciba_interval_too_long` defect, in seconds.
+const TOO_LONG_INTERVAL: i64 = 75;
+/// The hints of CIBA Core §7.1, of which a request carries exactly one.
+const HINTS: &[&str] = &["login_hint", "id_token_hint", "login_hint_token"];
 /// The longest binding message accepted, in characters.
 pub(crate) const MAX_BINDING_MESSAGE: usize = 255;
 /// The risk attributes the simulated device reports.
@@ -92,6 +103,8 @@ pub(crate) struct CibaRequest {
     pub polls: u32,
     pub decision: Decision,
     pub redeemed: bool,
+    /// A MobileID operation (else generic CIBA: no MobileID claims, no acr).
+    pub mobileid: bool,
 }
 
 /// The validated parameters of a backchannel request.
@@ -103,6 +116,7 @@ struct Parsed<'a> {
     auth_level: String,
     auth_method: String,
     send_push: bool,
+    mobileid: bool,
 }
 
 fn bad(error: &str, description: &str) -> Response {
@@ -117,32 +131,45 @@ fn binding_message_ok(message: &str) -> bool {
 #[allow(clippy::result_large_err)]
 fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response> {
     let scopes: Vec<String> = params.words("scope");
-    if !scopes.iter().any(|s| s == "openid") {
+    if !scopes.iter().any(|s| s == "openid") && !shared.has(Defect::CibaOpenidScopeNotRequired) {
         return Err(bad("invalid_scope", "scope must contain openid"));
     }
-    let mut acr = std::collections::BTreeMap::new();
-    for value in params
-        .get("acr_values")
-        .unwrap_or_default()
-        .split_whitespace()
-    {
-        match value.split_once(':') {
-            Some((k, v)) => {
-                acr.insert(k.to_string(), v.to_string());
-            }
-            None => {
-                return Err(bad(
-                    "invalid_request",
-                    &format!("acr value {value} is not key:value"),
-                ));
-            }
-        }
-    }
-    if acr.get("idp").map(String::as_str) != Some("mobileid") {
+    let hints = HINTS
+        .iter()
+        .filter(|h| params.get(h).is_some_and(|v| !v.is_empty()))
+        .count();
+    if hints > 1 && !shared.has(Defect::CibaSeveralHintsAccepted) {
         return Err(bad(
             "invalid_request",
-            "acr_values must contain idp:mobileid",
+            "send exactly one of login_hint, id_token_hint and login_hint_token",
         ));
+    }
+    let acr_values = params.get("acr_values").unwrap_or_default();
+    let mobileid = acr_values.split_whitespace().any(|v| {
+        v.split_once(':')
+            .is_some_and(|(k, _)| MOBILEID_ACR_KEYS.contains(&k))
+    });
+    let mut acr = std::collections::BTreeMap::new();
+    if mobileid {
+        for value in acr_values.split_whitespace() {
+            match value.split_once(':') {
+                Some((k, v)) => {
+                    acr.insert(k.to_string(), v.to_string());
+                }
+                None => {
+                    return Err(bad(
+                        "invalid_request",
+                        &format!("acr value {value} is not key:value"),
+                    ));
+                }
+            }
+        }
+        if acr.get("idp").map(String::as_str) != Some("mobileid") {
+            return Err(bad(
+                "invalid_request",
+                "acr_values must contain idp:mobileid",
+            ));
+        }
     }
     let send_push = match acr.get("sendPush").map(String::as_str) {
         None | Some("true") => true,
@@ -156,6 +183,13 @@ fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response
     };
     let expiry = match params.get("requested_expiry") {
         None => DEFAULT_EXPIRY,
+        Some(_) if shared.has(Defect::CibaRequestedExpiryRefused) => {
+            return Err(bad(
+                "invalid_request",
+                "requested_expiry must be a JSON number",
+            ));
+        }
+        Some(_) if shared.has(Defect::CibaRequestedExpiryIgnored) => DEFAULT_EXPIRY,
         Some(text) => match text.parse::<i64>() {
             Ok(n) if (1..=MAX_EXPIRY).contains(&n) => n,
             _ => {
@@ -169,6 +203,7 @@ fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response
     let binding_message = params.get("binding_message").map(str::to_string);
     if let Some(message) = &binding_message
         && !binding_message_ok(message)
+        && !shared.has(Defect::CibaBindingMessageUnchecked)
     {
         return Err(bad(
             "invalid_binding_message",
@@ -178,11 +213,39 @@ fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response
         ));
     }
     let Some(hint) = params.get("login_hint") else {
-        return Err(bad(
-            "invalid_request",
-            "login_hint is missing: send userId:<id> deviceId:<id>",
-        ));
+        let what = if mobileid {
+            "login_hint is missing: send userId:<id> deviceId:<id>"
+        } else {
+            "login_hint is missing: send the user's login name (id_token_hint and login_hint_token are not supported)"
+        };
+        return Err(bad("invalid_request", what));
     };
+    let user = if mobileid {
+        mobileid_user(shared, hint)?
+    } else {
+        generic_user(shared, hint)?
+    };
+    Ok(Parsed {
+        user,
+        scopes,
+        expiry,
+        binding_message,
+        auth_level: acr
+            .get("authLevel")
+            .cloned()
+            .unwrap_or_else(|| "TWO_FACTOR".into()),
+        auth_method: acr
+            .get("authMethod")
+            .cloned()
+            .unwrap_or_else(|| "DEVICE_PIN".into()),
+        send_push,
+        mobileid,
+    })
+}
+
+/// The MobileID user a `login_hint` of `userId:<id> deviceId:<id>` names.
+#[allow(clippy::result_large_err)]
+fn mobileid_user<'a>(shared: &'a Shared, hint: &str) -> Result<&'a SimUser, Response> {
     let mut user_id = None;
     let mut device_id = None;
     for part in hint.split_whitespace() {
@@ -198,7 +261,7 @@ fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response
             "login_hint must name userId:<id> and deviceId:<id>, space separated",
         ));
     };
-    let user = shared
+    shared
         .users
         .iter()
         .find(|u| {
@@ -211,22 +274,20 @@ fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response
                 "unknown_user_id",
                 "no MobileID user with this userId and deviceId",
             )
-        })?;
-    Ok(Parsed {
-        user,
-        scopes,
-        expiry,
-        binding_message,
-        auth_level: acr
-            .get("authLevel")
-            .cloned()
-            .unwrap_or_else(|| "TWO_FACTOR".into()),
-        auth_method: acr
-            .get("authMethod")
-            .cloned()
-            .unwrap_or_else(|| "DEVICE_PIN".into()),
-        send_push,
-    })
+        })
+}
+
+/// The user a generic `login_hint` names by login name (CIBA Core §7.1); with the
+/// `ciba_unknown_user_accepted` defect an unknown name falls back to the first user.
+#[allow(clippy::result_large_err)]
+fn generic_user<'a>(shared: &'a Shared, hint: &str) -> Result<&'a SimUser, Response> {
+    let found = shared.user(hint).or_else(|| {
+        shared
+            .has(Defect::CibaUnknownUserAccepted)
+            .then(|| shared.users.first())
+            .flatten()
+    });
+    found.ok_or_else(|| bad("unknown_user_id", "no user with this login name"))
 }
 
 /// `POST /auth/open/connect/ciba`: starts a MobileID operation.
@@ -254,6 +315,13 @@ pub(crate) fn backchannel(shared: &Shared, req: &Request) -> Response {
     };
     let now = shared.now();
     let id = random_token();
+    let announced = if shared.has(Defect::CibaIntervalTooLong) {
+        TOO_LONG_INTERVAL
+    } else if shared.has(Defect::CibaIntervalZero) {
+        0
+    } else {
+        DEFAULT_INTERVAL
+    };
     let request = CibaRequest {
         client_id: client.id.clone(),
         username: parsed.user.username.clone(),
@@ -266,24 +334,31 @@ pub(crate) fn backchannel(shared: &Shared, req: &Request) -> Response {
         transaction_id: random_token(),
         created_at: now,
         expires_at: now + parsed.expiry,
-        interval: DEFAULT_INTERVAL,
+        interval: if announced > 0 {
+            announced
+        } else {
+            DEFAULT_INTERVAL
+        },
         // The interval counts from the backchannel response too: CIBA Core §7.3 asks the
         // client to wait `interval` before its first poll.
         last_poll_ms: Some(shared.now_millis()),
         polls: 0,
         decision: Decision::Pending,
         redeemed: false,
+        mobileid: parsed.mobileid,
     };
     let mut state = shared.state();
     state
         .ciba
         .retain(|_, r| r.expires_at + DEFAULT_EXPIRY > now);
     state.ciba.insert(id.clone(), request);
-    json_response(
-        200,
-        &json!({"auth_req_id": id, "expires_in": parsed.expiry, "interval": DEFAULT_INTERVAL}),
-    )
-    .insert_header("cache-control", "no-store")
+    let mut body = json!({"auth_req_id": id, "expires_in": parsed.expiry, "interval": announced});
+    if shared.has(Defect::CibaExpiresInMissing)
+        && let Some(fields) = body.as_object_mut()
+    {
+        fields.remove("expires_in");
+    }
+    json_response(200, &body).insert_header("cache-control", "no-store")
 }
 
 /// `POST /__simulator/ciba/{auth_req_id}/{approve|deny|approve-after?polls=N}` (test only).
@@ -409,13 +484,14 @@ pub(crate) fn grant(shared: &Shared, client: &SimClient, params: &Params) -> Res
     let Some(request) = state.ciba.get_mut(id) else {
         return invalid_grant("unknown auth_req_id");
     };
-    if request.client_id != client.id {
+    if request.client_id != client.id && !shared.has(Defect::CibaOtherClientAccepted) {
         return invalid_grant("the auth_req_id was issued to another client");
     }
-    if request.redeemed {
+    if request.redeemed && !shared.has(Defect::CibaAuthReqIdReusable) {
         return invalid_grant("the tokens of this auth_req_id were already issued");
     }
-    if request.expires_at <= now {
+    let expired = request.expires_at <= now;
+    if expired && !shared.has(Defect::CibaNeverExpires) {
         return bad("expired_token", "the authentication request has expired");
     }
     request.polls += 1;
@@ -425,9 +501,17 @@ pub(crate) fn grant(shared: &Shared, client: &SimClient, params: &Params) -> Res
     {
         request.decision = Decision::Approved { at: now };
     }
-    let auth_time = match request.decision {
+    let decision = match request.decision {
+        Decision::Denied if shared.has(Defect::CibaDenialNotReported) => Decision::Pending,
+        _ if expired => Decision::Pending,
+        other => other,
+    };
+    let auth_time = match decision {
         Decision::Denied => return bad("access_denied", "the user denied the request"),
         Decision::Pending | Decision::ApproveAfter(_) => {
+            if request.polls == 1 && shared.has(Defect::CibaFirstPollNotPending) {
+                return bad("invalid_request", "the request is not ready");
+            }
             let too_soon = previous.is_some_and(|p| now_ms - p < request.interval * 1000);
             if too_soon && !shared.has(Defect::SlowDownNotEnforced) {
                 request.interval += SLOW_DOWN_STEP;
@@ -454,7 +538,7 @@ pub(crate) fn grant(shared: &Shared, client: &SimClient, params: &Params) -> Res
         sub: request.sub.clone(),
         scopes: request.scopes.clone(),
         auth_time,
-        acr: Some(ACR_MOBILEID.to_string()),
+        acr: request.mobileid.then(|| ACR_MOBILEID.to_string()),
         requested_claims: Vec::new(),
     };
     let grant_id = state.add_grant(grant.clone());
@@ -462,7 +546,11 @@ pub(crate) fn grant(shared: &Shared, client: &SimClient, params: &Params) -> Res
     drop(state);
     let extras = Extras {
         access_token: Some(&access),
-        claims: mobileid_claims(shared, &request),
+        claims: if request.mobileid {
+            mobileid_claims(shared, &request)
+        } else {
+            Map::new()
+        },
         ..Extras::default()
     };
     let Some(id_token) = id_token::mint(shared, &grant, &extras) else {

@@ -331,3 +331,182 @@ async fn a_first_poll_before_the_interval_is_told_to_slow_down() {
     let (rig, id) = pending(&[]).await;
     assert_eq!(rig.poll_error(&id).await, err(400, "slow_down"));
 }
+
+// Generic CIBA (CIBA Core 1.0 §7.1): login_hint names any user by login name.
+
+/// A generic request for `nodevice` with `extra` fields.
+fn generic<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![("scope", "openid"), ("login_hint", "nodevice")];
+    form.extend_from_slice(extra);
+    form
+}
+
+impl Rig {
+    /// Starts a generic request with `extra` fields; returns the acknowledgement.
+    async fn start_generic(&self, extra: &[(&str, &str)]) -> Value {
+        let resp = self.ciba(&generic(extra)).await;
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn generic_ciba_authenticates_any_user_without_mobileid_claims() {
+    let rig = Rig::mobileid(&[]).await;
+    let ack = rig.start_generic(&[("requested_expiry", "30")]).await;
+    assert_eq!(ack["expires_in"], 30);
+    assert_eq!(ack["interval"], 5);
+    let id = ack["auth_req_id"].as_str().unwrap();
+    rig.advance(5);
+    assert_eq!(rig.poll_error(id).await, err(400, "authorization_pending"));
+    assert_eq!(rig.device(id, "approve").await, 204);
+    rig.advance(5);
+    let body: Value = rig.poll(id).await.json().await.unwrap();
+    let c = claims_of(body["id_token"].as_str().unwrap());
+    assert_eq!(c["sub"], default_sub("nodevice"));
+    assert!(c.get("acr").is_none(), "{c}");
+    assert!(c.get("mobileid_transaction_id").is_none(), "{c}");
+    // A MobileID request for maxence by login name is still a MobileID request.
+    let mobileid = rig
+        .ciba(&[
+            ("scope", "openid"),
+            ("acr_values", "idp:mobileid"),
+            ("login_hint", "maxence"),
+        ])
+        .await;
+    assert_eq!(error_of(mobileid).await, err(400, "invalid_request"));
+}
+
+#[tokio::test]
+async fn generic_ciba_refuses_what_the_spec_refuses() {
+    let rig = Rig::mobileid(&[]).await;
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[("id_token_hint", "x")], "invalid_request"),
+        (&[("login_hint_token", "x")], "invalid_request"),
+        (
+            &[("binding_message", "two\nlines")],
+            "invalid_binding_message",
+        ),
+        (&[("login_hint", "nobody")], "unknown_user_id"),
+        (&[("scope", "profile")], "invalid_scope"),
+    ];
+    for (extra, error) in cases {
+        let mut form = generic(&[]);
+        for (k, v) in extra {
+            match form.iter_mut().find(|(n, _)| n == k) {
+                Some(slot) => slot.1 = v,
+                None => form.push((k, v)),
+            }
+        }
+        let resp = rig.ciba(&form).await;
+        assert_eq!(error_of(resp).await, err(400, error), "{extra:?}");
+    }
+    // Several hints are refused in MobileID requests too.
+    let two = request("idp:mobileid", &[("id_token_hint", "x")]);
+    assert_eq!(
+        error_of(rig.ciba(&two).await).await,
+        err(400, "invalid_request")
+    );
+}
+
+/// The error of a generic request with `extra` fields, with `defect` on.
+async fn generic_error(defect: Defect, extra: &[(&str, &str)]) -> (u16, String) {
+    let rig = Rig::mobileid(&[defect]).await;
+    let mut form = generic(&[]);
+    for (k, v) in extra {
+        match form.iter_mut().find(|(n, _)| n == k) {
+            Some(slot) => slot.1 = v,
+            None => form.push((k, v)),
+        }
+    }
+    error_of(rig.ciba(&form).await).await
+}
+
+#[tokio::test]
+async fn defects_of_the_backchannel_request() {
+    let ok = (200, String::new());
+    let cases: [(Defect, &[(&str, &str)]); 5] = [
+        (Defect::CibaSeveralHintsAccepted, &[("id_token_hint", "x")]),
+        (
+            Defect::CibaBindingMessageUnchecked,
+            &[("binding_message", "a\nb")],
+        ),
+        (Defect::CibaUnknownUserAccepted, &[("login_hint", "nobody")]),
+        (Defect::CibaOpenidScopeNotRequired, &[("scope", "profile")]),
+        (
+            Defect::CibaRequestedExpiryIgnored,
+            &[("requested_expiry", "30")],
+        ),
+    ];
+    for (defect, extra) in cases {
+        assert_eq!(generic_error(defect, extra).await, ok, "{defect:?}");
+    }
+    let refused = generic_error(
+        Defect::CibaRequestedExpiryRefused,
+        &[("requested_expiry", "30")],
+    );
+    assert_eq!(refused.await, err(400, "invalid_request"));
+}
+
+#[tokio::test]
+async fn defects_of_the_acknowledgement() {
+    let rig = Rig::mobileid(&[Defect::CibaIntervalTooLong]).await;
+    assert_eq!(rig.start_generic(&[]).await["interval"], 75);
+    let rig = Rig::mobileid(&[Defect::CibaIntervalZero]).await;
+    let ack = rig.start_generic(&[]).await;
+    assert_eq!(ack["interval"], 0);
+    // The provider still enforces the default interval of 5 s.
+    rig.advance(5);
+    let id = ack["auth_req_id"].as_str().unwrap();
+    assert_eq!(rig.poll_error(id).await, err(400, "authorization_pending"));
+    let rig = Rig::mobileid(&[Defect::CibaExpiresInMissing]).await;
+    assert!(rig.start_generic(&[]).await.get("expires_in").is_none());
+    let rig = Rig::mobileid(&[Defect::CibaRequestedExpiryIgnored]).await;
+    let ack = rig.start_generic(&[("requested_expiry", "30")]).await;
+    assert_eq!(ack["expires_in"], super::ciba::DEFAULT_EXPIRY);
+}
+
+/// A simulator with `defect` and a generic pending request, polled after the interval.
+async fn generic_pending(defect: Defect) -> (Rig, String) {
+    let rig = Rig::mobileid(&[defect]).await;
+    let ack = rig.start_generic(&[("requested_expiry", "30")]).await;
+    rig.advance(5);
+    (rig, ack["auth_req_id"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn defects_of_the_polls() {
+    let (rig, id) = generic_pending(Defect::CibaFirstPollNotPending).await;
+    assert_eq!(rig.poll_error(&id).await, err(400, "invalid_request"));
+    rig.advance(5);
+    assert_eq!(rig.poll_error(&id).await, err(400, "authorization_pending"));
+
+    let (rig, id) = generic_pending(Defect::CibaNeverExpires).await;
+    rig.advance(60);
+    assert_eq!(rig.poll_error(&id).await, err(400, "authorization_pending"));
+
+    let (rig, id) = generic_pending(Defect::CibaDenialNotReported).await;
+    assert_eq!(rig.device(&id, "deny").await, 204);
+    assert_eq!(rig.poll_error(&id).await, err(400, "authorization_pending"));
+
+    let (rig, id) = generic_pending(Defect::CibaAuthReqIdReusable).await;
+    assert_eq!(rig.device(&id, "approve").await, 204);
+    assert_eq!(rig.poll(&id).await.status(), 200);
+    rig.advance(5);
+    assert_eq!(rig.poll(&id).await.status(), 200);
+
+    let (rig, id) = generic_pending(Defect::CibaOtherClientAccepted).await;
+    assert_eq!(rig.device(&id, "approve").await, 204);
+    let other = rig
+        .token(
+            None,
+            &[
+                ("grant_type", CIBA_GRANT),
+                ("auth_req_id", id.as_str()),
+                ("client_id", OTHER.0),
+                ("client_secret", OTHER.1),
+            ],
+        )
+        .await;
+    assert_eq!(other.status(), 200);
+}

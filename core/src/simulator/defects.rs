@@ -207,11 +207,40 @@ pub enum Defect {
     /// A malformed request object is refused with `server_error` instead of
     /// `invalid_request_object` (a SHOULD: the run passes with a warning, fails under --strict).
     RequestObjectRefusedAsServerError,
+    // CIBA poll mode (issue 12, item 4).
+    /// The first poll of a pending CIBA request answers `invalid_request`, not `authorization_pending`.
+    CibaFirstPollNotPending,
+    /// The CIBA acknowledgement announces an `interval` of 75 s (a best practice: warns only).
+    CibaIntervalTooLong,
+    /// The CIBA acknowledgement lacks `expires_in`.
+    CibaExpiresInMissing,
+    /// `requested_expiry` is ignored: every CIBA request lives 120 s (a best practice: warns only).
+    CibaRequestedExpiryIgnored,
+    /// An expired CIBA request still answers `authorization_pending`.
+    CibaNeverExpires,
+    /// Any client may redeem a CIBA auth_req_id, not only the one it was issued to.
+    CibaOtherClientAccepted,
+    /// A denied CIBA request keeps answering `authorization_pending`.
+    CibaDenialNotReported,
+    /// A form-encoded `requested_expiry` is refused with `invalid_request` (as if it had to be a JSON number).
+    CibaRequestedExpiryRefused,
+    /// A CIBA request with several hints is accepted (the login_hint wins).
+    CibaSeveralHintsAccepted,
+    /// Any binding message is accepted, even one no device can show.
+    CibaBindingMessageUnchecked,
+    /// A redeemed CIBA auth_req_id gives tokens again.
+    CibaAuthReqIdReusable,
+    /// A generic CIBA login_hint naming no user is taken as the first user.
+    CibaUnknownUserAccepted,
+    /// A CIBA request without the `openid` scope is accepted.
+    CibaOpenidScopeNotRequired,
+    /// The CIBA acknowledgement announces an `interval` of 0 s.
+    CibaIntervalZero,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 91] = [
+    pub const ALL: [Defect; 105] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -306,6 +335,21 @@ impl Defect {
         Defect::ClientAssertionSignatureUnchecked,
         Defect::ClientAssertionAudienceUnchecked,
         Defect::RequestObjectRefusedAsServerError,
+        // CIBA poll mode (issue 12, item 4).
+        Defect::CibaFirstPollNotPending,
+        Defect::CibaIntervalTooLong,
+        Defect::CibaExpiresInMissing,
+        Defect::CibaRequestedExpiryIgnored,
+        Defect::CibaNeverExpires,
+        Defect::CibaOtherClientAccepted,
+        Defect::CibaDenialNotReported,
+        Defect::CibaRequestedExpiryRefused,
+        Defect::CibaSeveralHintsAccepted,
+        Defect::CibaBindingMessageUnchecked,
+        Defect::CibaAuthReqIdReusable,
+        Defect::CibaUnknownUserAccepted,
+        Defect::CibaOpenidScopeNotRequired,
+        Defect::CibaIntervalZero,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -405,6 +449,21 @@ impl Defect {
             Defect::ClientAssertionSignatureUnchecked => "client_assertion_signature_unchecked",
             Defect::ClientAssertionAudienceUnchecked => "client_assertion_audience_unchecked",
             Defect::RequestObjectRefusedAsServerError => "request_object_refused_as_server_error",
+            // CIBA poll mode (issue 12, item 4).
+            Defect::CibaFirstPollNotPending => "ciba_first_poll_not_pending",
+            Defect::CibaIntervalTooLong => "ciba_interval_too_long",
+            Defect::CibaExpiresInMissing => "ciba_expires_in_missing",
+            Defect::CibaRequestedExpiryIgnored => "ciba_requested_expiry_ignored",
+            Defect::CibaNeverExpires => "ciba_never_expires",
+            Defect::CibaOtherClientAccepted => "ciba_other_client_accepted",
+            Defect::CibaDenialNotReported => "ciba_denial_not_reported",
+            Defect::CibaRequestedExpiryRefused => "ciba_requested_expiry_refused",
+            Defect::CibaSeveralHintsAccepted => "ciba_several_hints_accepted",
+            Defect::CibaBindingMessageUnchecked => "ciba_binding_message_unchecked",
+            Defect::CibaAuthReqIdReusable => "ciba_auth_req_id_reusable",
+            Defect::CibaUnknownUserAccepted => "ciba_unknown_user_accepted",
+            Defect::CibaOpenidScopeNotRequired => "ciba_openid_scope_not_required",
+            Defect::CibaIntervalZero => "ciba_interval_zero",
         }
     }
 
@@ -428,6 +487,9 @@ impl Defect {
                 | Defect::RefreshSurvivesCodeReplay
                 | Defect::CodeInPage
                 | Defect::RequestObjectRefusedAsServerError
+                // CIBA poll mode (issue 12, item 4).
+                | Defect::CibaIntervalTooLong
+                | Defect::CibaRequestedExpiryIgnored
         )
     }
 
