@@ -52,6 +52,15 @@ fn assert_no_panic(out: &Output) {
 /// The generic CIBA features (CIBA poll mode, issue 12 item 4).
 const CIBA: &str = "features/oidc/ciba.feature";
 
+/// `environments/simulator.yaml` as text for a copy written elsewhere: its relative key paths
+/// point back into the repository.
+fn simulator_environment_copy() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(root.join("environments/simulator.yaml"))
+        .unwrap()
+        .replace("../fixtures/", &format!("{}/fixtures/", root.display()))
+}
+
 /// The features that exercise each defect, and what the failure must say.
 fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
     match defect {
@@ -382,7 +391,7 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
     let dir = report_dir("not-applicable");
     let envs = report_dir("not-applicable-env");
     std::fs::create_dir_all(&envs).unwrap();
-    let simulator = std::fs::read_to_string("environments/simulator.yaml").unwrap();
+    let simulator = simulator_environment_copy();
     let without: String = simulator
         .lines()
         .filter(|l| l.trim() != "- ciba")
@@ -470,11 +479,7 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
 fn expires_in_in_milliseconds_fails_unless_the_deviation_is_declared() {
     let dir = report_dir("expires-in-deviation");
     std::fs::create_dir_all(&dir).unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    // The copy lives elsewhere: its relative key path must point back into the repository.
-    let simulator = std::fs::read_to_string(root.join("environments/simulator.yaml"))
-        .unwrap()
-        .replace("../fixtures/", &format!("{}/fixtures/", root.display()));
+    let simulator = simulator_environment_copy();
     let env_file = dir.join("broker.yaml");
     std::fs::write(
         &env_file,
