@@ -8,7 +8,7 @@ use std::str::FromStr;
 use url::Url;
 
 use super::pkce::{Pkce, random_value};
-use super::relying_party::{ExchangeOptions, OidcState, RelyingParty};
+use super::relying_party::{ExchangeOptions, OidcState, RelyingParty, TokenChoice};
 use super::security;
 use super::token::{TokenSet, token_request};
 use super::user_agent::UserAgent;
@@ -444,16 +444,7 @@ impl<'a> Attacker<'a> {
 
     /// Refreshes with the client's id and a wrong secret.
     pub async fn refresh_with_wrong_secret(&mut self) -> Result<()> {
-        let token = self
-            .state
-            .tokens
-            .as_ref()
-            .and_then(|t| t.refresh_token.clone())
-            .ok_or_else(|| Error::step("no refresh token was received in this scenario"))?;
-        let form = vec![
-            ("grant_type".to_string(), "refresh_token".to_string()),
-            ("refresh_token".to_string(), token),
-        ];
+        let form = RelyingParty::new(self.sc, self.state).refresh_form(TokenChoice::Current)?;
         let options = ExchangeOptions {
             secret: Some(format!("wrong-{}", random_value(8))),
             ..Default::default()

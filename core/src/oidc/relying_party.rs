@@ -745,34 +745,30 @@ impl<'a> RelyingParty<'a> {
             .unwrap_or_default())
     }
 
-    /// Uses a refresh token.
-    pub async fn refresh(&mut self, which: TokenChoice) -> Result<()> {
+    /// The form of a refresh with one of the client's refresh tokens (RFC 6749 §6).
+    pub(crate) fn refresh_form(&self, which: TokenChoice) -> Result<Vec<(String, String)>> {
         let token = match which {
             TokenChoice::Current => self.state.tokens.as_ref().and_then(|t| t.refresh_token.clone()),
             TokenChoice::Previous => self.state.history.last().and_then(|t| t.refresh_token.clone()),
             TokenChoice::Invalid => Some("not-a-refresh-token-issued-by-the-provider".into()),
         }
         .ok_or_else(|| Error::step("no refresh token: the token response had none (is offline access allowed for this client?)"))?;
-        let form = vec![
+        Ok(vec![
             ("grant_type".to_string(), "refresh_token".to_string()),
             ("refresh_token".to_string(), token),
-        ];
+        ])
+    }
+
+    /// Uses a refresh token.
+    pub async fn refresh(&mut self, which: TokenChoice) -> Result<()> {
+        let form = self.refresh_form(which)?;
         self.token_call("token request (refresh)", form, &ExchangeOptions::default())
             .await
     }
 
     /// Presents this client's latest refresh token with another client's credentials.
     pub async fn refresh_as(&mut self, other_client: &str) -> Result<()> {
-        let token = self
-            .state
-            .tokens
-            .as_ref()
-            .and_then(|t| t.refresh_token.clone())
-            .ok_or_else(|| Error::step("no refresh token was received in this scenario"))?;
-        let form = vec![
-            ("grant_type".to_string(), "refresh_token".to_string()),
-            ("refresh_token".to_string(), token),
-        ];
+        let form = self.refresh_form(TokenChoice::Current)?;
         let label = format!("token request (refresh as {other_client})");
         self.post_token(
             &label,
