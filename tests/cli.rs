@@ -383,6 +383,53 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
 }
 
 /// A scenario that needs a capability the target does not declare is reported not applicable
+/// A scenario the environment's `exclude_tags` leave out is reported not applicable with the
+/// declaration that excludes it, in the console and JUnit: never dropped without a line.
+#[test]
+fn an_excluded_scenario_is_not_applicable_with_the_declaration() {
+    let dir = report_dir("excluded");
+    let envs = report_dir("excluded-env");
+    std::fs::create_dir_all(&envs).unwrap();
+    let env_file = envs.join("no-signicat.yaml");
+    let text_of_env = format!(
+        "{}exclude_tags: \"@signicat-only\"\n",
+        simulator_environment_copy()
+    );
+    std::fs::write(&env_file, text_of_env).unwrap();
+    let out = idflow(
+        &[
+            "run",
+            "features/mobileid/finalise.feature",
+            "--env",
+            env_file.to_str().unwrap(),
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.trim_end().ends_with("0 passed, 0 failed, 5 skipped"),
+        "{all}"
+    );
+    assert!(
+        all.contains(
+            "(not applicable: excluded on this target by exclude_tags \"@signicat-only\" of "
+        ) && all.contains("no-signicat.yaml)"),
+        "{all}"
+    );
+    let junit = read(&dir, "junit.xml");
+    assert_eq!(
+        junit
+            .matches("<skipped message=\"not applicable: excluded on this target")
+            .count(),
+        5,
+        "{junit}"
+    );
+}
+
 /// with the reason in every report: never dropped, never failed.
 #[test]
 fn a_lacking_capability_is_not_applicable_with_the_reason() {

@@ -277,7 +277,8 @@ struct Selector {
 enum Selection {
     /// It runs.
     Run,
-    /// It needs a capability the target lacks: reported not applicable, with the reason.
+    /// It needs a capability the target lacks, or the environment's `exclude_tags` leave it
+    /// out: reported not applicable, with the reason.
     NotApplicable(String),
     /// A filter leaves it out of the run.
     Left,
@@ -322,6 +323,17 @@ impl Selector {
             .chain(rule.iter().flat_map(|r| r.tags.iter()))
             .chain(scenario.tags.iter())
             .collect();
+        if self
+            .exclude
+            .as_ref()
+            .is_some_and(|op| op.eval(tags.iter().copied()))
+        {
+            return Selection::NotApplicable(format!(
+                "excluded on this target by exclude_tags {:?} of {}",
+                self.env.exclude_tags.as_deref().unwrap_or_default(),
+                self.env.path.display()
+            ));
+        }
         match lacking(&self.env, &tags) {
             Some(reason) => Selection::NotApplicable(reason),
             None => Selection::Run,
@@ -344,10 +356,6 @@ impl Selector {
             .include
             .as_ref()
             .is_none_or(|op| op.eval(tags.iter().copied()));
-        let excluded = self
-            .exclude
-            .as_ref()
-            .is_some_and(|op| op.eval(tags.iter().copied()));
         let named = self.name.as_deref().is_none_or(|n| {
             scenario.name.to_lowercase().contains(n) || feature.name.to_lowercase().contains(n)
         });
@@ -365,17 +373,14 @@ impl Selector {
         let filtered = self.test_filters.is_empty() || self.test_filters.iter().any(matches);
         let skipped = self.skip.iter().any(matches);
         let in_shard = self.shard.is_none_or(|s| s.includes(&key.path, key.line));
-        included && !excluded && named && filtered && !skipped && in_shard
+        included && named && filtered && !skipped && in_shard
     }
 
     /// The filters in force, in words, for a run that selected nothing.
-    fn describe(&self, options: &RunOptions, env: &Environment) -> Vec<String> {
+    fn describe(&self, options: &RunOptions) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(t) = &options.tags {
             out.push(format!("--tags {t:?}"));
-        }
-        if let Some(t) = &env.exclude_tags {
-            out.push(format!("exclude_tags {t:?} of {}", env.path.display()));
         }
         if let Some(n) = &options.name_filter {
             out.push(format!("--name {n:?} (ignoring case)"));
@@ -480,7 +485,7 @@ fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Sel
     let features = feature_input(&options.paths)?;
     check_capability_tags(&features)?;
     if !options.allow_empty {
-        check_not_empty(&features, &selector, options, &env)?;
+        check_not_empty(&features, &selector, options)?;
     }
     Ok((env, features, selector))
 }
@@ -544,7 +549,6 @@ fn check_not_empty(
     features: &features::Preloaded,
     selector: &Selector,
     options: &RunOptions,
-    env: &Environment,
 ) -> Result<(), RunError> {
     if features.0.iter().any(Result::is_err) {
         return Ok(());
@@ -587,7 +591,7 @@ fn check_not_empty(
     } else {
         format!(
             "none of the {total} scenario(s) in {paths} passes the filters in force: {}",
-            selector.describe(options, env).join(", ")
+            selector.describe(options).join(", ")
         )
     };
     Err(RunError::Usage(format!(
