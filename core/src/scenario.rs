@@ -114,6 +114,12 @@ impl Scenario {
         self.http.record()
     }
 
+    /// Takes a cookie the end-user's other user agent (the browser login driver) holds, so
+    /// that the relying party's later requests carry the same session.
+    pub fn adopt_cookie(&mut self, set_cookie: &str, url: &url::Url) {
+        self.http.adopt_cookie(set_cookie, url);
+    }
+
     /// The scenario's record, to append evidence made outside HTTP.
     pub fn record_mut(&mut self) -> &mut ScenarioRecord {
         self.http.record_mut()

@@ -203,6 +203,13 @@ impl Session {
         self.cookies.clear();
     }
 
+    /// Takes a cookie another user agent of the same end-user holds (the browser login
+    /// driver's), as if `url` had answered with this `Set-Cookie` value; a malformed one is
+    /// ignored as a browser would.
+    pub fn adopt_cookie(&mut self, set_cookie: &str, url: &Url) {
+        let _ = self.cookies.parse(set_cookie, url);
+    }
+
     /// Runs this session's exchanges inside `span` (the scenario's).
     pub fn in_span(mut self, span: tracing::Span) -> Self {
         self.span = span;

@@ -171,66 +171,136 @@ pub async fn log_in(
     stop: Vec<Url>,
 ) -> crate::error::Result<Option<AuthorizationResponse>> {
     let (username, password) = sc.env().user(user)?.credentials();
-    let insecure = sc.env().tls.insecure_skip_verify;
-    let timeout = Duration::from_secs(options.timeout_seconds.unwrap_or(30));
-    let nav = Arc::new(Mutex::new(Navigations::default()));
-    let label = format!("browser login (as {user})");
-    let outcome = drive(
-        &nav, options, insecure, timeout, &start, &stop, &label, user, &username, &password,
+    let login = BrowserLogin {
+        options,
+        insecure: sc.env().tls.insecure_skip_verify,
+        timeout: Duration::from_secs(options.timeout_seconds.unwrap_or(30)),
+        start: &start,
+        stop: &stop,
+        label: format!("browser login (as {user})"),
+        user,
+        username: &username,
+        password: &password,
         consent,
-    )
-    .await;
+    };
+    let nav = Arc::new(Mutex::new(Navigations::default()));
+    let outcome = drive(&nav, &login).await;
     // What the browser did is evidence whether or not the login worked.
     let recorded = std::mem::take(&mut *nav.lock().expect("navigation lock"));
     let mut last = None;
     for ex in recorded.exchanges {
         last = Some(sc.record_mut().push_exchange(ex).clone());
     }
-    outcome?;
+    // The browser's session is the end-user's: the relying party's later requests (prompt=none,
+    // a second sign-in) carry its cookies as the same browser would.
+    for cookie in outcome? {
+        sc.adopt_cookie(&cookie.set_cookie, &cookie.url);
+    }
     match last {
         Some(ex) if ex.stopped_at.is_some() => Ok(redirect_response(&ex)?),
         _ => Ok(None),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn drive(
-    nav: &Arc<Mutex<Navigations>>,
-    options: &LoginOptions,
+/// One browser login: what drives it, from the environment and the step.
+struct BrowserLogin<'a> {
+    options: &'a LoginOptions,
     insecure: bool,
     timeout: Duration,
-    start: &Url,
-    stop: &[Url],
-    label: &str,
-    user: &str,
-    username: &str,
-    password: &str,
+    /// The authorization request the browser opens.
+    start: &'a Url,
+    /// The client's redirect URIs, where the browser stops.
+    stop: &'a [Url],
+    /// The recorded exchanges' label.
+    label: String,
+    /// The user's name in the environment, and their credentials.
+    user: &'a str,
+    username: &'a str,
+    password: &'a str,
     consent: Consent,
-) -> Result<(), BrowserError> {
-    let mut chromium = launch(options, insecure).await?;
-    let outcome = drive_page(
-        &chromium, nav, options, timeout, start, stop, label, user, username, password, consent,
-    )
-    .await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.close()).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.wait()).await;
-    outcome
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A cookie the browser holds at the end of a login, as a `Set-Cookie` value and the URL it
+/// was set for.
+struct BrowserCookie {
+    set_cookie: String,
+    url: Url,
+}
+
+impl BrowserCookie {
+    /// The DevTools cookie as the browser received it (host-only when its domain has no dot
+    /// in front).
+    fn from_devtools(c: &chromiumoxide::cdp::browser_protocol::network::Cookie) -> Option<Self> {
+        Self::new(&c.name, &c.value, &c.domain, &c.path, c.secure, c.http_only)
+    }
+
+    fn new(
+        name: &str,
+        value: &str,
+        domain: &str,
+        path: &str,
+        secure: bool,
+        http_only: bool,
+    ) -> Option<Self> {
+        let host = domain.trim_start_matches('.');
+        let scheme = if secure { "https" } else { "http" };
+        let url = Url::parse(&format!("{scheme}://{host}{path}")).ok()?;
+        let mut set_cookie = format!("{name}={value}; Path={path}");
+        if domain.starts_with('.') {
+            set_cookie.push_str(&format!("; Domain={host}"));
+        }
+        if secure {
+            set_cookie.push_str("; Secure");
+        }
+        if http_only {
+            set_cookie.push_str("; HttpOnly");
+        }
+        Some(BrowserCookie { set_cookie, url })
+    }
+}
+
+/// Runs one login in a fresh Chromium; on success, the cookies the browser then holds.
+async fn drive(
+    nav: &Arc<Mutex<Navigations>>,
+    login: &BrowserLogin<'_>,
+) -> Result<Vec<BrowserCookie>, BrowserError> {
+    let mut chromium = launch(login.options, login.insecure).await?;
+    let outcome = drive_page(&chromium, nav, login).await;
+    let cookies = match outcome {
+        Ok(()) => chromium
+            .browser
+            .get_cookies()
+            .await
+            .map(|all| {
+                all.iter()
+                    .filter_map(BrowserCookie::from_devtools)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.close()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.wait()).await;
+    outcome.map(|()| cookies)
+}
+
 async fn drive_page(
     chromium: &Chromium,
     nav: &Arc<Mutex<Navigations>>,
-    options: &LoginOptions,
-    timeout: Duration,
-    start: &Url,
-    stop: &[Url],
-    label: &str,
-    user: &str,
-    username: &str,
-    password: &str,
-    consent: Consent,
+    login: &BrowserLogin<'_>,
 ) -> Result<(), BrowserError> {
+    let BrowserLogin {
+        options,
+        timeout,
+        start,
+        stop,
+        user,
+        username,
+        password,
+        consent,
+        ..
+    } = *login;
+    let label = login.label.as_str();
     let deadline = Instant::now() + timeout;
     let page = chromium
         .browser
@@ -676,6 +746,25 @@ const step = a => {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_browser_cookie_becomes_the_set_cookie_the_browser_received() {
+        let host_only = BrowserCookie::new("sid", "abc", "localhost", "/", false, true).unwrap();
+        assert_eq!(host_only.set_cookie, "sid=abc; Path=/; HttpOnly");
+        assert_eq!(host_only.url.as_str(), "http://localhost/");
+        let domain = BrowserCookie::new("g", "1", ".op.example", "/auth", true, false).unwrap();
+        assert_eq!(
+            domain.set_cookie,
+            "g=1; Path=/auth; Domain=op.example; Secure"
+        );
+        assert_eq!(domain.url.as_str(), "https://op.example/auth");
+        let mut jar = cookie_store::CookieStore::default();
+        jar.parse(&domain.set_cookie, &domain.url).unwrap();
+        let sent: Vec<_> = jar
+            .get_request_values(&Url::parse("https://login.op.example/auth/x").unwrap())
+            .collect();
+        assert_eq!(sent, vec![("g", "1")]);
+    }
 
     #[test]
     fn script_text_takes_the_users_name_and_password() {
