@@ -322,6 +322,7 @@ fn run_report(n: usize) -> RunReport {
         duration_ms: 512_345.0,
         features,
         errors: vec![],
+        history: None,
     }
 }
 

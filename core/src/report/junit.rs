@@ -138,7 +138,7 @@ fn location(path: &str, line: usize) -> String {
 /// Why a scenario failed: the failure's type, its message (the whole error of the first failed
 /// step, or its failed checks) and its text (every failed step with its location, then every
 /// failed check with what was expected and what came).
-fn failure(f: &FeatureReport, s: &ScenarioReport) -> (&'static str, String, String) {
+pub(crate) fn failure(f: &FeatureReport, s: &ScenarioReport) -> (&'static str, String, String) {
     let failed: Vec<&StepReport> = s
         .steps
         .iter()

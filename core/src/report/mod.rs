@@ -2,8 +2,10 @@
 //! with a pure `render` function. [`write_all`] redacts a copy of the report and writes every
 //! file a run leaves behind.
 
+pub mod allure;
 pub mod cucumber_json;
 pub mod failures;
+pub mod history;
 pub mod html;
 pub mod junit;
 pub mod merge;

@@ -54,6 +54,10 @@ pub struct RunReport {
     /// Problems that are not a scenario: unparsable feature files, hook failures.
     #[serde(default)]
     pub errors: Vec<RunError>,
+    /// Earlier runs and this one, when the run keeps a history (never serialised: the history
+    /// lives in its own file).
+    #[serde(skip)]
+    pub history: Option<super::history::History>,
 }
 
 /// A problem outside any scenario, such as a feature file that does not parse.

@@ -22,6 +22,8 @@ pub(super) struct Placement {
     pub failure: bool,
     /// Open on load (else its body waits in `<noscript>`).
     pub open: bool,
+    /// Flaky by its history (or passed on retry).
+    pub flaky: bool,
 }
 
 /// The CSS class of a status.
@@ -51,7 +53,7 @@ pub(super) fn scenario(
     s: &ScenarioReport,
 ) {
     let st = s.verdict();
-    let flaky = s.retries > 0 && st == Status::Passed;
+    let flaky = at.flaky || (s.retries > 0 && st == Status::Passed);
     let _ = write!(
         o,
         "<details class=\"sc {c}\" id=\"s{id}\" data-s=\"{}\" data-f=\"{fi}\" data-t=\"{}\"{}{}{open}>\
@@ -114,7 +116,11 @@ pub(super) fn scenario(
             o,
             "<div class=\"t\">retried {} time(s){}</div>",
             s.retries,
-            if flaky { ", then passed: flaky" } else { "" }
+            if st == Status::Passed {
+                ", then passed: flaky"
+            } else {
+                ""
+            }
         );
     }
     o.push_str("<ol>");
