@@ -124,7 +124,9 @@ pub(super) fn filters(o: &mut String, r: &RunReport, flaky: usize) {
     }
     o.push_str(
         "</select></label><label>text<input id=\"fq\" type=\"search\" name=\"q\" \
-         placeholder=\"name, step, URL…\"></label> <span id=\"fn\" class=\"t\"></span></form>\n",
+         placeholder=\"name, step, URL…\"></label><label title=\"also search request and response \
+         bodies and headers\"><input id=\"fqb\" type=\"checkbox\" name=\"bodies\">search bodies</label> \
+         <span id=\"fn\" class=\"t\"></span></form>\n",
     );
 }
 
