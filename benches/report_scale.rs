@@ -209,6 +209,7 @@ fn token(i: usize, failed: bool) -> TokenRecord {
             check("nonce", true, "matches the authorization request"),
             Check::not_applicable("c_hash", "no code from the authorization endpoint"),
         ],
+        for_reference: false,
     }
 }
 

@@ -1446,3 +1446,47 @@ fn each_run_appends_to_the_history_and_a_broken_history_only_warns() {
     let html = read(&dir, "index.html");
     assert!(html.contains("last 2 runs"), "no trend in the report");
 }
+
+#[test]
+fn a_claim_expectation_shows_the_decoded_token_with_its_verdicts() {
+    let dir = report_dir("claim");
+    let out = idflow(
+        &[
+            "run",
+            "tests/fixtures/claim",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = idflow::report::cucumber_json::parse(&read(&dir, "cucumber.json")).unwrap();
+    let (_, s) = report.scenarios().next().unwrap();
+    let step = s.steps.last().unwrap();
+    assert!(step.text.starts_with("the ID token claim"));
+    let token = step
+        .record
+        .tokens
+        .first()
+        .expect("the token beside the claim");
+    assert!(token.for_reference);
+    assert!(token.claims.get("sub").is_some());
+    assert!(
+        token.checks.iter().any(|c| c.name == "signature"),
+        "verified even though no step said the ID token is valid: {:?}",
+        token.checks
+    );
+    // The scenario failed for the claim, not for the token's checks.
+    assert_eq!(
+        idflow::report::failures::reasons(s),
+        ["ID token claim sub"],
+        "{:?}",
+        step.record.checks
+    );
+    let html = read(&dir, "index.html");
+    assert!(
+        html.contains("for reference"),
+        "no token beside the claim step"
+    );
+}

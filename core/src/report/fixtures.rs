@@ -135,6 +135,7 @@ pub fn report() -> RunReport {
             Check::passed("signature", "RS256 with k1"),
             Check::not_applicable("c_hash", "no code from the authorization endpoint"),
         ],
+        ..Default::default()
     }];
     login.steps = vec![background.clone(), when, then];
 
@@ -217,6 +218,7 @@ pub fn report() -> RunReport {
                 .clause("OpenID Connect Core 1.0 §3.1.3.7")
                 .compared("\"n-1\"", "\"n-2\""),
         ],
+        ..Default::default()
     }];
 
     let skipped = ScenarioReport {

@@ -101,7 +101,7 @@ fn feature(out: &mut String, f: &FeatureReport) {
 /// Every check of a scenario, in step order: each step's own, then its tokens'.
 fn scenario_checks(s: &ScenarioReport) -> impl Iterator<Item = &Check> {
     s.steps.iter().flat_map(|st| {
-        let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+        let tokens = st.record.tokens.iter().flat_map(|t| t.counted_checks());
         st.record.checks.iter().chain(tokens)
     })
 }

@@ -282,6 +282,7 @@ mod tests {
             header: serde_json::json!({"alg": "RS256"}),
             claims: serde_json::json!({"sub": "u1", "nin": NIN, "name": "Kari"}),
             checks: vec![],
+            ..Default::default()
         });
         r.errors.push(model::RunError {
             location: "hook".into(),

@@ -131,7 +131,7 @@ impl ScenarioReport {
         self.steps
             .iter()
             .flat_map(|st| {
-                let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+                let tokens = st.record.tokens.iter().flat_map(|t| t.counted_checks());
                 st.record.checks.iter().chain(tokens)
             })
             .filter(|c| c.is_failure() && c.level != Level::Must)

@@ -173,7 +173,7 @@ pub(super) fn search_text(f: &FeatureReport, s: &ScenarioReport) -> String {
 
 /// Every check of a step: its own, then those run on its tokens.
 fn all_checks(st: &StepReport) -> impl Iterator<Item = &Check> {
-    let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+    let tokens = st.record.tokens.iter().flat_map(|t| t.counted_checks());
     st.record.checks.iter().chain(tokens)
 }
 

@@ -379,3 +379,38 @@ fn in_a_failed_scenario_only_what_failed_is_red() {
         "{s}"
     );
 }
+
+#[test]
+fn a_token_shown_for_reference_is_shown_and_counted_nowhere() {
+    use crate::report::model::{Check, Level, TokenRecord};
+    let mut r = fixtures::report();
+    let before = render(&r);
+    let s = &mut r.features[0].scenarios[1];
+    let reasons = crate::report::failures::reasons(s);
+    let warnings = s.warnings();
+    s.steps[0].record.tokens.push(TokenRecord {
+        label: "ID token".into(),
+        claims: serde_json::json!({"sub": "u1"}),
+        checks: vec![
+            Check::failed("nonce", "differs"),
+            Check::failed("kid", "absent").at(Level::Should),
+        ],
+        for_reference: true,
+        ..Default::default()
+    });
+    let s = &r.features[0].scenarios[1];
+    assert_eq!(crate::report::failures::reasons(s), reasons);
+    assert_eq!(s.warnings(), warnings);
+    let html = render(&r);
+    assert!(html.contains("for reference"));
+    assert!(html.contains("&quot;sub&quot;: &quot;u1&quot;"));
+    // The header counts are those of the report without it.
+    let counts = |h: &str| {
+        h[h.find("<p class=\"sum\">").unwrap()..]
+            .split_once("</p>")
+            .unwrap()
+            .0
+            .to_owned()
+    };
+    assert_eq!(counts(&html), counts(&before));
+}
