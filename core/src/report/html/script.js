@@ -14,11 +14,14 @@ q.value=p.get('q')||'';qb.checked=p.get('bodies')==='1'}
 function save(){var p=new URLSearchParams();if(st)p.set('status',st);if(tg.value)p.set('tag',tg.value);
 if(fe.value)p.set('feature',fe.options[fe.selectedIndex].getAttribute('data-p'));if(q.value)p.set('q',q.value);if(qb.checked)p.set('bodies','1');
 var s=p.toString();history.replaceState(null,'',s?'#'+s:location.pathname+location.search)}
+function full(el){var t=el.textContent,ids=[],m,re=/data-b="(\d+)"/g;while((m=re.exec(t)))ids.push(m[1]);
+[].forEach.call(el.querySelectorAll('details.shb'),function(x){ids.push(x.getAttribute('data-b'))});
+ids.forEach(function(id){var b=d.getElementById('b'+id);if(b)t+=' '+b.textContent});return t.replace(/<[^>]*>/g,' ').toLowerCase()}
 function match(el,i){var s=el.getAttribute('data-s');
 if(st&&!(st===s||st==='failed'&&s==='undefined'||st==='retried'&&el.hasAttribute('data-r')||st==='flaky'&&el.hasAttribute('data-fl')))return false;
 if(tg.value&&(' '+el.getAttribute('data-t')+' ').indexOf(' '+tg.value+' ')<0)return false;
 if(fe.value&&el.getAttribute('data-f')!==fe.value)return false;
-var t=q.value.trim().toLowerCase();if(t){var h;if(qb.checked){if(!txt)txt=all.map(function(e){return e.textContent.replace(/<[^>]*>/g,' ').toLowerCase()});h=txt[i]}else h=el.getAttribute('data-q')||'';if(h.indexOf(t)<0)return false}
+var t=q.value.trim().toLowerCase();if(t){var h;if(qb.checked){if(!txt)txt=all.map(full);h=txt[i]}else h=el.getAttribute('data-q')||'';if(h.indexOf(t)<0)return false}
 return true}
 function apply(){var k=0;all.forEach(function(el,i){var m=match(el,i);if(el.hidden===m)el.hidden=!m;if(m)k++});
 grps.forEach(function(g){g.hidden=!g.querySelector('details.sc:not([hidden])')});
