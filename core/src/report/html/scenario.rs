@@ -168,6 +168,9 @@ pub(super) fn search_text(f: &FeatureReport, s: &ScenarioReport) -> String {
             }
         }
     }
+    // Each text once: a redirect's location is usually the next hop's URL.
+    let mut seen = std::collections::HashSet::new();
+    parts.retain(|p| seen.insert(*p));
     parts.join("\n").to_lowercase()
 }
 
