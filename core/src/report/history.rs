@@ -69,6 +69,35 @@ pub struct ScenarioSummary {
     /// Retries before this result: a passed scenario with retries passed only on retry.
     #[serde(default)]
     pub retries: usize,
+    /// A hash of the scenario's steps as written (keywords, texts, docstrings, tables): a
+    /// verdict that changed along with the steps is an edit, not flakiness.
+    #[serde(default)]
+    pub steps_hash: String,
+}
+
+/// The first 16 hex digits of SHA-256 of the scenario's steps as written.
+pub fn steps_hash(s: &ScenarioReport) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for st in &s.steps {
+        h.update(st.keyword.trim().as_bytes());
+        h.update(b" ");
+        h.update(st.text.as_bytes());
+        if let Some(d) = &st.docstring {
+            h.update(b"\n\"\"\"");
+            h.update(d.as_bytes());
+        }
+        for row in st.table.iter().flatten() {
+            h.update(b"\n|");
+            h.update(row.join("|").as_bytes());
+        }
+        h.update(b"\n");
+    }
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A scenario's id across runs: its feature file, name and, when several scenarios of the file
@@ -104,6 +133,7 @@ impl RunSummary {
                     status: s.verdict(),
                     duration_ms: s.duration_ms,
                     retries: s.retries,
+                    steps_hash: steps_hash(s),
                 })
                 .collect(),
         }
@@ -152,8 +182,9 @@ impl History {
     }
 
     /// Scenarios of the newest run that are flaky, with why: passed only on retry in the
-    /// newest run, or passed in one run and failed in the next on the same environment (the
-    /// runs compared are those of the newest run's environment).
+    /// newest run, or passed in one run and failed in the next on the same environment with
+    /// the same steps (the runs compared are those of the newest run's environment, and of
+    /// those only the ones where the scenario's steps were as in the newest run).
     pub fn flaky(&self) -> Vec<Flaky> {
         let Some(last) = self.runs.last() else {
             return Vec::new();
@@ -163,10 +194,17 @@ impl History {
             .iter()
             .filter(|r| r.environment == last.environment)
             .collect();
+        let now: HashMap<&str, &str> = last
+            .scenarios
+            .iter()
+            .map(|s| (s.id.as_str(), s.steps_hash.as_str()))
+            .collect();
         let mut statuses: HashMap<&str, Vec<Status>> = HashMap::new();
         for r in &runs {
             for s in &r.scenarios {
-                statuses.entry(&s.id).or_default().push(s.status);
+                if now.get(s.id.as_str()) == Some(&s.steps_hash.as_str()) {
+                    statuses.entry(&s.id).or_default().push(s.status);
+                }
             }
         }
         let mut out = Vec::new();
@@ -241,6 +279,7 @@ mod tests {
                     status: *status,
                     duration_ms: 1.0,
                     retries: *retries,
+                    steps_hash: String::new(),
                 })
                 .collect(),
             ..Default::default()
@@ -312,6 +351,25 @@ mod tests {
             flaky[0]
         );
         assert!(flaky[1].reason.contains("retry 2"));
+    }
+
+    #[test]
+    fn a_change_of_verdict_with_a_change_of_steps_is_not_flaky() {
+        use Status::*;
+        let mut before = run("sim", &[("a", Failed, 0), ("b", Failed, 0)]);
+        before.scenarios[0].steps_hash = "old".into();
+        let h = History {
+            runs: vec![before, run("sim", &[("a", Passed, 0), ("b", Passed, 0)])],
+        };
+        let ids: Vec<String> = h.flaky().into_iter().map(|f| f.id).collect();
+        assert_eq!(ids, ["b"]);
+        let r = fixtures::report();
+        let (f, s) = r.scenarios().next().unwrap();
+        let mut edited = s.clone();
+        assert_eq!(steps_hash(s), steps_hash(&edited));
+        edited.steps[0].text.push('!');
+        assert_ne!(steps_hash(s), steps_hash(&edited));
+        assert_eq!(steps_hash(s).len(), 16, "{}", f.path);
     }
 
     #[test]
