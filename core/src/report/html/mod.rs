@@ -63,9 +63,10 @@ pub fn render(report: &RunReport) -> String {
     );
     let flaky = trend::flaky(report);
     summary::header(&mut o, report, flaky.len());
-    trend::section(&mut o, report, &flaky);
     overview::failure_groups(&mut o, report);
     overview::feature_summary(&mut o, report);
+    // After what failed now: the trend and flaky scenarios put it in the light of earlier runs.
+    trend::section(&mut o, report, &flaky);
     summary::filters(&mut o, report, flaky.len());
     run_errors(&mut o, report);
     // Ids follow report order, so a scenario keeps its anchor whichever section it is in.
