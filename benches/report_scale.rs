@@ -209,6 +209,7 @@ fn token(i: usize, failed: bool) -> TokenRecord {
             check("nonce", true, "matches the authorization request"),
             Check::not_applicable("c_hash", "no code from the authorization endpoint"),
         ],
+        for_reference: false,
     }
 }
 
@@ -322,6 +323,7 @@ fn run_report(n: usize) -> RunReport {
         duration_ms: 512_345.0,
         features,
         errors: vec![],
+        history: None,
     }
 }
 

@@ -43,6 +43,14 @@ enum Command {
         /// Where to write the reports.
         #[arg(long, default_value = "reports")]
         report_dir: PathBuf,
+        /// The history file each run appends its summary to (the last 20 runs), for the
+        /// report's trend and flaky scenarios [default: REPORT_DIR/history.json].
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        /// Also write Allure 2 results (one result file per scenario, categories.json,
+        /// environment.properties) into DIR.
+        #[arg(long, value_name = "DIR")]
+        allure: Option<PathBuf>,
         /// Most scenarios run at once.
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
@@ -150,6 +158,8 @@ fn main() -> ExitCode {
                 name,
                 allow_empty,
                 report_dir,
+                history,
+                allure,
                 concurrency,
                 defect,
                 quiet,
@@ -181,6 +191,8 @@ fn main() -> ExitCode {
                     name_filter: name,
                     allow_empty,
                     report_dir,
+                    history,
+                    allure,
                     concurrency,
                     defects,
                     quiet,

@@ -52,15 +52,15 @@ fn same_sub(w: &mut IdflowWorld) -> Result<()> {
 /// One claim of the latest ID token, with any expectation phrase.
 /// Example: Then the ID token claim "acr" is "idp:mobileid"
 #[then(regex = r#"^the ID token claim "([^"]+)" (.+)$"#)]
-fn id_token_claim(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
+async fn id_token_claim(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
     let matcher = w.matcher(&phrase)?;
-    w.rp()?.expect_id_token_part(&name, false, &matcher)
+    w.rp()?.expect_id_token_part(&name, false, &matcher).await
 }
 
 /// One header parameter of the latest ID token (alg, kid, typ), with any expectation phrase.
 /// Example: Then the ID token header "alg" is "RS256"
 #[then(regex = r#"^the ID token header "([^"]+)" (.+)$"#)]
-fn id_token_header(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
+async fn id_token_header(w: &mut IdflowWorld, name: String, phrase: String) -> Result<()> {
     let matcher = w.matcher(&phrase)?;
-    w.rp()?.expect_id_token_part(&name, true, &matcher)
+    w.rp()?.expect_id_token_part(&name, true, &matcher).await
 }

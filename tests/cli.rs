@@ -1431,3 +1431,152 @@ fn a_docstring_under_a_step_that_takes_none_fails_instead_of_being_ignored() {
         text(&dry)
     );
 }
+
+#[test]
+fn allure_results_name_failed_checks_and_hold_no_secret() {
+    let dir = report_dir("allure-report");
+    let allure = report_dir("allure-results");
+    let out = idflow(
+        &[
+            "run",
+            "features/oidc",
+            "-q",
+            "--defect",
+            Defect::WrongNonce.name(),
+            "--report-dir",
+            dir.to_str().unwrap(),
+            "--allure",
+            allure.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let files: Vec<PathBuf> = std::fs::read_dir(&allure)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let results: Vec<serde_json::Value> = files
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with("-result.json"))
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+        .collect();
+    let report = idflow::report::cucumber_json::parse(&read(&dir, "cucumber.json")).unwrap();
+    assert_eq!(results.len(), report.scenarios().count());
+    let failed: Vec<_> = results.iter().filter(|r| r["status"] == "failed").collect();
+    assert!(!failed.is_empty());
+    assert!(
+        failed.iter().any(|r| r["statusDetails"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("[nonce]")),
+        "no result names the failed nonce check"
+    );
+    let categories = read(&allure, "categories.json");
+    assert!(categories.contains("\"name\": \"nonce\""), "{categories}");
+    assert!(read(&allure, "environment.properties").contains("environment=simulator"));
+    let env = idflow::config::Environment::load(
+        "simulator",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"),
+    )
+    .unwrap();
+    let jwt = regex::Regex::new(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}").unwrap();
+    for path in &files {
+        let body = std::fs::read_to_string(path).unwrap();
+        for s in env.secrets() {
+            assert!(
+                !body.contains(s.as_str()),
+                "{} holds a secret",
+                path.display()
+            );
+        }
+        assert!(!jwt.is_match(&body), "{} holds a JWT", path.display());
+    }
+}
+
+#[test]
+fn each_run_appends_to_the_history_and_a_broken_history_only_warns() {
+    let dir = report_dir("history");
+    let history = dir.join("cache").join("h.json");
+    let run = || {
+        idflow(
+            &[
+                "run",
+                "features/oidc",
+                "--name",
+                "publishes its configuration",
+                "-q",
+                "--report-dir",
+                dir.to_str().unwrap(),
+                "--history",
+                history.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let first = run();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    std::fs::write(&history, "{\"runs\": 3").unwrap();
+    let broken = run();
+    assert_eq!(broken.status.code(), Some(0), "{}", text(&broken));
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        err.contains("h.json is not valid") && err.contains("starting a new history"),
+        "{err}"
+    );
+    let again = run();
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let h: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    assert_eq!(h["runs"].as_array().unwrap().len(), 2);
+    assert!(
+        !dir.join("history.json").exists(),
+        "--history puts it elsewhere"
+    );
+    let html = read(&dir, "index.html");
+    assert!(html.contains("last 2 runs"), "no trend in the report");
+}
+
+#[test]
+fn a_claim_expectation_shows_the_decoded_token_with_its_verdicts() {
+    let dir = report_dir("claim");
+    let out = idflow(
+        &[
+            "run",
+            "tests/fixtures/claim",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = idflow::report::cucumber_json::parse(&read(&dir, "cucumber.json")).unwrap();
+    let (_, s) = report.scenarios().next().unwrap();
+    let step = s.steps.last().unwrap();
+    assert!(step.text.starts_with("the ID token claim"));
+    let token = step
+        .record
+        .tokens
+        .first()
+        .expect("the token beside the claim");
+    assert!(token.for_reference);
+    assert!(token.claims.get("sub").is_some());
+    assert!(
+        token.checks.iter().any(|c| c.name == "signature"),
+        "verified even though no step said the ID token is valid: {:?}",
+        token.checks
+    );
+    // The scenario failed for the claim, not for the token's checks.
+    assert_eq!(
+        idflow::report::failures::reasons(s),
+        ["ID token claim sub"],
+        "{:?}",
+        step.record.checks
+    );
+    let html = read(&dir, "index.html");
+    assert!(
+        html.contains("for reference"),
+        "no token beside the claim step"
+    );
+}

@@ -1,7 +1,10 @@
 // Opens idflow's HTML report in headless Chromium and checks that it works offline: no console
 // error, no request beyond the file itself, the status filter works by click and is kept in the
 // URL, a failed scenario shows its failure, a failed check shows expected against actual (red)
-// and a warning is amber, and without JavaScript everything shows.
+// and a warning is amber, and without JavaScript everything shows; counts add up, the title
+// carries the status, skipped steps show, copy as curl copies the redacted request; the
+// history's trend and flaky scenarios, the "search bodies" toggle, shared bodies opened where
+// they are used and the ID token beside a claim expectation.
 //
 //   node --test tests/browser/
 //
@@ -13,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -36,6 +39,8 @@ before(async () => {
   // Two passing features next to it, so that filtering has something to hide (CIBA brings
   // poll timelines).
   const features = ['tests/fixtures/wrong', 'features/oidc/authorization_code.feature', 'features/mobileid/ciba.feature'];
+  // A fresh history each time, so the trend has exactly this run.
+  rmSync(path.join(fixtureDir, 'history.json'), { force: true });
   const run = spawnSync(
     bin,
     ['run', ...features, '--report-dir', fixtureDir, '--quiet'],
@@ -347,6 +352,114 @@ test('copy as curl is not offered without JavaScript', async () => {
   try {
     const shown = await page.$$eval('button.curl', (bs) => bs.filter((b) => b.offsetParent !== null).length);
     assert.equal(shown, 0);
+  } finally {
+    await context.close();
+  }
+});
+
+test('history: a trend of the last runs and the flaky scenarios, each linked', async () => {
+  const { context, page, check } = await open(goldenReport);
+  try {
+    // The golden report's history: three runs, "Login with code flow" failed in the middle one.
+    const bars = page.locator('#history svg.trend > g');
+    assert.equal(await bars.count(), 3);
+    for (let i = 0; i < 3; i++) {
+      const g = bars.nth(i);
+      const [p, f, s] = ['p', 'f', 's'].map(async (k) => Number(await g.getAttribute(`data-${k}`)));
+      assert.equal((await p) + (await f) + (await s), 7, 'each bar adds up to the run\'s scenarios');
+      assert.match(await g.locator('title').textContent(), /\d+ passed, \d+ failed, \d+ skipped/);
+    }
+    const failedRects = await page.$$eval('#history rect.f', (rs) => rs.map((r) => r.getBBox().height));
+    assert.ok(failedRects[1] > failedRects[0], 'the middle run had more failures');
+    const flaky = page.locator('#history ul.flaky li');
+    assert.equal(await flaky.count(), 1);
+    assert.match(await flaky.textContent(), /Login with code flow.*failed in 1 of the last 3 runs/);
+    // The flaky scenario is badged and found by the flaky filter; the link leads to it.
+    await page.click('#flt button[data-st="flaky"]');
+    assert.deepEqual(await page.$$eval('details.sc:not([hidden])', (els) => els.map((e) => e.id)), ['s0']);
+    await page.click('#flt button[data-st="flaky"]');
+    await flaky.locator('a').click();
+    const target = page.locator('#s0');
+    assert.ok(await target.isVisible());
+    assert.equal(await target.locator('summary .b.fl').textContent(), 'flaky');
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('the fixture run has a trend of one run; without a failure in between, nothing is flaky', async () => {
+  const { context, page, check } = await open(fixtureReport);
+  try {
+    assert.equal(await page.locator('#history svg.trend > g').count(), 1);
+    assert.match(await page.textContent('#history'), /No flaky scenario/);
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('search: names, steps and URLs by default, bodies only with "search bodies"', async () => {
+  const { context, page, check } = await open(fixtureReport);
+  try {
+    const all = (await visibleStatuses(page)).length;
+    const shown = async (text) => {
+      await page.fill('#fq', text);
+      await page.waitForFunction((t) => new URLSearchParams(location.hash.slice(1)).get('q') === t, text);
+      return (await visibleStatuses(page)).length;
+    };
+    // A URL path is searched by default.
+    assert.ok((await shown('/.well-known/openid-configuration')) > 0, 'URLs are searched');
+    // A word only the discovery document's body holds matches nothing by default...
+    assert.equal(await shown('request_parameter_supported'), 0);
+    // ... and the scenarios that fetched it with "search bodies" on (the document is a shared
+    // body: searched where it is used), kept in the URL.
+    await page.check('#fqb');
+    await page.waitForFunction(() => location.hash.includes('bodies=1'));
+    const withBodies = (await visibleStatuses(page)).length;
+    assert.ok(withBodies > 0 && withBodies < all, `with bodies: ${withBodies} of ${all}`);
+    await page.reload({ waitUntil: 'load' });
+    assert.ok(await page.isChecked('#fqb'), 'the toggle survives a reload');
+    assert.equal((await visibleStatuses(page)).length, withBodies);
+    await page.uncheck('#fqb');
+    assert.equal((await visibleStatuses(page)).length, 0);
+    await page.fill('#fq', '');
+    await page.waitForFunction(() => location.hash === '');
+    assert.equal((await visibleStatuses(page)).length, all);
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('a shared body opens where it is used; the ID token shows beside a claim expectation', async () => {
+  const { context, page, check } = await open(fixtureReport);
+  try {
+    const sc = page.locator('details.sc', { hasText: 'verifies every token' }).first();
+    await opensWithItsBody(sc);
+    // The token beside "the ID token claim …", with its verdicts.
+    const claim = sc.locator(':scope > ol > li', { hasText: 'the ID token claim "sub"' }).first();
+    const token = claim.locator('details', { hasText: 'for reference' }).first();
+    await token.locator('summary').first().click();
+    assert.match(await token.textContent(), /"sub":/);
+    assert.ok((await token.locator('ul.ck > li').count()) > 0, 'verdicts beside the claim');
+    // A shared body, opened in place, shows its content there.
+    const shared = page.locator('details.shb').first();
+    assert.ok((await shared.count()) > 0, 'the discovery document is a shared body');
+    {
+      const id = await shared.getAttribute('data-b');
+      await shared.evaluate((d) => { d.closest('details.sc').open = true; d.parentElement.closest('details').open = true; });
+      await shared.locator('summary').click({ position: { x: 5, y: 5 } });
+      await shared.locator('pre').first().waitFor({ state: 'visible' });
+      assert.equal(
+        await shared.locator('pre').first().textContent(),
+        await page.locator(`#b${id} > pre`).first().textContent(),
+      );
+    }
+    // Sequence labels are whole: nothing is cut with an ellipsis.
+    const labels = await sc.locator('svg.sq text').allTextContents();
+    assert.ok(labels.length > 0 && labels.every((t) => !t.endsWith('…')), `${labels}`);
+    check();
   } finally {
     await context.close();
   }

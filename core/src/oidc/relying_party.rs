@@ -421,6 +421,7 @@ impl<'a> RelyingParty<'a> {
                 header: decoded.header,
                 claims: decoded.claims,
                 checks: Vec::new(),
+                for_reference: false,
             });
         }
     }
@@ -619,12 +620,13 @@ impl<'a> RelyingParty<'a> {
     }
 
     /// One claim (or header parameter, with `header`) of the latest ID token meets `matcher`.
-    pub fn expect_id_token_part(
+    pub async fn expect_id_token_part(
         &mut self,
         name: &str,
         header: bool,
         matcher: &crate::expect::Matcher,
     ) -> Result<()> {
+        self.show_id_token_for_reference().await;
         let (part, what) = if header {
             (self.id_token_header()?, "header parameter")
         } else {
@@ -638,6 +640,43 @@ impl<'a> RelyingParty<'a> {
         let outcome =
             crate::expect::check(&format!("{what} {name} of the ID token"), value, matcher);
         self.sc.expect(&format!("ID token {what} {name}"), outcome)
+    }
+
+    /// Records the latest ID token under the running step for reference, with each check's
+    /// verdict, so that an expectation on one of its claims is read beside the whole token:
+    /// the verdicts of an earlier step that verified this token, else of a verification made
+    /// now, else (no keys, no client) the decoded token alone. Best effort: a token that does
+    /// not decode is left to the expectation to report.
+    async fn show_id_token_for_reference(&mut self) {
+        let Ok(decoded) = self
+            .decoded_id_token()
+            .map(|d| (d.header.clone(), d.claims.clone()))
+        else {
+            return;
+        };
+        let earlier = self
+            .sc
+            .record()
+            .steps
+            .iter()
+            .rev()
+            .flat_map(|s| s.tokens.iter().rev())
+            .find(|t| !t.for_reference && t.header == decoded.0 && t.claims == decoded.1)
+            .cloned();
+        let mut token = match earlier {
+            Some(t) => t,
+            None => match self.verify_id_token().await {
+                Ok(verdict) => verdict.into_record("ID token"),
+                Err(_) => crate::record::TokenRecord {
+                    label: "ID token".into(),
+                    header: decoded.0,
+                    claims: decoded.1,
+                    ..Default::default()
+                },
+            },
+        };
+        token.for_reference = true;
+        self.sc.record_mut().push_token(token);
     }
 
     /// The claims of the latest ID token.

@@ -125,4 +125,20 @@ pub struct TokenRecord {
     pub header: serde_json::Value,
     pub claims: serde_json::Value,
     pub checks: Vec<Check>,
+    /// Shown for reference beside an expectation on the token (a claim, a header parameter):
+    /// its checks are shown but counted nowhere (not failures, not warnings), since the step
+    /// that ran them, if any, counts them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub for_reference: bool,
+}
+
+impl TokenRecord {
+    /// The checks that count toward the verdict: none for a token shown for reference.
+    pub fn counted_checks(&self) -> &[Check] {
+        if self.for_reference {
+            &[]
+        } else {
+            &self.checks
+        }
+    }
 }

@@ -16,7 +16,7 @@ pub struct FailureGroup<'a> {
 pub fn reasons(s: &ScenarioReport) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for st in &s.steps {
-        let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+        let tokens = st.record.tokens.iter().flat_map(|t| t.counted_checks());
         for c in st.record.checks.iter().chain(tokens) {
             if c.is_failure() && c.level == Level::Must && !out.contains(&c.name) {
                 out.push(c.name.clone());

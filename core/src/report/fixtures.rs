@@ -135,6 +135,7 @@ pub fn report() -> RunReport {
             Check::passed("signature", "RS256 with k1"),
             Check::not_applicable("c_hash", "no code from the authorization endpoint"),
         ],
+        ..Default::default()
     }];
     login.steps = vec![background.clone(), when, then];
 
@@ -217,6 +218,7 @@ pub fn report() -> RunReport {
                 .clause("OpenID Connect Core 1.0 §3.1.3.7")
                 .compared("\"n-1\"", "\"n-2\""),
         ],
+        ..Default::default()
     }];
 
     let skipped = ScenarioReport {
@@ -289,5 +291,31 @@ pub fn report() -> RunReport {
             location: "features/broken.feature:3".into(),
             message: "expected a step, found \"Whan\"".into(),
         }],
+        history: None,
     }
+}
+
+/// [`report`] with a history of three runs (two earlier, then this one): "Login with code
+/// flow" failed in the middle run, so it is flaky, and the trend has three bars.
+pub fn with_history() -> RunReport {
+    use crate::report::history::{History, RunSummary};
+    let mut r = report();
+    let now = RunSummary::of(&r);
+    let mut first = now.clone();
+    first.started_at_ms -= 2 * 86_400_000;
+    let mut second = now.clone();
+    second.started_at_ms -= 86_400_000;
+    for s in &mut second.scenarios {
+        if s.id.ends_with("Login with code flow") {
+            s.status = Status::Failed;
+        }
+    }
+    second.passed -= 1;
+    second.failed += 1;
+    let mut h = History::default();
+    for run in [first, second, now] {
+        h.push(run);
+    }
+    r.history = Some(h);
+    r
 }

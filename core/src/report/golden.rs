@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{cucumber_json, fixtures, html, junit};
+use super::{allure, cucumber_json, fixtures, html, junit};
 
 fn golden(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -79,7 +79,7 @@ fn check(name: &str, rendered: &str) {
 
 #[test]
 fn golden_html() {
-    check("index.html", &html::render(&fixtures::report()));
+    check("index.html", &html::render(&fixtures::with_history()));
 }
 
 #[test]
@@ -90,6 +90,16 @@ fn golden_junit() {
 #[test]
 fn golden_cucumber_json() {
     check("cucumber.json", &cucumber_json::render(&fixtures::report()));
+}
+
+#[test]
+fn golden_allure() {
+    // Every file of the results, one after another under its name.
+    let all: String = allure::render(&fixtures::report())
+        .into_iter()
+        .map(|(name, text)| format!("=== {name}\n{text}\n"))
+        .collect();
+    check("allure.txt", &all);
 }
 
 #[test]

@@ -101,7 +101,7 @@ fn feature(out: &mut String, f: &FeatureReport) {
 /// Every check of a scenario, in step order: each step's own, then its tokens'.
 fn scenario_checks(s: &ScenarioReport) -> impl Iterator<Item = &Check> {
     s.steps.iter().flat_map(|st| {
-        let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+        let tokens = st.record.tokens.iter().flat_map(|t| t.counted_checks());
         st.record.checks.iter().chain(tokens)
     })
 }
@@ -138,7 +138,7 @@ fn location(path: &str, line: usize) -> String {
 /// Why a scenario failed: the failure's type, its message (the whole error of the first failed
 /// step, or its failed checks) and its text (every failed step with its location, then every
 /// failed check with what was expected and what came).
-fn failure(f: &FeatureReport, s: &ScenarioReport) -> (&'static str, String, String) {
+pub(crate) fn failure(f: &FeatureReport, s: &ScenarioReport) -> (&'static str, String, String) {
     let failed: Vec<&StepReport> = s
         .steps
         .iter()

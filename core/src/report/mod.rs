@@ -2,8 +2,10 @@
 //! with a pure `render` function. [`write_all`] redacts a copy of the report and writes every
 //! file a run leaves behind.
 
+pub mod allure;
 pub mod cucumber_json;
 pub mod failures;
+pub mod history;
 pub mod html;
 pub mod junit;
 pub mod merge;
@@ -280,6 +282,7 @@ mod tests {
             header: serde_json::json!({"alg": "RS256"}),
             claims: serde_json::json!({"sub": "u1", "nin": NIN, "name": "Kari"}),
             checks: vec![],
+            ..Default::default()
         });
         r.errors.push(model::RunError {
             location: "hook".into(),

@@ -54,6 +54,10 @@ pub struct RunReport {
     /// Problems that are not a scenario: unparsable feature files, hook failures.
     #[serde(default)]
     pub errors: Vec<RunError>,
+    /// Earlier runs and this one, when the run keeps a history (never serialised: the history
+    /// lives in its own file).
+    #[serde(skip)]
+    pub history: Option<super::history::History>,
 }
 
 /// A problem outside any scenario, such as a feature file that does not parse.
@@ -127,7 +131,7 @@ impl ScenarioReport {
         self.steps
             .iter()
             .flat_map(|st| {
-                let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+                let tokens = st.record.tokens.iter().flat_map(|t| t.counted_checks());
                 st.record.checks.iter().chain(tokens)
             })
             .filter(|c| c.is_failure() && c.level != Level::Must)

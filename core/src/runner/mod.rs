@@ -64,6 +64,11 @@ pub struct RunOptions {
     /// A run that selects no scenario is an error (exit 2) unless this is set.
     pub allow_empty: bool,
     pub report_dir: PathBuf,
+    /// The history file each run appends its summary to (`report_dir/history.json` when
+    /// `None`), for the report's trend and flaky scenarios.
+    pub history: Option<PathBuf>,
+    /// Also write Allure 2 result files into this directory.
+    pub allure: Option<PathBuf>,
     /// Most scenarios in flight at once.
     pub concurrency: usize,
     /// Simulator defects to switch on, over the environment's (`IDFLOW_SIMULATOR_DEFECTS`).
@@ -128,6 +133,8 @@ impl Default for RunOptions {
             exact: false,
             allow_empty: false,
             report_dir: PathBuf::from("reports"),
+            history: None,
+            allure: None,
             concurrency: 8,
             defects: Vec::new(),
             quiet: false,
@@ -758,6 +765,26 @@ async fn execute(
     report.duration_ms = clock_start.elapsed().as_secs_f64() * 1000.0;
     drop(target);
     crate::report::redact_run_errors(&mut report, &ctx.redactor);
+    let history_path = options
+        .history
+        .clone()
+        .unwrap_or_else(|| options.report_dir.join(crate::report::history::FILE_NAME));
+    let (history, problem, unsaved) = crate::report::history::record(&history_path, &report);
+    if let Some(p) = problem {
+        eprintln!("warning: {p}; starting a new history");
+    }
+    if let Some(e) = unsaved {
+        eprintln!("warning: {e}");
+    }
+    report.history = Some(history);
+    if let Some(dir) = &options.allure
+        && let Err(e) = crate::report::allure::write(&report, dir)
+    {
+        report.errors.push(ReportedError {
+            location: dir.display().to_string(),
+            message: e.to_string(),
+        });
+    }
     let report_files = match crate::report::write_redacted(&report, &options.report_dir) {
         Ok(files) => files,
         Err(e) => {

@@ -367,6 +367,7 @@ fn record(p: &Planted) -> ScenarioRecord {
         header: json!({"alg": "RS256"}),
         claims,
         checks: vec![Check::failed("nonce", "differs").compared("n1", p.nin.clone())],
+        ..Default::default()
     }];
     steps[2].exchanges = vec![ciba];
     steps[2].timelines = vec![PollTimeline {

@@ -1,5 +1,6 @@
 //! HTTP exchanges: each hop's request and response with headers and bodies (JSON
-//! pretty-printed, long bodies cut), and bodies repeated across the run shown once.
+//! pretty-printed, long bodies cut), and bodies repeated across the run kept once, in the
+//! "Shared bodies" section, and shown where they are used when opened there.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -59,8 +60,9 @@ pub(super) fn shared_section(o: &mut String, shared: &[String]) {
     for (id, b) in shared.iter().enumerate() {
         let _ = write!(
             o,
-            "<details id=\"b{id}\"><summary>#b{id} · {} bytes</summary>",
-            b.len()
+            "<details id=\"b{id}\"><summary>#b{id} · {} bytes · <code>{}</code></summary>",
+            b.len(),
+            e(&preview(b))
         );
         body(o, &none, b, b.len());
         o.push_str("</details>\n");
@@ -159,16 +161,32 @@ fn headers(o: &mut String, hs: &[Header]) {
     o.push_str("</pre>");
 }
 
+/// The start of a body on one line, to tell shared bodies apart before opening them.
+fn preview(text: &str) -> String {
+    const MAX: usize = 60;
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= MAX {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(MAX - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// A body, JSON pretty-printed, cut above [`BODY_LIMIT`] bytes; a shared body as a link.
 fn body(o: &mut String, seen: &Seen, text: &str, size: usize) {
     if text.is_empty() {
         return;
     }
     if let Some(id) = seen.get(text) {
+        // Shown here on opening (the script copies it from the shared section); without
+        // JavaScript the link leads there.
         let _ = write!(
             o,
-            "<div class=\"t\">body: <a href=\"#b{id}\">shared body #b{id}</a> ({} bytes)</div>",
-            size.max(text.len())
+            "<details class=\"shb\" data-b=\"{id}\"><summary>body · {} bytes · <code>{}</code> \
+             <a href=\"#b{id}\">shared body #b{id}</a></summary></details>",
+            size.max(text.len()),
+            e(&preview(text))
         );
         return;
     }

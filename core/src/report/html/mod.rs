@@ -7,7 +7,7 @@
 //!
 //! This module lays out the page; each part has its own module: [`summary`] (metadata, counts,
 //! filter bar), `scenario` (scenarios and steps), `exchange` (HTTP exchanges and bodies),
-//! `verdicts` (tokens and checks), `timeline` (polls), [`sequence`] (the diagram), `escape`
+//! `verdicts` (tokens and checks), `timeline` (polls), `trend` (history and flaky scenarios), [`sequence`] (the diagram), `escape`
 //! and `format` (helpers). The page's CSS and script are `style.css` and `script.js`, included
 //! at compile time.
 
@@ -19,6 +19,7 @@ mod scenario;
 pub mod sequence;
 mod summary;
 mod timeline;
+mod trend;
 mod verdicts;
 
 use std::fmt::Write as _;
@@ -27,6 +28,7 @@ use escape::e;
 pub use exchange::{BODY_LIMIT, SHARED_BODY_MIN};
 use scenario::{Placement, scenario, tag_list};
 
+use super::history::scenario_id;
 use super::model::RunReport;
 
 /// Failed scenarios are open on load when there are at most this many; beyond, they are
@@ -59,10 +61,13 @@ pub fn render(report: &RunReport) -> String {
          markerHeight=\"8\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\"/></marker>{}</defs></svg>",
         sequence::head()
     );
-    summary::header(&mut o, report);
+    let flaky = trend::flaky(report);
+    summary::header(&mut o, report, flaky.len());
     overview::failure_groups(&mut o, report);
     overview::feature_summary(&mut o, report);
-    summary::filters(&mut o, report);
+    // After what failed now: the trend and flaky scenarios put it in the light of earlier runs.
+    trend::section(&mut o, report, &flaky);
+    summary::filters(&mut o, report, flaky.len());
     run_errors(&mut o, report);
     // Ids follow report order, so a scenario keeps its anchor whichever section it is in.
     let (seen, shared) = exchange::shared_bodies(report);
@@ -93,6 +98,7 @@ pub fn render(report: &RunReport) -> String {
                 id: ids[*fi] + si,
                 failure: true,
                 open,
+                flaky: flaky.contains_key(&scenario_id(f, s)),
             };
             scenario(&mut o, &seen, at, f, s);
         }
@@ -118,6 +124,7 @@ pub fn render(report: &RunReport) -> String {
                         id: ids[fi] + si,
                         failure: false,
                         open: false,
+                        flaky: flaky.contains_key(&scenario_id(f, s)),
                     };
                     scenario(&mut o, &seen, at, f, s);
                 }

@@ -22,6 +22,8 @@ pub(super) struct Placement {
     pub failure: bool,
     /// Open on load (else its body waits in `<noscript>`).
     pub open: bool,
+    /// Flaky by its history (or passed on retry).
+    pub flaky: bool,
 }
 
 /// The CSS class of a status.
@@ -51,15 +53,16 @@ pub(super) fn scenario(
     s: &ScenarioReport,
 ) {
     let st = s.verdict();
-    let flaky = s.retries > 0 && st == Status::Passed;
+    let flaky = at.flaky || (s.retries > 0 && st == Status::Passed);
     let _ = write!(
         o,
-        "<details class=\"sc {c}\" id=\"s{id}\" data-s=\"{}\" data-f=\"{fi}\" data-t=\"{}\"{}{}{open}>\
+        "<details class=\"sc {c}\" id=\"s{id}\" data-s=\"{}\" data-f=\"{fi}\" data-t=\"{}\"{}{} data-q=\"{}\"{open}>\
          <summary><b class=\"{c}\">{}</b> {}: {}",
         st.as_str(),
         a(&s.tags.join(" ")),
         if s.retries > 0 { " data-r" } else { "" },
         if flaky { " data-fl" } else { "" },
+        a(&search_text(f, s)),
         st.as_str().to_uppercase(),
         e(&s.keyword),
         e(&s.name),
@@ -114,7 +117,11 @@ pub(super) fn scenario(
             o,
             "<div class=\"t\">retried {} time(s){}</div>",
             s.retries,
-            if flaky { ", then passed: flaky" } else { "" }
+            if st == Status::Passed {
+                ", then passed: flaky"
+            } else {
+                ""
+            }
         );
     }
     o.push_str("<ol>");
@@ -137,9 +144,39 @@ pub(super) fn scenario(
     o.push_str("</details>\n");
 }
 
+/// What the filter's free text searches unless "search bodies" is on: the scenario's and its
+/// feature's names, its file, its steps (with docstrings and tables) and every URL it requested
+/// or was redirected to, in lower case. Bodies and headers are left out, so that a word in a
+/// shared discovery document does not match every scenario.
+pub(super) fn search_text(f: &FeatureReport, s: &ScenarioReport) -> String {
+    let mut parts: Vec<&str> = vec![&s.name, &f.name, &f.path];
+    for st in &s.steps {
+        parts.push(&st.text);
+        if let Some(d) = &st.docstring {
+            parts.push(d);
+        }
+        for row in st.table.iter().flatten() {
+            parts.extend(row.iter().map(String::as_str));
+        }
+    }
+    for ex in s.exchanges() {
+        parts.push(&ex.label);
+        for hop in &ex.hops {
+            parts.push(&hop.request.url);
+            if let Some(loc) = hop.response.as_ref().and_then(|r| r.header("location")) {
+                parts.push(loc);
+            }
+        }
+    }
+    // Each text once: a redirect's location is usually the next hop's URL.
+    let mut seen = std::collections::HashSet::new();
+    parts.retain(|p| seen.insert(*p));
+    parts.join("\n").to_lowercase()
+}
+
 /// Every check of a step: its own, then those run on its tokens.
 fn all_checks(st: &StepReport) -> impl Iterator<Item = &Check> {
-    let tokens = st.record.tokens.iter().flat_map(|t| t.checks.iter());
+    let tokens = st.record.tokens.iter().flat_map(|t| t.counted_checks());
     st.record.checks.iter().chain(tokens)
 }
 

@@ -1,4 +1,4 @@
-// The report page's filter script, inlined into index.html by html/mod.rs: reads the view from the URL hash, toggles `hidden` on scenarios, writes the hash back, renders a closed scenario from its noscript element on opening.
+// The report page's filter script, inlined into index.html by html/mod.rs: reads the view from the URL hash (the free text searches names, steps and URLs, bodies too with "search bodies"), toggles `hidden` on scenarios, writes the hash back, renders a closed scenario from its noscript element on opening.
 (function(){
 var d=document,f=d.getElementById('flt');d.documentElement.classList.add('js');
 d.addEventListener('click',function(ev){var b=ev.target;if(!b.classList||!b.classList.contains('curl'))return;var c=b.getAttribute('data-curl'),done=function(){b.textContent='copied';b.setAttribute('data-copied',c)};
@@ -6,19 +6,22 @@ if(navigator.clipboard&&navigator.clipboard.writeText)navigator.clipboard.writeT
 if(!f)return;
 var all=[].slice.call(d.querySelectorAll('details.sc')),grps=[].slice.call(d.querySelectorAll('.grp')),
 bs=[].slice.call(f.querySelectorAll('button[data-st]')),tg=d.getElementById('ftag'),fe=d.getElementById('ffeat'),
-q=d.getElementById('fq'),n=d.getElementById('fn'),txt=null,st='',timer=0;
+q=d.getElementById('fq'),qb=d.getElementById('fqb'),n=d.getElementById('fn'),txt=null,st='',timer=0;
 function read(){var h=location.hash.slice(1),p=new URLSearchParams(h.indexOf('=')<0?'':h);
 st=p.get('status')||'';tg.value=p.get('tag')||'';if(tg.selectedIndex<0)tg.value='';
 var fp=p.get('feature')||'';fe.selectedIndex=0;if(fp)for(var i=1;i<fe.options.length;i++)if(fe.options[i].getAttribute('data-p')===fp)fe.selectedIndex=i;
-q.value=p.get('q')||''}
+q.value=p.get('q')||'';qb.checked=p.get('bodies')==='1'}
 function save(){var p=new URLSearchParams();if(st)p.set('status',st);if(tg.value)p.set('tag',tg.value);
-if(fe.value)p.set('feature',fe.options[fe.selectedIndex].getAttribute('data-p'));if(q.value)p.set('q',q.value);
+if(fe.value)p.set('feature',fe.options[fe.selectedIndex].getAttribute('data-p'));if(q.value)p.set('q',q.value);if(qb.checked)p.set('bodies','1');
 var s=p.toString();history.replaceState(null,'',s?'#'+s:location.pathname+location.search)}
+function full(el){var t=el.textContent,ids=[],m,re=/data-b="(\d+)"/g;while((m=re.exec(t)))ids.push(m[1]);
+[].forEach.call(el.querySelectorAll('details.shb'),function(x){ids.push(x.getAttribute('data-b'))});
+ids.forEach(function(id){var b=d.getElementById('b'+id);if(b)t+=' '+b.textContent});return t.replace(/<[^>]*>/g,' ').toLowerCase()}
 function match(el,i){var s=el.getAttribute('data-s');
 if(st&&!(st===s||st==='failed'&&s==='undefined'||st==='retried'&&el.hasAttribute('data-r')||st==='flaky'&&el.hasAttribute('data-fl')))return false;
 if(tg.value&&(' '+el.getAttribute('data-t')+' ').indexOf(' '+tg.value+' ')<0)return false;
 if(fe.value&&el.getAttribute('data-f')!==fe.value)return false;
-var t=q.value.trim().toLowerCase();if(t){if(!txt)txt=all.map(function(e){return e.textContent.replace(/<[^>]*>/g,' ').toLowerCase()});if(txt[i].indexOf(t)<0)return false}
+var t=q.value.trim().toLowerCase();if(t){var h;if(qb.checked){if(!txt)txt=all.map(full);h=txt[i]}else h=el.getAttribute('data-q')||'';if(h.indexOf(t)<0)return false}
 return true}
 function apply(){var k=0;all.forEach(function(el,i){var m=match(el,i);if(el.hidden===m)el.hidden=!m;if(m)k++});
 grps.forEach(function(g){g.hidden=!g.querySelector('details.sc:not([hidden])')});
@@ -26,9 +29,10 @@ bs.forEach(function(b){b.setAttribute('aria-pressed',String(b.getAttribute('data
 n.textContent=k===all.length?'all '+k+' scenarios shown':k+' of '+all.length+' scenarios shown'}
 bs.forEach(function(b){b.addEventListener('click',function(){var v=b.getAttribute('data-st');st=st===v?'':v;save();apply()})});
 tg.addEventListener('change',function(){save();apply()});fe.addEventListener('change',function(){save();apply()});
-q.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(function(){save();apply()},150)});
+qb.addEventListener('change',function(){save();apply()});q.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(function(){save();apply()},150)});
 f.addEventListener('submit',function(ev){ev.preventDefault()});
-d.addEventListener('toggle',function(ev){var el=ev.target;if(!el.open||!el.classList||!el.classList.contains('sc'))return;
+d.addEventListener('toggle',function(ev){var el=ev.target;if(el.open&&el.classList&&el.classList.contains('shb')&&el.children.length===1){var sb=d.getElementById('b'+el.getAttribute('data-b'));if(sb)[].slice.call(sb.children,1).forEach(function(c){el.appendChild(c.cloneNode(true))})}
+if(!el.open||!el.classList||!el.classList.contains('sc'))return;
 var ns=el.querySelector(':scope>noscript');if(ns){ns.insertAdjacentHTML('afterend',ns.textContent);ns.remove()}},true);
 function shared(){var h=location.hash.slice(1),el=/^b[0-9]+$/.test(h)&&d.getElementById(h);if(el)el.open=true}
 window.addEventListener('hashchange',function(){shared();read();apply()});shared();

@@ -29,8 +29,10 @@ const PROVIDER: usize = 2;
 const WIDTH: u32 = 640;
 const TOP: u32 = 34;
 const ROW: u32 = 20;
-/// Longest label drawn, in characters; the full URL is in the exchange's details.
-const LABEL_MAX: usize = 46;
+/// Longest line of a label, in characters: a longer label wraps onto more lines (never cut).
+const LINE_MAX: usize = 46;
+/// Height of each further line of a label.
+const LINE: u32 = 12;
 
 /// The lifelines' named boxes, defined once in the page for every diagram to `<use>`.
 pub fn head() -> String {
@@ -73,12 +75,37 @@ fn short(url: &str) -> &str {
     }
 }
 
-fn cut(mut s: String) -> String {
-    if s.chars().count() > LABEL_MAX {
-        s = s.chars().take(LABEL_MAX - 1).collect();
-        s.push('…');
+/// A label as lines of at most [`LINE_MAX`] characters, broken before a `&` or `/` or after a
+/// `?`, `,` or space near the end of a line when there is one, else at the limit. Nothing is
+/// left out.
+fn wrap(label: &str) -> Vec<String> {
+    let chars: Vec<char> = label.chars().collect();
+    let mut lines = Vec::new();
+    let mut from = 0;
+    while chars.len() - from > LINE_MAX {
+        let limit = from + LINE_MAX;
+        let brk = (limit - LINE_MAX / 3..limit)
+            .rev()
+            .find(|&i| matches!(chars[i], '&' | '?' | '/' | ',' | ' '))
+            .map_or(limit, |i| {
+                if matches!(chars[i], '&' | '/') {
+                    i
+                } else {
+                    i + 1
+                }
+            });
+        let brk = if brk <= from { limit } else { brk };
+        lines.push(
+            chars[from..brk]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_owned(),
+        );
+        from = brk;
     }
-    s
+    lines.push(chars[from..].iter().collect());
+    lines
 }
 
 fn arrows<'a>(exchanges: impl Iterator<Item = &'a Exchange>) -> Vec<Arrow> {
@@ -100,7 +127,7 @@ fn arrows<'a>(exchanges: impl Iterator<Item = &'a Exchange>) -> Vec<Arrow> {
                 from,
                 to: PROVIDER,
                 kind: Kind::Request,
-                label: cut(label),
+                label,
             });
             match &hop.response {
                 Some(resp) => {
@@ -118,17 +145,14 @@ fn arrows<'a>(exchanges: impl Iterator<Item = &'a Exchange>) -> Vec<Arrow> {
                         } else {
                             Kind::Response
                         },
-                        label: cut(label),
+                        label,
                     });
                 }
                 None => v.push(Arrow {
                     from: PROVIDER,
                     to: from,
                     kind: Kind::Failed,
-                    label: cut(format!(
-                        "✕ {}",
-                        ex.error.as_deref().unwrap_or("no response")
-                    )),
+                    label: format!("✕ {}", ex.error.as_deref().unwrap_or("no response")),
                 }),
             }
         }
@@ -137,10 +161,10 @@ fn arrows<'a>(exchanges: impl Iterator<Item = &'a Exchange>) -> Vec<Arrow> {
                 from: UA,
                 to: CLIENT,
                 kind: Kind::Request,
-                label: cut(format!(
+                label: format!(
                     "redirect URI {}",
                     short(ex.stopped_at.as_deref().unwrap_or_default())
-                )),
+                ),
             });
         }
         if ex.end == ExchangeEnd::TooManyRedirects {
@@ -161,7 +185,9 @@ pub fn render<'a>(o: &mut String, exchanges: impl Iterator<Item = &'a Exchange>)
     if arrows.is_empty() {
         return;
     }
-    let height = TOP + ROW * arrows.len() as u32 + 10;
+    let lines: Vec<Vec<String>> = arrows.iter().map(|a| wrap(&a.label)).collect();
+    let extra: u32 = lines.iter().map(|l| l.len() as u32 - 1).sum();
+    let height = TOP + ROW * arrows.len() as u32 + LINE * extra + 10;
     let _ = write!(
         o,
         "<svg class=\"sq\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"sequence diagram\">"
@@ -174,8 +200,11 @@ pub fn render<'a>(o: &mut String, exchanges: impl Iterator<Item = &'a Exchange>)
         "<path class=\"l\" d=\"M{} 22V{height}M{} 22V{height}M{} 22V{height}\"/>",
         X[0], X[1], X[2]
     );
-    for (i, a) in arrows.iter().enumerate() {
-        let y = TOP + ROW * i as u32 + 12;
+    let mut below = 0;
+    for (i, (a, label)) in arrows.iter().zip(&lines).enumerate() {
+        // Each further line of a label pushes its arrow (and all below) down one line.
+        below += LINE * (label.len() as u32 - 1);
+        let y = TOP + ROW * i as u32 + 12 + below;
         let (x1, x2) = (X[a.from], X[a.to]);
         let cls = match a.kind {
             Kind::Request => "q",
@@ -186,15 +215,26 @@ pub fn render<'a>(o: &mut String, exchanges: impl Iterator<Item = &'a Exchange>)
         let left = x1.min(x2) + 6;
         let _ = write!(
             o,
-            "<path class=\"{cls}\" d=\"M{x1} {y}H{x2}\"/><text x=\"{left}\" y=\"{}\"{}>{}</text>",
-            y - 3,
+            "<path class=\"{cls}\" d=\"M{x1} {y}H{x2}\"/><text x=\"{left}\" y=\"{}\"{}>",
+            y - 3 - LINE * (label.len() as u32 - 1),
             if a.kind == Kind::Failed {
                 " class=\"x\""
             } else {
                 ""
             },
-            escape(&a.label)
         );
+        for (n, line) in label.iter().enumerate() {
+            if n == 0 {
+                o.push_str(&escape(line));
+            } else {
+                let _ = write!(
+                    o,
+                    "<tspan x=\"{left}\" dy=\"{LINE}\">{}</tspan>",
+                    escape(line)
+                );
+            }
+        }
+        o.push_str("</text>");
     }
     o.push_str("</svg>");
 }
@@ -213,19 +253,41 @@ mod tests {
         // the redirect URI handed to the client. Token request: client → provider and back.
         assert_eq!(o.matches("<path class=\"").count(), 8, "{o}");
         assert!(o.contains(
-            "<path class=\"q\" d=\"M70 46H450\"/><text x=\"76\" y=\"43\">\
-             #1 authorization request: GET /authorize?clie…</text>"
+            "<path class=\"q\" d=\"M70 58H450\"/><text x=\"76\" y=\"43\">\
+             #1 authorization request: GET /authorize?<tspan x=\"76\" dy=\"12\">\
+             client_id=demo&amp;state=st1</tspan></text>"
         ));
-        assert!(o.contains("<path class=\"r\" d=\"M450 66H70\"/>"));
+        assert!(o.contains("<path class=\"r\" d=\"M450 78H70\"/>"));
         assert!(o.contains("302 → /login"));
         assert!(o.contains(">GET /login<"));
         assert!(o.contains(
-            "d=\"M70 126H250\"/><text x=\"76\" y=\"123\">redirect URI /cb?code=abc&amp;state=st1"
+            "d=\"M70 138H250\"/><text x=\"76\" y=\"135\">redirect URI /cb?code=abc&amp;state=st1"
         ));
         assert!(o.contains(
-            "d=\"M250 146H450\"/><text x=\"256\" y=\"143\">#2 token request: POST /token"
+            "d=\"M250 158H450\"/><text x=\"256\" y=\"155\">#2 token request: POST /token"
         ));
-        assert!(o.contains("d=\"M450 166H250\"/><text x=\"256\" y=\"163\">200</text>"));
+        assert!(o.contains("d=\"M450 178H250\"/><text x=\"256\" y=\"175\">200</text>"));
+    }
+
+    #[test]
+    fn long_labels_wrap_and_are_never_cut() {
+        let url = "/authorize?client_id=demo&redirect_uri=https%3A%2F%2Frp.example%2Fcb&scope=openid%20profile&state=st1&nonce=n-0123456789abcdef";
+        let lines = wrap(&format!("#1 authorization request: GET {url}"));
+        assert!(lines.len() > 2, "{lines:?}");
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= LINE_MAX),
+            "{lines:?}"
+        );
+        let label = format!("#1 authorization request: GET {url}");
+        assert_eq!(lines.concat().replace(' ', ""), label.replace(' ', ""));
+        assert_eq!(wrap("short"), ["short"]);
+        let mut o = String::new();
+        render(&mut o, fixtures::exchanges().iter());
+        assert!(
+            o.contains("<tspan x=\"76\" dy=\"12\">client_id=demo&amp;state=st1</tspan>"),
+            "{o}"
+        );
+        assert!(!o.contains('…'));
     }
 
     #[test]

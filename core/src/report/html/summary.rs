@@ -38,7 +38,7 @@ pub(super) fn tally(r: &RunReport) -> Tally {
 }
 
 /// The title, the run's metadata and the scenario counts.
-pub(super) fn header(o: &mut String, r: &RunReport) {
+pub(super) fn header(o: &mut String, r: &RunReport, flaky: usize) {
     o.push_str("<h1>idflow report</h1><dl class=\"meta\">");
     let mut row = |k: &str, v: &str| {
         let _ = write!(o, "<dt>{k}</dt><dd>{}</dd>", e(v));
@@ -54,7 +54,7 @@ pub(super) fn header(o: &mut String, r: &RunReport) {
     row("Started", &utc(r.started_at_ms));
     row("Duration", &duration(r.duration_ms));
     o.push_str("</dl>\n");
-    let t = tally(r);
+    let t = Tally { flaky, ..tally(r) };
     // passed + failed + skipped = scenarios: an undefined step fails its scenario, so the
     // undefined ones are told inside the failed count, never beside it.
     let _ = write!(
@@ -84,8 +84,8 @@ pub(super) fn header(o: &mut String, r: &RunReport) {
 }
 
 /// The filter bar, hidden until the script shows it (it does nothing without the script).
-pub(super) fn filters(o: &mut String, r: &RunReport) {
-    let t = tally(r);
+pub(super) fn filters(o: &mut String, r: &RunReport, flaky: usize) {
+    let t = Tally { flaky, ..tally(r) };
     o.push_str("<form id=\"flt\" hidden><button type=\"button\" data-st=\"\">all</button>");
     for (key, n) in [
         ("failed", t.failed + t.undefined),
@@ -124,7 +124,9 @@ pub(super) fn filters(o: &mut String, r: &RunReport) {
     }
     o.push_str(
         "</select></label><label>text<input id=\"fq\" type=\"search\" name=\"q\" \
-         placeholder=\"name, step, URL…\"></label> <span id=\"fn\" class=\"t\"></span></form>\n",
+         placeholder=\"name, step, URL…\"></label><label title=\"also search request and response \
+         bodies and headers\"><input id=\"fqb\" type=\"checkbox\" name=\"bodies\">search bodies</label> \
+         <span id=\"fn\" class=\"t\"></span></form>\n",
     );
 }
 

@@ -213,10 +213,11 @@ fn filters_data_and_badges() {
     // Ids follow report order whichever section the scenario is in.
     assert!(html.contains(
         "<details class=\"sc p\" id=\"s0\" data-s=\"passed\" data-f=\"0\" \
-         data-t=\"@oidc @smoke\" data-r data-fl>"
+         data-t=\"@oidc @smoke\" data-r data-fl data-q=\"login with code flow"
     ));
     assert!(html.contains(
-        "<details class=\"sc f\" id=\"s1\" data-s=\"failed\" data-f=\"0\" data-t=\"@oidc\" data-r open>"
+        "<details class=\"sc f\" id=\"s1\" data-s=\"failed\" data-f=\"0\" data-t=\"@oidc\" data-r \
+         data-q=\"wrong audience"
     ));
     assert!(html.contains("id=\"s5\" data-s=\"undefined\" data-f=\"1\""));
     assert!(html.contains("<span class=\"b\">retried ×2</span> <span class=\"b fl\">flaky</span>"));
@@ -229,7 +230,14 @@ fn filters_data_and_badges() {
 fn closed_scenarios_wait_in_noscript() {
     let html = render(&fixtures::report());
     // Open failures are rendered as they are; closed scenarios' bodies sit in <noscript>.
-    assert!(html.contains("data-r open><summary>"));
+    let s1_open = html.find("id=\"s1\"").unwrap();
+    assert!(
+        html[s1_open..]
+            .split_once('>')
+            .unwrap()
+            .0
+            .ends_with("\" open")
+    );
     let s1 = html.find("id=\"s1\"").unwrap();
     let s1_end = s1 + html[s1..].find("</details>\n").unwrap();
     assert!(!html[s1..s1_end].contains("<noscript>"));
@@ -311,11 +319,98 @@ fn repeated_bodies_are_linked() {
     let html = render(&r);
     assert_eq!(html.matches(&"y".repeat(300)).count(), 1);
     let summary = format!(
-        "<details id=\"b0\"><summary>#b0 · {} bytes</summary>",
+        "<details id=\"b0\"><summary>#b0 · {} bytes · <code>{{\"issuer\":",
         doc.len()
     );
-    assert!(html.contains(&format!("{summary}<pre>{{\n  \"issuer\"")));
+    assert!(html.contains(&summary), "{html}");
+    assert!(html.contains("</code></summary><pre>{\n  \"issuer\""));
     assert!(html.find("<h2>Shared bodies</h2>").unwrap() > html.find("id=\"s2\"").unwrap());
-    let link = format!("<a href=\"#b0\">shared body #b0</a> ({} bytes)", doc.len());
-    assert_eq!(html.matches(&link).count(), 2);
+    // Where it is used: its size and start, opened in place by the script, linked without it.
+    let used = format!(
+        "<details class=\"shb\" data-b=\"0\"><summary>body · {} bytes · <code>{{\"issuer\":",
+        doc.len()
+    );
+    assert_eq!(html.matches(&used).count(), 2);
+    assert_eq!(
+        html.matches("<a href=\"#b0\">shared body #b0</a></summary>")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn search_text_holds_names_steps_and_urls_but_no_body() {
+    let r = fixtures::report();
+    let f = &r.features[0];
+    let s = f
+        .scenarios
+        .iter()
+        .find(|s| s.exchanges().next().is_some())
+        .unwrap();
+    let q = scenario::search_text(f, s);
+    assert!(q.contains(&s.name.to_lowercase()));
+    assert!(q.contains("https://idp.example/authorize?client_id=demo&state=st1"));
+    assert!(
+        q.contains("https://rp.example/cb?code=abc&state=st1"),
+        "{q}"
+    );
+    assert!(
+        !q.contains("grant_type"),
+        "a body is searched only on request: {q}"
+    );
+    let html = render(&r);
+    assert!(html.contains("<input id=\"fqb\" type=\"checkbox\" name=\"bodies\">search bodies"));
+    assert!(html.contains(" data-q=\""));
+}
+
+#[test]
+fn in_a_failed_scenario_only_what_failed_is_red() {
+    let html = render(&fixtures::report());
+    let at = html.find("Wrong audience").unwrap();
+    let end = at + html[at..].find("</details>\n").unwrap();
+    let s = &html[at..end];
+    // Its passed steps stay green, its passed checks carry no failure class.
+    assert!(
+        s.contains("<li class=\"p\"><b class=\"p\">passed</b>"),
+        "{s}"
+    );
+    assert!(
+        s.contains("<li class=\"f\"><b class=\"f\">failed</b>"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_token_shown_for_reference_is_shown_and_counted_nowhere() {
+    use crate::report::model::{Check, Level, TokenRecord};
+    let mut r = fixtures::report();
+    let before = render(&r);
+    let s = &mut r.features[0].scenarios[1];
+    let reasons = crate::report::failures::reasons(s);
+    let warnings = s.warnings();
+    s.steps[0].record.tokens.push(TokenRecord {
+        label: "ID token".into(),
+        claims: serde_json::json!({"sub": "u1"}),
+        checks: vec![
+            Check::failed("nonce", "differs"),
+            Check::failed("kid", "absent").at(Level::Should),
+        ],
+        for_reference: true,
+        ..Default::default()
+    });
+    let s = &r.features[0].scenarios[1];
+    assert_eq!(crate::report::failures::reasons(s), reasons);
+    assert_eq!(s.warnings(), warnings);
+    let html = render(&r);
+    assert!(html.contains("for reference"));
+    assert!(html.contains("&quot;sub&quot;: &quot;u1&quot;"));
+    // The header counts are those of the report without it.
+    let counts = |h: &str| {
+        h[h.find("<p class=\"sum\">").unwrap()..]
+            .split_once("</p>")
+            .unwrap()
+            .0
+            .to_owned()
+    };
+    assert_eq!(counts(&html), counts(&before));
 }

@@ -5,16 +5,23 @@ use std::fmt::Write as _;
 use super::escape::a;
 use crate::report::model::{Check, Level, Outcome, TokenRecord};
 
-/// A decoded token: header, claims and checks, open when a check failed.
+/// A decoded token: header, claims and checks, open when a check failed; one shown for reference
+/// beside an expectation on one of its claims says so.
 pub(super) fn token(o: &mut String, t: &TokenRecord) {
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     let failed = t.checks.iter().any(|c| c.verdict == Outcome::Failed);
     let _ = write!(
         o,
-        "<details{}><summary>Token: {}</summary><div class=\"t\">header</div><pre>{}</pre>\
+        "<details{}><summary>Token: {}{}</summary><div class=\"t\">header</div><pre>{}</pre>\
          <div class=\"t\">claims</div><pre>{}</pre>",
         if failed { " open" } else { "" },
         a(&t.label),
+        if t.for_reference {
+            " <span class=\"t\">(beside this expectation, for reference: its checks count where \
+             the token is verified)</span>"
+        } else {
+            ""
+        },
         a(&pretty(&t.header)),
         a(&pretty(&t.claims))
     );

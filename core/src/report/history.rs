@@ -1,0 +1,394 @@
+//! History across runs: each run appends its summary (when, counts, each scenario's id,
+//! status and duration) to a JSON file, kept to the last [`KEEP`] runs, so the HTML report can
+//! draw a trend and name flaky scenarios. A missing file starts a new history; a malformed one
+//! is reported by the caller and replaced, never failing the run.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{FeatureReport, RunReport, ScenarioReport, Status};
+
+/// How many runs the history keeps (the newest).
+pub const KEEP: usize = 20;
+
+/// The history file's name in the report directory, unless `--history` says otherwise.
+pub const FILE_NAME: &str = "history.json";
+
+/// Why a history file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// The file exists but could not be read.
+    #[error("cannot read history {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not a history this writer wrote.
+    #[error("history {} is not valid: {source}", path.display())]
+    Malformed {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    /// The file could not be written.
+    #[error("cannot write history {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Earlier runs, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub runs: Vec<RunSummary>,
+}
+
+/// What the history keeps of one run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Milliseconds since the Unix epoch.
+    pub started_at_ms: u128,
+    pub duration_ms: f64,
+    pub environment: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub scenarios: Vec<ScenarioSummary>,
+}
+
+/// One scenario of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioSummary {
+    /// Stable across runs: see [`scenario_id`].
+    pub id: String,
+    pub status: Status,
+    pub duration_ms: f64,
+    /// Retries before this result: a passed scenario with retries passed only on retry.
+    #[serde(default)]
+    pub retries: usize,
+    /// A hash of the scenario's steps as written (keywords, texts, docstrings, tables): a
+    /// verdict that changed along with the steps is an edit, not flakiness.
+    #[serde(default)]
+    pub steps_hash: String,
+}
+
+/// The first 16 hex digits of SHA-256 of the scenario's steps as written.
+pub fn steps_hash(s: &ScenarioReport) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for st in &s.steps {
+        h.update(st.keyword.trim().as_bytes());
+        h.update(b" ");
+        h.update(st.text.as_bytes());
+        if let Some(d) = &st.docstring {
+            h.update(b"\n\"\"\"");
+            h.update(d.as_bytes());
+        }
+        for row in st.table.iter().flatten() {
+            h.update(b"\n|");
+            h.update(row.join("|").as_bytes());
+        }
+        h.update(b"\n");
+    }
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A scenario's id across runs: its feature file, name and, when several scenarios of the file
+/// share the name (a Scenario Outline's rows), its rank among them. Lines are left out, so
+/// editing a file above a scenario does not break its history.
+pub fn scenario_id(f: &FeatureReport, s: &ScenarioReport) -> String {
+    let same: Vec<&ScenarioReport> = f.scenarios.iter().filter(|o| o.name == s.name).collect();
+    if same.len() <= 1 {
+        return format!("{} › {}", f.path, s.name);
+    }
+    let rank = same
+        .iter()
+        .position(|o| std::ptr::eq(*o, s))
+        .map_or(0, |i| i + 1);
+    format!("{} › {} [{rank}]", f.path, s.name)
+}
+
+impl RunSummary {
+    /// What the history keeps of `report`.
+    pub fn of(report: &RunReport) -> Self {
+        let c = report.counts();
+        RunSummary {
+            started_at_ms: report.started_at_ms,
+            duration_ms: report.duration_ms,
+            environment: report.environment.clone(),
+            passed: c.passed,
+            failed: c.failed,
+            skipped: c.skipped,
+            scenarios: report
+                .scenarios()
+                .map(|(f, s)| ScenarioSummary {
+                    id: scenario_id(f, s),
+                    status: s.verdict(),
+                    duration_ms: s.duration_ms,
+                    retries: s.retries,
+                    steps_hash: steps_hash(s),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl History {
+    /// Reads the history at `path`; a file that does not exist is an empty history.
+    pub fn load(path: &Path) -> Result<History, HistoryError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(History::default()),
+            Err(source) => {
+                return Err(HistoryError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        serde_json::from_str(&text).map_err(|source| HistoryError::Malformed {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Appends a run, keeping the newest [`KEEP`].
+    pub fn push(&mut self, run: RunSummary) {
+        self.runs.push(run);
+        if self.runs.len() > KEEP {
+            let extra = self.runs.len() - KEEP;
+            self.runs.drain(..extra);
+        }
+    }
+
+    /// Writes the history to `path` (creating its directory).
+    pub fn save(&self, path: &Path) -> Result<(), HistoryError> {
+        let write = |source| HistoryError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(write)?;
+        }
+        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        std::fs::write(path, text + "\n").map_err(write)
+    }
+
+    /// Scenarios of the newest run that are flaky, with why: passed only on retry in the
+    /// newest run, or passed in one run and failed in the next on the same environment with
+    /// the same steps (the runs compared are those of the newest run's environment, and of
+    /// those only the ones where the scenario's steps were as in the newest run).
+    pub fn flaky(&self) -> Vec<Flaky> {
+        let Some(last) = self.runs.last() else {
+            return Vec::new();
+        };
+        let runs: Vec<&RunSummary> = self
+            .runs
+            .iter()
+            .filter(|r| r.environment == last.environment)
+            .collect();
+        let now: HashMap<&str, &str> = last
+            .scenarios
+            .iter()
+            .map(|s| (s.id.as_str(), s.steps_hash.as_str()))
+            .collect();
+        let mut statuses: HashMap<&str, Vec<Status>> = HashMap::new();
+        for r in &runs {
+            for s in &r.scenarios {
+                if now.get(s.id.as_str()) == Some(&s.steps_hash.as_str()) {
+                    statuses.entry(&s.id).or_default().push(s.status);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for s in &last.scenarios {
+            if s.status == Status::Passed && s.retries > 0 {
+                out.push(Flaky {
+                    id: s.id.clone(),
+                    reason: format!("passed on retry {} in the last run", s.retries),
+                });
+                continue;
+            }
+            let seen: Vec<bool> = statuses
+                .get(s.id.as_str())
+                .map(|v| {
+                    v.iter()
+                        .filter(|st| **st != Status::Skipped)
+                        .map(|st| st.is_failure())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let flips = seen.windows(2).filter(|w| w[0] != w[1]).count();
+            if flips > 0 {
+                let failed = seen.iter().filter(|f| **f).count();
+                out.push(Flaky {
+                    id: s.id.clone(),
+                    reason: format!(
+                        "failed in {failed} of the last {} runs, passed in the others ({flips} changes)",
+                        seen.len()
+                    ),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A scenario whose verdict changed without a change of environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flaky {
+    pub id: String,
+    pub reason: String,
+}
+
+/// Loads the history at `path`, appends `report`'s run and saves it; returns the history with
+/// the new run and, when the old file was unreadable or malformed, why it was started anew (for
+/// the caller to print). Saving may fail: that is the error.
+pub fn record(
+    path: &Path,
+    report: &RunReport,
+) -> (History, Option<HistoryError>, Option<HistoryError>) {
+    let (mut history, problem) = match History::load(path) {
+        Ok(h) => (h, None),
+        Err(e) => (History::default(), Some(e)),
+    };
+    history.push(RunSummary::of(report));
+    let saved = history.save(path).err();
+    (history, problem, saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn run(env: &str, statuses: &[(&str, Status, usize)]) -> RunSummary {
+        RunSummary {
+            environment: env.into(),
+            scenarios: statuses
+                .iter()
+                .map(|(id, status, retries)| ScenarioSummary {
+                    id: (*id).into(),
+                    status: *status,
+                    duration_ms: 1.0,
+                    retries: *retries,
+                    steps_hash: String::new(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn ids_are_stable_and_tell_outline_rows_apart() {
+        let r = fixtures::report();
+        let ids: Vec<String> = RunSummary::of(&r)
+            .scenarios
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert!(ids.contains(&"features/oidc/code_flow.feature › Login with code flow".into()));
+        assert!(
+            ids.iter().any(|i| i.ends_with("Prompt <prompt> [2]")),
+            "{ids:?}"
+        );
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+    }
+
+    #[test]
+    fn keeps_the_last_twenty_runs() {
+        let mut h = History::default();
+        for i in 0..25u128 {
+            h.push(RunSummary {
+                started_at_ms: i,
+                ..Default::default()
+            });
+        }
+        assert_eq!(h.runs.len(), KEEP);
+        assert_eq!(h.runs[0].started_at_ms, 5);
+    }
+
+    #[test]
+    fn flaky_is_a_change_of_verdict_or_a_pass_on_retry() {
+        use Status::*;
+        let h = History {
+            runs: vec![
+                run(
+                    "sim",
+                    &[("a", Passed, 0), ("b", Failed, 0), ("c", Passed, 0)],
+                ),
+                run("other", &[("c", Failed, 0)]),
+                run(
+                    "sim",
+                    &[("a", Failed, 0), ("b", Failed, 0), ("c", Skipped, 0)],
+                ),
+                run(
+                    "sim",
+                    &[
+                        ("a", Passed, 0),
+                        ("b", Failed, 0),
+                        ("c", Passed, 0),
+                        ("d", Passed, 2),
+                    ],
+                ),
+            ],
+        };
+        let flaky = h.flaky();
+        let ids: Vec<&str> = flaky.iter().map(|f| f.id.as_str()).collect();
+        // b always failed; c failed only on another environment and was skipped once.
+        assert_eq!(ids, ["a", "d"]);
+        assert!(
+            flaky[0].reason.contains("failed in 1 of the last 3 runs"),
+            "{:?}",
+            flaky[0]
+        );
+        assert!(flaky[1].reason.contains("retry 2"));
+    }
+
+    #[test]
+    fn a_change_of_verdict_with_a_change_of_steps_is_not_flaky() {
+        use Status::*;
+        let mut before = run("sim", &[("a", Failed, 0), ("b", Failed, 0)]);
+        before.scenarios[0].steps_hash = "old".into();
+        let h = History {
+            runs: vec![before, run("sim", &[("a", Passed, 0), ("b", Passed, 0)])],
+        };
+        let ids: Vec<String> = h.flaky().into_iter().map(|f| f.id).collect();
+        assert_eq!(ids, ["b"]);
+        let r = fixtures::report();
+        let (f, s) = r.scenarios().next().unwrap();
+        let mut edited = s.clone();
+        assert_eq!(steps_hash(s), steps_hash(&edited));
+        edited.steps[0].text.push('!');
+        assert_ne!(steps_hash(s), steps_hash(&edited));
+        assert_eq!(steps_hash(s).len(), 16, "{}", f.path);
+    }
+
+    #[test]
+    fn a_missing_file_is_an_empty_history_and_a_malformed_one_an_error() {
+        let dir = std::env::temp_dir().join(format!("idflow-history-{}", std::process::id()));
+        let path = dir.join("h.json");
+        assert_eq!(History::load(&path).unwrap(), History::default());
+        let (h, problem, saved) = record(&path, &fixtures::report());
+        assert!(problem.is_none() && saved.is_none());
+        assert_eq!(h.runs.len(), 1);
+        let (h, _, _) = record(&path, &fixtures::report());
+        assert_eq!(h.runs.len(), 2);
+        assert_eq!(History::load(&path).unwrap(), h);
+        std::fs::write(&path, "{not json").unwrap();
+        let err = History::load(&path).unwrap_err().to_string();
+        assert!(err.contains("h.json") && err.contains("not valid"), "{err}");
+        let (h, problem, _) = record(&path, &fixtures::report());
+        assert!(problem.is_some());
+        assert_eq!(h.runs.len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
