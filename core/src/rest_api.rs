@@ -89,7 +89,9 @@ impl RestClient<'_> {
             .base_url
             .join(path)
             .map_err(|e| Error::step(e.to_string()))?;
-        let mut spec = RequestSpec::new(method, url).header("accept", "application/json");
+        let mut spec = RequestSpec::new(method, url)
+            .header("accept", "application/json")
+            .backchannel();
         match auth {
             ApiAuth::Token => {
                 let token = self.state.api_token.clone().ok_or_else(|| {

@@ -57,17 +57,28 @@ pub struct RequestSpec {
     pub url: Url,
     pub headers: Vec<Header>,
     pub body: Option<Body>,
+    /// Sent by the relying party's backend (token, UserInfo, discovery, JWKS, backchannel
+    /// APIs), not by the end-user's browser: it neither carries nor takes the user agent's
+    /// cookies, as a real client's server never has them.
+    pub backchannel: bool,
 }
 
 impl RequestSpec {
-    /// A request without headers or body.
+    /// A request without headers or body, sent as the end-user's browser would (with the
+    /// session's cookies).
     pub fn new(method: &str, url: Url) -> Self {
         Self {
             method: method.to_ascii_uppercase(),
             url,
             headers: Vec::new(),
             body: None,
+            backchannel: false,
         }
+    }
+    /// Marks the request as the relying party's backend's: no cookies either way.
+    pub fn backchannel(mut self) -> Self {
+        self.backchannel = true;
+        self
     }
     /// Adds a header.
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -345,7 +356,7 @@ impl Session {
         let (a, b) = tokio::join!(a, b);
         let mut out = Vec::with_capacity(2);
         for ((label, spec), (hop, error)) in [first, second].into_iter().zip([a, b]) {
-            self.store_cookies(&hop, &spec.url);
+            self.store_cookies(&hop, &spec);
             let end = if error.is_some() {
                 ExchangeEnd::TransportError
             } else {
@@ -374,13 +385,16 @@ impl Session {
         Ok([first, second])
     }
 
-    fn store_cookies(&mut self, hop: &Hop, url: &Url) {
+    fn store_cookies(&mut self, hop: &Hop, spec: &RequestSpec) {
         let Some(response) = &hop.response else {
             return;
         };
+        if spec.backchannel {
+            return;
+        }
         for (name, value) in &response.headers {
             if name.eq_ignore_ascii_case("set-cookie") {
-                let _ = self.cookies.parse(value, url);
+                let _ = self.cookies.parse(value, &spec.url);
             }
         }
     }
@@ -398,7 +412,7 @@ impl Session {
                 Some(message),
             ),
         };
-        self.store_cookies(&hop, &spec.url);
+        self.store_cookies(&hop, spec);
         (hop, error)
     }
 
@@ -406,11 +420,14 @@ impl Session {
         let method = reqwest::Method::from_bytes(spec.method.as_bytes())
             .map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
         let mut builder = self.engine.client.request(method, spec.url.clone());
-        let cookie_header: Vec<String> = self
-            .cookies
-            .get_request_values(&spec.url)
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect();
+        let cookie_header: Vec<String> = if spec.backchannel {
+            Vec::new()
+        } else {
+            self.cookies
+                .get_request_values(&spec.url)
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect()
+        };
         let sets_cookie = spec
             .headers
             .iter()
@@ -631,6 +648,7 @@ fn redirected(previous: RequestSpec, status: u16, next: Url) -> RequestSpec {
         url: next,
         headers,
         body: if keep_method { previous.body } else { None },
+        backchannel: previous.backchannel,
     }
 }
 
@@ -755,6 +773,54 @@ mod tests {
                 .headers
                 .iter()
                 .any(|(n, v)| n == "cookie" && v == "sid=abc")
+        );
+    }
+
+    /// The relying party's backend requests carry none of the end-user's browser cookies and
+    /// keep none they are offered: a real client's server never holds the browser's session.
+    #[tokio::test]
+    async fn backchannel_requests_neither_send_nor_take_cookies() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/login"))
+            .respond_with(ResponseTemplate::new(200).insert_header("set-cookie", "sid=abc; Path=/"))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(200).insert_header("set-cookie", "rp=1; Path=/"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/page"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let url = |p: &str| Url::parse(&format!("{}{p}", server.uri())).unwrap();
+        let mut session = engine().session();
+        let login = RequestSpec::new("GET", url("/login"));
+        session.send("login", login, Redirects::Stop).await.unwrap();
+        let token = RequestSpec::new("POST", url("/token")).backchannel();
+        let ex = session.send("token", token, Redirects::Stop).await.unwrap();
+        let sent = |ex: &Exchange| {
+            ex.hops[0]
+                .request
+                .headers
+                .iter()
+                .find(|(n, _)| n == "cookie")
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            sent(ex),
+            None,
+            "the backchannel request sent the browser's cookie"
+        );
+        let page = RequestSpec::new("GET", url("/page"));
+        let ex = session.send("page", page, Redirects::Stop).await.unwrap();
+        assert_eq!(
+            sent(ex).as_deref(),
+            Some("sid=abc"),
+            "the token endpoint's cookie was kept"
         );
     }
 

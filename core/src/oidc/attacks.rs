@@ -393,8 +393,9 @@ impl<'a> Attacker<'a> {
         url.query_pairs_mut()
             .append_pair("client_id", &client.id.to_string())
             .append_pair("client_secret", &secret);
-        let mut spec =
-            crate::http::RequestSpec::new("POST", url).header("accept", "application/json");
+        let mut spec = crate::http::RequestSpec::new("POST", url)
+            .header("accept", "application/json")
+            .backchannel();
         spec.body = Some(Body::Form(form));
         let ex = self
             .sc

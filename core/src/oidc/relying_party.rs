@@ -178,7 +178,9 @@ impl<'a> RelyingParty<'a> {
     pub async fn discover(&mut self) -> Result<Arc<ProviderMetadata>> {
         let ctx = Arc::clone(self.sc.ctx_arc());
         let url = discovery_url(&ctx.issuer)?;
-        let spec = RequestSpec::new("GET", url).header("accept", "application/json");
+        let spec = RequestSpec::new("GET", url)
+            .header("accept", "application/json")
+            .backchannel();
         let ex = self.sc.send("discovery", spec, Redirects::Follow).await?;
         let resp = response_of(ex)?;
         if resp.status != 200 {
@@ -217,8 +219,9 @@ impl<'a> RelyingParty<'a> {
     async fn fetch_jwks(&mut self) -> Result<(String, Value)> {
         let meta = self.metadata().await?;
         let uri = meta.jwks_uri.to_string();
-        let spec =
-            RequestSpec::new("GET", meta.jwks_uri.clone()).header("accept", "application/json");
+        let spec = RequestSpec::new("GET", meta.jwks_uri.clone())
+            .header("accept", "application/json")
+            .backchannel();
         let ex = self.sc.send("JWKS", spec, Redirects::Follow).await?;
         let resp = response_of(ex)?;
         let json = resp.json().ok_or_else(|| {
@@ -954,7 +957,8 @@ impl<'a> RelyingParty<'a> {
                 spec
             }
         }
-        .header("accept", "application/json");
+        .header("accept", "application/json")
+        .backchannel();
         let label = match method.as_str() {
             "POST BODY" => "userinfo (POST, token in the body)".to_string(),
             other => format!("userinfo ({other})"),

@@ -20,7 +20,9 @@ pub fn token_request(
         .map(str::to_string)
         .or_else(|| client.secret.as_ref().map(|s| s.expose().to_string()))
         .unwrap_or_default();
-    let mut spec = RequestSpec::new("POST", endpoint.clone()).header("accept", "application/json");
+    let mut spec = RequestSpec::new("POST", endpoint.clone())
+        .header("accept", "application/json")
+        .backchannel();
     match method {
         AuthMethod::ClientSecretBasic => {
             spec = spec.header("authorization", basic_auth(&client.id, &secret));
