@@ -61,6 +61,29 @@ fn simulator_environment_copy() -> String {
         .replace("../fixtures/", &format!("{}/fixtures/", root.display()))
 }
 
+/// Runs `feature` against an environment file `NAME.yaml` holding `env`, written to a
+/// directory of its own; the output (checked not to be a panic) and the report directory.
+fn run_in_environment(name: &str, env: &str, feature: &str) -> (Output, PathBuf) {
+    let dir = report_dir(name);
+    let envs = report_dir(&format!("{name}-env"));
+    std::fs::create_dir_all(&envs).unwrap();
+    let env_file = envs.join(format!("{name}.yaml"));
+    std::fs::write(&env_file, env).unwrap();
+    let out = idflow(
+        &[
+            "run",
+            feature,
+            "--env",
+            env_file.to_str().unwrap(),
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_no_panic(&out);
+    (out, dir)
+}
+
 /// The features that exercise each defect, and what the failure must say.
 fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
     match defect {
@@ -382,32 +405,15 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
     assert!(!text(&out).contains("warning"), "{}", text(&out));
 }
 
-/// A scenario that needs a capability the target does not declare is reported not applicable
 /// A scenario the environment's `exclude_tags` leave out is reported not applicable with the
 /// declaration that excludes it, in the console and JUnit: never dropped without a line.
 #[test]
 fn an_excluded_scenario_is_not_applicable_with_the_declaration() {
-    let dir = report_dir("excluded");
-    let envs = report_dir("excluded-env");
-    std::fs::create_dir_all(&envs).unwrap();
-    let env_file = envs.join("no-signicat.yaml");
-    let text_of_env = format!(
+    let env = format!(
         "{}exclude_tags: \"@signicat-only\"\n",
         simulator_environment_copy()
     );
-    std::fs::write(&env_file, text_of_env).unwrap();
-    let out = idflow(
-        &[
-            "run",
-            "features/mobileid/finalise.feature",
-            "--env",
-            env_file.to_str().unwrap(),
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_no_panic(&out);
+    let (out, dir) = run_in_environment("no-signicat", &env, "features/mobileid/finalise.feature");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let all = text(&out);
     assert!(
@@ -430,14 +436,12 @@ fn an_excluded_scenario_is_not_applicable_with_the_declaration() {
     );
 }
 
+/// A scenario that needs a capability the target does not declare is reported not applicable
 /// with the reason in every report: never dropped, never failed.
 #[test]
 fn a_lacking_capability_is_not_applicable_with_the_reason() {
     // The simulator declares `ciba`: an environment like it without it makes the generic CIBA
     // scenarios not applicable.
-    let dir = report_dir("not-applicable");
-    let envs = report_dir("not-applicable-env");
-    std::fs::create_dir_all(&envs).unwrap();
     let simulator = simulator_environment_copy();
     let without: String = simulator
         .lines()
@@ -448,20 +452,7 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
         without.len() < simulator.len(),
         "environments/simulator.yaml declares ciba"
     );
-    let env_file = envs.join("no-ciba.yaml");
-    std::fs::write(&env_file, without).unwrap();
-    let out = idflow(
-        &[
-            "run",
-            "features/oidc/ciba.feature",
-            "--env",
-            env_file.to_str().unwrap(),
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_no_panic(&out);
+    let (out, dir) = run_in_environment("no-ciba", &without, "features/oidc/ciba.feature");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let all = text(&out);
     assert!(
