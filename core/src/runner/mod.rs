@@ -305,6 +305,20 @@ fn lacking(env: &Environment, tags: &[&String]) -> Option<String> {
     })
 }
 
+/// A scenario's tags with those it inherits from its feature and rule.
+fn scenario_tags<'a>(
+    feature: &'a cucumber::gherkin::Feature,
+    rule: Option<&'a cucumber::gherkin::Rule>,
+    scenario: &'a cucumber::gherkin::Scenario,
+) -> Vec<&'a String> {
+    feature
+        .tags
+        .iter()
+        .chain(rule.iter().flat_map(|r| r.tags.iter()))
+        .chain(scenario.tags.iter())
+        .collect()
+}
+
 impl Selector {
     fn selects(
         &self,
@@ -324,12 +338,7 @@ impl Selector {
         if !self.keeps(feature, rule, scenario) {
             return Selection::Left;
         }
-        let tags: Vec<&String> = feature
-            .tags
-            .iter()
-            .chain(rule.iter().flat_map(|r| r.tags.iter()))
-            .chain(scenario.tags.iter())
-            .collect();
+        let tags = scenario_tags(feature, rule, scenario);
         if self
             .exclude
             .as_ref()
@@ -353,12 +362,7 @@ impl Selector {
         rule: Option<&cucumber::gherkin::Rule>,
         scenario: &cucumber::gherkin::Scenario,
     ) -> bool {
-        let tags: Vec<&String> = feature
-            .tags
-            .iter()
-            .chain(rule.iter().flat_map(|r| r.tags.iter()))
-            .chain(scenario.tags.iter())
-            .collect();
+        let tags = scenario_tags(feature, rule, scenario);
         let included = self
             .include
             .as_ref()
