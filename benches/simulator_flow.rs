@@ -34,99 +34,24 @@
 //! each rep on a fresh process, so that the machine's drift hits both alike. The table (medians
 //! with min–max) goes to stdout and to `target/idflow-bench/simulator_flow.md`.
 
+#[path = "support/bare_flow.rs"]
+#[allow(dead_code)]
+mod bare_flow;
 #[path = "support/measure.rs"]
 #[allow(dead_code)]
 mod measure;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use futures::StreamExt as _;
-use rand::RngExt as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const CLIENT_ID: &str = "idflow-web";
-const CLIENT_SECRET: &str = "sim-web-secret-not-real";
-const REDIRECT_URI: &str = "https://rp.idflow.test/callback";
-const USERNAME: &str = "alice";
-const PASSWORD: &str = "alice-sim-password";
-const SUB: &str = "9a3c6f0e-alice";
-
-/// The CPU time (user + system) of a process so far, from `/proc/PID/stat`.
-fn process_cpu(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
-    // The command name (field 2) is in parentheses and may hold spaces: count after it.
-    let after = &stat[stat.rfind(')').expect("stat format") + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
-    let ticks: u64 =
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-    // SAFETY: sysconf has no preconditions.
-    let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Duration::from_nanos(ticks * 1_000_000_000 / per_sec)
-}
-
-/// A standalone simulator of a given binary; killed on drop.
-struct Sim {
-    child: Child,
-    port: u16,
-}
-
-impl Sim {
-    fn start(idflow: &Path, env_dir: &Path) -> Sim {
-        let port = measure::free_port();
-        let child = Command::new(idflow)
-            .args([
-                "simulate",
-                "--port",
-                &port.to_string(),
-                "--env",
-                "simulator",
-            ])
-            .arg("--env-dir")
-            .arg(env_dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start idflow simulate");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the simulator did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        Sim { child, port }
-    }
-
-    fn issuer(&self) -> String {
-        format!("http://127.0.0.1:{}/auth/open", self.port)
-    }
-
-    fn cpu(&self) -> Duration {
-        process_cpu(self.child.id())
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn random_value(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill(&mut buf[..]);
-    URL_SAFE_NO_PAD.encode(buf)
-}
+use bare_flow::{CLIENT_ID, PASSWORD, REDIRECT_URI, SUB, USERNAME, random_value};
 
 /// The value of the hidden input `name` of a simulator form (its pages are fixed-shape HTML).
 fn hidden(html: &str, name: &str) -> Result<String, String> {
@@ -145,16 +70,6 @@ fn action(html: &str, origin: &str) -> Result<String, String> {
     let start = html.find(marker).ok_or("no form action")? + marker.len();
     let len = html[start..].find('"').ok_or("unterminated action")?;
     Ok(format!("{origin}{}", &html[start..start + len]))
-}
-
-fn session_cookie(resp: &reqwest::Response) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .map(|c| c.trim().to_string())
-        .next()
 }
 
 async fn get_json(
@@ -232,7 +147,10 @@ async fn flow(http: &reqwest::Client, issuer: &str, origin: &str) -> Result<(), 
     if resp.status() != 200 {
         return Err(format!("login answered {}", resp.status()));
     }
-    let cookie = session_cookie(&resp).ok_or("login set no session cookie")?;
+    let cookie = bare_flow::cookies(&resp)
+        .into_iter()
+        .next()
+        .ok_or("login set no session cookie")?;
     let html = resp.text().await.map_err(|e| e.to_string())?;
     let resp = http
         .post(action(&html, origin)?)
@@ -264,24 +182,8 @@ async fn flow(http: &reqwest::Client, issuer: &str, origin: &str) -> Result<(), 
         return Err("state does not match".into());
     }
     let code = param("code").ok_or("no code")?;
-    let basic = STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
-    let resp = http
-        .post(endpoint("token_endpoint")?)
-        .header("authorization", format!("Basic {basic}"))
-        .header("accept", "application/json")
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", verifier.as_str()),
-        ])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if resp.status() != 200 {
-        return Err(format!("token answered {}", resp.status()));
-    }
-    let tokens: Value = resp.json().await.map_err(|e| e.to_string())?;
+    let tokens =
+        bare_flow::redeem_code(http, &endpoint("token_endpoint")?, &code, &verifier).await?;
     let access = tokens["access_token"].as_str().ok_or("no access_token")?;
     let id_token = tokens["id_token"].as_str().ok_or("no id_token")?;
     let payload = id_token.split('.').nth(1).ok_or("ID token is not a JWS")?;
@@ -367,7 +269,7 @@ fn run_once(
     c: usize,
 ) -> Run {
     let signature = signature_cpu();
-    let sim = Sim::start(idflow, env_dir);
+    let sim = measure::StandaloneSimulator::start(idflow, env_dir, &std::env::temp_dir());
     let issuer = sim.issuer();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()

@@ -39,6 +39,54 @@ fn report_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes the feature file `dir/file` (creating `dir`) and returns its path.
+fn write_feature(dir: &Path, file: impl AsRef<Path>, text: impl AsRef<str>) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(file);
+    std::fs::write(&path, text.as_ref()).unwrap();
+    path
+}
+
+/// `idflow run FEATURE` against the simulator.
+fn run_feature(feature: &Path) -> Output {
+    idflow(&["run", feature.to_str().unwrap()], &[])
+}
+
+/// `idflow run ARGS --report-dir DIR` with a fresh report directory `DIR` named after `name`:
+/// the output, and the directory.
+fn run_with_reports(name: &str, args: &[&str]) -> (Output, PathBuf) {
+    run_with_env(name, args, &[])
+}
+
+/// [`run_with_reports`] with `RUST_LOG=debug`: every exchange logged on the console too.
+fn run_with_debug_logs(name: &str, args: &[&str]) -> (Output, PathBuf) {
+    run_with_env(name, args, &[("RUST_LOG", "debug")])
+}
+
+fn run_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> (Output, PathBuf) {
+    let dir = report_dir(name);
+    let out = idflow(
+        &[&["run"], args, &["--report-dir", dir.to_str().unwrap()]].concat(),
+        env,
+    );
+    (out, dir)
+}
+
+/// Asserts that the run's output (stdout, then stderr) says `wanted`.
+fn assert_says(out: &Output, wanted: &str) {
+    let all = text(out);
+    assert!(
+        all.contains(wanted),
+        "the output does not say `{wanted}`:\n{all}"
+    );
+}
+
+/// Asserts that the run exited with `code`, not by a panic.
+fn assert_exit(out: &Output, code: i32) {
+    assert_no_panic(out);
+    assert_eq!(out.status.code(), Some(code), "{}", text(out));
+}
+
 fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file))
         .unwrap_or_else(|e| panic!("{file} not written in {}: {e}", dir.display()))
@@ -48,9 +96,6 @@ fn assert_no_panic(out: &Output) {
     let all = text(out);
     assert!(!all.contains("panicked"), "idflow panicked:\n{all}");
 }
-
-/// The generic CIBA features (CIBA poll mode, issue 12 item 4).
-const CIBA: &str = "features/oidc/ciba.feature";
 
 /// `environments/simulator.yaml` as text for a copy written elsewhere: its relative key paths
 /// point back into the repository.
@@ -84,235 +129,47 @@ fn run_in_environment(name: &str, env: &str, feature: &str) -> (Output, PathBuf)
     (out, dir)
 }
 
-/// The features that exercise each defect, and what the failure must say.
-fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
-    match defect {
-        Defect::WrongNonce => ("features/oidc", "nonce: expected"),
-        Defect::WrongAtHash => ("features/oidc", "at_hash:"),
-        Defect::UnknownSigningKey => ("features/oidc", "signature:"),
-        Defect::AlgNone => ("features/oidc", "alg: alg is \"none\""),
-        Defect::WrongIssuer => ("features/oidc", "iss:"),
-        Defect::ExpiredIdToken => ("features/oidc", "exp:"),
-        Defect::ReusedCodeAccepted => ("features/oidc", "error: expected \"invalid_grant\""),
-        Defect::MissingNoStore => ("features/oidc", "Cache-Control: expected no-store"),
-        Defect::StateNotEchoed => ("features/oidc", "state: expected"),
-        // A best practice: it fails only under --strict (see the test below).
-        Defect::UserinfoCacheable => ("features/oidc", "Cache-Control: expected no-store"),
-        Defect::UserinfoSubDiffers => ("features/oidc", "userinfo sub"),
-        Defect::SlowDownNotEnforced => ("features/mobileid", "error: expected \"slow_down\""),
-        Defect::StatusNeverCompletes => ("features/mobileid", "the expectation did not hold"),
-        Defect::SubjectBeforeSuccess => ("features/rest_api", "carries a subject"),
-        Defect::CallbackWithoutSessionId => ("features/rest_api", "expected sessionId="),
-        Defect::MobileidClaimMissing => ("features/mobileid", "claim mobileid_device_id"),
-        Defect::BindingMessageAltered => ("features/mobileid", "claim mobileid_binding_message"),
-        // The basic OP plan's modules.
-        Defect::UnknownParameterRefused => (
-            "features/oidc/authorization_request.feature",
-            "instead of an authorization code",
-        ),
-        Defect::AuthorizationPostRefused => (
-            "features/oidc/authorization_request.feature",
-            "POST accepted: the authorization endpoint answered POST with status 405",
-        ),
-        Defect::MissingResponseTypeMeansCode => (
-            "features/oidc/authorization_request.feature",
-            "refused: the provider showed its login form",
-        ),
-        Defect::NonceRequiredForCode => (
-            "features/oidc/authorization_request.feature",
-            "(nonce is required) instead of an authorization code",
-        ),
-        Defect::MaxAgeIgnored => (
-            "features/oidc/reauthentication.feature",
-            "login form: the provider redirected",
-        ),
-        Defect::PromptLoginIgnored => (
-            "features/oidc/reauthentication.feature",
-            "login form: the provider redirected",
-        ),
-        Defect::AuthTimeReset => ("features/oidc/reauthentication.feature", "auth_time kept:"),
-        Defect::AuthTimeOmitted => (
-            "features/oidc/reauthentication.feature",
-            "auth_time: missing; required because max_age",
-        ),
-        Defect::SilentSignInOtherSub => ("features/oidc/reauthentication.feature", "same sub:"),
-        Defect::ScopeClaimsWithheld => (
-            "features/oidc/scopes_and_claims.feature",
-            "scope profile: name: not released",
-        ),
-        Defect::UnrequestedClaimsReleased => (
-            "features/oidc/scopes_and_claims.feature",
-            "unrequested claims: released",
-        ),
-        Defect::ClaimsParameterIgnored => (
-            "features/oidc/scopes_and_claims.feature",
-            "name: not released although requested as essential",
-        ),
-        Defect::UserinfoFormTokenRefused => (
-            "features/oidc/userinfo.feature",
-            "status: expected 200, got 401",
-        ),
-        Defect::PromptNoneIgnored => (
-            "features/oidc/authorization_code.feature",
-            "the provider has not redirected to the client",
-        ),
-        Defect::UnsupportedAcrRefused => (
-            "features/oidc/authorization_request.feature",
-            "(acr_values 1 2 are not supported) instead of an authorization code",
-        ),
-        Defect::ClientSecretPostRefused => (
-            "features/oidc/authorization_code.feature",
-            "status: expected 200, got 401",
-        ),
-        Defect::RefreshedIdentityChanged => ("features/oidc/refresh.feature", "sub: expected"),
-        // ID token, token response, error response, JWKS and discovery checks (issue 12, checks).
-        Defect::SubTooLong => ("features/oidc", "sub: 256 characters long"),
-        // The next three break a SHOULD or best practice: they fail only under --strict.
-        Defect::SubNotPrintable => ("features/oidc", "sub characters:"),
-        Defect::IatInTheFuture => ("features/oidc", "iat not in the future: in the future"),
-        Defect::StaleIdToken => ("features/oidc", "iat freshness: too old"),
-        Defect::ExpInMilliseconds => ("features/oidc", "time units: exp"),
-        Defect::IatInMilliseconds => (
-            "features/oidc",
-            "is milliseconds (as milliseconds it would be",
-        ),
-        Defect::ExpiresInMilliseconds => (
-            "features/oidc/authorization_code.feature",
-            "expires_in: 600000 is probably milliseconds",
-        ),
-        Defect::TokenTypeMissing => ("features/oidc", "token_type: expected"),
-        Defect::AccessTokenNotVschar => ("features/oidc", "access_token characters:"),
-        Defect::RefreshTokenNotVschar => ("features/oidc", "refresh_token characters:"),
-        Defect::WeakAccessToken => ("features/oidc", "access_token entropy: at most"),
-        Defect::WeakRefreshToken => ("features/oidc", "refresh_token entropy: at most"),
-        Defect::WeakAuthorizationCode => ("features/oidc", "code entropy: at most"),
-        Defect::AccessTokenReused => (
-            "features/oidc/authorization_code.feature",
-            "access tokens differ:",
-        ),
-        Defect::WrongAuthorizationResponseIss => ("features/oidc", "iss: expected"),
-        Defect::ErrorDescriptionWithCrlf => {
-            ("features/oidc", "error_description: contains CR or LF")
-        }
-        Defect::ErrorUriMalformed => ("features/oidc", "error_uri:"),
-        Defect::EmailVerifiedAsString => ("features/oidc", "standard claims: email_verified"),
-        Defect::UserinfoUpdatedAtAsString => (
-            "features/oidc/userinfo.feature",
-            "standard claims: updated_at",
-        ),
-        Defect::JwksPrivateKey => (
-            "features/oidc/provider_configuration.feature",
-            "no private key material:",
-        ),
-        Defect::JwksDuplicateKid => (
-            "features/oidc/provider_configuration.feature",
-            "distinct kids:",
-        ),
-        Defect::JwksWeakKey => (
-            "features/oidc/provider_configuration.feature",
-            "usable keys:",
-        ),
-        Defect::DiscoveryMissingSubjectTypes => (
-            "features/oidc/provider_configuration.feature",
-            "required metadata: missing or empty: subject_types_supported",
-        ),
-        Defect::DiscoveryWithoutRs256 => (
-            "features/oidc/provider_configuration.feature",
-            "RS256 supported:",
-        ),
-        Defect::DiscoveryPlainHttpEndpoint => (
-            "features/oidc/provider_configuration.feature",
-            "https endpoints: not https: end_session_endpoint",
-        ),
-        Defect::RefreshTokenNotClientBound => (
-            "features/oidc/refresh.feature",
-            "error: expected \"invalid_grant\"",
-        ),
-        Defect::AuthorizationCodeNotVschar => ("features/oidc", "code characters:"),
-        Defect::ErrorCodeBadCharacters => ("features/oidc", "error characters:"),
-        Defect::JwksEmpty => ("features/oidc/provider_configuration.feature", "key set:"),
-        // Security pack (features/security):
-        Defect::PkcePlainAccepted => ("features/security", "PKCE plain refused"),
-        Defect::PkceVerifierOptional => ("features/security", "error: expected \"invalid_grant\""),
-        Defect::PkceVerifierWithoutChallenge => {
-            ("features/security", "error: expected \"invalid_grant\"")
-        }
-        Defect::PkceChallengeUnchecked => ("features/security", "malformed PKCE challenge refused"),
-        Defect::RedirectUriPrefixMatch => ("features/security", "request refused"),
-        Defect::RedirectUriCaseInsensitive => ("features/security", "request refused"),
-        Defect::RedirectUriLaxMatch => ("features/security", "request refused"),
-        Defect::OpenRedirectOnError => {
-            ("features/security", "no redirect: the provider redirected")
-        }
-        Defect::ConcurrentCodeRedemption => ("features/security", "at most one redemption wins"),
-        Defect::RefreshSurvivesCodeReplay => (
-            "features/security",
-            "refresh token revoked after code replay",
-        ),
-        Defect::RefreshWithoutClientAuth => {
-            ("features/security", "error: expected \"invalid_client\"")
-        }
-        Defect::RefreshTokenNotRotated => ("features/security", "refresh token rotated"),
-        Defect::IssMissingFromResponse => ("features/security", "iss: expected"),
-        Defect::TokenInQuery => ("features/security", "no token in the redirect"),
-        Defect::ErrorInQuery => ("features/security", "response mode"),
-        Defect::StateTruncated => ("features/security", "state: expected"),
-        Defect::SecretInQueryAccepted => ("features/security", "secret in the request URI refused"),
-        Defect::CodeInPage => ("features/security", "code only in the redirect"),
-        Defect::ClientIdentifiedByCode => {
-            ("features/security", "error: expected \"invalid_client\"")
-        }
-        // Request objects and private_key_jwt (issue 12, item 3).
-        Defect::RequestObjectSignatureUnchecked => (
-            "features/oidc/request_objects.feature",
-            "request object refused",
-        ),
-        Defect::RequestObjectQueryWins => {
-            ("features/oidc/request_objects.feature", "nonce: expected")
-        }
-        Defect::ExpiredClientAssertionAccepted => (
-            "features/oidc/client_authentication.feature",
-            "client assertion refused: expected status 400 or 401, error invalid_client, got status 200",
-        ),
-        Defect::ClientAssertionReplayAccepted => (
-            "features/oidc/client_authentication.feature",
-            "client assertion refused: expected status 400 or 401, error invalid_client, got status 400, error invalid_grant",
-        ),
-        Defect::RequestObjectAudienceUnchecked | Defect::RequestObjectExpiryUnchecked => (
-            "features/oidc/request_objects.feature",
-            "request object refused",
-        ),
-        Defect::ClientAssertionSignatureUnchecked | Defect::ClientAssertionAudienceUnchecked => (
-            "features/oidc/client_authentication.feature",
-            "client assertion refused: expected status 400 or 401, error invalid_client, got status 200",
-        ),
-        // A SHOULD: it fails only under --strict.
-        Defect::RequestObjectRefusedAsServerError => (
-            "features/oidc/request_objects.feature",
-            "request object error code: expected invalid_request_object",
-        ),
-        // CIBA poll mode (issue 12, item 4).
-        Defect::CibaFirstPollNotPending => (CIBA, "first poll: expected"),
-        Defect::CibaIntervalTooLong => (CIBA, "interval upper bound"),
-        Defect::CibaExpiresInMissing => (CIBA, "expires_in: expected a positive number"),
-        Defect::CibaRequestedExpiryIgnored => (CIBA, "expires_in against requested_expiry"),
-        Defect::CibaNeverExpires => (CIBA, "expired_token after expires_in"),
-        Defect::CibaOtherClientAccepted => (CIBA, "auth_req_id bound to its client"),
-        Defect::CibaDenialNotReported => (CIBA, "polling outcome: expected to stop with"),
-        Defect::CibaRequestedExpiryRefused => (CIBA, "requested_expiry as a string"),
-        Defect::CibaSeveralHintsAccepted => (CIBA, "one hint only"),
-        Defect::CibaBindingMessageUnchecked => (CIBA, "unacceptable binding message"),
-        Defect::CibaAuthReqIdReusable => (CIBA, "auth_req_id single use"),
-        Defect::CibaUnknownUserAccepted => (CIBA, "unknown user:"),
-        Defect::CibaOpenidScopeNotRequired => (CIBA, "openid scope:"),
-        Defect::CibaIntervalZero => (CIBA, "interval: expected a positive number"),
+/// The features that exercise each defect and a text its failure must contain, read from
+/// `tests/defect-failures.tsv` (a line a defect: name, features, failure text, tab-separated).
+/// Every defect of the simulator has exactly one line.
+fn expected_failures() -> Vec<(Defect, String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/defect-failures.tsv");
+    let table = std::fs::read_to_string(&path).unwrap();
+    let rows: Vec<(Defect, String, String)> = table
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|(i, line)| {
+            let columns: Vec<&str> = line.split('\t').collect();
+            let [name, features, wanted] = columns[..] else {
+                panic!(
+                    "{}:{}: expected three tab-separated columns",
+                    path.display(),
+                    i + 1
+                )
+            };
+            let defect = Defect::parse_list(name)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))[0];
+            (defect, features.to_owned(), wanted.to_owned())
+        })
+        .collect();
+    for defect in Defect::ALL {
+        let lines = rows.iter().filter(|(d, ..)| *d == defect).count();
+        assert_eq!(
+            lines,
+            1,
+            "defect {} has {lines} lines in {}",
+            defect.name(),
+            path.display()
+        );
     }
+    rows
 }
 
 #[test]
 fn every_defect_fails_the_run_and_names_the_check() {
-    for defect in Defect::ALL {
-        let (features, wanted) = expected_failure(defect);
+    for (defect, features, wanted) in expected_failures() {
+        let (features, wanted) = (features.as_str(), wanted.as_str());
         let dir = report_dir(defect.name());
         let mut args = vec![
             "run",
@@ -364,8 +221,7 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
     ];
     let with_defect = [&base[..], &["--defect", "userinfo_cacheable"]].concat();
     let out = idflow(&with_defect, &[]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let lines: Vec<String> = text(&out).lines().map(str::to_string).collect();
     let closing = lines.iter().rposition(|l| l.contains(" passed, ")).unwrap();
     assert!(
@@ -387,8 +243,8 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
 
     let strict = [&with_defect[..], &["--strict"]].concat();
     let out = idflow(&strict, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("3 passed, 2 failed"), "{}", text(&out));
+    assert_exit(&out, 1);
+    assert_says(&out, "3 passed, 2 failed");
     assert!(read(&dir, "junit.xml").contains("Cache-Control: expected no-store"));
 
     let out = idflow(&with_defect, &[("IDFLOW_STRICT", "1")]);
@@ -401,7 +257,7 @@ fn a_missing_best_practice_warns_and_fails_when_strict() {
 
     // Without the defect nothing warns.
     let out = idflow(&base, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     assert!(!text(&out).contains("warning"), "{}", text(&out));
 }
 
@@ -414,7 +270,7 @@ fn an_excluded_scenario_is_not_applicable_with_the_declaration() {
         simulator_environment_copy()
     );
     let (out, dir) = run_in_environment("no-signicat", &env, "features/mobileid/finalise.feature");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let all = text(&out);
     assert!(
         all.trim_end().ends_with("0 passed, 0 failed, 5 skipped"),
@@ -453,7 +309,7 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
         "environments/simulator.yaml declares ciba"
     );
     let (out, dir) = run_in_environment("no-ciba", &without, "features/oidc/ciba.feature");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let all = text(&out);
     assert!(
         all.trim_end().ends_with("0 passed, 0 failed, 15 skipped"),
@@ -501,12 +357,8 @@ fn a_lacking_capability_is_not_applicable_with_the_reason() {
     )
     .unwrap();
     let out = idflow(&["run", features.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        text(&out).contains("x.feature:4: unknown capability `sesions`"),
-        "{}",
-        text(&out)
-    );
+    assert_exit(&out, 2);
+    assert_says(&out, "x.feature:4: unknown capability `sesions`");
 }
 
 /// `expires_in` of 600000 (ten minutes written in milliseconds) fails by name against the
@@ -537,7 +389,7 @@ fn expires_in_in_milliseconds_fails_unless_the_deviation_is_declared() {
         reports.to_str().unwrap(),
     ];
     let out = idflow(&base, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_exit(&out, 1);
     assert!(
         read(&reports, "junit.xml")
             .contains("expires_in: 600000 is probably milliseconds (the ID token lives 3600 s)"),
@@ -546,13 +398,8 @@ fn expires_in_in_milliseconds_fails_unless_the_deviation_is_declared() {
     );
     let declared = [&base[..], &["--env", env_file.to_str().unwrap()]].concat();
     let out = idflow(&declared, &[]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(
-        text(&out).contains("1 warning in 1 scenario"),
-        "{}",
-        text(&out)
-    );
+    assert_exit(&out, 0);
+    assert_says(&out, "1 warning in 1 scenario");
     assert!(
         read(&reports, "junit.xml").contains("declared deviation `expires_in_milliseconds`"),
         "the warning names the declaration"
@@ -565,24 +412,14 @@ fn expires_in_in_milliseconds_fails_unless_the_deviation_is_declared() {
 fn without_defects_every_feature_passes() {
     let dir = report_dir("clean");
     let out = idflow(&["run", "-q", "--report-dir", dir.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
 }
 
 #[test]
 fn a_wrong_expectation_exits_1_and_the_report_shows_expected_and_actual() {
-    let dir = report_dir("wrong");
-    let out = idflow(
-        &[
-            "run",
-            "tests/fixtures/wrong",
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("0 passed, 1 failed"), "{}", text(&out));
+    let (out, dir) = run_with_reports("wrong", &["tests/fixtures/wrong"]);
+    assert_exit(&out, 1);
+    assert_says(&out, "0 passed, 1 failed");
     let html = read(&dir, "index.html");
     assert!(
         html.contains("expected: 201"),
@@ -597,16 +434,7 @@ fn a_wrong_expectation_exits_1_and_the_report_shows_expected_and_actual() {
 
 #[test]
 fn an_undefined_step_names_the_step_its_line_and_the_closest_steps() {
-    let dir = report_dir("undefined");
-    let out = idflow(
-        &[
-            "run",
-            "tests/fixtures/undefined",
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (out, _) = run_with_reports("undefined", &["tests/fixtures/undefined"]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
     let all = text(&out);
@@ -623,18 +451,8 @@ fn an_undefined_step_names_the_step_its_line_and_the_closest_steps() {
 
 #[test]
 fn a_malformed_feature_is_reported_with_its_file_and_fails_the_run() {
-    let dir = report_dir("malformed");
-    let out = idflow(
-        &[
-            "run",
-            "tests/fixtures/malformed",
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let (out, dir) = run_with_reports("malformed", &["tests/fixtures/malformed"]);
+    assert_exit(&out, 1);
     let all = text(&out);
     assert!(
         all.contains("tests/fixtures/malformed/broken.feature"),
@@ -695,11 +513,7 @@ fn a_missing_variable_is_named() {
     let out = idflow(&["run", "--env", path.to_str().unwrap()], &[]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out).contains("IDFLOW_TEST_TENANT_NEVER_SET is not set"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "IDFLOW_TEST_TENANT_NEVER_SET is not set");
 }
 
 fn free_port() -> u16 {
@@ -741,20 +555,15 @@ fn a_target_with_a_start_command_is_started_and_stopped() {
             fixture.display()
         ),
     );
-    let dir = report_dir("started");
-    let out = idflow(
+    let (out, _) = run_with_reports(
+        "started",
         &[
-            "run",
             "tests/fixtures/static_target.feature",
             "--env",
             path.to_str().unwrap(),
-            "--report-dir",
-            dir.to_str().unwrap(),
         ],
-        &[],
     );
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
         "the target is still running after the run"
@@ -763,17 +572,8 @@ fn a_target_with_a_start_command_is_started_and_stopped() {
 
 #[test]
 fn no_secret_of_the_environment_reaches_any_report() {
-    let dir = report_dir("secrets");
-    let out = idflow(
-        &[
-            "run",
-            "features/oidc",
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[("RUST_LOG", "debug")],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (out, dir) = run_with_debug_logs("secrets", &["features/oidc"]);
+    assert_exit(&out, 0);
     let env = idflow::config::Environment::load(
         "simulator",
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"),
@@ -829,18 +629,14 @@ fn private_key_never_appears_in_reports() {
     // The client "jwt" signs client assertions and request objects with the TEST-ONLY key of
     // fixtures/keys: neither the key (PEM, Base64 body, any line of it) nor its private JWK
     // members may reach a report, the console or a log line, while its signatures do.
-    let dir = report_dir("private-key");
-    let out = idflow(
+    let (out, dir) = run_with_debug_logs(
+        "private-key",
         &[
-            "run",
             "features/oidc/client_authentication.feature",
             "features/oidc/request_objects.feature",
-            "--report-dir",
-            dir.to_str().unwrap(),
         ],
-        &[("RUST_LOG", "debug")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let env = idflow::config::Environment::load("simulator", &root.join("environments")).unwrap();
     let key = env.client("jwt").unwrap().key.clone().unwrap();
@@ -905,9 +701,8 @@ fn the_signicat_environment_takes_its_values_from_the_environment() {
     ];
     // All set: the file parses, and the (https) tenant is unreachable here.
     let out = idflow(&["run", "features/oidc", "--env", "signicat"], &vars);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("unreachable"), "{}", text(&out));
+    assert_exit(&out, 2);
+    assert_says(&out, "unreachable");
     assert!(
         !text(&out).contains("canary"),
         "a secret reached the console"
@@ -915,11 +710,7 @@ fn the_signicat_environment_takes_its_values_from_the_environment() {
     // One missing: the error names it.
     let out = idflow(&["run", "features/oidc", "--env", "signicat"], &vars[1..]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out).contains("SIGNICAT_DOMAIN is not set"),
-        "{}",
-        text(&out)
-    );
+    assert_says(&out, "SIGNICAT_DOMAIN is not set");
 }
 
 #[test]
@@ -964,7 +755,7 @@ fn shards_split_the_suite_and_merge_back_into_one_report() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let full = report_dir("unsharded");
     idflow(
         &[
@@ -986,25 +777,14 @@ fn shards_split_the_suite_and_merge_back_into_one_report() {
     assert!(read(&merged, "junit.xml").contains("<testcase"));
     let bad = idflow(&["run", "features/oidc", "--shard", "3/2"], &[]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad).contains("I/N"), "{}", text(&bad));
+    assert_says(&bad, "I/N");
 }
 
 #[test]
 fn a_retried_scenario_is_reported_once_and_marked() {
-    let dir = report_dir("retries");
-    let out = idflow(
-        &[
-            "run",
-            "tests/fixtures/wrong",
-            "--retries",
-            "2",
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("0 passed, 1 failed"), "{}", text(&out));
+    let (out, dir) = run_with_reports("retries", &["tests/fixtures/wrong", "--retries", "2"]);
+    assert_exit(&out, 1);
+    assert_says(&out, "0 passed, 1 failed");
     let report = idflow::report::cucumber_json::parse(&read(&dir, "cucumber.json")).unwrap();
     let scenarios: Vec<_> = report.scenarios().collect();
     assert_eq!(
@@ -1026,20 +806,15 @@ fn a_bad_tag_expression_is_an_error_not_a_silent_filter() {
         &["run", "features/oidc", "--env", path.to_str().unwrap()],
         &[],
     );
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_exit(&out, 2);
     assert!(
         text(&out).contains("exclude_tags in") && text(&out).contains("bad-tags.yaml"),
         "{}",
         text(&out)
     );
     let out = idflow(&["run", "features/oidc", "--tags", "@oidc and ("], &[]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        text(&out).contains("invalid tag expression"),
-        "{}",
-        text(&out)
-    );
+    assert_exit(&out, 2);
+    assert_says(&out, "invalid tag expression");
 }
 
 /// The `N passed, N failed` line of a run.
@@ -1059,7 +834,7 @@ fn feature_paths_in_any_form_select_exactly_their_scenarios() {
     let userinfo = format!("{root}/features/oidc/userinfo.feature");
     let refresh = format!("{root}/features/oidc/refresh.feature");
     let out = idflow(&["run", "-q", &userinfo, &refresh], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let both = passed(&out);
     assert!(both > 4, "{}", text(&out));
     let out = idflow(
@@ -1088,23 +863,14 @@ fn feature_paths_in_any_form_select_exactly_their_scenarios() {
         .env_remove("IDFLOW_SIMULATOR_DEFECTS")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     assert_eq!(passed(&out), both, "{}", text(&out));
 }
 
 #[test]
 fn a_file_and_line_runs_the_scenario_or_example_row_there() {
-    let dir = report_dir("line");
-    let out = idflow(
-        &[
-            "run",
-            "features/oidc/userinfo.feature:25",
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (out, dir) = run_with_reports("line", &["features/oidc/userinfo.feature:25"]);
+    assert_exit(&out, 0);
     assert_eq!(passed(&out), 1, "{}", text(&out));
     assert!(read(&dir, "junit.xml").contains("never issued"));
     // An example row: only that row; the outline's steps: every row.
@@ -1113,11 +879,10 @@ fn a_file_and_line_runs_the_scenario_or_example_row_there() {
     let out = idflow(&["run", "-q", "features/oidc/userinfo.feature:14"], &[]);
     assert_eq!(passed(&out), 2, "{}", text(&out));
     let out = idflow(&["run", "-q", "features/oidc/userinfo.feature:7"], &[]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        text(&out).contains("userinfo.feature:7: no scenario is at or contains line 7"),
-        "{}",
-        text(&out)
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        "userinfo.feature:7: no scenario is at or contains line 7",
     );
 }
 
@@ -1148,8 +913,8 @@ fn a_run_that_selects_nothing_exits_2_and_names_the_filters() {
         assert!(!text(&out).contains(" passed, "), "{}", text(&out));
     }
     let out = idflow(&["run", empty, "--allow-empty"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("0 passed, 0 failed"), "{}", text(&out));
+    assert_exit(&out, 0);
+    assert_says(&out, "0 passed, 0 failed");
 }
 
 #[test]
@@ -1164,7 +929,7 @@ fn name_matches_ignoring_case() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     assert_eq!(passed(&out), 2, "{}", text(&out));
 }
 
@@ -1190,26 +955,21 @@ fn an_unwritable_report_dir_is_exit_2_before_any_scenario() {
 #[test]
 fn feature_files_that_would_run_wrongly_are_errors_in_words() {
     let dir = report_dir("gherkin-words");
-    std::fs::create_dir_all(&dir).unwrap();
-    let misspelt = dir.join("misspelt.feature");
-    std::fs::write(
-        &misspelt,
+    let misspelt = write_feature(
+        &dir,
+        "misspelt.feature",
         "Feature: x\n  Scenario: a misspelt first step\n    Gven the client \"web\"\n    When the client fetches the provider's discovery document\n",
-    )
-    .unwrap();
-    let out = idflow(&["run", misspelt.to_str().unwrap()], &[]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("misspelt.feature:3:5: this line reads like a misspelt step keyword"),
-        "{}",
-        text(&out)
     );
-    let empty = dir.join("blank.feature");
-    std::fs::write(&empty, "  \n\n").unwrap();
-    let out = idflow(&["run", empty.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("the file is empty"), "{}", text(&out));
+    let out = run_feature(&misspelt);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        "misspelt.feature:3:5: this line reads like a misspelt step keyword",
+    );
+    let empty = write_feature(&dir, "blank.feature", "  \n\n");
+    let out = run_feature(&empty);
+    assert_exit(&out, 1);
+    assert_says(&out, "the file is empty");
     assert!(!text(&out).contains("{\""), "raw token set: {}", text(&out));
     // A byte order mark is accepted.
     let bom = dir.join("bom.feature");
@@ -1219,7 +979,7 @@ fn feature_files_that_would_run_wrongly_are_errors_in_words() {
     );
     std::fs::write(&bom, bytes).unwrap();
     let out = idflow(&["run", bom.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     assert_eq!(passed(&out), 1, "{}", text(&out));
 }
 
@@ -1269,7 +1029,7 @@ fn features_target(args: &[&str], envs: &[(&str, &str)]) -> Output {
 fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
     // cargo nextest lists the tests, then the ignored ones, then runs each with --exact.
     let out = features_target(&["--list", "--format", "terse"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let names: Vec<&str> = stdout
         .lines()
@@ -1286,11 +1046,11 @@ fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
         ]
     );
     let out = features_target(&["--list", "--format", "terse", "--ignored"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     assert!(out.stdout.is_empty(), "{}", text(&out));
     let out = features_target(&["--exact", names[2], "--nocapture"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("1 passed, 0 failed"), "{}", text(&out));
+    assert_exit(&out, 0);
+    assert_says(&out, "1 passed, 0 failed");
 
     // --skip (several), --exact, --list in libtest's pretty format.
     let out = features_target(&["--list", "--skip", "GET", "--skip", "never issued"], &[]);
@@ -1311,7 +1071,7 @@ fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
 
     // A filter that selects nothing is exit 2 and says so, unless IDFLOW_ALLOW_EMPTY=1.
     let out = features_target(&["nosuchscenario"], &[]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_exit(&out, 2);
     assert!(
         text(&out).contains("no scenario selected")
             && text(&out).contains("the test filter \"nosuchscenario\""),
@@ -1319,18 +1079,14 @@ fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
         text(&out)
     );
     let out = features_target(&["nosuchscenario"], &[("IDFLOW_ALLOW_EMPTY", "1")]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
 
     // --ignored runs nothing (no scenario is ignored), as libtest does; --include-ignored runs all.
     let out = features_target(&["--ignored"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(
-        text(&out).contains("no scenario is ignored"),
-        "{}",
-        text(&out)
-    );
+    assert_exit(&out, 0);
+    assert_says(&out, "no scenario is ignored");
     let out = features_target(&["--include-ignored", "-q"], &[]);
-    assert!(text(&out).contains("5 passed, 0 failed"), "{}", text(&out));
+    assert_says(&out, "5 passed, 0 failed");
 
     // Unknown flags are refused with the supported ones; --help lists them.
     for bad in ["--bogus", "--logfile=x"] {
@@ -1348,7 +1104,7 @@ fn the_features_target_speaks_libtest_and_the_nextest_protocol() {
         );
     }
     let out = features_target(&["--help"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     assert!(text(&out).contains("--exact") && text(&out).contains("--skip FILTER"));
 }
 
@@ -1371,56 +1127,46 @@ fn expectations_take_values_not_words_and_numbers_name_their_range() {
         ),
     ];
     for (i, (steps, wanted)) in cases.iter().enumerate() {
-        let feature = dir.join(format!("case{i}.feature"));
-        std::fs::write(
-            &feature,
+        let feature = write_feature(
+            &dir,
+            format!("case{i}.feature"),
             format!(
                 "Feature: strict\n  Scenario: case {i}\n    Given the client \"web\"\n    {steps}\n"
             ),
-        )
-        .unwrap();
-        let out = idflow(&["run", feature.to_str().unwrap()], &[]);
+        );
+        let out = run_feature(&feature);
         assert_no_panic(&out);
         assert_eq!(out.status.code(), Some(1), "case {i}: {}", text(&out));
         assert!(text(&out).contains(wanted), "case {i}: {}", text(&out));
         assert!(!text(&out).contains("ParseIntError"), "{}", text(&out));
     }
     // `is empty` holds for an empty string.
-    let feature = dir.join("empty.feature");
-    std::fs::write(
-        &feature,
+    let feature = write_feature(
+        &dir,
+        "empty.feature",
         "Feature: strict\n  Scenario: empty\n    Given the variable \"x\" has the value \"\"\n    Then the variable \"x\" is empty\n",
-    )
-    .unwrap();
-    let out = idflow(&["run", feature.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    );
+    let out = run_feature(&feature);
+    assert_exit(&out, 0);
 }
 
 #[test]
 fn a_docstring_under_a_step_that_takes_none_fails_instead_of_being_ignored() {
     let dir = report_dir("docstring-ignored");
-    std::fs::create_dir_all(&dir).unwrap();
-    let feature = dir.join("ignored.feature");
-    std::fs::write(
-        &feature,
+    let feature = write_feature(
+        &dir,
+        "ignored.feature",
         "Feature: ignored text\n  Scenario: a docstring nobody reads\n    Given the client \"web\"\n      \"\"\"\n      {\"scope\": \"openid\"}\n      \"\"\"\n    When the client fetches the provider's discovery document\n",
-    )
-    .unwrap();
-    let out = idflow(&["run", feature.to_str().unwrap()], &[]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("has a docstring below it, but its definition at steps/oidc.rs"),
-        "{}",
-        text(&out)
+    );
+    let out = run_feature(&feature);
+    assert_exit(&out, 1);
+    assert_says(
+        &out,
+        "has a docstring below it, but its definition at steps/oidc.rs",
     );
     let dry = idflow(&["run", "--dry-run", feature.to_str().unwrap()], &[]);
-    assert_eq!(dry.status.code(), Some(1), "{}", text(&dry));
-    assert!(
-        text(&dry).contains("has a docstring below it"),
-        "{}",
-        text(&dry)
-    );
+    assert_exit(&dry, 1);
+    assert_says(&dry, "has a docstring below it");
 }
 
 #[test]
@@ -1441,8 +1187,7 @@ fn allure_results_name_failed_checks_and_hold_no_secret() {
         ],
         &[],
     );
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_exit(&out, 1);
     let files: Vec<PathBuf> = std::fs::read_dir(&allure)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -1506,17 +1251,17 @@ fn each_run_appends_to_the_history_and_a_broken_history_only_warns() {
         )
     };
     let first = run();
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert_exit(&first, 0);
     std::fs::write(&history, "{\"runs\": 3").unwrap();
     let broken = run();
-    assert_eq!(broken.status.code(), Some(0), "{}", text(&broken));
+    assert_exit(&broken, 0);
     let err = String::from_utf8_lossy(&broken.stderr);
     assert!(
         err.contains("h.json is not valid") && err.contains("starting a new history"),
         "{err}"
     );
     let again = run();
-    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_exit(&again, 0);
     let h: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
     assert_eq!(h["runs"].as_array().unwrap().len(), 2);
@@ -1530,18 +1275,8 @@ fn each_run_appends_to_the_history_and_a_broken_history_only_warns() {
 
 #[test]
 fn a_claim_expectation_shows_the_decoded_token_with_its_verdicts() {
-    let dir = report_dir("claim");
-    let out = idflow(
-        &[
-            "run",
-            "tests/fixtures/claim",
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let (out, dir) = run_with_reports("claim", &["tests/fixtures/claim"]);
+    assert_exit(&out, 1);
     let report = idflow::report::cucumber_json::parse(&read(&dir, "cucumber.json")).unwrap();
     let (_, s) = report.scenarios().next().unwrap();
     let step = s.steps.last().unwrap();

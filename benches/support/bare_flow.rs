@@ -41,7 +41,8 @@ pub struct Provider {
     pub keys: HashMap<String, DecodingKey>,
 }
 
-fn random_value(bytes: usize) -> String {
+/// `bytes` random bytes, base64url without padding (state, nonce, PKCE verifier).
+pub fn random_value(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill(&mut buf[..]);
     URL_SAFE_NO_PAD.encode(buf)
@@ -200,7 +201,7 @@ impl Form {
 }
 
 /// `name=value` of a response's `set-cookie` headers.
-fn cookies(resp: &reqwest::Response) -> Vec<String> {
+pub fn cookies(resp: &reqwest::Response) -> Vec<String> {
     resp.headers()
         .get_all("set-cookie")
         .iter()
@@ -310,24 +311,7 @@ pub async fn sign_in(http: &reqwest::Client, op: &Provider) -> Result<(), String
     let code = params.get("code").ok_or("no code in the redirect")?;
 
     // The token request (client_secret_basic, PKCE).
-    let basic = STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
-    let resp = http
-        .post(op.token_endpoint.clone())
-        .header("authorization", format!("Basic {basic}"))
-        .header("accept", "application/json")
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", verifier.as_str()),
-        ])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if resp.status() != 200 {
-        return Err(format!("token answered {}", resp.status()));
-    }
-    let tokens: Value = resp.json().await.map_err(|e| e.to_string())?;
+    let tokens = redeem_code(http, op.token_endpoint.as_str(), code, &verifier).await?;
     let access = tokens["access_token"].as_str().ok_or("no access_token")?;
     let id_token = tokens["id_token"].as_str().ok_or("no id_token")?;
     if !tokens["token_type"]
@@ -392,6 +376,34 @@ pub async fn sign_in(http: &reqwest::Client, op: &Provider) -> Result<(), String
         return Err("userinfo email is not alice's".into());
     }
     Ok(())
+}
+
+/// The token request of a sign-in (client_secret_basic, PKCE code_verifier): the token
+/// response's JSON, or why there is none.
+pub async fn redeem_code(
+    http: &reqwest::Client,
+    token_endpoint: &str,
+    code: &str,
+    verifier: &str,
+) -> Result<Value, String> {
+    let basic = STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
+    let resp = http
+        .post(token_endpoint)
+        .header("authorization", format!("Basic {basic}"))
+        .header("accept", "application/json")
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status() != 200 {
+        return Err(format!("token answered {}", resp.status()));
+    }
+    resp.json().await.map_err(|e| e.to_string())
 }
 
 /// Runs `n` sign-ins, at most `concurrency` at once; the number that failed (the first error).

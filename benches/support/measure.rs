@@ -189,6 +189,12 @@ impl StandaloneSimulator {
         format!("http://127.0.0.1:{}/auth/open", self.port)
     }
 
+    /// Its CPU time (user + system) so far (the simulator bench's measure).
+    #[allow(dead_code)]
+    pub fn cpu(&self) -> Duration {
+        process_cpu(self.child.as_ref().expect("running").id())
+    }
+
     /// Stops it (SIGINT, as Ctrl-C) and returns what it cost over its life.
     pub fn stop(mut self) -> Usage {
         let child = self.child.take().expect("running");
@@ -205,6 +211,21 @@ impl Drop for StandaloneSimulator {
             let _ = child.wait();
         }
     }
+}
+
+/// The CPU time (user + system) of a process so far, from `/proc/PID/stat`.
+#[allow(dead_code)]
+fn process_cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let after = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // SAFETY: sysconf has no preconditions.
+    let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_nanos(ticks * 1_000_000_000 / per_sec)
 }
 
 /// Seconds with milliseconds.

@@ -71,6 +71,12 @@ impl Checklist {
         self.checks.push(check.clause(clause));
     }
 
+    /// Adds a MUST check that the response's status is `expected`.
+    pub fn status(&mut self, clause: &str, expected: u16, actual: u16) {
+        let (wanted, got) = (expected.to_string(), actual.to_string());
+        self.compare("status", clause, &wanted, &got, actual == expected);
+    }
+
     /// Adds a check that does not apply here, with the reason.
     pub fn not_applicable(&mut self, name: &str, reason: impl Into<String>) {
         self.checks.push(Check::not_applicable(name, reason));
@@ -125,6 +131,16 @@ impl Checklist {
                 failed,
             })
         }
+    }
+}
+
+#[cfg(test)]
+impl Checklist {
+    /// The text of the verdict of a checklist that a test expects to fail.
+    pub(crate) fn failure(&self) -> String {
+        self.verdict()
+            .expect_err("the checklist was expected to fail")
+            .to_string()
     }
 }
 

@@ -391,13 +391,7 @@ impl RestClient<'_> {
         let resp = self.sc.last_response()?;
         let content_type = resp.header("content-type").unwrap_or("no content type");
         let mut list = Checklist::new("the API's answer");
-        list.compare(
-            "status",
-            SEED,
-            "401",
-            &resp.status.to_string(),
-            resp.status == 401,
-        );
+        list.status(SEED, 401, resp.status);
         list.must(
             "problem JSON",
             "RFC 9457 §3",
@@ -482,13 +476,7 @@ pub fn refused(resp: &RecordedResponse, name: &str) -> Checklist {
         .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
         .collect();
     let mut list = Checklist::new("session creation");
-    list.compare(
-        "status",
-        SEED,
-        "400",
-        &resp.status.to_string(),
-        resp.status == 400,
-    );
+    list.status(SEED, 400, resp.status);
     list.compare(
         "invalidParams",
         SEED,

@@ -180,6 +180,26 @@ pub struct Client {
     pub key: Option<std::sync::Arc<ClientKey>>,
 }
 
+#[cfg(test)]
+impl Client {
+    /// A client for tests: redirect URI `https://rp.example/cb`, scope `openid`, and the RSA key
+    /// of `fixtures/keys/client-test.pem`.
+    pub(crate) fn with_test_key(id: &str, secret: Option<&str>, auth_method: AuthMethod) -> Client {
+        const TEST_KEY: &str = include_str!("../../../fixtures/keys/client-test.pem");
+        Client {
+            id: Templated(id.into()),
+            secret: secret.map(Secret::new),
+            auth_method,
+            redirect_uris: vec![Templated("https://rp.example/cb".into())],
+            scopes: vec!["openid".into()],
+            private_key: None,
+            private_key_file: None,
+            request_object_signing_alg: None,
+            key: Some(std::sync::Arc::new(ClientKey::from_pem(TEST_KEY).unwrap())),
+        }
+    }
+}
+
 fn default_scopes() -> Vec<String> {
     vec!["openid".to_string()]
 }

@@ -326,7 +326,9 @@ impl<'a> Attacker<'a> {
     pub fn expect_issuer_named(&mut self) -> Result<()> {
         let issuer = self.sc.ctx().issuer.clone();
         let response = self.rp().response()?.clone();
-        let list = security::issuer_named(self.state.request.as_ref(), &response, &issuer);
+        let in_fragment = (self.state.request.as_ref())
+            .is_some_and(super::AuthorizationRequest::expects_fragment);
+        let list = security::issuer_named(&response, &issuer, in_fragment);
         self.sc.conclude(list)
     }
 

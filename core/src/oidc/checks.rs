@@ -19,13 +19,7 @@ const SUSPICIOUS_EXPIRES_IN: i64 = 30 * 24 * 3600;
 pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checklist {
     let mut list = Checklist::new("the token response");
     let five_one = "RFC 6749 §5.1";
-    list.compare(
-        "status",
-        five_one,
-        "200",
-        &resp.status.to_string(),
-        resp.status == 200,
-    );
+    list.status(five_one, 200, resp.status);
     let json = resp.json();
     list.must(
         "body",
@@ -344,21 +338,27 @@ pub fn access_tokens_differ(earlier: Option<&str>, latest: Option<&str>) -> Chec
     list
 }
 
-/// The provider's answer to a request it must not redirect (an unregistered redirect URI):
-/// its own error page, never a redirect (RFC 6749 §4.1.2.1, §3.1.2.4).
-pub fn error_page(ex: &Exchange) -> Checklist {
-    let mut list = Checklist::new("the provider's answer to an unregistered redirect URI");
-    let resp = ex.response();
-    let location = resp.and_then(|r| r.header("location"));
+/// The MUST that the provider answered `ex` itself: no redirect, neither followed by the
+/// session nor in a `Location` header.
+pub(crate) fn no_redirect(list: &mut Checklist, ex: &Exchange, clause: &str) {
+    let location = ex.response().and_then(|r| r.header("location"));
     list.must(
         "no redirect",
-        "RFC 6749 §4.1.2.1",
+        clause,
         ex.stopped_at.is_none() && location.is_none(),
         format!(
             "the provider redirected to {}",
             ex.stopped_at.as_deref().or(location).unwrap_or("?")
         ),
     );
+}
+
+/// The provider's answer to a request it must not redirect (an unregistered redirect URI):
+/// its own error page, never a redirect (RFC 6749 §4.1.2.1, §3.1.2.4).
+pub fn error_page(ex: &Exchange) -> Checklist {
+    let mut list = Checklist::new("the provider's answer to an unregistered redirect URI");
+    no_redirect(&mut list, ex, "RFC 6749 §4.1.2.1");
+    let resp = ex.response();
     let status = resp.map_or(0, |r| r.status);
     list.should(
         "error status",
@@ -401,13 +401,7 @@ pub fn refreshed_identity(original: &Value, refreshed: &Value) -> Checklist {
 /// has a sub.
 pub fn userinfo_response(resp: &RecordedResponse) -> Checklist {
     let mut list = Checklist::new("the userinfo response");
-    list.compare(
-        "status",
-        "OpenID Connect Core §5.3.2",
-        "200",
-        &resp.status.to_string(),
-        resp.status == 200,
-    );
+    list.status("OpenID Connect Core §5.3.2", 200, resp.status);
     let json = resp.json();
     list.must(
         "sub",
@@ -606,7 +600,7 @@ mod tests {
             r#"{{"access_token":"1234","token_type":"Bearer","expires_in":3600,"refresh_token":"{TOKEN}\u0007"}}"#
         );
         let r = resp(200, &[("cache-control", "no-store")], &body);
-        let err = token_response(&r, false).verdict().unwrap_err().to_string();
+        let err = token_response(&r, false).failure();
         assert!(
             err.contains("access_token entropy: at most 13 bits"),
             "{err}"
@@ -627,17 +621,14 @@ mod tests {
             r#"{{"access_token":"{TOKEN}","token_type":"Bearer","expires_in":1700003600,"id_token":"{id_token}"}}"#
         );
         let r = resp(200, &[("cache-control", "no-store")], &body);
-        let err = token_response(&r, true).verdict().unwrap_err().to_string();
+        let err = token_response(&r, true).failure();
         assert!(err.contains("not a lifetime but a point in time"), "{err}");
     }
 
     #[test]
     fn two_grants_need_two_access_tokens() {
         assert!(access_tokens_differ(Some("a"), Some("b")).verdict().is_ok());
-        let err = access_tokens_differ(Some("a"), Some("a"))
-            .verdict()
-            .unwrap_err()
-            .to_string();
+        let err = access_tokens_differ(Some("a"), Some("a")).failure();
         assert!(err.contains("access tokens differ"), "{err}");
         assert!(access_tokens_differ(None, Some("a")).verdict().is_err());
     }
@@ -645,7 +636,7 @@ mod tests {
     #[test]
     fn userinfo_standard_claims_have_their_types() {
         let r = resp(200, &[], r#"{"sub":"s","updated_at":"2024-01-01"}"#);
-        let err = userinfo_response(&r).verdict().unwrap_err().to_string();
+        let err = userinfo_response(&r).failure();
         assert!(err.contains("standard claims: updated_at"), "{err}");
         let r = resp(200, &[], r#"{"sub":"s","updated_at":1700000000}"#);
         userinfo_response(&r).verdict().unwrap();
@@ -658,10 +649,7 @@ mod tests {
             "https://rp.example/cb?error=login_required&error_description=a%0D%0Ab&iss=https%3A%2F%2Fop",
         )
         .unwrap();
-        let err = authorization_error(request, &response, "https://op", "login_required")
-            .verdict()
-            .unwrap_err()
-            .to_string();
+        let err = authorization_error(request, &response, "https://op", "login_required").failure();
         assert!(
             err.contains("error_description: contains CR or LF"),
             "{err}"
@@ -669,10 +657,7 @@ mod tests {
         let response =
             AuthorizationResponse::parse("https://rp.example/cb?code=12345&iss=https%3A%2F%2Fop")
                 .unwrap();
-        let err = authorization_response(None, &response, "https://op")
-            .verdict()
-            .unwrap_err()
-            .to_string();
+        let err = authorization_response(None, &response, "https://op").failure();
         assert!(err.contains("code entropy"), "{err}");
     }
 
@@ -683,7 +668,7 @@ mod tests {
             &[],
             r#"{"access_token":"a","token_type":"mac","expires_in":3600000}"#,
         );
-        let err = token_response(&r, true).verdict().unwrap_err().to_string();
+        let err = token_response(&r, true).failure();
         for word in [
             "token_type",
             "probably milliseconds",
@@ -702,10 +687,8 @@ mod tests {
         )
         .verdict()
         .unwrap();
-        let err = error_response(&resp(200, &[], r#"{"access_token":"a"}"#), "invalid_grant")
-            .verdict()
-            .unwrap_err()
-            .to_string();
+        let err =
+            error_response(&resp(200, &[], r#"{"access_token":"a"}"#), "invalid_grant").failure();
         assert!(
             err.contains("status") && err.contains("no error field"),
             "{err}"
@@ -723,9 +706,7 @@ mod tests {
         .unwrap();
         assert!(
             invalid_token(&resp(401, &[], ""))
-                .verdict()
-                .unwrap_err()
-                .to_string()
+                .failure()
                 .contains("WWW-Authenticate")
         );
         // A 400 with a Bearer challenge lacks only SHOULDs: a warning, not a failure.
@@ -745,7 +726,7 @@ mod tests {
             r#"{{"access_token":"{TOKEN}","token_type":"Bearer","expires_in":600000,"id_token":"{header}.{claims}.c2ln"}}"#
         );
         let r = resp(200, &[("cache-control", "no-store")], &body);
-        let err = token_response(&r, true).verdict().unwrap_err().to_string();
+        let err = token_response(&r, true).failure();
         assert!(
             err.contains("probably milliseconds (the ID token lives 600 s)"),
             "{err}"

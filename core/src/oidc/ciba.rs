@@ -527,13 +527,7 @@ pub fn refusal(resp: &RecordedResponse, name: &str, clause: &str, expected: &[&s
 pub fn accepted(resp: &RecordedResponse) -> Checklist {
     let mut list = Checklist::new("the CIBA response");
     let seven_three = "CIBA Core §7.3";
-    list.compare(
-        "status",
-        seven_three,
-        "200",
-        &resp.status.to_string(),
-        resp.status == 200,
-    );
+    list.status(seven_three, 200, resp.status);
     let json = resp.json().unwrap_or_default();
     list.must(
         "auth_req_id",
@@ -635,7 +629,7 @@ mod tests {
         let tokens = response(200, r#"{"access_token":"x"}"#);
         let list = refusal(&tokens, SINGLE_USE, "CIBA Core §11", &["invalid_grant"]);
         assert_eq!(verdict_of(&list, SINGLE_USE).unwrap().0, Outcome::Failed);
-        let err = list.verdict().unwrap_err().to_string();
+        let err = list.failure();
         assert!(err.contains(SINGLE_USE), "{err}");
     }
 

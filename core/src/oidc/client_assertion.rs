@@ -107,23 +107,17 @@ pub fn refused(resp: &crate::record::RecordedResponse) -> crate::checks::Checkli
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{AuthMethod, ClientKey, Templated};
+    use crate::config::AuthMethod;
     use base64::Engine as _;
 
-    const TEST_KEY: &str = include_str!("../../../fixtures/keys/client-test.pem");
-
     fn client() -> Client {
-        Client {
-            id: Templated("rp-jwt".into()),
-            secret: None,
-            auth_method: AuthMethod::PrivateKeyJwt,
-            redirect_uris: vec![Templated("https://rp.example/cb".into())],
-            scopes: vec!["openid".into()],
-            private_key: None,
-            private_key_file: None,
-            request_object_signing_alg: None,
-            key: Some(std::sync::Arc::new(ClientKey::from_pem(TEST_KEY).unwrap())),
-        }
+        Client::with_test_key("rp-jwt", None, AuthMethod::PrivateKeyJwt)
+    }
+
+    /// An assertion for `https://op/token` at time 100, as the client makes it.
+    fn untampered(c: &Client) -> String {
+        let tamper = AssertionTamper::default();
+        client_assertion(c, "jwt", "https://op/token", 100, &tamper).unwrap()
     }
 
     fn payload(jwt: &str) -> Value {
@@ -139,14 +133,7 @@ mod tests {
     #[test]
     fn an_assertion_names_the_client_and_the_token_endpoint_and_verifies() {
         let c = client();
-        let jwt = client_assertion(
-            &c,
-            "jwt",
-            "https://op/token",
-            100,
-            &AssertionTamper::default(),
-        )
-        .unwrap();
+        let jwt = untampered(&c);
         let claims = payload(&jwt);
         assert_eq!(claims["iss"], "rp-jwt");
         assert_eq!(claims["sub"], "rp-jwt");
@@ -159,14 +146,7 @@ mod tests {
         v.validate_exp = false;
         v.set_audience(&["https://op/token"]);
         assert!(jsonwebtoken::decode::<Value>(&jwt, &public, &v).is_ok());
-        let other = client_assertion(
-            &c,
-            "jwt",
-            "https://op/token",
-            100,
-            &AssertionTamper::default(),
-        )
-        .unwrap();
+        let other = untampered(&c);
         assert_ne!(
             payload(&other)["jti"],
             claims["jti"],
@@ -195,7 +175,7 @@ mod tests {
         let grant = refused(&resp(400, r#"{"error":"invalid_grant"}"#));
         assert!(grant.failed("client assertion refused"));
         let accepted = refused(&resp(200, r#"{"access_token":"x"}"#));
-        let err = accepted.verdict().unwrap_err().to_string();
+        let err = accepted.failure();
         assert!(err.contains("status 200, no error"), "{err}");
     }
 

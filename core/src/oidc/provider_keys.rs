@@ -332,7 +332,7 @@ mod tests {
         assert!(list.failed("no private key material"));
         let small = json!({"kty": "RSA", "kid": "s", "n": "AQAB", "e": "AQAB"});
         let list = signing_keys(&json!({"keys": [small]}));
-        let err = list.verdict().unwrap_err().to_string();
+        let err = list.failure();
         assert!(
             err.contains("usable keys: key \"s\": an RSA modulus of about 24 bits"),
             "{err}"
@@ -370,7 +370,7 @@ mod tests {
         m["id_token_signing_alg_values_supported"] = json!(["ES256"]);
         m["userinfo_endpoint"] = json!("http://op.example/userinfo");
         let list = configuration(&m);
-        let err = list.verdict().unwrap_err().to_string();
+        let err = list.failure();
         for name in [
             "required metadata: missing or empty: subject_types_supported",
             "RS256 supported",

@@ -274,22 +274,14 @@ pub fn refused(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{AuthMethod, ClientKey, Secret, Templated};
-
-    const TEST_KEY: &str = include_str!("../../../fixtures/keys/client-test.pem");
+    use crate::config::AuthMethod;
 
     fn client() -> Client {
-        Client {
-            id: Templated("rp".into()),
-            secret: Some(Secret::new("a-long-enough-client-secret-for-hs256")),
-            auth_method: AuthMethod::ClientSecretBasic,
-            redirect_uris: vec![Templated("https://rp.example/cb".into())],
-            scopes: vec!["openid".into()],
-            private_key: None,
-            private_key_file: None,
-            request_object_signing_alg: None,
-            key: Some(std::sync::Arc::new(ClientKey::from_pem(TEST_KEY).unwrap())),
-        }
+        Client::with_test_key(
+            "rp",
+            Some("a-long-enough-client-secret-for-hs256"),
+            AuthMethod::ClientSecretBasic,
+        )
     }
 
     fn request() -> AuthorizationRequest {

@@ -247,7 +247,7 @@ mod tests {
         assert!(list.verdict().is_ok() && list.verdict_at(true).is_err());
         let mut list = Checklist::new("t");
         credential_checks(&mut list, "refresh_token", "tok\u{e9}n\n", "Appendix A.17");
-        let err = list.verdict().unwrap_err().to_string();
+        let err = list.failure();
         assert!(err.contains("refresh_token characters"), "{err}");
     }
 

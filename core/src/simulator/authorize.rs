@@ -246,18 +246,15 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
     let fail = |target, error, description: &str| {
         Err(Refusal::Redirect(target, error, description.to_string()))
     };
+    let invalid = |target, description: &str| fail(target, "invalid_request", description);
     if shared.has(Defect::UnknownParameterRefused)
         && let Some(unknown) = params.names().find(|n| !KNOWN_PARAMETERS.contains(n))
     {
-        return fail(
-            target,
-            "invalid_request",
-            &format!("unknown parameter {unknown}"),
-        );
+        return invalid(target, &format!("unknown parameter {unknown}"));
     }
     let Some(response_type) = response_type else {
         return if raw_type.is_empty() {
-            fail(target, "invalid_request", "response_type is missing")
+            invalid(target, "response_type is missing")
         } else {
             fail(
                 target,
@@ -274,14 +271,10 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
     }
     let nonce = params.get("nonce").map(str::to_string);
     if nonce.is_none() && shared.has(Defect::NonceRequiredForCode) {
-        return fail(target, "invalid_request", "nonce is required");
+        return invalid(target, "nonce is required");
     }
     if response_type != ResponseType::Code && nonce.is_none() {
-        return fail(
-            target,
-            "invalid_request",
-            "nonce is required for the implicit flow",
-        );
+        return invalid(target, "nonce is required for the implicit flow");
     }
     let code_challenge = match params.get("code_challenge") {
         None => None,
@@ -289,14 +282,13 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             let method = params.get("code_challenge_method").unwrap_or("plain");
             let plain_ok = shared.has(Defect::PkcePlainAccepted) && method == "plain";
             if method != "S256" && !plain_ok {
-                return fail(
+                return invalid(
                     target,
-                    "invalid_request",
                     &format!("code_challenge_method {method} is not supported; use S256"),
                 );
             }
             if !is_pkce_value(challenge) && !shared.has(Defect::PkceChallengeUnchecked) {
-                return fail(target, "invalid_request", "code_challenge is malformed");
+                return invalid(target, "code_challenge is malformed");
             }
             Some((challenge.to_string(), method.to_string()))
         }
@@ -305,9 +297,8 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         && client.auth_method == AuthMethod::None
         && code_challenge.is_none()
     {
-        return fail(
+        return invalid(
             target,
-            "invalid_request",
             "public clients must use PKCE (code_challenge with S256)",
         );
     }
@@ -316,29 +307,17 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         .iter()
         .find(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account"))
     {
-        return fail(
-            target,
-            "invalid_request",
-            &format!("unknown prompt value {bad}"),
-        );
+        return invalid(target, &format!("unknown prompt value {bad}"));
     }
     if prompt.contains("none") && prompt.len() > 1 {
-        return fail(
-            target,
-            "invalid_request",
-            "prompt=none cannot be combined with other values",
-        );
+        return invalid(target, "prompt=none cannot be combined with other values");
     }
     let max_age = match params.get("max_age") {
         None => None,
         Some(raw) => match raw.parse::<u32>() {
             Ok(v) => Some(i64::from(v)),
             Err(_) => {
-                return fail(
-                    target,
-                    "invalid_request",
-                    "max_age must be a number of seconds",
-                );
+                return invalid(target, "max_age must be a number of seconds");
             }
         },
     };
@@ -352,7 +331,7 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         None => None,
         Some(hint) => match id_token::hint_subject(shared, hint) {
             Ok(sub) => Some(sub),
-            Err(e) => return fail(target, "invalid_request", &e),
+            Err(e) => return invalid(target, &e),
         },
     };
     if shared.has(Defect::UnsupportedAcrRefused)
@@ -361,11 +340,7 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
             .split(' ')
             .any(|a| a.starts_with("urn:signicat:") || a.starts_with("idp:"))
     {
-        return fail(
-            target,
-            "invalid_request",
-            &format!("acr_values {acr} are not supported"),
-        );
+        return invalid(target, &format!("acr_values {acr} are not supported"));
     }
     let requested_claims = if shared.has(Defect::ClaimsParameterIgnored) {
         Vec::new()
@@ -373,7 +348,7 @@ fn parse_request(shared: &Shared, params: &Params) -> Result<AuthRequest, Refusa
         match params.get("claims").map(requested_claim_names) {
             None => Vec::new(),
             Some(Ok(names)) => names,
-            Some(Err(e)) => return fail(target, "invalid_request", &e),
+            Some(Err(e)) => return invalid(target, &e),
         }
     };
     Ok(AuthRequest {
@@ -494,33 +469,45 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
     }
 }
 
+/// Answers with a page of the sign-in (login, consent) under a new transaction at `stage`:
+/// `render` draws the page for the request with the transaction's txn and csrf values.
+fn show_page(
+    state: &mut State,
+    request: AuthRequest,
+    stage: Stage,
+    now: i64,
+    render: impl FnOnce(&AuthRequest, &str, &str) -> String,
+) -> Response {
+    let txn = random_token();
+    let csrf = random_token();
+    let html = render(&request, &txn, &csrf);
+    let transaction = Transaction {
+        request,
+        csrf,
+        stage,
+        expires_at: now + TRANSACTION_LIFETIME,
+    };
+    state.transactions.insert(txn, transaction);
+    html_response(200, html)
+}
+
 fn show_login(
     state: &mut State,
     request: AuthRequest,
     now: i64,
     error: Option<(&str, &str)>,
 ) -> Response {
-    let txn = random_token();
-    let csrf = random_token();
-    let html = pages::login(&LoginPage {
-        lang: &request.ui_locale,
-        txn: &txn,
-        csrf: &csrf,
-        client_id: &request.client_id,
-        username: error.map(|(u, _)| u).or(request.login_hint.as_deref()),
-        error: error.map(|(_, e)| e),
-        profile: request.signicat_profile.as_deref(),
-    });
-    state.transactions.insert(
-        txn,
-        Transaction {
-            request,
+    show_page(state, request, Stage::Login, now, |request, txn, csrf| {
+        pages::login(&LoginPage {
+            lang: &request.ui_locale,
+            txn,
             csrf,
-            stage: Stage::Login,
-            expires_at: now + TRANSACTION_LIFETIME,
-        },
-    );
-    html_response(200, html)
+            client_id: &request.client_id,
+            username: error.map(|(u, _)| u).or(request.login_hint.as_deref()),
+            error: error.map(|(_, e)| e),
+            profile: request.signicat_profile.as_deref(),
+        })
+    })
 }
 
 fn show_consent(
@@ -530,27 +517,18 @@ fn show_consent(
     username: &str,
     now: i64,
 ) -> Response {
-    let txn = random_token();
-    let csrf = random_token();
-    let html = pages::consent(&ConsentPage {
-        lang: &request.ui_locale,
-        txn: &txn,
-        csrf: &csrf,
-        client_id: &request.client_id,
-        username,
-        scopes: &request.scopes,
-        profile: request.signicat_profile.as_deref(),
-    });
-    state.transactions.insert(
-        txn,
-        Transaction {
-            request,
+    let stage = Stage::Consent { session };
+    show_page(state, request, stage, now, |request, txn, csrf| {
+        pages::consent(&ConsentPage {
+            lang: &request.ui_locale,
+            txn,
             csrf,
-            stage: Stage::Consent { session },
-            expires_at: now + TRANSACTION_LIFETIME,
-        },
-    );
-    html_response(200, html)
+            client_id: &request.client_id,
+            username,
+            scopes: &request.scopes,
+            profile: request.signicat_profile.as_deref(),
+        })
+    })
 }
 
 /// Issues the authorization response for an authenticated, consenting user.
@@ -644,8 +622,6 @@ fn finish(
 }
 
 /// Finds the form's transaction, checking its CSRF field and stage.
-// The early answer is built once per request; boxing it buys nothing.
-#[allow(clippy::result_large_err)]
 fn take_transaction(
     state: &mut State,
     params: &Params,
@@ -671,28 +647,48 @@ fn take_transaction(
     Ok((txn.to_string(), found))
 }
 
-// The early answer is built once per request; boxing it buys nothing.
-#[allow(clippy::result_large_err)]
-fn form_params(req: &Request) -> Result<Params, Response> {
+/// What a posted sign-in page (login, consent) continues: its form, the time, the simulator's
+/// state (locked) and the sign-in's transaction, already taken out of the state.
+struct PostedPage<'a> {
+    params: Params,
+    now: i64,
+    state: std::sync::MutexGuard<'a, State>,
+    txn: String,
+    transaction: Transaction,
+}
+
+/// Reads a posted sign-in page: a form-encoded POST whose `txn` and `csrf` fields name a live
+/// transaction; else the error page to answer with.
+fn posted_page<'a>(shared: &'a Shared, req: &Request) -> Result<PostedPage<'a>, Response> {
     if !is_method(req, "POST") {
         return Err(method_not_allowed(req, "POST"));
     }
     if !is_form(req) {
         return Err(error_page(400, "the form must be posted form-encoded"));
     }
-    Params::form(req).map_err(|e| error_page(400, &e))
+    let params = Params::form(req).map_err(|e| error_page(400, &e))?;
+    let now = shared.now();
+    let mut state = shared.state();
+    let (txn, transaction) = take_transaction(&mut state, &params, now)?;
+    Ok(PostedPage {
+        params,
+        now,
+        state,
+        txn,
+        transaction,
+    })
 }
 
 /// `POST /auth/open/login`: the login form.
 pub(crate) fn login(shared: &Shared, req: &Request) -> Response {
-    let params = match form_params(req) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let now = shared.now();
-    let mut state = shared.state();
-    let (txn, transaction) = match take_transaction(&mut state, &params, now) {
-        Ok(t) => t,
+    let PostedPage {
+        params,
+        now,
+        mut state,
+        txn,
+        transaction,
+    } = match posted_page(shared, req) {
+        Ok(page) => page,
         Err(r) => return r,
     };
     if transaction.stage != Stage::Login {
@@ -755,16 +751,12 @@ pub(crate) fn login(shared: &Shared, req: &Request) -> Response {
 
 /// `POST /auth/open/consent`: the consent form.
 pub(crate) fn consent(shared: &Shared, req: &Request) -> Response {
-    let params = match form_params(req) {
-        Ok(p) => p,
+    let page = match posted_page(shared, req) {
+        Ok(page) => page,
         Err(r) => return r,
     };
-    let now = shared.now();
-    let mut state = shared.state();
-    let (txn, transaction) = match take_transaction(&mut state, &params, now) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let (params, mut state, txn, transaction) =
+        (page.params, page.state, page.txn, page.transaction);
     let Stage::Consent { session } = &transaction.stage else {
         return error_page(400, "this sign-in has not passed the login step");
     };

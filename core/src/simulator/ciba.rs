@@ -128,7 +128,6 @@ fn binding_message_ok(message: &str) -> bool {
     message.chars().count() <= MAX_BINDING_MESSAGE && !message.chars().any(char::is_control)
 }
 
-#[allow(clippy::result_large_err)]
 fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response> {
     let scopes: Vec<String> = params.words("scope");
     if !scopes.iter().any(|s| s == "openid") && !shared.has(Defect::CibaOpenidScopeNotRequired) {
@@ -244,7 +243,6 @@ fn parse<'a>(shared: &'a Shared, params: &Params) -> Result<Parsed<'a>, Response
 }
 
 /// The MobileID user a `login_hint` of `userId:<id> deviceId:<id>` names.
-#[allow(clippy::result_large_err)]
 fn mobileid_user<'a>(shared: &'a Shared, hint: &str) -> Result<&'a SimUser, Response> {
     let mut user_id = None;
     let mut device_id = None;
@@ -279,7 +277,6 @@ fn mobileid_user<'a>(shared: &'a Shared, hint: &str) -> Result<&'a SimUser, Resp
 
 /// The user a generic `login_hint` names by login name (CIBA Core §7.1); with the
 /// `ciba_unknown_user_accepted` defect an unknown name falls back to the first user.
-#[allow(clippy::result_large_err)]
 fn generic_user<'a>(shared: &'a Shared, hint: &str) -> Result<&'a SimUser, Response> {
     let found = shared.user(hint).or_else(|| {
         shared

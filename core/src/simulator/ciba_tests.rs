@@ -35,6 +35,17 @@ impl Rig {
         self.ciba_poll(CIBA, id).await
     }
 
+    /// Another client (`other-client`, client_secret_post) polls with this client's auth_req_id.
+    async fn other_client_polls(&self, id: &str) -> reqwest::Response {
+        let form = [
+            ("grant_type", CIBA_GRANT),
+            ("auth_req_id", id),
+            ("client_id", OTHER.0),
+            ("client_secret", OTHER.1),
+        ];
+        self.token(None, &form).await
+    }
+
     /// Polls and returns `(status, error or "")`.
     async fn poll_error(&self, id: &str) -> (u16, String) {
         error_of(self.poll(id).await).await
@@ -218,17 +229,7 @@ async fn second_redemption_and_another_clients_id_are_invalid_grant() {
     let other = rig.ciba_poll(OTHER, &id).await;
     // other-client authenticates with client_secret_post: use the form.
     assert_eq!(other.status(), 401);
-    let other = rig
-        .token(
-            None,
-            &[
-                ("grant_type", CIBA_GRANT),
-                ("auth_req_id", id.as_str()),
-                ("client_id", OTHER.0),
-                ("client_secret", OTHER.1),
-            ],
-        )
-        .await;
+    let other = rig.other_client_polls(&id).await;
     assert_eq!(error_of(other).await, err(400, "invalid_grant"));
     assert_eq!(rig.poll(&id).await.status(), 200);
     rig.advance(5);
@@ -497,16 +498,6 @@ async fn defects_of_the_polls() {
 
     let (rig, id) = generic_pending(Defect::CibaOtherClientAccepted).await;
     assert_eq!(rig.device(&id, "approve").await, 204);
-    let other = rig
-        .token(
-            None,
-            &[
-                ("grant_type", CIBA_GRANT),
-                ("auth_req_id", id.as_str()),
-                ("client_id", OTHER.0),
-                ("client_secret", OTHER.1),
-            ],
-        )
-        .await;
+    let other = rig.other_client_polls(&id).await;
     assert_eq!(other.status(), 200);
 }

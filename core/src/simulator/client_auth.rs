@@ -76,8 +76,6 @@ pub(crate) fn audience_matches(aud: Option<&Value>, accepted: &[String]) -> bool
 }
 
 /// Authenticates a token request carrying `client_assertion` (RFC 7523 §3).
-// The early answer is built once per request; boxing it buys nothing.
-#[allow(clippy::result_large_err)]
 pub(crate) fn authenticate<'a>(
     shared: &'a Shared,
     req: &Request,

@@ -186,7 +186,6 @@ pub(crate) fn client_credentials(shared: &Shared, client: &SimClient, params: &P
 }
 
 /// The client an API token was issued to.
-#[allow(clippy::result_large_err)]
 fn api_client(shared: &Shared, req: &Request) -> Result<String, Response> {
     let Some(token) = bearer_token(req) else {
         return Err(unauthorized(

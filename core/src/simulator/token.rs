@@ -33,8 +33,6 @@ fn invalid_client(description: &str) -> Response {
 }
 
 /// Authenticates the client with the method it is registered for.
-// The early answer is built once per request; boxing it buys nothing.
-#[allow(clippy::result_large_err)]
 pub(crate) fn authenticate<'a>(
     shared: &'a Shared,
     req: &Request,

@@ -36,10 +36,10 @@ use super::model::RunReport;
 pub const OPEN_FAILURES_MAX: usize = 50;
 
 /// The page's styles.
-const CSS: &str = include_str!("style.css");
+pub(super) const CSS: &str = include_str!("style.css");
 
 /// The filter script: reads the view from the hash, toggles `hidden`, writes the hash back.
-const SCRIPT: &str = include_str!("script.js");
+pub(super) const SCRIPT: &str = include_str!("script.js");
 
 /// Renders the report as one HTML document. A pure function of the report: no clock, no
 /// random ids, so the same report gives the same page.
