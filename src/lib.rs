@@ -1,15 +1,21 @@
 //! idflow: a declarative scenario test runner for OpenID Connect and Signicat identity flows.
 //!
 //! Features (Gherkin) are parsed and scheduled by cucumber; the thin step definitions in
-//! `steps/` ([`steps`]) turn words into calls on the library, [`idflow_core`], re-exported here
-//! whole: an HTTP engine that records every exchange, OpenID Connect flows, JWT checks and
-//! expectations, report writers fed by the run's event stream, and an embedded simulator
-//! ([`simulator`]) that stands in for a Signicat tenant.
+//! `steps/` ([`steps`]) turn words into calls on the library, [`idflow_core`]: an HTTP engine
+//! that records every exchange, OpenID Connect flows, JWT checks and expectations, report
+//! writers fed by the run's event stream, and an embedded simulator ([`simulator`]) that stands
+//! in for a Signicat tenant. This crate re-exports the library's [`prelude`] and the few modules
+//! a harness, the binary and the tests use; the rest is the steps' business.
 //!
 //! The steps are a crate of their own (this one) so that editing a step rebuilds only them,
 //! not the library. A downstream harness that links `idflow` gets every built-in step.
 
-pub use idflow_core::*;
+// The steps are written against the library's modules (`crate::oidc`, `crate::world`, ...).
+use idflow_core::*;
+
+/// The library's modules that the binary, the tests, the benches and a downstream harness use
+/// besides the [`prelude`]; the rest of the library is the steps' business.
+pub use idflow_core::{catalogue, clock, config, record, redact, report, simulator};
 
 #[path = "../steps/mod.rs"]
 pub mod steps;

@@ -11,8 +11,8 @@ use crate::record::{Check, Level, Outcome};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checklist {
     /// What was checked, in words.
-    pub subject: String,
-    pub checks: Vec<Check>,
+    pub(crate) subject: String,
+    pub(crate) checks: Vec<Check>,
 }
 
 impl Checklist {

@@ -18,16 +18,16 @@ use crate::redact::Redactor;
 /// its own line).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ScenarioKey {
-    pub path: String,
-    pub line: usize,
+    pub(crate) path: String,
+    pub(crate) line: usize,
 }
 
 /// A finished scenario's record with the redaction scope that knows its secrets.
 #[derive(Debug, Default)]
 pub struct ScenarioCapture {
-    pub record: ScenarioRecord,
+    pub(crate) record: ScenarioRecord,
     /// What the scenario learned is secret (its codes, tokens, verifiers).
-    pub redactor: Option<Arc<Redactor>>,
+    pub(crate) redactor: Option<Arc<Redactor>>,
 }
 
 /// Hands each finished scenario's record from its world (the runner's after hook) to the
@@ -100,21 +100,21 @@ impl ProviderCache {
 
 /// The run's shared state, handed to each scenario's world by the before hook.
 pub struct RunContext {
-    pub env: Environment,
-    pub engine: Arc<HttpEngine>,
-    pub clock: SharedClock,
+    pub(crate) env: Environment,
+    pub(crate) engine: Arc<HttpEngine>,
+    pub(crate) clock: SharedClock,
     /// The issuer the target is expected to announce.
-    pub issuer: String,
+    pub(crate) issuer: String,
     /// Base URL relative request URLs are resolved against (the target's origin).
-    pub base_url: Url,
-    pub redactor: Arc<Redactor>,
+    pub(crate) base_url: Url,
+    pub(crate) redactor: Arc<Redactor>,
     /// The target runs on the run's clock (the simulator): each scenario gets its own offset.
-    pub virtual_time: bool,
+    pub(crate) virtual_time: bool,
     /// Failed SHOULD and best-practice checks fail their step (`--strict`, or `strict: true`
     /// in the environment).
-    pub strict: bool,
-    pub cache: ProviderCache,
-    pub collector: Collector,
+    pub(crate) strict: bool,
+    pub(crate) cache: ProviderCache,
+    pub(crate) collector: Collector,
 }
 
 impl std::fmt::Debug for RunContext {

@@ -6,16 +6,16 @@ use url::Url;
 /// The parts of the discovery document the flows use; the whole document is kept in `raw`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ProviderMetadata {
-    pub issuer: String,
-    pub authorization_endpoint: Url,
-    pub token_endpoint: Url,
+    pub(crate) issuer: String,
+    pub(crate) authorization_endpoint: Url,
+    pub(crate) token_endpoint: Url,
     #[serde(default)]
-    pub userinfo_endpoint: Option<Url>,
-    pub jwks_uri: Url,
+    pub(crate) userinfo_endpoint: Option<Url>,
+    pub(crate) jwks_uri: Url,
     #[serde(default)]
-    pub backchannel_authentication_endpoint: Option<Url>,
+    pub(crate) backchannel_authentication_endpoint: Option<Url>,
     #[serde(skip)]
-    pub raw: serde_json::Value,
+    pub(crate) raw: serde_json::Value,
 }
 
 /// Why a discovery document could not be used.

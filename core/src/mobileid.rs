@@ -15,10 +15,10 @@ use crate::oidc::{AreaClient, AuthorizationResponse};
 /// A started operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
-    pub id: String,
-    pub kind: String,
-    pub status_url: Url,
-    pub complete_url: Url,
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) status_url: Url,
+    pub(crate) complete_url: Url,
 }
 
 /// What the MobileID client remembers during a scenario.

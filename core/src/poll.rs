@@ -153,10 +153,10 @@ where
 /// Bounds of a generic polling loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollBounds {
-    pub every: Duration,
-    pub attempts: usize,
+    pub(crate) every: Duration,
+    pub(crate) attempts: usize,
     /// Total time on the run's clock.
-    pub within: Duration,
+    pub(crate) within: Duration,
 }
 
 /// The rules of a bounded "poll until" loop as a state machine: at most `attempts` tries

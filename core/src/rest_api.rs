@@ -19,11 +19,11 @@ pub const SESSIONS_PATH: &str = "/auth/rest/sessions";
 /// A created authentication session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestSession {
-    pub id: String,
-    pub authentication_url: Url,
+    pub(crate) id: String,
+    pub(crate) authentication_url: Url,
     /// `success`, `abort`, `error` → URL as the API answered it.
-    pub callback_urls: BTreeMap<String, String>,
-    pub session_lifetime: u64,
+    pub(crate) callback_urls: BTreeMap<String, String>,
+    pub(crate) session_lifetime: u64,
 }
 
 /// How a call to the REST API authenticates.

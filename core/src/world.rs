@@ -20,8 +20,8 @@ use crate::scenario::Scenario;
 /// A request being put together by several steps before it is sent.
 #[derive(Debug, Clone)]
 pub struct PendingRequest {
-    pub spec: RequestSpec,
-    pub query: Vec<(String, String)>,
+    pub(crate) spec: RequestSpec,
+    pub(crate) query: Vec<(String, String)>,
 }
 
 /// One scenario's state.

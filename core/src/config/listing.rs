@@ -10,11 +10,11 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvSummary {
     /// The name `--env` takes (the file stem).
-    pub name: String,
-    pub path: PathBuf,
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
     /// `simulator`, or the issuer as written (`${VAR}` left as is).
-    pub target: String,
-    pub description: String,
+    pub(crate) target: String,
+    pub(crate) description: String,
 }
 
 #[derive(Deserialize)]

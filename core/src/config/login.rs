@@ -50,31 +50,31 @@ impl LoginDriver {
 #[serde(deny_unknown_fields)]
 pub struct LoginOptions {
     #[serde(default)]
-    pub driver: Option<LoginDriver>,
+    pub(crate) driver: Option<LoginDriver>,
     /// The username field: name, id (`#id`), label text or placeholder (html driver).
     #[serde(default)]
-    pub username_field: Option<String>,
+    pub(crate) username_field: Option<String>,
     /// The password field: name, id (`#id`), label text or placeholder (html driver).
     #[serde(default)]
-    pub password_field: Option<String>,
+    pub(crate) password_field: Option<String>,
     /// The login form's submit button: label, value or name (html driver).
     #[serde(default)]
-    pub submit: Option<String>,
+    pub(crate) submit: Option<String>,
     /// The consent page's allow choice: a button's label, value or name, or a link's text.
     #[serde(default)]
-    pub allow: Option<String>,
+    pub(crate) allow: Option<String>,
     /// The consent page's deny choice: a button's label, value or name, or a link's text.
     #[serde(default)]
-    pub deny: Option<String>,
+    pub(crate) deny: Option<String>,
     /// Browser driver: the steps that log in, run in order on the provider's pages.
     #[serde(default)]
-    pub script: Option<Vec<ScriptStep>>,
+    pub(crate) script: Option<Vec<ScriptStep>>,
     /// Browser driver: the most time the whole login may take, in seconds (default 30).
     #[serde(default)]
-    pub timeout_seconds: Option<u64>,
+    pub(crate) timeout_seconds: Option<u64>,
     /// Browser driver: the Chromium executable (default `/usr/bin/chromium`, or `$CHROMIUM`).
     #[serde(default)]
-    pub chromium: Option<PathBuf>,
+    pub(crate) chromium: Option<PathBuf>,
 }
 
 impl LoginOptions {
@@ -125,16 +125,16 @@ impl LoginOptions {
 pub struct ScriptStep {
     /// A CSS selector of a field to type into.
     #[serde(default)]
-    pub fill: Option<String>,
+    pub(crate) fill: Option<String>,
     /// What `fill` types: `{{username}}` and `{{password}}` stand for the user's.
     #[serde(default)]
-    pub with: Option<String>,
+    pub(crate) with: Option<String>,
     /// A CSS selector of an element to click.
     #[serde(default)]
-    pub click: Option<String>,
+    pub(crate) click: Option<String>,
     /// A CSS selector to wait for (a visible element), for pages that appear in steps.
     #[serde(default)]
-    pub wait_for: Option<String>,
+    pub(crate) wait_for: Option<String>,
 }
 
 /// What a script step does.

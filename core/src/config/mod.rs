@@ -69,47 +69,47 @@ pub enum ConfigError {
 pub struct Environment {
     /// The name the run was given (file stem).
     #[serde(skip)]
-    pub name: String,
+    pub(crate) name: String,
     /// Where the file was read from.
     #[serde(skip)]
     pub path: PathBuf,
     /// One line on what this environment is.
     #[serde(default)]
     pub description: Option<String>,
-    pub target: Target,
+    pub(crate) target: Target,
     #[serde(default)]
     pub clients: BTreeMap<String, Client>,
     #[serde(default)]
     pub users: BTreeMap<String, User>,
     #[serde(default)]
-    pub tls: TlsOptions,
+    pub(crate) tls: TlsOptions,
     #[serde(default)]
-    pub http: HttpOptions,
+    pub(crate) http: HttpOptions,
     /// Tag expression of scenarios this target cannot run (for example
     /// `@signicat-only`); they are left out of the run.
     #[serde(default)]
-    pub exclude_tags: Option<String>,
+    pub(crate) exclude_tags: Option<String>,
     /// Extra JSON field names whose values are personal data, redacted in every output.
     #[serde(default)]
-    pub redact_fields: Vec<String>,
+    pub(crate) redact_fields: Vec<String>,
     /// How steps act on the end-user's device, where the target supports it.
     #[serde(default)]
     pub device: Option<DeviceControl>,
     /// The optional capabilities the provider has: a scenario tagged `@needs:<capability>`
     /// that is not listed here is not applicable on this target (reported, never run).
     #[serde(default)]
-    pub capabilities: Vec<Capability>,
+    pub(crate) capabilities: Vec<Capability>,
     /// Deviations from a specification that the provider documents, each with where it is
     /// documented: the check it breaks warns, naming the declaration, instead of failing.
     #[serde(default)]
-    pub deviations: BTreeMap<Deviation, String>,
+    pub(crate) deviations: BTreeMap<Deviation, String>,
     /// Failed SHOULD and best-practice checks fail the scenario (like `--strict`).
     #[serde(default)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// How the end-user logs in on the provider's pages (login driver, field overrides,
     /// browser login script); see [`LoginOptions`].
     #[serde(default)]
-    pub login: LoginOptions,
+    pub(crate) login: LoginOptions,
 }
 
 /// What the run talks to.
@@ -137,15 +137,15 @@ pub enum Target {
 #[serde(deny_unknown_fields)]
 pub struct StartCommand {
     /// Program and arguments, run without a shell.
-    pub command: Vec<String>,
+    pub(crate) command: Vec<String>,
     /// Working directory, relative to the environment file's directory.
     #[serde(default)]
-    pub cwd: Option<PathBuf>,
+    pub(crate) cwd: Option<PathBuf>,
     /// URL polled until it answers 200.
-    pub ready_url: Templated,
+    pub(crate) ready_url: Templated,
     /// How long to wait for readiness, in seconds.
     #[serde(default = "default_start_timeout")]
-    pub timeout_seconds: u64,
+    pub(crate) timeout_seconds: u64,
 }
 
 fn default_start_timeout() -> u64 {
@@ -167,14 +167,14 @@ pub struct Client {
     /// The client's RSA private key (PEM), for `private_key_jwt` and request objects signed
     /// RS256; usually `${VAR}`. A secret: never shown, redacted in every output.
     #[serde(default)]
-    pub private_key: Option<Secret>,
+    pub(crate) private_key: Option<Secret>,
     /// The same key from a PEM file, relative to the environment file.
     #[serde(default)]
-    pub private_key_file: Option<PathBuf>,
+    pub(crate) private_key_file: Option<PathBuf>,
     /// The `alg` the client is registered with for request objects (OpenID Connect Dynamic
     /// Client Registration §2, `request_object_signing_alg`): the provider refuses others.
     #[serde(default)]
-    pub request_object_signing_alg: Option<String>,
+    pub(crate) request_object_signing_alg: Option<String>,
     /// The key of `private_key` or `private_key_file`, read when the environment loads.
     #[serde(skip)]
     pub key: Option<std::sync::Arc<ClientKey>>,
@@ -214,19 +214,19 @@ pub struct User {
     /// The subject identifier the provider gives this user (the simulator uses it; features may
     /// compare against it).
     #[serde(default)]
-    pub sub: Option<Templated>,
+    pub(crate) sub: Option<Templated>,
     /// Claims the simulator releases for this user, by claim name.
     #[serde(default)]
-    pub claims: BTreeMap<String, serde_json::Value>,
+    pub(crate) claims: BTreeMap<String, serde_json::Value>,
     /// The user's MobileID registration, for CIBA and MobileID operations.
     #[serde(default)]
     pub mobileid: Option<MobileIdUser>,
     /// The user's national identity number (personal data: redacted in every output).
     #[serde(default)]
-    pub nin: Option<Secret>,
+    pub(crate) nin: Option<Secret>,
     /// This user's login options, over the environment's `login:` field by field.
     #[serde(default)]
-    pub login: Option<LoginOptions>,
+    pub(crate) login: Option<LoginOptions>,
 }
 
 impl User {
@@ -248,9 +248,9 @@ pub struct MobileIdUser {
     pub user_id: Templated,
     pub device_id: Templated,
     #[serde(default)]
-    pub device_name: Option<String>,
+    pub(crate) device_name: Option<String>,
     #[serde(default)]
-    pub external_ref: Option<String>,
+    pub(crate) external_ref: Option<String>,
 }
 
 /// How steps act as the end-user on their device (approve or deny a CIBA request), as HTTP
@@ -286,7 +286,7 @@ pub struct ControlCall {
     pub url: Templated,
     /// Optional JSON body.
     #[serde(default)]
-    pub body: Option<serde_json::Value>,
+    pub(crate) body: Option<serde_json::Value>,
 }
 
 fn default_post() -> String {
@@ -299,10 +299,10 @@ fn default_post() -> String {
 pub struct TlsOptions {
     /// Accept any certificate (never for production targets).
     #[serde(default)]
-    pub insecure_skip_verify: bool,
+    pub(crate) insecure_skip_verify: bool,
     /// Extra CA certificate (PEM), relative to the environment file's directory.
     #[serde(default)]
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
 }
 
 /// HTTP options.
@@ -311,17 +311,17 @@ pub struct TlsOptions {
 pub struct HttpOptions {
     /// Timeout of each request, in seconds.
     #[serde(default = "default_timeout")]
-    pub timeout_seconds: u64,
+    pub(crate) timeout_seconds: u64,
     /// Connect timeout, in seconds.
     #[serde(default = "default_connect_timeout")]
-    pub connect_timeout_seconds: u64,
+    pub(crate) connect_timeout_seconds: u64,
     /// Most redirects followed in one exchange.
     #[serde(default = "default_max_redirects")]
-    pub max_redirects: usize,
+    pub(crate) max_redirects: usize,
     /// Largest response body read, in bytes (default [`DEFAULT_MAX_BODY_BYTES`], 8 MiB): a
     /// response whose body goes beyond it fails its exchange, and no more of it is read.
     #[serde(default = "default_max_body_bytes")]
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
 }
 
 /// The default of `http.max_body_bytes`: 8 MiB.

@@ -20,8 +20,8 @@ pub struct ClientKey {
     /// The Base64 body of the PEM, without line breaks.
     body: String,
     /// JWK `n` and `e` (base64url): the public key.
-    pub n: String,
-    pub e: String,
+    pub(crate) n: String,
+    pub(crate) e: String,
     /// JWK `d`, `p`, `q`, `dp`, `dq`, `qi` (base64url).
     private_parts: Vec<String>,
 }

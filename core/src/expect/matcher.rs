@@ -253,13 +253,13 @@ impl fmt::Display for Matcher {
 pub struct Mismatch {
     /// What was looked at, in words: "JSONPath $.token_type in the response to POST /token",
     /// "claim nonce of the ID token", "header Cache-Control".
-    pub subject: String,
+    pub(crate) subject: String,
     /// What was expected.
-    pub expected: String,
+    pub(crate) expected: String,
     /// What came (compact JSON, truncated), or "absent".
-    pub actual: String,
+    pub(crate) actual: String,
     /// A likely cause, when one is recognisable.
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 impl fmt::Display for Mismatch {

@@ -53,14 +53,14 @@ pub enum Body {
 /// A request to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestSpec {
-    pub method: String,
-    pub url: Url,
-    pub headers: Vec<Header>,
-    pub body: Option<Body>,
+    pub(crate) method: String,
+    pub(crate) url: Url,
+    pub(crate) headers: Vec<Header>,
+    pub(crate) body: Option<Body>,
     /// Sent by the relying party's backend (token, UserInfo, discovery, JWKS, backchannel
     /// APIs), not by the end-user's browser: it neither carries nor takes the user agent's
     /// cookies, as a real client's server never has them.
-    pub backchannel: bool,
+    pub(crate) backchannel: bool,
 }
 
 impl RequestSpec {

@@ -24,7 +24,7 @@ pub const BIG_JSON_BYTES: usize = 100_000_000;
 
 /// A running hostile server; it lives as long as the test process.
 pub struct Hostile {
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Hostile {

@@ -10,13 +10,13 @@ use super::{JwtError, type_phrase};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedJwt {
     /// The JOSE header (a JSON object).
-    pub header: Value,
+    pub(crate) header: Value,
     /// The payload's claims (a JSON object).
-    pub claims: Value,
+    pub(crate) claims: Value,
     /// `base64url(header) "." base64url(payload)`, the bytes the signature covers.
-    pub signing_input: String,
+    pub(crate) signing_input: String,
     /// The decoded signature (empty for an unsigned `alg: none` token).
-    pub signature: Vec<u8>,
+    pub(crate) signature: Vec<u8>,
 }
 
 impl DecodedJwt {

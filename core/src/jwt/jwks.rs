@@ -13,17 +13,17 @@ use super::{JwtError, list_or_none, type_phrase};
 #[derive(Debug, Clone)]
 pub struct JwksKey {
     /// The key exactly as it appeared in the JWKS.
-    pub raw: Value,
+    pub(crate) raw: Value,
     /// `kid`, when a string.
-    pub kid: Option<String>,
+    pub(crate) kid: Option<String>,
     /// `kty`, when a string.
-    pub kty: Option<String>,
+    pub(crate) kty: Option<String>,
     /// `alg`, when a string.
-    pub alg: Option<String>,
+    pub(crate) alg: Option<String>,
     /// `use`, when a string.
-    pub use_: Option<String>,
+    pub(crate) use_: Option<String>,
     /// 0-based position in the JWKS.
-    pub index: usize,
+    pub(crate) index: usize,
     parsed: Result<Jwk, String>,
 }
 
@@ -92,7 +92,7 @@ pub fn kty_for_alg(alg: &str) -> Option<&'static str> {
 #[derive(Debug, Clone, Default)]
 pub struct Jwks {
     /// The keys in document order.
-    pub keys: Vec<JwksKey>,
+    pub(crate) keys: Vec<JwksKey>,
 }
 
 impl Jwks {

@@ -26,34 +26,34 @@ const MILLISECONDS_HINT_SECONDS: f64 = 50.0 * 365.25 * 24.0 * 3600.0;
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdTokenVerifier {
     /// The provider's issuer identifier; `iss` must equal it exactly.
-    pub issuer: String,
+    pub(crate) issuer: String,
     /// The client id; `aud` must be it or contain it.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// The nonce sent in the authorization request (`None`: none sent, so none allowed).
-    pub nonce: Option<String>,
+    pub(crate) nonce: Option<String>,
     /// `max_age` sent in the authorization request, in seconds.
-    pub max_age: Option<u64>,
+    pub(crate) max_age: Option<u64>,
     /// The access token issued with the ID token, for `at_hash`.
-    pub access_token: Option<String>,
+    pub(crate) access_token: Option<String>,
     /// The authorization code issued with the ID token, for `c_hash`.
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
     /// `at_hash` is required (access token from the authorization endpoint).
-    pub require_at_hash: bool,
+    pub(crate) require_at_hash: bool,
     /// `c_hash` is required (hybrid flow: code and ID token from the authorization endpoint).
-    pub require_c_hash: bool,
+    pub(crate) require_c_hash: bool,
     /// Accepted signing algorithms.
-    pub allowed_algs: Vec<String>,
+    pub(crate) allowed_algs: Vec<String>,
     /// Accept unsigned `alg: none` tokens.
-    pub allow_none: bool,
+    pub(crate) allow_none: bool,
     /// The run clock's now, Unix seconds.
-    pub now: i64,
+    pub(crate) now: i64,
     /// Clock skew allowed on time claims, seconds.
-    pub leeway_seconds: i64,
+    pub(crate) leeway_seconds: i64,
     /// How old `iat` may be, seconds.
-    pub max_iat_age_seconds: i64,
+    pub(crate) max_iat_age_seconds: i64,
     /// When the authorization request was sent (Unix seconds); the `max_age` check measures
     /// from it when given, from `now` otherwise.
-    pub auth_request_at: Option<i64>,
+    pub(crate) auth_request_at: Option<i64>,
 }
 
 impl IdTokenVerifier {
@@ -900,11 +900,11 @@ fn levelled(check: Check) -> Check {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenVerdict {
     /// The decoded header (`null` if the token did not decode).
-    pub header: Value,
+    pub(crate) header: Value,
     /// The decoded claims (`null` if the token did not decode).
-    pub claims: Value,
+    pub(crate) claims: Value,
     /// One report per named check, in a fixed order.
-    pub checks: Vec<Check>,
+    pub(crate) checks: Vec<Check>,
 }
 
 impl TokenVerdict {

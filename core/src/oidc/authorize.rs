@@ -13,17 +13,17 @@ pub const OMITTED: &str = "(omitted)";
 /// An authorization request as sent, with the values the client must remember.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizationRequest {
-    pub client_id: String,
-    pub redirect_uri: Url,
-    pub response_type: String,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: Url,
+    pub(crate) response_type: String,
     /// Every parameter in the order sent.
-    pub params: Vec<(String, String)>,
-    pub state: Option<String>,
-    pub nonce: Option<String>,
-    pub pkce: Option<Pkce>,
-    pub max_age: Option<u64>,
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) state: Option<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) pkce: Option<Pkce>,
+    pub(crate) max_age: Option<u64>,
     /// When it was sent (the run clock's Unix seconds).
-    pub sent_at: i64,
+    pub(crate) sent_at: i64,
 }
 
 impl AuthorizationRequest {
@@ -121,9 +121,9 @@ impl AuthorizationRequest {
 /// The redirect to the client's redirect URI, split into query and fragment parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizationResponse {
-    pub url: Url,
-    pub query: Vec<(String, String)>,
-    pub fragment: Vec<(String, String)>,
+    pub(crate) url: Url,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) fragment: Vec<(String, String)>,
 }
 
 impl AuthorizationResponse {

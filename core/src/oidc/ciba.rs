@@ -19,15 +19,15 @@ use crate::scenario::response_of;
 /// An accepted backchannel authentication request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CibaRequest {
-    pub auth_req_id: String,
-    pub expires_in: u64,
+    pub(crate) auth_req_id: String,
+    pub(crate) expires_in: u64,
     /// The interval in force: advertised, plus 5 s for every slow_down.
-    pub interval: Option<u64>,
-    pub binding_message: Option<String>,
+    pub(crate) interval: Option<u64>,
+    pub(crate) binding_message: Option<String>,
     /// The `requested_expiry` sent, as sent (form-encoded text).
-    pub requested_expiry: Option<String>,
+    pub(crate) requested_expiry: Option<String>,
     /// The environment name of the end-user.
-    pub user: String,
+    pub(crate) user: String,
 }
 
 /// One token request the client sends on its own, outside a polling loop: what it tests

@@ -7,18 +7,18 @@ use url::Url;
 /// One `<input>`, `<select>` or `<textarea>` of a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
-    pub name: String,
-    pub value: String,
+    pub(crate) name: String,
+    pub(crate) value: String,
     /// The input type, lower-cased (`text`, `password`, `hidden`, `email` ...).
-    pub kind: String,
+    pub(crate) kind: String,
     /// The element's `id`, when it has one.
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// The text of its `<label>` (by `for=` or around it), trimmed, when it has one.
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
     /// Its `autocomplete` hint (`username`, `email`, `current-password` ...), lower-cased.
-    pub autocomplete: Option<String>,
+    pub(crate) autocomplete: Option<String>,
     /// Its `placeholder` text.
-    pub placeholder: Option<String>,
+    pub(crate) placeholder: Option<String>,
 }
 
 impl Field {
@@ -80,10 +80,10 @@ impl Field {
 /// A link (`<a href>`) of a page, resolved against the page URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    pub href: Url,
+    pub(crate) href: Url,
     /// Its visible text (or `title`/`aria-label` when it has none), trimmed.
-    pub text: String,
-    pub id: Option<String>,
+    pub(crate) text: String,
+    pub(crate) id: Option<String>,
 }
 
 /// Every link of a page that leads somewhere (no `#` fragments, no `javascript:`).
@@ -139,9 +139,9 @@ pub fn has_word(text: &str, words: &[&str]) -> bool {
 /// A submit button (`<button>` or `<input type=submit>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Button {
-    pub name: Option<String>,
-    pub value: String,
-    pub label: String,
+    pub(crate) name: Option<String>,
+    pub(crate) value: String,
+    pub(crate) label: String,
 }
 
 impl Button {
@@ -159,10 +159,10 @@ impl Button {
 /// A form on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HtmlForm {
-    pub action: Url,
-    pub method: String,
-    pub fields: Vec<Field>,
-    pub buttons: Vec<Button>,
+    pub(crate) action: Url,
+    pub(crate) method: String,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) buttons: Vec<Button>,
 }
 
 fn selector(css: &str) -> Selector {

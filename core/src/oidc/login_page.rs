@@ -83,9 +83,9 @@ impl From<Box<LoginError>> for crate::error::Error {
 /// Which login pages the end-user has been through in this login.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoginProgress {
-    pub username_pages: usize,
-    pub password_pages: usize,
-    pub consent_pages: usize,
+    pub(crate) username_pages: usize,
+    pub(crate) password_pages: usize,
+    pub(crate) consent_pages: usize,
 }
 
 /// What the end-user does on a page.
@@ -106,9 +106,9 @@ pub enum PageAction {
 #[derive(Debug, Clone)]
 pub struct Credentials<'a> {
     /// The feature's name of the user (`alice`).
-    pub user: &'a str,
-    pub username: &'a str,
-    pub password: &'a str,
+    pub(crate) user: &'a str,
+    pub(crate) username: &'a str,
+    pub(crate) password: &'a str,
 }
 
 /// Decides what the end-user does on the page `html` at `page_url`, and notes it in

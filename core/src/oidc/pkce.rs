@@ -16,7 +16,7 @@ pub fn random_value(bytes: usize) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pkce {
     pub verifier: String,
-    pub challenge: String,
+    pub(crate) challenge: String,
 }
 
 impl Pkce {

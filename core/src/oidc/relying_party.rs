@@ -27,29 +27,29 @@ use crate::scenario::{Scenario, response_of};
 #[derive(Debug, Default, Clone)]
 pub struct OidcState {
     /// The environment's name of the client in use.
-    pub client: Option<String>,
-    pub metadata: Option<Arc<ProviderMetadata>>,
-    pub request: Option<AuthorizationRequest>,
-    pub response: Option<AuthorizationResponse>,
+    pub(crate) client: Option<String>,
+    pub(crate) metadata: Option<Arc<ProviderMetadata>>,
+    pub(crate) request: Option<AuthorizationRequest>,
+    pub(crate) response: Option<AuthorizationResponse>,
     /// Tokens from the latest successful token response (or implicit response).
-    pub tokens: Option<TokenSet>,
+    pub(crate) tokens: Option<TokenSet>,
     /// Earlier token sets, oldest first (refresh keeps the originals here).
-    pub history: Vec<TokenSet>,
+    pub(crate) history: Vec<TokenSet>,
     /// The latest UserInfo answer, when it was 200 JSON.
-    pub userinfo: Option<Value>,
+    pub(crate) userinfo: Option<Value>,
     /// The environment's name of the end-user who last logged in.
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// The listener that hosts request objects by reference, once one was sent.
-    pub request_uri_host: Option<Arc<RequestUriHost>>,
+    pub(crate) request_uri_host: Option<Arc<RequestUriHost>>,
     /// The latest client assertion sent (`private_key_jwt`), for a replay.
-    pub last_client_assertion: Option<String>,
+    pub(crate) last_client_assertion: Option<String>,
 }
 
 /// How the authorization request travels as a request object (RFC 9101), and what a scenario
 /// changes in it to see the provider refuse it.
 #[derive(Debug, Clone)]
 pub struct ObjectOptions {
-    pub alg: ObjectAlg,
+    pub(crate) alg: ObjectAlg,
     /// By reference (`request_uri`) instead of by value (`request`).
     pub by_reference: bool,
     /// Claims of the object replaced (see [`request_object::claims`]).

@@ -53,12 +53,12 @@ pub fn basic_auth(id: &str, secret: &str) -> String {
 /// The fields of a successful token response.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TokenSet {
-    pub access_token: Option<String>,
-    pub token_type: Option<String>,
-    pub refresh_token: Option<String>,
-    pub id_token: Option<String>,
-    pub expires_in: Option<serde_json::Value>,
-    pub raw: serde_json::Value,
+    pub(crate) access_token: Option<String>,
+    pub(crate) token_type: Option<String>,
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) id_token: Option<String>,
+    pub(crate) expires_in: Option<serde_json::Value>,
+    pub(crate) raw: serde_json::Value,
     /// `id_token` decoded, once: several steps of a scenario read its claims.
     decoded_id_token: std::sync::OnceLock<Result<crate::jwt::DecodedJwt, crate::jwt::JwtError>>,
 }

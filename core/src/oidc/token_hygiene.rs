@@ -25,9 +25,9 @@ pub fn non_vschar(value: &str) -> Vec<char> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntropyEstimate {
     /// At most this many bits.
-    pub bits: f64,
+    pub(crate) bits: f64,
     /// How the bound was reached, for the check's detail.
-    pub method: String,
+    pub(crate) method: String,
 }
 
 /// The smallest usual alphabet holding every character of `value`, with its size.

@@ -57,9 +57,9 @@ impl StepRecord {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScenarioRecord {
     /// One record per step that started, in order (background steps first).
-    pub steps: Vec<StepRecord>,
+    pub(crate) steps: Vec<StepRecord>,
     /// Log lines emitted inside the scenario.
-    pub logs: Vec<String>,
+    pub(crate) logs: Vec<String>,
     /// How many exchanges were made: the next exchange's sequence number is this plus one.
     exchange_count: usize,
     /// How many steps began (the first step also owns evidence made before it).

@@ -44,22 +44,22 @@ pub struct Check {
     /// Short name: "signature", "iss", "nonce", "status", "JSONPath $.token_type" ...
     pub name: String,
     #[serde(default)]
-    pub level: Level,
+    pub(crate) level: Level,
     /// The clause the check comes from ("OpenID Connect Core 1.0 §3.1.3.7"), when one applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clause: Option<String>,
-    pub verdict: Outcome,
+    pub(crate) clause: Option<String>,
+    pub(crate) verdict: Outcome,
     /// What was checked, or why it failed, in words.
-    pub detail: String,
+    pub(crate) detail: String,
     /// What was expected, when the check compares values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected: Option<String>,
+    pub(crate) expected: Option<String>,
     /// What came, when the check compares values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actual: Option<String>,
+    pub(crate) actual: Option<String>,
     /// A likely cause, when one is recognisable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 impl Check {

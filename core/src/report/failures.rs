@@ -7,8 +7,8 @@ use super::model::{FeatureReport, Level, RunReport, ScenarioReport, Status};
 /// One group: what failed, and the failed scenarios it failed in.
 #[derive(Debug)]
 pub struct FailureGroup<'a> {
-    pub reason: String,
-    pub scenarios: Vec<(&'a FeatureReport, &'a ScenarioReport)>,
+    pub(crate) reason: String,
+    pub(crate) scenarios: Vec<(&'a FeatureReport, &'a ScenarioReport)>,
 }
 
 /// What made a failed scenario fail: the names of its failed MUST checks (in the order they

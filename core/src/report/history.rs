@@ -43,36 +43,36 @@ pub enum HistoryError {
 /// Earlier runs, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
-    pub runs: Vec<RunSummary>,
+    pub(crate) runs: Vec<RunSummary>,
 }
 
 /// What the history keeps of one run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Milliseconds since the Unix epoch.
-    pub started_at_ms: u128,
-    pub duration_ms: f64,
-    pub environment: String,
-    pub passed: usize,
-    pub failed: usize,
-    pub skipped: usize,
-    pub scenarios: Vec<ScenarioSummary>,
+    pub(crate) started_at_ms: u128,
+    pub(crate) duration_ms: f64,
+    pub(crate) environment: String,
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
+    pub(crate) skipped: usize,
+    pub(crate) scenarios: Vec<ScenarioSummary>,
 }
 
 /// One scenario of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioSummary {
     /// Stable across runs: see [`scenario_id`].
-    pub id: String,
-    pub status: Status,
-    pub duration_ms: f64,
+    pub(crate) id: String,
+    pub(crate) status: Status,
+    pub(crate) duration_ms: f64,
     /// Retries before this result: a passed scenario with retries passed only on retry.
     #[serde(default)]
-    pub retries: usize,
+    pub(crate) retries: usize,
     /// A hash of the scenario's steps as written (keywords, texts, docstrings, tables): a
     /// verdict that changed along with the steps is an edit, not flakiness.
     #[serde(default)]
-    pub steps_hash: String,
+    pub(crate) steps_hash: String,
 }
 
 /// The first 16 hex digits of SHA-256 of the scenario's steps as written.
@@ -244,8 +244,8 @@ impl History {
 /// A scenario whose verdict changed without a change of environment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flaky {
-    pub id: String,
-    pub reason: String,
+    pub(crate) id: String,
+    pub(crate) reason: String,
 }
 
 /// Loads the history at `path`, appends `report`'s run and saves it; returns the history with

@@ -64,8 +64,8 @@ pub struct RunReport {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RunError {
     /// File (and line, when known) the problem is in.
-    pub location: String,
-    pub message: String,
+    pub(crate) location: String,
+    pub(crate) message: String,
 }
 
 /// One feature file.

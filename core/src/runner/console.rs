@@ -25,11 +25,11 @@ pub type Sink = Arc<Mutex<dyn Write + Send>>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
     /// ANSI colours.
-    pub colour: bool,
+    pub(crate) colour: bool,
     /// A live progress line redrawn in place (a terminal), or plain periodic lines.
-    pub live: bool,
+    pub(crate) live: bool,
     /// No line per passed scenario.
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 impl Style {
@@ -77,9 +77,9 @@ pub struct Console {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
     /// 1-based.
-    pub number: usize,
+    pub(crate) number: usize,
     /// Attempts the scenario may have in all.
-    pub of: usize,
+    pub(crate) of: usize,
 }
 
 impl Attempt {

@@ -21,11 +21,11 @@ pub struct DryRunProblem {
 /// What a dry run found.
 #[derive(Debug, Default)]
 pub struct DryRunOutcome {
-    pub scenarios: usize,
+    pub(crate) scenarios: usize,
     /// Distinct steps checked (a background step counts once per feature).
-    pub steps: usize,
-    pub undefined: usize,
-    pub ambiguous: usize,
+    pub(crate) steps: usize,
+    pub(crate) undefined: usize,
+    pub(crate) ambiguous: usize,
     /// Feature files that do not parse, then undefined and ambiguous steps, in file order.
     pub problems: Vec<DryRunProblem>,
 }

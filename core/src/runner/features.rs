@@ -27,9 +27,9 @@ use cucumber::gherkin;
 pub struct FeatureFile {
     /// As reports show it: relative to the working directory when the file is inside it,
     /// otherwise absolute.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Lines that select scenarios (`PATH:LINE`); empty selects the whole file.
-    pub lines: Vec<usize>,
+    pub(crate) lines: Vec<usize>,
 }
 
 /// Resolves the paths given on the command line into the feature files they name, sorted by

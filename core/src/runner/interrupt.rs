@@ -111,7 +111,7 @@ impl Interrupt {
 /// The signal handlers of a run; dropping it stops listening (the process keeps tokio's
 /// handlers, which then do nothing).
 pub struct Listener {
-    pub interrupt: Interrupt,
+    pub(crate) interrupt: Interrupt,
     task: tokio::task::JoinHandle<()>,
 }
 

@@ -46,17 +46,17 @@ const SUPPORTED: &str = "--exact, --skip FILTER, --list, --format pretty|terse, 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LibtestArgs {
     /// Free arguments: test name filters.
-    pub filters: Vec<String>,
-    pub skip: Vec<String>,
-    pub exact: bool,
-    pub test_threads: Option<usize>,
-    pub list: bool,
+    pub(crate) filters: Vec<String>,
+    pub(crate) skip: Vec<String>,
+    pub(crate) exact: bool,
+    pub(crate) test_threads: Option<usize>,
+    pub(crate) list: bool,
     /// `--format terse`.
-    pub terse: bool,
+    pub(crate) terse: bool,
     /// `--ignored`: only ignored tests (there are none).
-    pub ignored: bool,
-    pub quiet: bool,
-    pub help: bool,
+    pub(crate) ignored: bool,
+    pub(crate) quiet: bool,
+    pub(crate) help: bool,
 }
 
 impl LibtestArgs {

@@ -89,8 +89,8 @@ pub struct RunOptions {
 /// A deterministic share of a suite's scenarios, for CI that splits a suite across machines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
-    pub index: usize,
-    pub count: usize,
+    pub(crate) index: usize,
+    pub(crate) count: usize,
 }
 
 impl std::str::FromStr for Shard {
@@ -161,10 +161,10 @@ pub enum RunError {
 /// A finished run.
 #[derive(Debug)]
 pub struct RunOutcome {
-    pub report: RunReport,
+    pub(crate) report: RunReport,
     pub report_files: Vec<PathBuf>,
     /// The signal that interrupted the run, if one did.
-    pub interrupted: Option<interrupt::Signal>,
+    pub(crate) interrupted: Option<interrupt::Signal>,
 }
 
 impl RunOutcome {
@@ -416,9 +416,9 @@ impl Selector {
 /// is listed by its path alone, so that running it reports why).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedTest {
-    pub name: String,
+    pub(crate) name: String,
     /// The scenario's name (empty for a file that does not parse).
-    pub scenario: String,
+    pub(crate) scenario: String,
 }
 
 /// The scenarios a run with these options would run, without running anything (no target is

@@ -11,13 +11,13 @@ use crate::simulator::{Defect, Simulator, SimulatorSetup};
 
 /// The target while the run lasts; dropping it stops what the run started.
 pub struct RunningTarget {
-    pub issuer: String,
-    pub base_url: Url,
-    pub clock: SharedClock,
+    pub(crate) issuer: String,
+    pub(crate) base_url: Url,
+    pub(crate) clock: SharedClock,
     /// For people: "embedded simulator at http://127.0.0.1:4711" or the issuer.
-    pub description: String,
+    pub(crate) description: String,
     /// Whether the target reads time from `clock` (per-scenario offsets apply).
-    pub virtual_time: bool,
+    pub(crate) virtual_time: bool,
     _simulator: Option<Simulator>,
     _process: Option<StartedProcess>,
 }

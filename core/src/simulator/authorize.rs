@@ -21,9 +21,9 @@ use crate::protocol::AuthMethod;
 
 /// Where an authorization response goes.
 pub(super) struct Target {
-    pub redirect_uri: String,
-    pub fragment: bool,
-    pub state: Option<String>,
+    pub(crate) redirect_uri: String,
+    pub(crate) fragment: bool,
+    pub(crate) state: Option<String>,
 }
 
 /// Why a request cannot go on.

@@ -84,27 +84,27 @@ pub(crate) enum Decision {
 /// One backchannel authentication request and its device.
 #[derive(Debug, Clone)]
 pub(crate) struct CibaRequest {
-    pub client_id: String,
-    pub username: String,
-    pub sub: String,
-    pub scopes: Vec<String>,
-    pub binding_message: Option<String>,
-    pub auth_level: String,
-    pub auth_method: String,
-    pub send_push: bool,
-    pub transaction_id: String,
-    pub created_at: i64,
-    pub expires_at: i64,
+    pub(crate) client_id: String,
+    pub(crate) username: String,
+    pub(crate) sub: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) binding_message: Option<String>,
+    pub(crate) auth_level: String,
+    pub(crate) auth_method: String,
+    pub(crate) send_push: bool,
+    pub(crate) transaction_id: String,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
     /// The interval the client must keep between polls, in seconds (grows after slow_down).
-    pub interval: i64,
+    pub(crate) interval: i64,
     /// When the client last polled, in Unix milliseconds.
-    pub last_poll_ms: Option<i64>,
+    pub(crate) last_poll_ms: Option<i64>,
     /// How many times the client has polled.
-    pub polls: u32,
-    pub decision: Decision,
-    pub redeemed: bool,
+    pub(crate) polls: u32,
+    pub(crate) decision: Decision,
+    pub(crate) redeemed: bool,
     /// A MobileID operation (else generic CIBA: no MobileID claims, no acr).
-    pub mobileid: bool,
+    pub(crate) mobileid: bool,
 }
 
 /// The validated parameters of a backchannel request.

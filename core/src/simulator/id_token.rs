@@ -19,11 +19,11 @@ pub(crate) const WRONG_ISSUER: &str = "https://issuer.invalid/auth/open";
 /// What goes into one ID token besides the grant.
 #[derive(Debug, Default)]
 pub(crate) struct Extras<'a> {
-    pub nonce: Option<&'a str>,
-    pub access_token: Option<&'a str>,
-    pub code: Option<&'a str>,
+    pub(crate) nonce: Option<&'a str>,
+    pub(crate) access_token: Option<&'a str>,
+    pub(crate) code: Option<&'a str>,
     /// Claims added as they are (CIBA's `mobileid_*`), after the user's scope claims.
-    pub claims: Map<String, Value>,
+    pub(crate) claims: Map<String, Value>,
 }
 
 /// Mints an ID token for a grant; `None` only if signing failed (which the embedded keys never

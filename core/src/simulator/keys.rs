@@ -92,10 +92,10 @@ pub(crate) fn warm_up_random() {
 
 /// The loaded keys.
 pub(crate) struct Keys {
-    pub signing: SigningKey,
-    pub unpublished: SigningKey,
+    pub(crate) signing: SigningKey,
+    pub(crate) unpublished: SigningKey,
     /// The published key's public half, for verifying `id_token_hint`.
-    pub verifying: DecodingKey,
+    pub(crate) verifying: DecodingKey,
 }
 
 impl Keys {

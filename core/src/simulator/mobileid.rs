@@ -59,16 +59,16 @@ pub(crate) enum Outcome {
 /// One operation.
 #[derive(Debug, Clone)]
 pub(crate) struct Operation {
-    pub kind: OperationType,
-    pub username: String,
-    pub sub: String,
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub state: Option<String>,
-    pub scopes: Vec<String>,
-    pub outcome: Outcome,
+    pub(crate) kind: OperationType,
+    pub(crate) username: String,
+    pub(crate) sub: String,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) state: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) outcome: Outcome,
     /// Whether the complete URL already handed out a code.
-    pub finalised: bool,
+    pub(crate) finalised: bool,
 }
 
 fn bad(description: &str) -> Response {

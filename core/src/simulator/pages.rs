@@ -39,13 +39,13 @@ fn profile_note(profile: Option<&str>) -> String {
 
 /// What the login page shows.
 pub(crate) struct LoginPage<'a> {
-    pub lang: &'a str,
-    pub txn: &'a str,
-    pub csrf: &'a str,
-    pub client_id: &'a str,
-    pub username: Option<&'a str>,
-    pub error: Option<&'a str>,
-    pub profile: Option<&'a str>,
+    pub(crate) lang: &'a str,
+    pub(crate) txn: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) client_id: &'a str,
+    pub(crate) username: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+    pub(crate) profile: Option<&'a str>,
 }
 
 /// The login form.
@@ -72,13 +72,13 @@ pub(crate) fn login(p: &LoginPage<'_>) -> String {
 
 /// What the consent page shows.
 pub(crate) struct ConsentPage<'a> {
-    pub lang: &'a str,
-    pub txn: &'a str,
-    pub csrf: &'a str,
-    pub client_id: &'a str,
-    pub username: &'a str,
-    pub scopes: &'a [String],
-    pub profile: Option<&'a str>,
+    pub(crate) lang: &'a str,
+    pub(crate) txn: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) client_id: &'a str,
+    pub(crate) username: &'a str,
+    pub(crate) scopes: &'a [String],
+    pub(crate) profile: Option<&'a str>,
 }
 
 /// The consent form.

@@ -81,24 +81,24 @@ impl Status {
 /// The callback URLs of a session, as answered (with `sessionId` unless a defect says not).
 #[derive(Debug, Clone)]
 pub(crate) struct Callbacks {
-    pub success: String,
-    pub abort: String,
-    pub error: String,
+    pub(crate) success: String,
+    pub(crate) abort: String,
+    pub(crate) error: String,
 }
 
 /// One REST API authentication session.
 #[derive(Debug, Clone)]
 pub(crate) struct RestSession {
-    pub client_id: String,
-    pub message_id: String,
-    pub allowed_providers: Vec<String>,
-    pub requested: Vec<String>,
-    pub callbacks: Callbacks,
-    pub lifetime: i64,
-    pub expires_at: i64,
-    pub status: Status,
+    pub(crate) client_id: String,
+    pub(crate) message_id: String,
+    pub(crate) allowed_providers: Vec<String>,
+    pub(crate) requested: Vec<String>,
+    pub(crate) callbacks: Callbacks,
+    pub(crate) lifetime: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) status: Status,
     /// The username of who authenticates, if any user is configured.
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
 }
 
 /// A problem-JSON answer.

@@ -24,10 +24,10 @@ use url::Url;
 pub(crate) struct Request {
     /// The full URL (`http://localhost` + the request target when the target has no
     /// authority), as wiremock gave it.
-    pub url: Url,
-    pub method: Method,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
+    pub(crate) url: Url,
+    pub(crate) method: Method,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 /// An answer: status, headers, body with its content type.

@@ -65,22 +65,22 @@ impl ResponseType {
 /// A validated authorization request.
 #[derive(Debug, Clone)]
 pub(crate) struct AuthRequest {
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub response_type: ResponseType,
-    pub scopes: Vec<String>,
-    pub state: Option<String>,
-    pub nonce: Option<String>,
-    pub code_challenge: Option<(String, String)>,
-    pub prompt: BTreeSet<String>,
-    pub max_age: Option<i64>,
-    pub ui_locale: String,
-    pub login_hint: Option<String>,
-    pub acr: Option<String>,
-    pub hint_sub: Option<String>,
-    pub signicat_profile: Option<String>,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) response_type: ResponseType,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) code_challenge: Option<(String, String)>,
+    pub(crate) prompt: BTreeSet<String>,
+    pub(crate) max_age: Option<i64>,
+    pub(crate) ui_locale: String,
+    pub(crate) login_hint: Option<String>,
+    pub(crate) acr: Option<String>,
+    pub(crate) hint_sub: Option<String>,
+    pub(crate) signicat_profile: Option<String>,
     /// Claims requested by name with the `claims` parameter (OpenID Connect Core §5.5).
-    pub requested_claims: Vec<String>,
+    pub(crate) requested_claims: Vec<String>,
 }
 
 /// Where a pending authorization transaction stands.
@@ -93,95 +93,95 @@ pub(crate) enum Stage {
 /// An authorization request waiting for the user (login and/or consent).
 #[derive(Debug, Clone)]
 pub(crate) struct Transaction {
-    pub request: AuthRequest,
-    pub csrf: String,
-    pub stage: Stage,
-    pub expires_at: i64,
+    pub(crate) request: AuthRequest,
+    pub(crate) csrf: String,
+    pub(crate) stage: Stage,
+    pub(crate) expires_at: i64,
 }
 
 /// A browser session (the simulator's cookie).
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
-    pub username: String,
-    pub auth_time: i64,
-    pub consented: HashSet<String>,
+    pub(crate) username: String,
+    pub(crate) auth_time: i64,
+    pub(crate) consented: HashSet<String>,
 }
 
 /// What an authentication granted; codes, access and refresh tokens point at one.
 #[derive(Debug, Clone)]
 pub(crate) struct Grant {
-    pub client_id: String,
-    pub username: String,
-    pub sub: String,
-    pub scopes: Vec<String>,
-    pub auth_time: i64,
-    pub acr: Option<String>,
+    pub(crate) client_id: String,
+    pub(crate) username: String,
+    pub(crate) sub: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) auth_time: i64,
+    pub(crate) acr: Option<String>,
     /// Claims requested by name with the `claims` parameter (OpenID Connect Core §5.5).
-    pub requested_claims: Vec<String>,
+    pub(crate) requested_claims: Vec<String>,
 }
 
 /// An issued authorization code.
 #[derive(Debug, Clone)]
 pub(crate) struct CodeRecord {
-    pub grant_id: u64,
-    pub redirect_uri: String,
-    pub nonce: Option<String>,
-    pub code_challenge: Option<(String, String)>,
-    pub expires_at: i64,
-    pub used: bool,
+    pub(crate) grant_id: u64,
+    pub(crate) redirect_uri: String,
+    pub(crate) nonce: Option<String>,
+    pub(crate) code_challenge: Option<(String, String)>,
+    pub(crate) expires_at: i64,
+    pub(crate) used: bool,
 }
 
 /// An issued access token.
 #[derive(Debug, Clone)]
 pub(crate) struct AccessRecord {
-    pub grant_id: u64,
-    pub scopes: Vec<String>,
-    pub expires_at: i64,
+    pub(crate) grant_id: u64,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires_at: i64,
 }
 
 /// An issued refresh token.
 #[derive(Debug, Clone)]
 pub(crate) struct RefreshRecord {
-    pub grant_id: u64,
-    pub scopes: Vec<String>,
+    pub(crate) grant_id: u64,
+    pub(crate) scopes: Vec<String>,
 }
 
 /// An issued REST API token (client credentials, scope `signicat-api`).
 #[derive(Debug, Clone)]
 pub(crate) struct ApiToken {
-    pub client_id: String,
-    pub expires_at: i64,
+    pub(crate) client_id: String,
+    pub(crate) expires_at: i64,
 }
 
 /// The records of a run.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// CIBA requests by `auth_req_id`.
-    pub ciba: HashMap<String, CibaRequest>,
+    pub(crate) ciba: HashMap<String, CibaRequest>,
     /// MobileID backend-initiated operations by id.
-    pub operations: HashMap<String, Operation>,
+    pub(crate) operations: HashMap<String, Operation>,
     /// Grants made by a MobileID finalise, with the operation's type (UserInfo differs by it).
-    pub finalise_grants: HashMap<u64, OperationType>,
+    pub(crate) finalise_grants: HashMap<u64, OperationType>,
     /// REST API tokens.
-    pub api_tokens: HashMap<String, ApiToken>,
+    pub(crate) api_tokens: HashMap<String, ApiToken>,
     /// REST API authentication sessions by id.
-    pub rest_sessions: HashMap<String, RestSession>,
-    pub transactions: HashMap<String, Transaction>,
-    pub sessions: HashMap<String, Session>,
-    pub grants: HashMap<u64, Grant>,
+    pub(crate) rest_sessions: HashMap<String, RestSession>,
+    pub(crate) transactions: HashMap<String, Transaction>,
+    pub(crate) sessions: HashMap<String, Session>,
+    pub(crate) grants: HashMap<u64, Grant>,
     /// Grants whose tokens were revoked (for example after a code was redeemed twice).
-    pub revoked_grants: HashSet<u64>,
-    pub codes: HashMap<String, CodeRecord>,
-    pub access_tokens: HashMap<String, AccessRecord>,
-    pub refresh_tokens: HashMap<String, RefreshRecord>,
+    pub(crate) revoked_grants: HashSet<u64>,
+    pub(crate) codes: HashMap<String, CodeRecord>,
+    pub(crate) access_tokens: HashMap<String, AccessRecord>,
+    pub(crate) refresh_tokens: HashMap<String, RefreshRecord>,
     /// Refresh tokens already exchanged, by grant: presenting one again revokes the grant
     /// (refresh token reuse detection, RFC 9700 §4.14.2).
-    pub used_refresh_tokens: HashMap<String, u64>,
+    pub(crate) used_refresh_tokens: HashMap<String, u64>,
     /// When each code was first redeemed (Unix milliseconds), for the
     /// `concurrent_code_redemption` defect's window.
-    pub code_redemptions: HashMap<String, i64>,
+    pub(crate) code_redemptions: HashMap<String, i64>,
     /// `iss jti` of every client assertion accepted: each is single-use (RFC 7523 §3).
-    pub client_assertion_jtis: HashSet<String>,
+    pub(crate) client_assertion_jtis: HashSet<String>,
     next_grant: u64,
     /// The time of the last sweep: one sweep a second is enough.
     last_sweep: Option<i64>,
@@ -251,13 +251,13 @@ impl State {
 
 /// Everything the endpoints share.
 pub(crate) struct Shared {
-    pub issuer: String,
-    pub base_url: String,
-    pub clients: Vec<SimClient>,
-    pub users: Vec<SimUser>,
-    pub clock: SharedClock,
-    pub defects: BTreeSet<Defect>,
-    pub keys: Keys,
+    pub(crate) issuer: String,
+    pub(crate) base_url: String,
+    pub(crate) clients: Vec<SimClient>,
+    pub(crate) users: Vec<SimUser>,
+    pub(crate) clock: SharedClock,
+    pub(crate) defects: BTreeSet<Defect>,
+    pub(crate) keys: Keys,
     state: Mutex<State>,
 }
 

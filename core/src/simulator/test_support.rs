@@ -146,11 +146,11 @@ pub fn mobileid_setup() -> SimulatorSetup {
 
 /// A simulator, its clock, an HTTP client that follows no redirect, and a browser cookie.
 pub struct Rig {
-    pub sim: Simulator,
-    pub clock: ManualClock,
-    pub http: reqwest::Client,
+    pub(crate) sim: Simulator,
+    pub(crate) clock: ManualClock,
+    pub(crate) http: reqwest::Client,
     /// The simulator's session cookie, kept by [`Rig::browse`].
-    pub cookie: Option<String>,
+    pub(crate) cookie: Option<String>,
 }
 
 impl Rig {
@@ -444,13 +444,13 @@ pub fn location(resp: &Response) -> Option<String> {
 /// A form read from a page.
 #[derive(Debug)]
 pub struct Form {
-    pub action: String,
-    pub method: String,
+    pub(crate) action: String,
+    pub(crate) method: String,
     /// The inputs (every one has a name) and their values.
-    pub fields: Vec<(String, String)>,
-    pub has_password: bool,
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) has_password: bool,
     /// The named buttons and their values.
-    pub buttons: Vec<(String, String)>,
+    pub(crate) buttons: Vec<(String, String)>,
 }
 
 /// The forms of a page.

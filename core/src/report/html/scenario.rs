@@ -15,15 +15,15 @@ use crate::report::model::{Check, FeatureReport, Level, ScenarioReport, Status, 
 /// Where a scenario sits on the page.
 pub(super) struct Placement {
     /// Index of its feature in the report.
-    pub feature: usize,
+    pub(crate) feature: usize,
     /// Its number in report order, for its `s{id}` anchor.
-    pub id: usize,
+    pub(crate) id: usize,
     /// In the failures section: its file and line are shown.
-    pub failure: bool,
+    pub(crate) failure: bool,
     /// Open on load (else its body waits in `<noscript>`).
-    pub open: bool,
+    pub(crate) open: bool,
     /// Flaky by its history (or passed on retry).
-    pub flaky: bool,
+    pub(crate) flaky: bool,
 }
 
 /// The CSS class of a status.

@@ -10,12 +10,12 @@ use crate::report::model::{RunReport, Status};
 /// Scenario counts by verdict, with retried and flaky ones.
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Tally {
-    pub passed: usize,
-    pub failed: usize,
-    pub undefined: usize,
-    pub skipped: usize,
-    pub retried: usize,
-    pub flaky: usize,
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
+    pub(crate) undefined: usize,
+    pub(crate) skipped: usize,
+    pub(crate) retried: usize,
+    pub(crate) flaky: usize,
 }
 
 pub(super) fn tally(r: &RunReport) -> Tally {
