@@ -154,6 +154,15 @@ fn authorization_error(w: &mut IdflowWorld, expected: String) -> Result<()> {
     w.rp()?.expect_authorization_error(&expected)
 }
 
+/// The provider redirected to the client with an error requiring the end-user's interaction:
+/// login_required, interaction_required, account_selection_required or consent_required
+/// (OpenID Connect Core §3.1.2.6, as the OpenID Foundation's conformance suite accepts).
+/// Example: Then the authorization response is an error requiring the end-user's interaction
+#[then(expr = "the authorization response is an error requiring the end-user's interaction")]
+fn interaction_required(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_interaction_required()
+}
+
 /// An attacker swaps the state of the authorization response before the client reads it.
 /// Example: When an attacker replaces the state in the authorization response
 #[when(expr = "an attacker replaces the state in the authorization response")]

@@ -306,6 +306,11 @@ fn expected_failure(defect: Defect) -> (&'static str, &'static str) {
         Defect::CibaUnknownUserAccepted => (CIBA, "unknown user:"),
         Defect::CibaOpenidScopeNotRequired => (CIBA, "openid scope:"),
         Defect::CibaIntervalZero => (CIBA, "interval: expected a positive number"),
+        // glewlwyd interop (issue 11).
+        Defect::PromptNoneAccessDenied => (
+            "features/oidc/authorization_code.feature",
+            "error: expected one of login_required, interaction_required",
+        ),
     }
 }
 

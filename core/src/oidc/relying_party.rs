@@ -511,6 +511,17 @@ impl<'a> RelyingParty<'a> {
         self.sc.conclude(list)
     }
 
+    /// The provider answered a prompt=none request it cannot complete silently with an error
+    /// that requires the end-user's interaction (OpenID Connect Core §3.1.2.6).
+    pub fn expect_interaction_required(&mut self) -> Result<()> {
+        let list = checks::interaction_required_error(
+            self.state.request.as_ref(),
+            self.response()?,
+            &self.sc.ctx().issuer,
+        );
+        self.sc.conclude(list)
+    }
+
     /// The client's check refuses the authorization response because its state is not the
     /// one the client sent.
     pub fn expect_state_rejected(&mut self) -> Result<()> {

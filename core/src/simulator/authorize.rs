@@ -461,12 +461,12 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
     if request.prompt.contains("none") && !shared.has(Defect::PromptNoneIgnored) {
         let target = target_of(&request);
         if needs_login {
-            return error_redirect(
-                shared,
-                &target,
-                "login_required",
-                "no live session for prompt=none",
-            );
+            let error = if shared.has(Defect::PromptNoneAccessDenied) {
+                "access_denied"
+            } else {
+                "login_required"
+            };
+            return error_redirect(shared, &target, error, "no live session for prompt=none");
         }
         if needs_consent {
             return error_redirect(

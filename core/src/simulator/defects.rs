@@ -236,11 +236,14 @@ pub enum Defect {
     CibaOpenidScopeNotRequired,
     /// The CIBA acknowledgement announces an `interval` of 0 s.
     CibaIntervalZero,
+    // glewlwyd interop (issue 11).
+    /// prompt=none without a session answers `access_denied`, an error that asks for no interaction.
+    PromptNoneAccessDenied,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 105] = [
+    pub const ALL: [Defect; 106] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -350,6 +353,8 @@ impl Defect {
         Defect::CibaUnknownUserAccepted,
         Defect::CibaOpenidScopeNotRequired,
         Defect::CibaIntervalZero,
+        // glewlwyd interop (issue 11).
+        Defect::PromptNoneAccessDenied,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -464,6 +469,8 @@ impl Defect {
             Defect::CibaUnknownUserAccepted => "ciba_unknown_user_accepted",
             Defect::CibaOpenidScopeNotRequired => "ciba_openid_scope_not_required",
             Defect::CibaIntervalZero => "ciba_interval_zero",
+            // glewlwyd interop (issue 11).
+            Defect::PromptNoneAccessDenied => "prompt_none_access_denied",
         }
     }
 
