@@ -272,7 +272,7 @@ async fn refresh_as_other(w: &mut IdflowWorld, other: String) -> Result<()> {
 }
 
 /// The refreshed ID token keeps iss, sub, aud, azp and auth_time of the original, with an
-/// iat no older than the original's.
+/// iat no older than the original's; a refresh without an ID token is not applicable.
 /// Example: Then the refreshed ID token keeps the identity of the original
 #[then(expr = "the refreshed ID token keeps the identity of the original")]
 fn refreshed_keeps_identity(w: &mut IdflowWorld) -> Result<()> {

@@ -443,6 +443,23 @@ pub fn refreshed_identity(original: &Value, refreshed: &Value) -> Checklist {
     list
 }
 
+/// A refresh response without an id_token: OpenID Connect Core §12.2 allows it ("might not
+/// contain an id_token"), so the check `name` on the refreshed ID token does not apply; the
+/// access token still stands for the end-user (UserInfo's sub against the original ID token).
+pub fn refresh_without_id_token(name: &str) -> Checklist {
+    let mut list = Checklist::new("the refreshed ID token");
+    list.checks.push(
+        crate::record::Check::not_applicable(
+            name,
+            "the refresh response has no id_token, which OpenID Connect Core §12.2 allows; \
+             the refreshed access token still identifies the end-user through UserInfo",
+        )
+        .at(Level::Must)
+        .clause("OpenID Connect Core §12.2"),
+    );
+    list
+}
+
 /// A successful UserInfo response (OpenID Connect Core §5.3.2): 200 with a JSON object that
 /// has a sub.
 pub fn userinfo_response(resp: &RecordedResponse) -> Checklist {
@@ -720,6 +737,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("code entropy"), "{err}");
+    }
+
+    #[test]
+    fn a_refresh_without_id_token_is_not_applicable_and_one_with_another_sub_fails() {
+        let list = refresh_without_id_token("identity kept");
+        list.verdict().unwrap();
+        let check = &list.checks[0];
+        assert_eq!(check.verdict, crate::record::Outcome::NotApplicable);
+        assert_eq!(check.clause.as_deref(), Some("OpenID Connect Core §12.2"));
+        assert!(check.detail.contains("no id_token"), "{}", check.detail);
+        let original = serde_json::json!({"iss": "i", "sub": "a", "aud": "c", "iat": 1});
+        let other = serde_json::json!({"iss": "i", "sub": "b", "aud": "c", "iat": 2});
+        let err = refreshed_identity(&original, &other).verdict().unwrap_err();
+        assert!(err.to_string().contains("sub: expected"), "{err}");
     }
 
     #[test]
