@@ -80,8 +80,8 @@ async fn authorize_by_post(w: &mut IdflowWorld) -> Result<()> {
 /// login form or a redirect to the client without an error (OpenID Connect Core §3.1.2.1).
 /// Example: Then the provider accepts the authorization request sent by POST
 #[then(expr = "the provider accepts the authorization request sent by POST")]
-fn post_accepted(w: &mut IdflowWorld) -> Result<()> {
-    w.rp()?.expect_post_accepted()
+async fn post_accepted(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_post_accepted().await
 }
 
 /// Starts a silent sign-in (`prompt=none`) with the latest ID token as `id_token_hint`.
@@ -126,8 +126,8 @@ async fn wrong_password(w: &mut IdflowWorld, user: String) -> Result<()> {
 /// The user agent is on the provider's login form (not redirected to the client).
 /// Example: Then the provider shows its login form
 #[then(expr = "the provider shows its login form")]
-fn shows_login(w: &mut IdflowWorld) -> Result<()> {
-    w.user_agent()?.expect_login_form()
+async fn shows_login(w: &mut IdflowWorld) -> Result<()> {
+    w.user_agent()?.expect_login_form().await
 }
 
 /// The provider redirected to the client with a code; state, iss (when present) and the

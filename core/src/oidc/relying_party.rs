@@ -43,6 +43,9 @@ pub struct OidcState {
     pub request_uri_host: Option<Arc<RequestUriHost>>,
     /// The latest client assertion sent (`private_key_jwt`), for a replay.
     pub last_client_assertion: Option<String>,
+    /// What the browser login driver last saw of the provider's page: the sequence number of
+    /// the last exchange it recorded, and whether the login fields were shown.
+    pub browser_view: Option<(usize, bool)>,
 }
 
 /// How the authorization request travels as a request object (RFC 9101), and what a scenario

@@ -700,11 +700,15 @@ pub(crate) fn login(shared: &Shared, req: &Request) -> Response {
     }
     let username = params.get("username").unwrap_or_default();
     let password = params.get("password").unwrap_or_default();
-    let user = shared
-        .user(username)
-        .filter(|u| u.password.as_deref().is_none_or(|p| p == password));
+    let user = shared.user(username).filter(|u| {
+        shared.has(Defect::WrongPasswordAccepted)
+            || u.password.as_deref().is_none_or(|p| p == password)
+    });
     let Some(user) = user else {
         state.transactions.remove(&txn);
+        if shared.has(Defect::WrongPasswordEndsSignIn) {
+            return error_page(401, "Wrong username or password. Start the sign-in again.");
+        }
         return show_login(
             &mut state,
             transaction.request,

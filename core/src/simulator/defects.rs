@@ -239,11 +239,15 @@ pub enum Defect {
     // glewlwyd interop (issue 11).
     /// prompt=none without a session answers `access_denied`, an error that asks for no interaction.
     PromptNoneAccessDenied,
+    /// The login accepts any password of a known username.
+    WrongPasswordAccepted,
+    /// A wrong password ends the sign-in on an error page, without the login form.
+    WrongPasswordEndsSignIn,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 106] = [
+    pub const ALL: [Defect; 108] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -355,6 +359,8 @@ impl Defect {
         Defect::CibaIntervalZero,
         // glewlwyd interop (issue 11).
         Defect::PromptNoneAccessDenied,
+        Defect::WrongPasswordAccepted,
+        Defect::WrongPasswordEndsSignIn,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -471,6 +477,8 @@ impl Defect {
             Defect::CibaIntervalZero => "ciba_interval_zero",
             // glewlwyd interop (issue 11).
             Defect::PromptNoneAccessDenied => "prompt_none_access_denied",
+            Defect::WrongPasswordAccepted => "wrong_password_accepted",
+            Defect::WrongPasswordEndsSignIn => "wrong_password_ends_sign_in",
         }
     }
 
