@@ -995,8 +995,11 @@ const step = a => {
     return p ? 'password' : 'username';
   }
   const c = a.choice ? bySpec(a.choice) : byWords(a.words);
-  // Allowing consent grants what the page asks for: its unchecked boxes (scopes) are ticked.
-  if (c && a.allow) [...document.querySelectorAll('input[type=checkbox]')].filter(e => visible(e) && !e.checked && !e.disabled).forEach(e => e.click());
+  // Allowing consent grants what the page asks for: its unchecked boxes (scopes) are ticked,
+  // once per document (a page that stays after the choice, such as glewlwyd's for a scope it
+  // does not serve, would otherwise have its boxes clicked again: glewlwyd then withdraws the
+  // grant its boxes stand for, from the end-user's other sign-ins too).
+  if (c && a.allow && !window.__idflowTicked) { window.__idflowTicked = true; [...document.querySelectorAll('input[type=checkbox]')].filter(e => visible(e) && !e.checked && !e.disabled).forEach(e => e.click()); }
   if (c) { c.click(); return 'the consent choice ' + JSON.stringify(textOf(c)); }
   return 'nothing';
 };
