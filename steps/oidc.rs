@@ -80,8 +80,8 @@ async fn authorize_by_post(w: &mut IdflowWorld) -> Result<()> {
 /// login form or a redirect to the client without an error (OpenID Connect Core §3.1.2.1).
 /// Example: Then the provider accepts the authorization request sent by POST
 #[then(expr = "the provider accepts the authorization request sent by POST")]
-fn post_accepted(w: &mut IdflowWorld) -> Result<()> {
-    w.rp()?.expect_post_accepted()
+async fn post_accepted(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_post_accepted().await
 }
 
 /// Starts a silent sign-in (`prompt=none`) with the latest ID token as `id_token_hint`.
@@ -126,8 +126,8 @@ async fn wrong_password(w: &mut IdflowWorld, user: String) -> Result<()> {
 /// The user agent is on the provider's login form (not redirected to the client).
 /// Example: Then the provider shows its login form
 #[then(expr = "the provider shows its login form")]
-fn shows_login(w: &mut IdflowWorld) -> Result<()> {
-    w.user_agent()?.expect_login_form()
+async fn shows_login(w: &mut IdflowWorld) -> Result<()> {
+    w.user_agent()?.expect_login_form().await
 }
 
 /// The provider redirected to the client with a code; state, iss (when present) and the
@@ -152,6 +152,15 @@ fn receives_implicit_tokens(w: &mut IdflowWorld) -> Result<()> {
 #[then(expr = "the authorization response is the error {string}")]
 fn authorization_error(w: &mut IdflowWorld, expected: String) -> Result<()> {
     w.rp()?.expect_authorization_error(&expected)
+}
+
+/// The provider redirected to the client with an error requiring the end-user's interaction:
+/// login_required, interaction_required, account_selection_required or consent_required
+/// (OpenID Connect Core §3.1.2.6, as the OpenID Foundation's conformance suite accepts).
+/// Example: Then the authorization response is an error requiring the end-user's interaction
+#[then(expr = "the authorization response is an error requiring the end-user's interaction")]
+fn interaction_required(w: &mut IdflowWorld) -> Result<()> {
+    w.rp()?.expect_interaction_required()
 }
 
 /// An attacker swaps the state of the authorization response before the client reads it.
@@ -263,7 +272,7 @@ async fn refresh_as_other(w: &mut IdflowWorld, other: String) -> Result<()> {
 }
 
 /// The refreshed ID token keeps iss, sub, aud, azp and auth_time of the original, with an
-/// iat no older than the original's.
+/// iat no older than the original's; a refresh without an ID token is not applicable.
 /// Example: Then the refreshed ID token keeps the identity of the original
 #[then(expr = "the refreshed ID token keeps the identity of the original")]
 fn refreshed_keeps_identity(w: &mut IdflowWorld) -> Result<()> {

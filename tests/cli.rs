@@ -1306,3 +1306,68 @@ fn a_claim_expectation_shows_the_decoded_token_with_its_verdicts() {
         "no token beside the claim step"
     );
 }
+
+/// The browser login driver sees a JavaScript provider's login page as the HTML driver sees a
+/// form (issue 11): here the simulator driven by a real Chromium. A refused password leaves
+/// the login fields shown; an accepted wrong password (the consent page follows) or an error
+/// page without the fields fails "login form", and so does prompt=login ignored (a redirect).
+#[cfg(feature = "browser")]
+#[test]
+fn the_browser_driver_sees_the_login_page_and_a_refused_password() {
+    let dir = report_dir("browser-login-page");
+    std::fs::create_dir_all(&dir).unwrap();
+    let env_file = dir.join("simulator-browser.yaml");
+    std::fs::write(
+        &env_file,
+        format!(
+            "{}login:\n  driver: browser\n  timeout_seconds: 20\n",
+            simulator_environment_copy()
+        ),
+    )
+    .unwrap();
+    let run = |name: &str, scenarios: &[&str], defect: Option<&str>| {
+        let reports = dir.join(name);
+        let mut args = vec!["run"];
+        args.extend_from_slice(scenarios);
+        args.extend(["--env", env_file.to_str().unwrap()]);
+        args.extend(["--report-dir", reports.to_str().unwrap()]);
+        if let Some(d) = defect {
+            args.extend(["--defect", d]);
+        }
+        let out = idflow(&args, &[]);
+        assert_no_panic(&out);
+        (out, reports)
+    };
+    let wrong = "features/oidc/authorization_code.feature:179";
+    let prompt_login = "features/oidc/authorization_code.feature:185";
+    let (out, reports) = run("conforming", &[wrong, prompt_login], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        read(&reports, "index.html").contains("browser login (as alice, wrong password)"),
+        "the browser's navigations are exchanges of the step"
+    );
+    for (defect, scenario, wanted) in [
+        (
+            "wrong_password_accepted",
+            wrong,
+            "login form: the page has no login form",
+        ),
+        (
+            "wrong_password_ends_sign_in",
+            wrong,
+            "login form: the page has no login form",
+        ),
+        (
+            "prompt_login_ignored",
+            prompt_login,
+            "login form: the provider redirected to the client",
+        ),
+    ] {
+        let (out, reports) = run(defect, &[scenario], Some(defect));
+        assert_eq!(out.status.code(), Some(1), "{defect}: {}", text(&out));
+        assert!(
+            read(&reports, "junit.xml").contains(wanted),
+            "{defect}: junit.xml does not name `{wanted}`"
+        );
+    }
+}

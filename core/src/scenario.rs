@@ -114,6 +114,12 @@ impl Scenario {
         self.http.record()
     }
 
+    /// The cookies the end-user's user agent holds, for the browser login driver to open a
+    /// page the relying party's requests reached with the same session.
+    pub fn held_cookies(&self) -> Vec<crate::http::HeldCookie> {
+        self.http.held_cookies()
+    }
+
     /// Takes a cookie the end-user's other user agent (the browser login driver) holds, so
     /// that the relying party's later requests carry the same session.
     pub fn adopt_cookie(&mut self, set_cookie: &str, url: &url::Url) {

@@ -160,10 +160,14 @@ Feature: Authorization code flow
     And an attacker replaces the state in the authorization response
     Then the client rejects the authorization response because the state does not match
 
-  Scenario: prompt=none without a session answers login_required
+  # oidcc-prompt-none-not-logged-in: the OP MUST NOT show a page and answers with an error
+  # (OpenID Connect Core §3.1.2.1, prompt=none): "typically login_required,
+  # interaction_required, or another code defined in Section 3.1.2.6"; the conformance suite
+  # accepts login_required, interaction_required, account_selection_required, consent_required.
+  Scenario: prompt=none without a session answers with an error requiring interaction
     When the client starts an authorization request with:
       | prompt | none |
-    Then the authorization response is the error "login_required"
+    Then the authorization response is an error requiring the end-user's interaction
 
   @needs:consent_deny
   Scenario: The end-user denies consent

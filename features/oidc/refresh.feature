@@ -11,6 +11,9 @@ Feature: Refresh tokens
     When the client exchanges the authorization code
     Then the token response is successful
 
+  # OpenID Connect Core §12.2: a refresh response might not contain an id_token; when it does,
+  # its iss, sub and aud MUST be the original's. Either way the refreshed access token MUST
+  # still stand for the same end-user: UserInfo names the sub of the ID token the client holds.
   Scenario: A refresh gives new tokens for the same end-user
     When the client refreshes the tokens
     Then the token response is successful
@@ -18,6 +21,7 @@ Feature: Refresh tokens
     And the refreshed ID token keeps the identity of the original
     When the client calls the userinfo endpoint with GET
     Then the userinfo response is successful
+    And the userinfo sub equals the ID token sub
 
   @needs:refresh_rotation
   Scenario: A rotated-out refresh token is rejected

@@ -175,6 +175,17 @@ impl HttpEngine {
     }
 }
 
+/// A cookie a user agent holds: its name and value, the host (or domain) and path it is sent
+/// to, and whether only over HTTPS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldCookie {
+    pub name: String,
+    pub value: String,
+    pub host: String,
+    pub path: String,
+    pub secure: bool,
+}
+
 /// One scenario's HTTP state: its cookie jar, and the scenario's record, to which every
 /// exchange is appended (under the step that is running) as it is made.
 #[derive(Debug)]
@@ -219,6 +230,23 @@ impl Session {
     /// ignored as a browser would.
     pub fn adopt_cookie(&mut self, set_cookie: &str, url: &Url) {
         let _ = self.cookies.parse(set_cookie, url);
+    }
+
+    /// The unexpired cookies this user agent holds, for another user agent of the same
+    /// end-user (the browser login driver opening a page the relying party's requests reached).
+    pub fn held_cookies(&self) -> Vec<HeldCookie> {
+        self.cookies
+            .iter_unexpired()
+            .filter_map(|c| {
+                Some(HeldCookie {
+                    name: c.name().to_string(),
+                    value: c.value().to_string(),
+                    host: c.domain.as_cow()?.into_owned(),
+                    path: String::from(&c.path),
+                    secure: c.secure().unwrap_or(false),
+                })
+            })
+            .collect()
     }
 
     /// Runs this session's exchanges inside `span` (the scenario's).
@@ -774,6 +802,38 @@ mod tests {
                 .iter()
                 .any(|(n, v)| n == "cookie" && v == "sid=abc")
         );
+    }
+
+    /// The cookies a session holds, with the host and path they go to, for the browser.
+    #[test]
+    fn held_cookies_name_their_host_and_path() {
+        let mut session = engine().session();
+        let at = Url::parse("https://op.example/api/auth/").unwrap();
+        session.adopt_cookie("sid=abc; Path=/api; Secure; HttpOnly", &at);
+        session.adopt_cookie("lang=en", &at);
+        let mut held = session.held_cookies();
+        held.sort_by(|a, b| a.name.cmp(&b.name));
+        let shown: Vec<_> = held
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.value.as_str(),
+                    c.host.as_str(),
+                    c.path.as_str(),
+                    c.secure,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("lang", "en", "op.example", "/api/auth", false),
+                ("sid", "abc", "op.example", "/api", true),
+            ]
+        );
+        session.clear_cookies();
+        assert!(session.held_cookies().is_empty());
     }
 
     /// The relying party's backend requests carry none of the end-user's browser cookies and

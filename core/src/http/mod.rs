@@ -5,7 +5,7 @@
 mod engine;
 
 pub use engine::{
-    Body, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint,
+    Body, HeldCookie, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint,
     serde_urlencoded_pairs,
 };
 

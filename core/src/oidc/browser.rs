@@ -21,11 +21,14 @@ use chromiumoxide::cdp::browser_protocol::fetch::{
     ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams,
     GetResponseBodyParams, RequestPattern, RequestStage,
 };
-use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, ResourceType};
+use chromiumoxide::cdp::browser_protocol::network::{
+    CookieParam, ErrorReason, ResourceType, SetCookiesParams,
+};
 use futures::StreamExt;
 use url::Url;
 
 use super::authorize::AuthorizationResponse;
+use super::login_page::WRONG_PASSWORD;
 use super::relying_party::{Consent, redirect_response};
 use crate::config::{LoginOptions, ScriptAction};
 use crate::http::same_endpoint;
@@ -186,20 +189,282 @@ pub async fn log_in(
     let nav = Arc::new(Mutex::new(Navigations::default()));
     let outcome = drive(&nav, &login).await;
     // What the browser did is evidence whether or not the login worked.
-    let recorded = std::mem::take(&mut *nav.lock().expect("navigation lock"));
-    let mut last = None;
-    for ex in recorded.exchanges {
-        last = Some(sc.record_mut().push_exchange(ex).clone());
-    }
+    let last = record(sc, &nav);
     // The browser's session is the end-user's: the relying party's later requests (prompt=none,
     // a second sign-in) carry its cookies as the same browser would.
     for cookie in outcome? {
         sc.adopt_cookie(&cookie.set_cookie, &cookie.url);
     }
+    response_of_last(last)
+}
+
+/// Records what the browser navigated to as exchanges of the running step; the last one.
+fn record(sc: &mut Scenario, nav: &Mutex<Navigations>) -> Option<Exchange> {
+    let recorded = std::mem::take(&mut *nav.lock().expect("navigation lock"));
+    let mut last = None;
+    for ex in recorded.exchanges {
+        last = Some(sc.record_mut().push_exchange(ex).clone());
+    }
+    last
+}
+
+/// The authorization response the browser was stopped at, if its last navigation went to the
+/// client.
+fn response_of_last(last: Option<Exchange>) -> crate::error::Result<Option<AuthorizationResponse>> {
     match last {
         Some(ex) if ex.stopped_at.is_some() => Ok(redirect_response(&ex)?),
         _ => Ok(None),
     }
+}
+
+/// What the browser saw of a provider's page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageView {
+    /// The login fields were shown: the credential fields of the environment's login script
+    /// (the `fill` steps that type `{{username}}` or `{{password}}`), or without a script the
+    /// username or password field the driver finds as the HTML driver does.
+    pub login_fields: bool,
+    /// The authorization response, when the page took the browser on to the client.
+    pub response: Option<AuthorizationResponse>,
+}
+
+/// How long the browser looks for the login fields on a page before saying they are not there.
+const LOOK_FOR_FIELDS: Duration = Duration::from_secs(8);
+
+/// Opens `url` (a page the relying party's own request reached) in the browser with the
+/// end-user's cookies, records its navigations under the running step, and says whether the
+/// page shows the login fields, or took the browser on to the client.
+pub async fn view_page(
+    sc: &mut Scenario,
+    options: &LoginOptions,
+    url: Url,
+    stop: Vec<Url>,
+) -> crate::error::Result<PageView> {
+    let cookies = sc.held_cookies();
+    let insecure = sc.env().tls.insecure_skip_verify;
+    let nav = Arc::new(Mutex::new(Navigations::default()));
+    let outcome = async {
+        let chromium = launch(options, insecure).await?;
+        let outcome = async {
+            let page = open(
+                &chromium,
+                &nav,
+                &stop,
+                "browser view of the page",
+                &url,
+                &cookies,
+                options,
+            )
+            .await?;
+            Ok::<_, BrowserError>(login_fields_shown(&page, options, &nav, LOOK_FOR_FIELDS).await)
+        }
+        .await;
+        close(chromium).await;
+        outcome
+    }
+    .await;
+    let last = record(sc, &nav);
+    let login_fields = outcome?;
+    Ok(PageView {
+        login_fields,
+        response: response_of_last(last)?,
+    })
+}
+
+/// Opens the authorization request `start` in the browser and submits the login once with the
+/// user's name and a wrong password (by the environment's login script, or the fields the
+/// driver finds); then says whether the browser went on to the client, or the login fields are
+/// shown again. Every navigation is recorded under the running step.
+pub async fn try_wrong_password(
+    sc: &mut Scenario,
+    user: &str,
+    options: &LoginOptions,
+    start: Url,
+    stop: Vec<Url>,
+) -> crate::error::Result<PageView> {
+    let username = sc.env().user(user)?.username.to_string();
+    let login = BrowserLogin {
+        options,
+        insecure: sc.env().tls.insecure_skip_verify,
+        timeout: Duration::from_secs(options.timeout_seconds.unwrap_or(30)),
+        start: &start,
+        stop: &stop,
+        label: format!("browser login (as {user}, wrong password)"),
+        user,
+        username: &username,
+        password: WRONG_PASSWORD,
+        consent: Consent::Allow,
+    };
+    let nav = Arc::new(Mutex::new(Navigations::default()));
+    let outcome = async {
+        let chromium = launch(options, login.insecure).await?;
+        let outcome = submit_wrong_password(&chromium, &nav, &login).await;
+        close(chromium).await;
+        outcome
+    }
+    .await;
+    let last = record(sc, &nav);
+    let login_fields = outcome?;
+    Ok(PageView {
+        login_fields,
+        response: response_of_last(last)?,
+    })
+}
+
+async fn close(chromium: Chromium) {
+    let mut chromium = chromium;
+    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.close()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.wait()).await;
+}
+
+/// A new page that records its navigations in `nav` (stopping at `stop`), with `cookies`, on
+/// `url`.
+async fn open(
+    chromium: &Chromium,
+    nav: &Arc<Mutex<Navigations>>,
+    stop: &[Url],
+    label: &str,
+    url: &Url,
+    cookies: &[crate::http::HeldCookie],
+    options: &LoginOptions,
+) -> Result<Page, BrowserError> {
+    let page = chromium
+        .browser
+        .new_page("about:blank")
+        .await
+        .map_err(protocol("opening a page"))?;
+    intercept(&page, nav.clone(), stop.to_vec(), label.to_string()).await?;
+    if !cookies.is_empty() {
+        let params = cookies
+            .iter()
+            .map(|c| {
+                let scheme = if c.secure { "https" } else { "http" };
+                CookieParam::builder()
+                    .name(&c.name)
+                    .value(&c.value)
+                    .url(format!("{scheme}://{}{}", c.host, c.path))
+                    .path(&c.path)
+                    .secure(c.secure)
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|message| BrowserError::Protocol {
+                doing: "handing the end-user's cookies to the browser".into(),
+                message,
+            })?;
+        page.execute(SetCookiesParams::new(params))
+            .await
+            .map_err(protocol("handing the end-user's cookies to the browser"))?;
+    }
+    let timeout = Duration::from_secs(options.timeout_seconds.unwrap_or(30));
+    // The navigation's own result does not matter: a redirect to the client is aborted on
+    // purpose, and a page that loads is read afterwards.
+    let _ = tokio::time::timeout(timeout, page.goto(url.as_str())).await;
+    Ok(page)
+}
+
+/// Whether the login fields are shown, looking for up to `within` (a script may draw them
+/// late); false at once when the browser went on to the client.
+async fn login_fields_shown(
+    page: &Page,
+    options: &LoginOptions,
+    nav: &Mutex<Navigations>,
+    within: Duration,
+) -> bool {
+    let selectors: Vec<String> = options
+        .script
+        .iter()
+        .flatten()
+        .filter_map(|step| match step.action() {
+            Ok(ScriptAction::Fill { selector, text })
+                if text.contains("{{username}}") || text.contains("{{password}}") =>
+            {
+                Some(selector)
+            }
+            _ => None,
+        })
+        .collect();
+    let args = serde_json::json!({
+        "selectors": selectors,
+        "usernameField": options.username_field,
+        "passwordField": options.password_field,
+    });
+    let expr =
+        format!("(() => {{ {SCRIPT_HELPERS}; {HEURISTICS}; return loginShown({args}); }})()");
+    let until = Instant::now() + within;
+    loop {
+        if nav.lock().expect("navigation lock").stopped_at.is_some() {
+            return false;
+        }
+        let shown = match page.evaluate(expr.as_str()).await {
+            Ok(v) => v.into_value::<bool>().unwrap_or(false),
+            Err(_) => false,
+        };
+        if shown || Instant::now() >= until {
+            return shown;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Submits the login once with the wrong password; then whether the login fields are shown
+/// again.
+async fn submit_wrong_password(
+    chromium: &Chromium,
+    nav: &Arc<Mutex<Navigations>>,
+    login: &BrowserLogin<'_>,
+) -> Result<bool, BrowserError> {
+    let BrowserLogin {
+        options,
+        timeout,
+        start,
+        stop,
+        username,
+        password,
+        consent,
+        ..
+    } = *login;
+    let deadline = Instant::now() + timeout;
+    let page = open(chromium, nav, stop, &login.label, start, &[], options).await?;
+    let done = || nav.lock().expect("navigation lock").stopped_at.is_some();
+    if let Some(script) = &options.script {
+        for (i, step) in script.iter().enumerate() {
+            if done() {
+                break;
+            }
+            let action = step.action().map_err(|message| BrowserError::Script {
+                step: i + 1,
+                action: "?".into(),
+                page: String::new(),
+                message,
+            })?;
+            run_step(&page, i + 1, &action, username, password, deadline).await?;
+        }
+    } else {
+        // Through a username page, to the password; once.
+        for _ in 0..4 {
+            if done() {
+                break;
+            }
+            let did = heuristic_step(&page, options, username, password, consent).await?;
+            if did == "password" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(if did == "nothing" {
+                250
+            } else {
+                1500
+            }))
+            .await;
+        }
+    }
+    // The provider answers the submission: a new page, a script redrawing this one, or a
+    // redirect to the client (which the wrong password must never give).
+    let settle = Instant::now() + Duration::from_secs(3);
+    while !done() && Instant::now() < settle.min(deadline) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(login_fields_shown(&page, options, nav, LOOK_FOR_FIELDS).await)
 }
 
 /// One browser login: what drives it, from the environment and the step.
@@ -264,7 +529,7 @@ async fn drive(
     nav: &Arc<Mutex<Navigations>>,
     login: &BrowserLogin<'_>,
 ) -> Result<Vec<BrowserCookie>, BrowserError> {
-    let mut chromium = launch(login.options, login.insecure).await?;
+    let chromium = launch(login.options, login.insecure).await?;
     let outcome = drive_page(&chromium, nav, login).await;
     let cookies = match outcome {
         Ok(()) => chromium
@@ -279,8 +544,7 @@ async fn drive(
             .unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.close()).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), chromium.browser.wait()).await;
+    close(chromium).await;
     outcome.map(|()| cookies)
 }
 
@@ -302,16 +566,7 @@ async fn drive_page(
     } = *login;
     let label = login.label.as_str();
     let deadline = Instant::now() + timeout;
-    let page = chromium
-        .browser
-        .new_page("about:blank")
-        .await
-        .map_err(protocol("opening a page"))?;
-    intercept(&page, nav.clone(), stop.to_vec(), label.to_string()).await?;
-    // The navigation's own result does not matter: the redirect to the client is aborted on
-    // purpose, and a page that loads is read below.
-    let goto = page.goto(start.as_str());
-    let _ = tokio::time::timeout(timeout, goto).await;
+    let page = open(chromium, nav, stop, label, start, &[], options).await?;
     let done = || nav.lock().expect("navigation lock").stopped_at.is_some();
     let page_count = || nav.lock().expect("navigation lock").count;
     if let Some(script) = &options.script {
@@ -725,6 +980,10 @@ const clickables = () => [...document.querySelectorAll('button, input[type=submi
 const textOf = e => (e.innerText || e.value || e.getAttribute('aria-label') || e.title || '').trim();
 const byWords = (ws, within) => clickables().filter(e => !within || within.contains(e)).find(e => ws.some(w => norm(textOf(e) + ' ' + (e.name || '') + ' ' + (e.value || '')).includes(' ' + w + ' ')));
 const bySpec = spec => clickables().find(e => textOf(e).toLowerCase() === spec.trim().toLowerCase() || (e.name || '') === spec || '#' + e.id === spec);
+const loginShown = a => {
+  if (a.selectors.length) return a.selectors.some(s => { try { return [...document.querySelectorAll(s)].some(visible); } catch (x) { return false; } });
+  return !!(userField(a) || passField(a));
+};
 const step = a => {
   const u = userField(a), p = passField(a);
   if (u || p) {
@@ -736,8 +995,11 @@ const step = a => {
     return p ? 'password' : 'username';
   }
   const c = a.choice ? bySpec(a.choice) : byWords(a.words);
-  // Allowing consent grants what the page asks for: its unchecked boxes (scopes) are ticked.
-  if (c && a.allow) [...document.querySelectorAll('input[type=checkbox]')].filter(e => visible(e) && !e.checked && !e.disabled).forEach(e => e.click());
+  // Allowing consent grants what the page asks for: its unchecked boxes (scopes) are ticked,
+  // once per document (a page that stays after the choice, such as glewlwyd's for a scope it
+  // does not serve, would otherwise have its boxes clicked again: glewlwyd then withdraws the
+  // grant its boxes stand for, from the end-user's other sign-ins too).
+  if (c && a.allow && !window.__idflowTicked) { window.__idflowTicked = true; [...document.querySelectorAll('input[type=checkbox]')].filter(e => visible(e) && !e.checked && !e.disabled).forEach(e => e.click()); }
   if (c) { c.click(); return 'the consent choice ' + JSON.stringify(textOf(c)); }
   return 'nothing';
 };

@@ -37,3 +37,37 @@ pub async fn log_in(
     }
     .into())
 }
+
+/// What the browser saw of a provider's page (never, in this build).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageView {
+    pub login_fields: bool,
+    pub response: Option<AuthorizationResponse>,
+}
+
+/// Always refuses: this build has no browser.
+pub async fn view_page(
+    _sc: &mut Scenario,
+    _options: &LoginOptions,
+    _url: Url,
+    _stop: Vec<Url>,
+) -> crate::error::Result<PageView> {
+    Err(BrowserError::NotBuilt {
+        user: "the end-user".into(),
+    }
+    .into())
+}
+
+/// Always refuses: this build has no browser.
+pub async fn try_wrong_password(
+    _sc: &mut Scenario,
+    user: &str,
+    _options: &LoginOptions,
+    _start: Url,
+    _stop: Vec<Url>,
+) -> crate::error::Result<PageView> {
+    Err(BrowserError::NotBuilt {
+        user: user.to_string(),
+    }
+    .into())
+}

@@ -308,6 +308,52 @@ pub fn authorization_error(
     list
 }
 
+/// The errors OpenID Connect Core §3.1.2.6 defines for a request that cannot be completed
+/// without showing the end-user a page; for prompt=none without a session the OpenID
+/// Foundation's conformance suite (oidcc-prompt-none-not-logged-in,
+/// `CheckErrorFromAuthorizationEndpointIsOneThatRequiredAUserInterface`) accepts exactly these.
+pub const INTERACTION_ERRORS: [&str; 4] = [
+    "login_required",
+    "interaction_required",
+    "account_selection_required",
+    "consent_required",
+];
+
+/// The answer to a prompt=none request the provider cannot complete silently: an error
+/// response whose `error` is one of [`INTERACTION_ERRORS`] (OpenID Connect Core §3.1.2.1:
+/// "typically login_required, interaction_required, or another code defined in Section
+/// 3.1.2.6"), plus the client's checks of any authorization response.
+pub fn interaction_required_error(
+    request: Option<&AuthorizationRequest>,
+    response: &AuthorizationResponse,
+    issuer: &str,
+) -> Checklist {
+    let fragment = request.is_some_and(AuthorizationRequest::expects_fragment);
+    let got = response.param("error", fragment);
+    let mut list = authorization_response(request, response, issuer);
+    list.subject = "the authorization error response to prompt=none".into();
+    list.compare(
+        "error",
+        "OpenID Connect Core §3.1.2.1 (prompt=none), §3.1.2.6",
+        &format!(
+            "one of {} in the {}",
+            INTERACTION_ERRORS.join(", "),
+            if fragment { "fragment" } else { "query" }
+        ),
+        &got.map(|g| format!("{g:?}"))
+            .unwrap_or_else(|| format!("no error parameter in {}", response.url)),
+        got.is_some_and(|g| INTERACTION_ERRORS.contains(&g)),
+    );
+    error_field_checks(
+        &mut list,
+        "RFC 6749 §4.1.2.1",
+        got,
+        response.param("error_description", fragment),
+        response.param("error_uri", fragment),
+    );
+    list
+}
+
 /// Two grants gave two different access tokens (RFC 6749 §10.10): a token handed out again
 /// for another grant was predictable, and revoking one grant would revoke both.
 pub fn access_tokens_differ(earlier: Option<&str>, latest: Option<&str>) -> Checklist {
@@ -393,6 +439,23 @@ pub fn refreshed_identity(original: &Value, refreshed: &Value) -> Checklist {
             iat(refreshed),
             iat(original)
         ),
+    );
+    list
+}
+
+/// A refresh response without an id_token: OpenID Connect Core §12.2 allows it ("might not
+/// contain an id_token"), so the check `name` on the refreshed ID token does not apply; the
+/// access token still stands for the end-user (UserInfo's sub against the original ID token).
+pub fn refresh_without_id_token(name: &str) -> Checklist {
+    let mut list = Checklist::new("the refreshed ID token");
+    list.checks.push(
+        crate::record::Check::not_applicable(
+            name,
+            "the refresh response has no id_token, which OpenID Connect Core §12.2 allows; \
+             the refreshed access token still identifies the end-user through UserInfo",
+        )
+        .at(Level::Must)
+        .clause("OpenID Connect Core §12.2"),
     );
     list
 }
@@ -659,6 +722,44 @@ mod tests {
                 .unwrap();
         let err = authorization_response(None, &response, "https://op").failure();
         assert!(err.contains("code entropy"), "{err}");
+    }
+
+    #[test]
+    fn a_refresh_without_id_token_is_not_applicable_and_one_with_another_sub_fails() {
+        let list = refresh_without_id_token("identity kept");
+        list.verdict().unwrap();
+        let check = &list.checks[0];
+        assert_eq!(check.verdict, crate::record::Outcome::NotApplicable);
+        assert_eq!(check.clause.as_deref(), Some("OpenID Connect Core §12.2"));
+        assert!(check.detail.contains("no id_token"), "{}", check.detail);
+        let original = serde_json::json!({"iss": "i", "sub": "a", "aud": "c", "iat": 1});
+        let other = serde_json::json!({"iss": "i", "sub": "b", "aud": "c", "iat": 2});
+        let err = refreshed_identity(&original, &other).verdict().unwrap_err();
+        assert!(err.to_string().contains("sub: expected"), "{err}");
+    }
+
+    #[test]
+    fn prompt_none_accepts_any_error_that_requires_interaction() {
+        let answer = |error: &str| {
+            let url = format!("https://rp.example/cb?error={error}&iss=https%3A%2F%2Fop");
+            let response = AuthorizationResponse::parse(&url).unwrap();
+            interaction_required_error(None, &response, "https://op").verdict()
+        };
+        for error in INTERACTION_ERRORS {
+            answer(error).unwrap();
+        }
+        let err = answer("access_denied").unwrap_err().to_string();
+        assert!(
+            err.contains("error: expected one of login_required, interaction_required"),
+            "{err}"
+        );
+        let response =
+            AuthorizationResponse::parse("https://rp.example/cb?iss=https%3A%2F%2Fop").unwrap();
+        let err = interaction_required_error(None, &response, "https://op")
+            .verdict()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no error parameter"), "{err}");
     }
 
     #[test]

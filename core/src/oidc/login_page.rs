@@ -9,6 +9,9 @@ use super::forms::{Button, HtmlForm, Link, has_word, parse_forms, parse_links};
 use super::relying_party::Consent;
 use crate::config::LoginOptions;
 
+/// The password a wrong-password login types (either driver).
+pub const WRONG_PASSWORD: &str = "definitely-not-the-password";
+
 /// Words of a submit button or link that allows consent.
 const ALLOW_WORDS: &[&str] = &[
     "allow",

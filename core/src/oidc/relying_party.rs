@@ -43,6 +43,9 @@ pub struct OidcState {
     pub(crate) request_uri_host: Option<Arc<RequestUriHost>>,
     /// The latest client assertion sent (`private_key_jwt`), for a replay.
     pub(crate) last_client_assertion: Option<String>,
+    /// What the browser login driver last saw of the provider's page: the sequence number of
+    /// the last exchange it recorded, and whether the login fields were shown.
+    pub(crate) browser_view: Option<(usize, bool)>,
 }
 
 /// How the authorization request travels as a request object (RFC 9101), and what a scenario
@@ -511,6 +514,17 @@ impl<'a> RelyingParty<'a> {
         self.sc.conclude(list)
     }
 
+    /// The provider answered a prompt=none request it cannot complete silently with an error
+    /// that requires the end-user's interaction (OpenID Connect Core §3.1.2.6).
+    pub fn expect_interaction_required(&mut self) -> Result<()> {
+        let list = checks::interaction_required_error(
+            self.state.request.as_ref(),
+            self.response()?,
+            &self.sc.ctx().issuer,
+        );
+        self.sc.conclude(list)
+    }
+
     /// The client's check refuses the authorization response because its state is not the
     /// one the client sent.
     pub fn expect_state_rejected(&mut self) -> Result<()> {
@@ -572,12 +586,34 @@ impl<'a> RelyingParty<'a> {
         self.sc.conclude(list)
     }
 
-    /// The refreshed ID token keeps the identity of the original.
+    /// The refreshed ID token keeps the identity of the original. A refresh response without
+    /// an id_token (OpenID Connect Core §12.2 allows it) is said so in the check, not failed.
     pub fn expect_refreshed_identity(&mut self) -> Result<()> {
         let original = id_token_claims_of(self.state.history.first(), "original")?;
-        let refreshed = id_token_claims_of(self.state.tokens.as_ref(), "refreshed")?;
+        let list = if self.refresh_has_id_token() {
+            let refreshed = id_token_claims_of(self.state.tokens.as_ref(), "refreshed")?;
+            checks::refreshed_identity(&original, &refreshed)
+        } else {
+            checks::refresh_without_id_token("identity kept")
+        };
+        self.sc.conclude(list)
+    }
+
+    /// Every ID token check on the ID token of the latest refresh, when its response has one
+    /// (OpenID Connect Core §12.2: it might not); without one, the check says so.
+    pub async fn check_refreshed_id_token(&mut self) -> Result<()> {
+        if self.refresh_has_id_token() {
+            return self.check_id_token("refreshed ID token").await;
+        }
         self.sc
-            .conclude(checks::refreshed_identity(&original, &refreshed))
+            .conclude(checks::refresh_without_id_token("refreshed ID token valid"))
+    }
+
+    fn refresh_has_id_token(&self) -> bool {
+        self.state
+            .tokens
+            .as_ref()
+            .is_some_and(|t| t.id_token.is_some())
     }
 
     /// UserInfo answered 200 JSON with a sub.
@@ -586,14 +622,22 @@ impl<'a> RelyingParty<'a> {
         self.sc.conclude(list)
     }
 
-    /// UserInfo's sub equals the ID token's.
+    /// UserInfo's sub equals the ID token's: the latest one the client holds (after a refresh
+    /// without an id_token, the client keeps the one it had).
     pub fn expect_userinfo_sub(&mut self) -> Result<()> {
         let userinfo = self
             .state
             .userinfo
             .clone()
             .ok_or_else(|| Error::step("no userinfo response with a sub in this scenario"))?;
-        let claims = self.id_token_claims()?;
+        let held = std::iter::once(self.state.tokens.as_ref())
+            .chain(self.state.history.iter().rev().map(Some))
+            .find(|t| t.is_some_and(|t| t.id_token.is_some()))
+            .flatten();
+        let claims = match held {
+            Some(tokens) => id_token_claims_of(Some(tokens), "latest")?,
+            None => self.id_token_claims()?,
+        };
         self.sc.conclude(checks::userinfo_sub(&userinfo, &claims))
     }
 

@@ -73,11 +73,13 @@ impl RelyingParty<'_> {
     /// The provider accepted the authorization request sent by POST: it answered neither 404,
     /// 405 nor 501, and showed its login form or redirected to the client without an error
     /// (OpenID Connect Core §3.1.2.1: the endpoint MUST support GET and POST).
-    pub fn expect_post_accepted(&mut self) -> Result<()> {
+    pub async fn expect_post_accepted(&mut self) -> Result<()> {
         let ex = self.sc.last_exchange()?;
         let first = ex.hops.first().and_then(|h| h.response.as_ref());
         let status = first.map_or(0, |r| r.status);
-        let login_form = UserAgent::new(self.sc, self.state).shows_login_form()?;
+        let login_form = UserAgent::new(self.sc, self.state)
+            .shows_login_page()
+            .await?;
         let redirected = self.state.response.as_ref();
         let error = redirected.and_then(|r| r.any_param("error"));
         let mut list =

@@ -40,24 +40,39 @@ impl<'a> UserAgent<'a> {
             LoginDriver::Html => self.log_in_html(user, consent, &options).await,
             LoginDriver::Browser => {
                 let stop = self.redirect_uris()?;
-                // The browser opens the authorization request itself, with its own cookies.
-                let first = self.sc.last_exchange().map_err(|_| {
-                    Error::step("no authorization request was sent: start with `When the client starts an authorization request`")
-                })?.request();
-                if first.method != "GET" {
-                    return Err(Error::step(format!(
-                        "the browser login driver opens the authorization request in the browser, but the latest request was {} {}, not a GET",
-                        first.method, first.url
-                    )));
-                }
-                let start = Url::parse(&first.url)
-                    .map_err(|e| Error::step(format!("{:?} is not a URL: {e}", first.url)))?;
+                let start = self.authorization_request_url()?;
                 let (sc, state) = (&mut *self.sc, &mut *self.state);
                 let end = super::browser::log_in(sc, user, consent, &options, start, stop).await?;
                 state.response = end;
                 Ok(())
             }
         }
+    }
+
+    /// The authorization request the browser opens itself, with its own cookies: the latest
+    /// request, which must be a GET.
+    fn authorization_request_url(&self) -> Result<Url> {
+        let first = self.sc.last_exchange().map_err(|_| {
+            Error::step("no authorization request was sent: start with `When the client starts an authorization request`")
+        })?.request();
+        if first.method != "GET" {
+            return Err(Error::step(format!(
+                "the browser login driver opens the authorization request in the browser, but the latest request was {} {}, not a GET",
+                first.method, first.url
+            )));
+        }
+        Url::parse(&first.url)
+            .map_err(|e| Error::step(format!("{:?} is not a URL: {e}", first.url)))
+    }
+
+    /// Keeps what the browser saw as the page the user agent is on.
+    fn keep_view(&mut self, view: super::browser::PageView) -> bool {
+        if view.response.is_some() {
+            self.state.response = view.response;
+        }
+        let seq = self.sc.last_exchange().map_or(0, |ex| ex.seq);
+        self.state.browser_view = Some((seq, view.login_fields));
+        view.login_fields && self.state.response.is_none()
     }
 
     async fn log_in_html(
@@ -120,15 +135,25 @@ impl<'a> UserAgent<'a> {
     }
 
     /// Submits the login form with the user's name and a wrong password, once; the provider
-    /// must answer with its login form again (or an error page), never with a redirect.
+    /// must answer with its login form again (or an error page), never with a redirect. With
+    /// the browser driver, the browser opens the authorization request and submits the login
+    /// (script or found fields) once, then looks whether the login fields are shown again.
     pub async fn log_in_with_wrong_password(&mut self, user: &str) -> Result<()> {
         let username = self.sc.env().user(user)?.username.to_string();
         let options = self.sc.env().login_for(user)?;
         let stop = self.redirect_uris()?;
+        self.state.user = Some(user.to_string());
+        if options.driver() == LoginDriver::Browser {
+            let start = self.authorization_request_url()?;
+            let view =
+                super::browser::try_wrong_password(self.sc, user, &options, start, stop).await?;
+            self.keep_view(view);
+            return Ok(());
+        }
         let who = Credentials {
             user,
             username: &username,
-            password: "definitely-not-the-password",
+            password: super::login_page::WRONG_PASSWORD,
         };
         // Through the username page of a multi-page login, to the password page, once.
         let mut progress = LoginProgress::default();
@@ -178,7 +203,7 @@ impl<'a> UserAgent<'a> {
         Ok(())
     }
 
-    /// Whether the page the user agent is on shows a login form.
+    /// Whether the page the user agent is on shows a login form in its HTML.
     pub fn shows_login_form(&self) -> Result<bool> {
         let (page_url, body) = self.current_page()?;
         let options = &self.sc.env().login;
@@ -188,9 +213,49 @@ impl<'a> UserAgent<'a> {
                 .any(|f| is_login(f, options)))
     }
 
+    /// Whether the page the user agent is on shows a login form: in its HTML, or with the
+    /// browser driver, its login fields in the page the browser renders (what the browser saw
+    /// last, when its view is the latest exchange; else the page opened in the browser with the
+    /// end-user's cookies, its navigations recorded under the running step).
+    pub async fn shows_login_page(&mut self) -> Result<bool> {
+        if self.state.response.is_some() {
+            return Ok(false);
+        }
+        let options = match self.state.user.clone() {
+            Some(user) => self.sc.env().login_for(&user)?,
+            None => self.sc.env().login.clone(),
+        };
+        let (page_url, body) = self.current_page()?;
+        let in_html = parse_forms(&body, &page_url)
+            .iter()
+            .any(|f| is_login(f, &options));
+        if in_html || options.driver() != LoginDriver::Browser {
+            return Ok(in_html);
+        }
+        let last = self.sc.last_exchange()?;
+        if let Some((seq, shown)) = self.state.browser_view
+            && seq == last.seq
+        {
+            return Ok(shown && self.state.response.is_none());
+        }
+        // Only a page the browser would show by opening its URL: a GET answered 2xx.
+        let hop = last.hops.last().expect("an exchange has a hop");
+        let page = hop.request.method == "GET"
+            && hop
+                .response
+                .as_ref()
+                .is_some_and(|r| (200..300).contains(&r.status));
+        if !page {
+            return Ok(false);
+        }
+        let stop = self.redirect_uris()?;
+        let view = super::browser::view_page(self.sc, &options, page_url, stop).await?;
+        Ok(self.keep_view(view))
+    }
+
     /// The user agent is on the provider's login form, not redirected to the client.
-    pub fn expect_login_form(&mut self) -> Result<()> {
-        let shows = self.shows_login_form()?;
+    pub async fn expect_login_form(&mut self) -> Result<()> {
+        let shows = self.shows_login_page().await?;
         let failure = match &self.state.response {
             Some(r) => format!("the provider redirected to the client: {}", r.url),
             None => "the page has no login form".into(),

@@ -436,12 +436,12 @@ pub(crate) fn authorize(shared: &Shared, req: &Request) -> Response {
     if request.prompt.contains("none") && !shared.has(Defect::PromptNoneIgnored) {
         let target = target_of(&request);
         if needs_login {
-            return error_redirect(
-                shared,
-                &target,
-                "login_required",
-                "no live session for prompt=none",
-            );
+            let error = if shared.has(Defect::PromptNoneAccessDenied) {
+                "access_denied"
+            } else {
+                "login_required"
+            };
+            return error_redirect(shared, &target, error, "no live session for prompt=none");
         }
         if needs_consent {
             return error_redirect(
@@ -696,11 +696,15 @@ pub(crate) fn login(shared: &Shared, req: &Request) -> Response {
     }
     let username = params.get("username").unwrap_or_default();
     let password = params.get("password").unwrap_or_default();
-    let user = shared
-        .user(username)
-        .filter(|u| u.password.as_deref().is_none_or(|p| p == password));
+    let user = shared.user(username).filter(|u| {
+        shared.has(Defect::WrongPasswordAccepted)
+            || u.password.as_deref().is_none_or(|p| p == password)
+    });
     let Some(user) = user else {
         state.transactions.remove(&txn);
+        if shared.has(Defect::WrongPasswordEndsSignIn) {
+            return error_page(401, "Wrong username or password. Start the sign-in again.");
+        }
         return show_login(
             &mut state,
             transaction.request,

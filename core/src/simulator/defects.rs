@@ -236,11 +236,18 @@ pub enum Defect {
     CibaOpenidScopeNotRequired,
     /// The CIBA acknowledgement announces an `interval` of 0 s.
     CibaIntervalZero,
+    // glewlwyd interop (issue 11).
+    /// prompt=none without a session answers `access_denied`, an error that asks for no interaction.
+    PromptNoneAccessDenied,
+    /// The login accepts any password of a known username.
+    WrongPasswordAccepted,
+    /// A wrong password ends the sign-in on an error page, without the login form.
+    WrongPasswordEndsSignIn,
 }
 
 impl Defect {
     /// Every defect, for tests that try them all.
-    pub const ALL: [Defect; 105] = [
+    pub const ALL: [Defect; 108] = [
         Defect::WrongNonce,
         Defect::WrongAtHash,
         Defect::UnknownSigningKey,
@@ -350,6 +357,10 @@ impl Defect {
         Defect::CibaUnknownUserAccepted,
         Defect::CibaOpenidScopeNotRequired,
         Defect::CibaIntervalZero,
+        // glewlwyd interop (issue 11).
+        Defect::PromptNoneAccessDenied,
+        Defect::WrongPasswordAccepted,
+        Defect::WrongPasswordEndsSignIn,
     ];
 
     /// The snake_case name used in environment files and `IDFLOW_SIMULATOR_DEFECTS`.
@@ -464,6 +475,10 @@ impl Defect {
             Defect::CibaUnknownUserAccepted => "ciba_unknown_user_accepted",
             Defect::CibaOpenidScopeNotRequired => "ciba_openid_scope_not_required",
             Defect::CibaIntervalZero => "ciba_interval_zero",
+            // glewlwyd interop (issue 11).
+            Defect::PromptNoneAccessDenied => "prompt_none_access_denied",
+            Defect::WrongPasswordAccepted => "wrong_password_accepted",
+            Defect::WrongPasswordEndsSignIn => "wrong_password_ends_sign_in",
         }
     }
 
