@@ -24,7 +24,9 @@ pub struct JwksKey {
     pub(crate) use_: Option<String>,
     /// 0-based position in the JWKS.
     pub(crate) index: usize,
-    parsed: Result<Jwk, String>,
+    /// The verification key, parsed once when the JWKS is read (a JWKS is cached per run, so
+    /// each key is parsed once per run), or why it cannot be.
+    decoding: Result<DecodingKey, String>,
 }
 
 impl JwksKey {
@@ -67,13 +69,11 @@ impl JwksKey {
     }
 
     /// The key as a `jsonwebtoken` verification key.
-    pub fn decoding_key(&self) -> Result<DecodingKey, JwtError> {
-        let unusable = |reason: String| JwtError::UnusableKey {
+    pub fn decoding_key(&self) -> Result<&DecodingKey, JwtError> {
+        self.decoding.as_ref().map_err(|reason| JwtError::UnusableKey {
             key: self.label(),
-            reason,
-        };
-        let jwk = self.parsed.as_ref().map_err(|e| unusable(e.clone()))?;
-        DecodingKey::from_jwk(jwk).map_err(|e| unusable(e.to_string()))
+            reason: reason.clone(),
+        })
     }
 }
 
@@ -127,7 +127,9 @@ impl Jwks {
                     alg: text("alg"),
                     use_: text("use"),
                     index,
-                    parsed: serde_json::from_value::<Jwk>(raw.clone()).map_err(|e| e.to_string()),
+                    decoding: serde_json::from_value::<Jwk>(raw.clone())
+                        .map_err(|e| e.to_string())
+                        .and_then(|jwk| DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())),
                     raw: raw.clone(),
                 })
             })

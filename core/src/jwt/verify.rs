@@ -299,7 +299,7 @@ impl IdTokenVerifier {
         match jsonwebtoken::crypto::verify(
             &jwt.signature_b64(),
             jwt.signing_input.as_bytes(),
-            &decoding_key,
+            decoding_key,
             algorithm,
         ) {
             Ok(true) => pass(
