@@ -77,7 +77,8 @@ fn features(n: usize) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The simulator environment's clients and users, with a remote target at `issuer`.
+/// The simulator environment's clients and users, with a remote target at `issuer`; its key
+/// files' relative paths point back into the repository (the file is written elsewhere).
 fn environment(manifest: &Path, issuer: &str) -> String {
     let text = std::fs::read_to_string(manifest.join("environments/simulator.yaml"))
         .expect("environments/simulator.yaml");
@@ -90,6 +91,7 @@ fn environment(manifest: &Path, issuer: &str) -> String {
         from,
         &format!("target:\n  kind: remote\n  issuer: {issuer}\n"),
     )
+    .replace("../fixtures/", &format!("{}/fixtures/", manifest.display()))
 }
 
 /// Scenarios in a cucumber.json, and how many passed every step.

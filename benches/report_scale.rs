@@ -210,6 +210,7 @@ fn token(i: usize, failed: bool) -> TokenRecord {
             Check::not_applicable("c_hash", "no code from the authorization endpoint"),
         ],
         for_reference: false,
+        same_as: None,
     }
 }
 

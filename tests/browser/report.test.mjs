@@ -16,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -28,12 +28,25 @@ const bin = fromRoot(process.env.IDFLOW_BIN || 'target/debug/idflow');
 const fixtureDir = fromRoot('reports/browser-fixture');
 const fixtureReport = path.join(fixtureDir, 'index.html');
 // The HTML writer's golden file: a fixed report with structured checks, a warning, a failed
-// token check, a poll timeline, an undefined step and a failed hook.
-const goldenReport = fromRoot('core/src/report/golden/index.html');
+// token check, a poll timeline, an undefined step and a failed hook. The golden file names the
+// page's style sheet and script instead of holding them (see core/src/report/golden.rs); the
+// page is put together again here, as the writer embeds them.
+const goldenReport = fromRoot('reports/browser-golden/index.html');
+function writeGoldenPage() {
+  const embed = (text, name) =>
+    text.replace(`/* ${name}, embedded whole */\n`, () =>
+      readFileSync(fromRoot(`core/src/report/html/${name}`), 'utf8'));
+  let page = readFileSync(fromRoot('core/src/report/golden/index.html'), 'utf8');
+  page = embed(embed(page, 'style.css'), 'script.js');
+  assert.ok(!page.includes('embedded whole */'), 'the golden page names style.css and script.js');
+  mkdirSync(path.dirname(goldenReport), { recursive: true });
+  writeFileSync(goldenReport, page);
+}
 
 let browser;
 
 before(async () => {
+  writeGoldenPage();
   assert.ok(existsSync(bin), `${bin} missing: run cargo test (or cargo build) first`);
   // The wrong fixture has a failing scenario, so the run exits 1; anything else is a problem.
   // Two passing features next to it, so that filtering has something to hide (CIBA brings
@@ -441,6 +454,8 @@ test('a shared body opens where it is used; the ID token shows beside a claim ex
     const claim = sc.locator(':scope > ol > li', { hasText: 'the ID token claim "sub"' }).first();
     const token = claim.locator('details', { hasText: 'for reference' }).first();
     await token.locator('summary').first().click();
+    // The first showing of the token is copied in on opening (the page holds it once).
+    await token.locator('pre').first().waitFor();
     assert.match(await token.textContent(), /"sub":/);
     assert.ok((await token.locator('ul.ck > li').count()) > 0, 'verdicts beside the claim');
     // A shared body, opened in place, shows its content there.

@@ -70,10 +70,12 @@ impl JwksKey {
 
     /// The key as a `jsonwebtoken` verification key.
     pub fn decoding_key(&self) -> Result<&DecodingKey, JwtError> {
-        self.decoding.as_ref().map_err(|reason| JwtError::UnusableKey {
-            key: self.label(),
-            reason: reason.clone(),
-        })
+        self.decoding
+            .as_ref()
+            .map_err(|reason| JwtError::UnusableKey {
+                key: self.label(),
+                reason: reason.clone(),
+            })
     }
 }
 

@@ -937,7 +937,7 @@ impl TokenVerdict {
             header: self.header,
             claims: self.claims,
             checks: self.checks,
-            for_reference: false,
+            ..Default::default()
         }
     }
 

@@ -20,7 +20,7 @@ use crate::discovery::{ProviderMetadata, discovery_url};
 use crate::error::{Error, Result};
 use crate::http::{Redirects, RequestSpec};
 use crate::jwt::{IdTokenVerifier, Jwks, TokenVerdict};
-use crate::record::{Exchange, RecordedResponse};
+use crate::record::{Exchange, RecordedResponse, TokenPlace};
 use crate::scenario::{Scenario, response_of};
 
 /// What the relying party remembers during a scenario.
@@ -426,8 +426,7 @@ impl<'a> RelyingParty<'a> {
                 label: label.to_string(),
                 header: decoded.header,
                 claims: decoded.claims,
-                checks: Vec::new(),
-                for_reference: false,
+                ..Default::default()
             });
         }
     }
@@ -691,8 +690,9 @@ impl<'a> RelyingParty<'a> {
 
     /// Records the latest ID token under the running step for reference, with each check's
     /// verdict, so that an expectation on one of its claims is read beside the whole token:
-    /// the verdicts of an earlier step that verified this token, else of a verification made
-    /// now, else (no keys, no client) the decoded token alone. Best effort: a token that does
+    /// a pointer to an earlier step that verified this token (the reports show that one here),
+    /// else the verdicts of a verification made now, else (no keys, no client) the decoded
+    /// token alone. Best effort: a token that does
     /// not decode is left to the expectation to report.
     async fn show_id_token_for_reference(&mut self) {
         let Ok(decoded) = self
@@ -701,15 +701,18 @@ impl<'a> RelyingParty<'a> {
         else {
             return;
         };
-        let earlier = self
-            .sc
-            .record()
-            .steps
-            .iter()
-            .rev()
-            .flat_map(|s| s.tokens.iter().rev())
-            .find(|t| !t.for_reference && t.header == decoded.0 && t.claims == decoded.1)
-            .cloned();
+        let steps = &self.sc.record().steps;
+        let earlier = (steps.iter().enumerate().rev())
+            .flat_map(|(step, s)| {
+                let tokens = s.tokens.iter().enumerate().rev();
+                tokens.map(move |(token, t)| (TokenPlace { step, token }, t))
+            })
+            .find(|(_, t)| !t.for_reference && t.header == decoded.0 && t.claims == decoded.1)
+            .map(|(place, t)| crate::record::TokenRecord {
+                label: t.label.clone(),
+                same_as: Some(place),
+                ..Default::default()
+            });
         let mut token = match earlier {
             Some(t) => t,
             None => match self.verify_id_token().await {

@@ -15,7 +15,7 @@ pub use exchange::{
     Exchange, ExchangeEnd, Header, Hop, RecordedRequest, RecordedResponse, epoch_ms, header_value,
 };
 pub use poll::{PollRecord, PollTimeline};
-pub use verdict::{Check, Level, Outcome, TokenRecord};
+pub use verdict::{Check, Level, Outcome, TokenPlace, TokenRecord};
 
 use serde::{Deserialize, Serialize};
 

@@ -130,6 +130,19 @@ pub struct TokenRecord {
     /// that ran them, if any, counts them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub for_reference: bool,
+    /// A token shown for reference that repeats one recorded earlier in the same scenario:
+    /// where that one stands. Its header, claims and checks are then left empty here (they
+    /// are there), so that a scenario with several claim expectations keeps the token once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<TokenPlace>,
+}
+
+/// Where a token stands in a scenario's record: the step (its index in the scenario,
+/// background steps included) and the token's index among that step's tokens.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenPlace {
+    pub step: usize,
+    pub token: usize,
 }
 
 impl TokenRecord {

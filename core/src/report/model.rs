@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::record::{
-    Check, Exchange, Level, Outcome, PollRecord, PollTimeline, StepRecord, TokenRecord,
+    Check, Exchange, Level, Outcome, PollRecord, PollTimeline, StepRecord, TokenPlace, TokenRecord,
 };
 
 /// Outcome of a step or scenario.

@@ -10,7 +10,9 @@ use super::format::duration;
 use super::sequence;
 use super::timeline::timeline;
 use super::verdicts::{checks, is_warning, token};
-use crate::report::model::{Check, FeatureReport, Level, ScenarioReport, Status, StepReport};
+use crate::report::model::{
+    Check, FeatureReport, Level, ScenarioReport, Status, StepReport, TokenPlace,
+};
 
 /// Where a scenario sits on the page.
 pub(super) struct Placement {
@@ -125,8 +127,8 @@ pub(super) fn scenario(
         );
     }
     o.push_str("<ol>");
-    for step in &s.steps {
-        step_item(o, seen, f, step);
+    for (i, step) in s.steps.iter().enumerate() {
+        step_item(o, seen, f, step, (at.id, i));
     }
     o.push_str("</ol>");
     sequence::render(o, s.exchanges());
@@ -205,7 +207,8 @@ pub(super) fn location(path: &str, line: usize) -> String {
     }
 }
 
-fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
+/// One step; `at` is the scenario's number on the page and the step's index in it.
+fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport, at: (usize, usize)) {
     let _ = write!(
         o,
         "<li class=\"{c}{bg}\"><b class=\"{c}\">{}</b> {}{} <span class=\"d\">{}{}</span>",
@@ -266,8 +269,12 @@ fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport) {
     for t in &st.record.timelines {
         timeline(o, t);
     }
-    for t in &st.record.tokens {
-        token(o, t);
+    for (token_index, t) in st.record.tokens.iter().enumerate() {
+        let place = TokenPlace {
+            step: at.1,
+            token: token_index,
+        };
+        token(o, t, at.0, place);
     }
     o.push_str("</li>");
 }

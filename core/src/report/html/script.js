@@ -31,6 +31,8 @@ bs.forEach(function(b){b.addEventListener('click',function(){var v=b.getAttribut
 tg.addEventListener('change',function(){save();apply()});fe.addEventListener('change',function(){save();apply()});
 qb.addEventListener('change',function(){save();apply()});q.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(function(){save();apply()},150)});
 f.addEventListener('submit',function(ev){ev.preventDefault()});
+// A token shown again for reference: its first showing is copied in on opening.
+d.addEventListener('toggle',function(ev){var el=ev.target;if(el.open&&el.getAttribute&&el.getAttribute('data-tok')&&!el.querySelector('pre')){var first=d.getElementById(el.getAttribute('data-tok'));if(first)[].slice.call(first.children,1).forEach(function(c){el.appendChild(c.cloneNode(true))})}},true);
 d.addEventListener('toggle',function(ev){var el=ev.target;if(el.open&&el.classList&&el.classList.contains('shb')&&el.children.length===1){var sb=d.getElementById('b'+el.getAttribute('data-b'));if(sb)[].slice.call(sb.children,1).forEach(function(c){el.appendChild(c.cloneNode(true))})}
 if(!el.open||!el.classList||!el.classList.contains('sc'))return;
 var ns=el.querySelector(':scope>noscript');if(ns){ns.insertAdjacentHTML('afterend',ns.textContent);ns.remove()}},true);

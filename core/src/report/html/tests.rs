@@ -414,3 +414,47 @@ fn a_token_shown_for_reference_is_shown_and_counted_nowhere() {
     };
     assert_eq!(counts(&html), counts(&before));
 }
+
+#[test]
+fn a_token_repeated_for_reference_links_to_its_first_showing_instead_of_a_copy() {
+    use crate::report::model::{TokenPlace, TokenRecord};
+    let mut r = fixtures::report();
+    let s = &mut r.features[0].scenarios[1];
+    s.steps[0].record.tokens.push(TokenRecord {
+        label: "ID token".into(),
+        claims: serde_json::json!({"sub": "only-once-u1"}),
+        ..Default::default()
+    });
+    let first = TokenPlace { step: 0, token: 0 };
+    for step in 1..s.steps.len() {
+        s.steps[step].record.tokens.push(TokenRecord {
+            label: "ID token".into(),
+            for_reference: true,
+            same_as: Some(first),
+            ..Default::default()
+        });
+    }
+    let repeats = s.steps.len() - 1;
+    assert!(repeats >= 1, "the fixture's scenario has several steps");
+    let html = render(&r);
+    // The claims are on the page once; each repetition names the first showing's anchor,
+    // which the page's script copies in on opening.
+    assert_eq!(html.matches("only-once-u1").count(), 1, "{html}");
+    let anchor = html
+        .split("only-once-u1")
+        .next()
+        .and_then(|before| before.rsplit("<details id=\"").next())
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(anchor.ends_with("k0_0"), "{anchor}");
+    assert_eq!(
+        html.matches(&format!("data-tok=\"{anchor}\"")).count(),
+        repeats
+    );
+    assert_eq!(
+        html.matches(&format!("href=\"#{anchor}\"")).count(),
+        repeats
+    );
+    assert!(SCRIPT.contains("data-tok"));
+}

@@ -3,25 +3,44 @@
 use std::fmt::Write as _;
 
 use super::escape::a;
-use crate::report::model::{Check, Level, Outcome, TokenRecord};
+use crate::report::model::{Check, Level, Outcome, TokenPlace, TokenRecord};
+
+/// What a token shown for reference says beside its label.
+const FOR_REFERENCE: &str = " <span class=\"t\">(beside this expectation, for reference: its checks \
+                             count where the token is verified)</span>";
+
+/// The anchor of a token on the page: scenario `sid`, its place in the scenario.
+pub(super) fn token_anchor(sid: usize, place: TokenPlace) -> String {
+    format!("s{sid}k{}_{}", place.step, place.token)
+}
 
 /// A decoded token: header, claims and checks, open when a check failed; one shown for reference
-/// beside an expectation on one of its claims says so.
-pub(super) fn token(o: &mut String, t: &TokenRecord) {
+/// beside an expectation on one of its claims says so. `sid` is the scenario's number on the
+/// page and `place` the token's place in it: the token's anchor. A token that repeats one
+/// shown earlier in the scenario (`same_as`) links to it, and the page's script copies it
+/// in place on opening.
+pub(super) fn token(o: &mut String, t: &TokenRecord, sid: usize, place: TokenPlace) {
+    if let Some(first) = t.same_as {
+        let anchor = token_anchor(sid, first);
+        let _ = write!(
+            o,
+            "<details data-tok=\"{anchor}\"><summary>Token: {}{FOR_REFERENCE}</summary>\
+             <p class=\"t\"><a href=\"#{anchor}\">The token as verified earlier in this \
+             scenario</a></p></details>",
+            a(&t.label),
+        );
+        return;
+    }
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     let failed = t.checks.iter().any(|c| c.verdict == Outcome::Failed);
     let _ = write!(
         o,
-        "<details{}><summary>Token: {}{}</summary><div class=\"t\">header</div><pre>{}</pre>\
+        "<details id=\"{}\"{}><summary>Token: {}{}</summary><div class=\"t\">header</div><pre>{}</pre>\
          <div class=\"t\">claims</div><pre>{}</pre>",
+        token_anchor(sid, place),
         if failed { " open" } else { "" },
         a(&t.label),
-        if t.for_reference {
-            " <span class=\"t\">(beside this expectation, for reference: its checks count where \
-             the token is verified)</span>"
-        } else {
-            ""
-        },
+        if t.for_reference { FOR_REFERENCE } else { "" },
         a(&pretty(&t.header)),
         a(&pretty(&t.claims))
     );
