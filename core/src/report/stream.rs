@@ -2,7 +2,8 @@
 //!
 //! As each scenario finishes (redacted once, by the runner's writer), [`Evidence::keep`]
 //! appends the scenario that did not fail to a spill file (one JSON document per scenario, in
-//! a hidden `.parts/` folder of the report directory, removed at the end) and gives back what
+//! a hidden `.parts/` folder of the report directory; on Unix unlinked as soon as it is open,
+//! elsewhere removed at the end) and gives back what
 //! the run keeps of it: its identity, verdict, duration, tags and retries, without steps or
 //! logs. Failed scenarios stay whole in memory: they are few, and the overview, the console's
 //! recap and the categories group them. Besides, the run keeps per spilled scenario where it
@@ -146,6 +147,13 @@ impl Spill {
                 path: path.clone(),
                 source,
             })?;
+        // On Unix the file lives on unnamed while the run holds it, so that a run that is
+        // killed leaves nothing behind; elsewhere it is removed when the evidence is dropped.
+        #[cfg(unix)]
+        {
+            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_dir(&dir);
+        }
         Ok(Spill {
             dir,
             path,
