@@ -28,7 +28,7 @@ use std::sync::{Mutex, MutexGuard};
 use super::ReportError;
 use serde::{Deserialize, Serialize};
 
-use super::model::{FeatureReport, RunReport, ScenarioReport, Status, StepRecord, StepReport};
+use super::model::{FeatureReport, RunReport, ScenarioReport, StepRecord, StepReport};
 
 /// The folder of the report directory that holds a run's spill files while it runs.
 pub const PARTS_DIR: &str = ".parts";
@@ -64,16 +64,10 @@ struct OnDisk {
     steps: Vec<StepOnDisk>,
 }
 
+/// A step with its record apart (the step's own record is left empty: nothing to buffer).
 #[derive(Debug, Serialize, Deserialize)]
 struct StepOnDisk {
-    keyword: String,
-    text: String,
-    line: usize,
-    background: bool,
-    docstring: Option<String>,
-    table: Option<Vec<Vec<String>>>,
-    status: Option<Status>,
-    duration_ms: f64,
+    step: StepReport,
     record: StepRecord,
 }
 
@@ -81,16 +75,9 @@ impl OnDisk {
     fn new(mut scenario: ScenarioReport) -> Self {
         let steps = std::mem::take(&mut scenario.steps)
             .into_iter()
-            .map(|st| StepOnDisk {
-                keyword: st.keyword,
-                text: st.text,
-                line: st.line,
-                background: st.background,
-                docstring: st.docstring,
-                table: st.table,
-                status: st.status,
-                duration_ms: st.duration_ms,
-                record: st.record,
+            .map(|mut step| StepOnDisk {
+                record: std::mem::take(&mut step.record),
+                step,
             })
             .collect();
         OnDisk { scenario, steps }
@@ -101,16 +88,9 @@ impl OnDisk {
         s.steps = self
             .steps
             .into_iter()
-            .map(|st| StepReport {
-                keyword: st.keyword,
-                text: st.text,
-                line: st.line,
-                background: st.background,
-                docstring: st.docstring,
-                table: st.table,
-                status: st.status,
-                duration_ms: st.duration_ms,
-                record: st.record,
+            .map(|StepOnDisk { mut step, record }| {
+                step.record = record;
+                step
             })
             .collect();
         s
