@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::ReportError;
 use serde::{Deserialize, Serialize};
@@ -385,10 +385,100 @@ pub(crate) trait Sink {
 
 /// Where a sink's text goes.
 pub(crate) struct Output<'a> {
-    pub sink: &'a mut dyn Sink,
-    pub out: &'a mut dyn Write,
+    pub sink: &'a mut (dyn Sink + Send),
+    pub out: &'a mut (dyn Write + Send),
     /// For errors.
     pub path: &'a Path,
+}
+
+/// What the reading thread hands each output's thread, in report order.
+enum Item {
+    Feature(usize),
+    /// A scenario by feature and index, with its evidence when it was read back (else the
+    /// report holds it whole).
+    Scenario(usize, usize, Option<Arc<ScenarioReport>>),
+    FeatureEnd(usize),
+}
+
+/// How many items an output's thread may lag behind the reading: bounds what is in memory.
+const LAG: usize = 16;
+
+/// Walks `r` once, reading each scenario's evidence once, and feeds every output, each on a
+/// thread of its own (the outputs are independent, and the run's end waits for them).
+pub(crate) fn stream(
+    r: &RunReport,
+    ev: &Evidence,
+    outputs: &mut [Output<'_>],
+) -> Result<(), ReportError> {
+    std::thread::scope(|scope| {
+        let mut senders = Vec::with_capacity(outputs.len());
+        let mut writers = Vec::with_capacity(outputs.len());
+        for o in outputs.iter_mut() {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Item>>(LAG);
+            senders.push(tx);
+            writers.push(scope.spawn(move || feed(r, ev, o, rx)));
+        }
+        // An output whose thread stopped (it failed to write) is no longer fed.
+        let send = |item: Item| {
+            let item = Arc::new(item);
+            for tx in &senders {
+                let _ = tx.send(item.clone());
+            }
+        };
+        let read = (|| {
+            for (fi, f) in r.features.iter().enumerate() {
+                send(Item::Feature(fi));
+                for (si, id) in f.scenarios.iter().enumerate() {
+                    let full = match ev.full(fi, id)? {
+                        Cow::Borrowed(_) => None,
+                        Cow::Owned(s) => Some(Arc::new(s)),
+                    };
+                    send(Item::Scenario(fi, si, full));
+                }
+                send(Item::FeatureEnd(fi));
+            }
+            Ok(())
+        })();
+        drop(senders);
+        let written: Vec<Result<(), ReportError>> = writers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        read.and(written.into_iter().collect())
+    })
+}
+
+/// One output's thread: its head, the items as they come, its tail.
+fn feed(
+    r: &RunReport,
+    ev: &Evidence,
+    o: &mut Output<'_>,
+    items: std::sync::mpsc::Receiver<Arc<Item>>,
+) -> Result<(), ReportError> {
+    let mut buf = String::with_capacity(64 * 1024);
+    o.sink.head(r, ev, &mut buf)?;
+    flush(o, &mut buf)?;
+    for item in items {
+        match &*item {
+            Item::Feature(fi) => o.sink.feature(*fi, &r.features[*fi], &mut buf),
+            Item::Scenario(fi, si, full) => {
+                let f = &r.features[*fi];
+                let id = &f.scenarios[*si];
+                let at = At {
+                    feature: *fi,
+                    index: *si,
+                    f,
+                    id,
+                    s: full.as_deref().unwrap_or(id),
+                };
+                o.sink.scenario(&at, &mut buf);
+            }
+            Item::FeatureEnd(fi) => o.sink.feature_end(*fi, &r.features[*fi], &mut buf),
+        }
+        flush(o, &mut buf)?;
+    }
+    o.sink.tail(r, &mut buf);
+    flush(o, &mut buf)
 }
 
 fn flush(o: &mut Output<'_>, buf: &mut String) -> Result<(), ReportError> {
@@ -400,50 +490,8 @@ fn flush(o: &mut Output<'_>, buf: &mut String) -> Result<(), ReportError> {
     })
 }
 
-/// Walks `r` once, reading each scenario's evidence once, and feeds every output.
-pub(crate) fn stream(
-    r: &RunReport,
-    ev: &Evidence,
-    outputs: &mut [Output<'_>],
-) -> Result<(), ReportError> {
-    let mut buf = String::with_capacity(64 * 1024);
-    for o in outputs.iter_mut() {
-        o.sink.head(r, ev, &mut buf)?;
-        flush(o, &mut buf)?;
-    }
-    for (fi, f) in r.features.iter().enumerate() {
-        for o in outputs.iter_mut() {
-            o.sink.feature(fi, f, &mut buf);
-            flush(o, &mut buf)?;
-        }
-        for (si, id) in f.scenarios.iter().enumerate() {
-            let full = ev.full(fi, id)?;
-            let at = At {
-                feature: fi,
-                index: si,
-                f,
-                id,
-                s: &full,
-            };
-            for o in outputs.iter_mut() {
-                o.sink.scenario(&at, &mut buf);
-                flush(o, &mut buf)?;
-            }
-        }
-        for o in outputs.iter_mut() {
-            o.sink.feature_end(fi, f, &mut buf);
-            flush(o, &mut buf)?;
-        }
-    }
-    for o in outputs.iter_mut() {
-        o.sink.tail(r, &mut buf);
-        flush(o, &mut buf)?;
-    }
-    Ok(())
-}
-
 /// Renders a report held in memory with one sink, into a string.
-pub(crate) fn render(r: &RunReport, sink: &mut dyn Sink) -> String {
+pub(crate) fn render(r: &RunReport, sink: &mut (dyn Sink + Send)) -> String {
     let mut out: Vec<u8> = Vec::new();
     let path = Path::new("memory");
     let ev = Evidence::default();
