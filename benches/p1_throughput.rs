@@ -86,9 +86,14 @@ fn environment(manifest: &Path, issuer: &str) -> String {
         text.contains(from),
         "simulator.yaml changed its target block"
     );
+    // Files the environment names relative to itself (a client's key) stay where they are.
     text.replace(
         from,
         &format!("target:\n  kind: remote\n  issuer: {issuer}\n"),
+    )
+    .replace(
+        ": ../fixtures/",
+        &format!(": {}/fixtures/", manifest.display()),
     )
 }
 
