@@ -338,13 +338,21 @@ fn interleaved(reps: usize, mut f: impl FnMut(usize, bool) -> Measured) -> (Meas
         runs.sort_by_key(|m| m.usage.cpu());
         let all_ok = runs.iter().all(|m| m.ok);
         let (lo, hi) = (runs[0].usage.cpu(), runs[runs.len() - 1].usage.cpu());
+        let mut rss: Vec<f64> = runs
+            .iter()
+            .map(|m| m.usage.max_rss_kib as f64 / 1024.0)
+            .collect();
+        rss.sort_by(f64::total_cmp);
         let mut m = runs.swap_remove(runs.len() / 2);
         m.ok = all_ok;
         m.note = format!(
-            "median of {} interleaved; CPU {}–{} s",
+            "median of {} interleaved; CPU {}–{} s; peak RSS median {:.1} MiB ({:.1}–{:.1})",
             reps.max(1),
             secs(lo),
-            secs(hi)
+            secs(hi),
+            rss[rss.len() / 2],
+            rss[0],
+            rss[rss.len() - 1]
         );
         m
     };
@@ -434,6 +442,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
+    // N = 10,000 runs once unless P1_BIG_REPS says otherwise (for min–max of the memory).
+    let big_reps: usize = std::env::var("P1_BIG_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let scale = std::env::var("P1_SCALE").map_or(true, |v| v != "0");
     let c = 16;
     let mut out = String::new();
@@ -445,7 +458,7 @@ fn main() {
     let mut hurl_note = None;
     let mut all_ok = true;
     for &n in &ns {
-        let reps = if n >= 10_000 { 1 } else { reps };
+        let reps = if n >= 10_000 { big_reps } else { reps };
         eprintln!("P1: N={n}, concurrency {c}, {reps} run(s) each ...");
         let idf = median_run(reps, |r| bench.idflow_run(n, c, &format!("{n}-c{c}-{r}")));
         let bare = median_run(reps, |r| bench.bare_run(n, c, &format!("{n}-c{c}-{r}")));

@@ -16,6 +16,7 @@ use super::failures;
 use super::history::scenario_id;
 use super::junit;
 use super::model::{FeatureReport, RunReport, ScenarioReport, Status, StepReport};
+use super::stream::Evidence;
 
 /// Allure's severities; a scenario tagged with one of them (`@critical`) has that severity,
 /// else `normal`.
@@ -162,8 +163,15 @@ fn step(st: &StepReport, start: u128) -> StepResult {
     }
 }
 
-fn result(run_start: u128, f: &FeatureReport, s: &ScenarioReport) -> TestResult {
-    let full_name = scenario_id(f, s);
+/// The result of scenario `s`; `id` is the same scenario as `f` holds it (identity and ranks
+/// are taken from it; in a report held in memory it is `s`).
+fn result(
+    run_start: u128,
+    f: &FeatureReport,
+    id: &ScenarioReport,
+    s: &ScenarioReport,
+) -> TestResult {
+    let full_name = scenario_id(f, id);
     let start = scenario_start(run_start, s);
     let verdict = s.verdict();
     let status_details = if verdict.is_failure() {
@@ -210,7 +218,7 @@ fn result(run_start: u128, f: &FeatureReport, s: &ScenarioReport) -> TestResult 
     let rows: Vec<&ScenarioReport> = f.scenarios.iter().filter(|o| o.name == s.name).collect();
     let mut parameters = Vec::new();
     if s.keyword.contains("Outline") || s.keyword.contains("Template") || rows.len() > 1 {
-        let rank = rows.iter().position(|o| std::ptr::eq(*o, s)).unwrap_or(0) + 1;
+        let rank = rows.iter().position(|o| std::ptr::eq(*o, id)).unwrap_or(0) + 1;
         parameters.push(Parameter {
             name: "example".into(),
             value: format!("row {rank} (line {})", s.line),
@@ -264,14 +272,32 @@ fn property(s: &str, key: bool) -> String {
 /// Every file of the results, by name: each scenario's result, then `categories.json` and
 /// `environment.properties`.
 pub fn render(report: &RunReport) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = report
-        .scenarios()
-        .map(|(f, s)| {
-            let r = result(report.started_at_ms, f, s);
+    let mut files = Vec::new();
+    let kept: Result<(), ReportError> = each_file(report, &Evidence::default(), |name, text| {
+        files.push((name, text));
+        Ok(())
+    });
+    // In memory: nothing to read back, nothing to fail.
+    if let Err(e) = kept {
+        tracing::warn!("{e}");
+    }
+    files
+}
+
+/// Hands each file of the results to `put`, by name, reading each scenario's evidence once.
+fn each_file(
+    report: &RunReport,
+    ev: &Evidence,
+    mut put: impl FnMut(String, String) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    for (fi, f) in report.features.iter().enumerate() {
+        for id in &f.scenarios {
+            let s = ev.full(fi, id)?;
+            let r = result(report.started_at_ms, f, id, &s);
             let text = serde_json::to_string_pretty(&r).unwrap_or_default();
-            (format!("{}-result.json", r.uuid), text)
-        })
-        .collect();
+            put(format!("{}-result.json", r.uuid), text)?;
+        }
+    }
     let categories: Vec<Category> = failures::group(report)
         .into_iter()
         .map(|g| Category {
@@ -280,10 +306,10 @@ pub fn render(report: &RunReport) -> Vec<(String, String)> {
             matched_statuses: ["failed", "broken"],
         })
         .collect();
-    files.push((
+    put(
         "categories.json".into(),
         serde_json::to_string_pretty(&categories).unwrap_or_default(),
-    ));
+    )?;
     let mut env = String::new();
     let mut prop = |k: &str, v: &str| {
         let _ = writeln!(env, "{}={}", property(k, true), property(v, false));
@@ -296,25 +322,36 @@ pub fn render(report: &RunReport) -> Vec<(String, String)> {
     if let Some(t) = &report.tags {
         prop("tags", t);
     }
-    files.push(("environment.properties".into(), env));
-    files
+    put("environment.properties".into(), env)
 }
 
 /// Creates `dir` and writes [`render`]'s files into it. Returns the paths written.
 pub fn write(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    write_streamed(report, &Evidence::default(), dir)
+}
+
+/// Creates `dir` and writes the results of `report` into it, the scenarios' evidence read
+/// from `ev` one scenario at a time. Returns the paths written.
+pub fn write_streamed(
+    report: &RunReport,
+    ev: &Evidence,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
         path: dir.to_owned(),
         source,
     })?;
-    render(report)
-        .into_iter()
-        .map(|(name, text)| {
-            let path = dir.join(name);
-            std::fs::write(&path, text)
-                .map(|()| path.clone())
-                .map_err(|source| ReportError::Write { path, source })
-        })
-        .collect()
+    let mut paths = Vec::new();
+    each_file(report, ev, |name, text| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|source| ReportError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        paths.push(path);
+        Ok(())
+    })?;
+    Ok(paths)
 }
 
 #[cfg(test)]

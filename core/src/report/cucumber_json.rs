@@ -23,6 +23,7 @@ use super::ReportError;
 use super::model::{
     FeatureReport, RunError, RunReport, ScenarioReport, Status, StepRecord, StepReport,
 };
+use super::stream::{At, Evidence, Sink};
 
 /// Media type of idflow's embeddings.
 pub const MIME: &str = "application/vnd.idflow+json";
@@ -189,30 +190,105 @@ struct ScenarioExtras<'a> {
 /// Renders the report as Cucumber JSON, compact: it is read by tools, and indentation made a
 /// fifth of its size.
 pub fn render(report: &RunReport) -> String {
-    let mut features: Vec<Feature> = report.features.iter().map(feature).collect();
-    let meta = RunMeta {
-        environment: report.environment.clone(),
-        target: report.target.clone(),
-        commit: report.commit.clone(),
-        tags: report.tags.clone(),
-        started_at_ms: report.started_at_ms,
-        duration_ms: report.duration_ms,
-        errors: report.errors.clone(),
-    };
-    if features.is_empty() {
-        features.push(Feature {
-            keyword: "Feature".into(),
-            name: "idflow run".into(),
-            id: "idflow-run".into(),
-            idflow: Some(FeatureExtras {
-                run: None,
-                placeholder: true,
-            }),
-            ..Default::default()
+    super::stream::render(report, &mut Features::default())
+}
+
+/// The array of features as a [`Sink`]: each feature's object is serialised without its
+/// elements and cut where they go; each element is serialised on its own between. The bytes
+/// are those of serialising the whole array at once (compact JSON has no whitespace).
+#[derive(Default)]
+pub(crate) struct Features {
+    /// The run's metadata, carried by the first feature (or the placeholder).
+    meta: Option<RunMeta>,
+    /// What closes the current feature's object, from its elements' `]` on.
+    rest: String,
+    /// An element of the current feature was written.
+    elements: bool,
+}
+
+/// Where a feature's elements go in its serialised object.
+const ELEMENTS: &str = "\"elements\":[";
+
+impl Sink for Features {
+    fn head(
+        &mut self,
+        report: &RunReport,
+        _: &Evidence,
+        o: &mut String,
+    ) -> Result<(), ReportError> {
+        self.meta = Some(RunMeta {
+            environment: report.environment.clone(),
+            target: report.target.clone(),
+            commit: report.commit.clone(),
+            tags: report.tags.clone(),
+            started_at_ms: report.started_at_ms,
+            duration_ms: report.duration_ms,
+            errors: report.errors.clone(),
         });
+        o.push('[');
+        Ok(())
     }
-    features[0].idflow.get_or_insert_with(Default::default).run = Some(meta);
-    serde_json::to_string(&features).expect("cucumber JSON serialises")
+
+    fn feature(&mut self, fi: usize, f: &FeatureReport, o: &mut String) {
+        let mut head = feature(f);
+        if fi == 0 {
+            head.idflow = Some(FeatureExtras {
+                run: self.meta.take(),
+                placeholder: false,
+            });
+        } else {
+            o.push(',');
+        }
+        let text = serde_json::to_string(&head).expect("cucumber JSON serialises");
+        // The fields before `elements` are strings (quotes escaped), numbers and tags: the
+        // first `"elements":[` is the field's.
+        let cut = text
+            .find(ELEMENTS)
+            .map_or(text.len(), |i| i + ELEMENTS.len());
+        o.push_str(&text[..cut]);
+        self.rest = text[cut..].to_owned();
+        self.elements = false;
+    }
+
+    fn scenario(&mut self, at: &At<'_>, o: &mut String) {
+        if self.elements {
+            o.push(',');
+        }
+        self.elements = true;
+        let repeated =
+            at.f.scenarios
+                .iter()
+                .filter(|s| s.name == at.s.name)
+                .count()
+                > 1;
+        let mut id = format!("{};{}", slug(&at.f.name), slug(&at.s.name));
+        if repeated {
+            id.push_str(&format!(";{}", at.s.line));
+        }
+        let element = element(at.s, id);
+        o.push_str(&serde_json::to_string(&element).expect("cucumber JSON serialises"));
+    }
+
+    fn feature_end(&mut self, _: usize, _: &FeatureReport, o: &mut String) {
+        o.push_str(&self.rest);
+    }
+
+    fn tail(&mut self, _: &RunReport, o: &mut String) {
+        if let Some(meta) = self.meta.take() {
+            let placeholder = Feature {
+                keyword: "Feature".into(),
+                name: "idflow run".into(),
+                id: "idflow-run".into(),
+                idflow: Some(FeatureExtras {
+                    run: Some(meta),
+                    placeholder: true,
+                }),
+                ..Default::default()
+            };
+            o.push_str(&serde_json::to_string(&placeholder).expect("cucumber JSON serialises"));
+        }
+        o.push(']');
+    }
 }
 
 fn embed<T: Serialize>(value: &T) -> Embedding {
@@ -249,29 +325,17 @@ fn nanos(ms: f64) -> u64 {
     (ms.max(0.0) * 1e6).round() as u64
 }
 
+/// A feature's object without its elements (see [`Features`]).
 fn feature(f: &FeatureReport) -> Feature {
-    let fid = slug(&f.name);
-    let elements = f
-        .scenarios
-        .iter()
-        .map(|s| {
-            let repeated = f.scenarios.iter().filter(|o| o.name == s.name).count() > 1;
-            let mut id = format!("{fid};{}", slug(&s.name));
-            if repeated {
-                id.push_str(&format!(";{}", s.line));
-            }
-            element(s, id)
-        })
-        .collect();
     Feature {
         uri: f.path.clone(),
-        id: fid,
+        id: slug(&f.name),
         keyword: "Feature".into(),
         name: f.name.clone(),
         description: f.description.clone().unwrap_or_default(),
         line: f.line,
         tags: tags(&f.tags, f.line.saturating_sub(1).max(1)),
-        elements,
+        elements: Vec::new(),
         idflow: None,
     }
 }

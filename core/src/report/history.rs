@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::model::{FeatureReport, RunReport, ScenarioReport, Status};
+use super::stream::Evidence;
 
 /// How many runs the history keeps (the newest).
 pub const KEEP: usize = 20;
@@ -118,6 +119,12 @@ pub fn scenario_id(f: &FeatureReport, s: &ScenarioReport) -> String {
 impl RunSummary {
     /// What the history keeps of `report`.
     pub fn of(report: &RunReport) -> Self {
+        Self::with_evidence(report, &Evidence::default())
+    }
+
+    /// What the history keeps of `report`, whose scenarios' steps may be in `ev` (a run that
+    /// spilled them).
+    pub fn with_evidence(report: &RunReport, ev: &Evidence) -> Self {
         let c = report.counts();
         RunSummary {
             started_at_ms: report.started_at_ms,
@@ -127,13 +134,16 @@ impl RunSummary {
             failed: c.failed,
             skipped: c.skipped,
             scenarios: report
-                .scenarios()
-                .map(|(f, s)| ScenarioSummary {
+                .features
+                .iter()
+                .enumerate()
+                .flat_map(|(fi, f)| f.scenarios.iter().map(move |s| (fi, f, s)))
+                .map(|(fi, f, s)| ScenarioSummary {
                     id: scenario_id(f, s),
                     status: s.verdict(),
                     duration_ms: s.duration_ms,
                     retries: s.retries,
-                    steps_hash: steps_hash(s),
+                    steps_hash: ev.steps_hash(fi, s),
                 })
                 .collect(),
         }
@@ -254,12 +264,13 @@ pub struct Flaky {
 pub fn record(
     path: &Path,
     report: &RunReport,
+    ev: &Evidence,
 ) -> (History, Option<HistoryError>, Option<HistoryError>) {
     let (mut history, problem) = match History::load(path) {
         Ok(h) => (h, None),
         Err(e) => (History::default(), Some(e)),
     };
-    history.push(RunSummary::of(report));
+    history.push(RunSummary::with_evidence(report, ev));
     let saved = history.save(path).err();
     (history, problem, saved)
 }
@@ -377,16 +388,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("idflow-history-{}", std::process::id()));
         let path = dir.join("h.json");
         assert_eq!(History::load(&path).unwrap(), History::default());
-        let (h, problem, saved) = record(&path, &fixtures::report());
+        let (h, problem, saved) = record(&path, &fixtures::report(), &Evidence::default());
         assert!(problem.is_none() && saved.is_none());
         assert_eq!(h.runs.len(), 1);
-        let (h, _, _) = record(&path, &fixtures::report());
+        let (h, _, _) = record(&path, &fixtures::report(), &Evidence::default());
         assert_eq!(h.runs.len(), 2);
         assert_eq!(History::load(&path).unwrap(), h);
         std::fs::write(&path, "{not json").unwrap();
         let err = History::load(&path).unwrap_err().to_string();
         assert!(err.contains("h.json") && err.contains("not valid"), "{err}");
-        let (h, problem, _) = record(&path, &fixtures::report());
+        let (h, problem, _) = record(&path, &fixtures::report(), &Evidence::default());
         assert!(problem.is_some());
         assert_eq!(h.runs.len(), 1);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -9,71 +9,74 @@ use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
+use super::ReportError;
 use super::model::{Check, FeatureReport, Level, RunReport, ScenarioReport, Status, StepReport};
+use super::stream::{At, Evidence, Sink};
 
 /// Renders the report as a JUnit XML document.
 pub fn render(report: &RunReport) -> String {
-    let counts = report.counts();
-    let undefined_or_failed = counts.failed;
-    let tests = counts.passed + counts.failed + counts.skipped + report.errors.len();
-    let mut out = String::with_capacity(1024);
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"idflow\" tests=\"{tests}\" failures=\"{undefined_or_failed}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
-        report.errors.len(),
-        counts.skipped,
-        seconds(report.duration_ms)
-    );
-    for f in &report.features {
-        feature(&mut out, f);
-    }
-    if !report.errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"run errors\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\" time=\"0.000\">",
-            n = report.errors.len()
-        );
-        for e in &report.errors {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"run errors\" name=\"{}\" time=\"0.000\">\n      <error message=\"{}\" type=\"FeatureError\">{}</error>\n    </testcase>",
-                attr(&e.location),
-                attr(&e.message),
-                text(&format!("{}\n{}", e.location, e.message))
-            );
-        }
-        out.push_str("  </testsuite>\n");
-    }
-    out.push_str("</testsuites>\n");
-    out
+    super::stream::render(report, &mut Suites::default())
 }
 
-fn feature(out: &mut String, f: &FeatureReport) {
-    let (mut failures, mut skipped) = (0, 0);
-    for s in &f.scenarios {
-        match s.verdict() {
-            Status::Failed | Status::Undefined => failures += 1,
-            Status::Skipped => skipped += 1,
-            Status::Passed => {}
+/// The document as a [`Sink`]: totals first, then a `<testsuite>` per feature (its counts from
+/// the report, its test cases from each scenario's evidence), then the run's errors.
+#[derive(Default)]
+pub(crate) struct Suites {
+    /// How many scenarios of the current feature have each name.
+    names: HashMap<String, usize>,
+    /// The current feature's class name.
+    class: String,
+}
+
+impl Sink for Suites {
+    fn head(
+        &mut self,
+        report: &RunReport,
+        _: &Evidence,
+        out: &mut String,
+    ) -> Result<(), ReportError> {
+        let counts = report.counts();
+        let undefined_or_failed = counts.failed;
+        let tests = counts.passed + counts.failed + counts.skipped + report.errors.len();
+        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"idflow\" tests=\"{tests}\" failures=\"{undefined_or_failed}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
+            report.errors.len(),
+            counts.skipped,
+            seconds(report.duration_ms)
+        );
+        Ok(())
+    }
+
+    fn feature(&mut self, _: usize, f: &FeatureReport, out: &mut String) {
+        let (mut failures, mut skipped) = (0, 0);
+        for s in &f.scenarios {
+            match s.verdict() {
+                Status::Failed | Status::Undefined => failures += 1,
+                Status::Skipped => skipped += 1,
+                Status::Passed => {}
+            }
         }
+        let time: f64 = f.scenarios.iter().map(|s| s.duration_ms).sum();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\" file=\"{}\">",
+            attr(&f.name),
+            f.scenarios.len(),
+            seconds(time),
+            attr(&f.path)
+        );
+        self.names.clear();
+        for s in &f.scenarios {
+            *self.names.entry(s.name.clone()).or_default() += 1;
+        }
+        self.class = classname(f);
     }
-    let time: f64 = f.scenarios.iter().map(|s| s.duration_ms).sum();
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\" file=\"{}\">",
-        attr(&f.name),
-        f.scenarios.len(),
-        seconds(time),
-        attr(&f.path)
-    );
-    let mut names: HashMap<&str, usize> = HashMap::new();
-    for s in &f.scenarios {
-        *names.entry(s.name.as_str()).or_default() += 1;
-    }
-    let class = classname(f);
-    for s in &f.scenarios {
-        let name = if names[s.name.as_str()] > 1 {
+
+    fn scenario(&mut self, at: &At<'_>, out: &mut String) {
+        let (f, s) = (at.f, at.s);
+        let name = if self.names.get(&s.name).copied().unwrap_or(0) > 1 {
             format!("{} (line {})", s.name, s.line)
         } else {
             s.name.clone()
@@ -81,7 +84,7 @@ fn feature(out: &mut String, f: &FeatureReport) {
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\" file=\"{}\"",
-            attr(&class),
+            attr(&self.class),
             attr(&name),
             seconds(s.duration_ms),
             attr(&f.path)
@@ -95,7 +98,31 @@ fn feature(out: &mut String, f: &FeatureReport) {
             out.push_str("    </testcase>\n");
         }
     }
-    out.push_str("  </testsuite>\n");
+
+    fn feature_end(&mut self, _: usize, _: &FeatureReport, out: &mut String) {
+        out.push_str("  </testsuite>\n");
+    }
+
+    fn tail(&mut self, report: &RunReport, out: &mut String) {
+        if !report.errors.is_empty() {
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"run errors\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\" time=\"0.000\">",
+                n = report.errors.len()
+            );
+            for e in &report.errors {
+                let _ = writeln!(
+                    out,
+                    "    <testcase classname=\"run errors\" name=\"{}\" time=\"0.000\">\n      <error message=\"{}\" type=\"FeatureError\">{}</error>\n    </testcase>",
+                    attr(&e.location),
+                    attr(&e.message),
+                    text(&format!("{}\n{}", e.location, e.message))
+                );
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        out.push_str("</testsuites>\n");
+    }
 }
 
 /// Every check of a scenario, in step order: each step's own, then its tokens'.

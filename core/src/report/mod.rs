@@ -1,6 +1,7 @@
 //! Report writers. All of them render the one [`model::RunReport`]; each format is a module
 //! with a pure `render` function. [`write_all`] redacts a copy of the report and writes every
-//! file a run leaves behind.
+//! file a run leaves behind. A run does not hold every scenario's evidence until the end:
+//! [`stream`] spills it as scenarios finish and writes the files by streaming.
 
 pub mod allure;
 pub mod cucumber_json;
@@ -10,6 +11,7 @@ pub mod html;
 pub mod junit;
 pub mod merge;
 pub mod model;
+pub mod stream;
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +37,13 @@ pub enum ReportError {
     /// A Cucumber JSON file is not what `cucumber_json::render` writes.
     #[error("not a Cucumber JSON report: {0}")]
     Parse(String),
+    /// The file that holds finished scenarios' evidence until the reports are written could
+    /// not be written or read back.
+    #[error("cannot spill scenarios to {}: {source}", path.display())]
+    Spill {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Redacts a copy of `report` with `redactor`, creates `dir` and writes `index.html`,
@@ -72,41 +81,10 @@ pub fn redact_run_errors(report: &mut RunReport, redactor: &Redactor) {
 }
 
 /// Writes the three reports of a report already passed through
-/// [`redact`]: the runner redacts each scenario's record as it finishes.
+/// [`redact`]: the runner redacts each scenario's record as it finishes. A report held in
+/// memory: see [`stream::write`] for one whose scenarios' evidence was spilled.
 pub fn write_redacted(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
-        path: dir.to_owned(),
-        source,
-    })?;
-    type Render = fn(&RunReport) -> String;
-    let files: [(&str, Render); 3] = [
-        ("index.html", html::render),
-        ("junit.xml", junit::render),
-        ("cucumber.json", cucumber_json::render),
-    ];
-    // Each file is rendered and written on its own thread: the run's last step is waiting for
-    // the reports, and they are independent.
-    let results: Vec<Result<PathBuf, ReportError>> = std::thread::scope(|scope| {
-        let writers: Vec<_> = files
-            .map(|(name, render)| {
-                let path = dir.join(name);
-                scope.spawn(move || {
-                    std::fs::write(&path, render(report))
-                        .map(|()| path.clone())
-                        .map_err(|source| ReportError::Write { path, source })
-                })
-            })
-            .into_iter()
-            .collect();
-        writers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    results.into_iter().collect()
+    stream::write(report, &stream::Evidence::default(), dir)
 }
 
 #[cfg(test)]

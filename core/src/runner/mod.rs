@@ -203,10 +203,15 @@ pub fn summary_line(report: &RunReport) -> String {
 
 /// The line before the closing one when checks warned: how many failed SHOULD and
 /// best-practice checks, in how many scenarios.
-pub fn warnings_line(report: &RunReport) -> Option<String> {
+pub fn warnings_line(
+    report: &RunReport,
+    evidence: &crate::report::stream::Evidence,
+) -> Option<String> {
     let per_scenario: Vec<usize> = report
-        .scenarios()
-        .map(|(_, s)| s.warnings())
+        .features
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| f.scenarios.iter().map(move |s| evidence.warnings(fi, s)))
         .filter(|n| *n > 0)
         .collect();
     let total: usize = per_scenario.iter().sum();
@@ -696,7 +701,8 @@ async fn execute(
     let total = features.scenario_count(&selector);
     let console = console::Console::stdout(Some(total), options.quiet);
     let before_ctx = ctx.clone();
-    let writer = ReportWriter::new(ctx.clone(), console);
+    let evidence = crate::report::stream::Evidence::spilling(&options.report_dir);
+    let writer = ReportWriter::new(ctx.clone(), console, evidence);
     let handle = writer.handle();
     // Scenarios stopped at the gate after an interrupt, before their first step.
     let held: Arc<std::sync::Mutex<HashSet<ScenarioKey>>> = Arc::default();
@@ -760,7 +766,7 @@ async fn execute(
             ),
         });
     }
-    let (mut report, console) = handle.into_parts();
+    let (mut report, evidence, console) = handle.into_parts();
     report.environment = ctx.env.name.clone();
     report.target = target.description.clone();
     report.commit = git_commit();
@@ -773,7 +779,8 @@ async fn execute(
         .history
         .clone()
         .unwrap_or_else(|| options.report_dir.join(crate::report::history::FILE_NAME));
-    let (history, problem, unsaved) = crate::report::history::record(&history_path, &report);
+    let (history, problem, unsaved) =
+        crate::report::history::record(&history_path, &report, &evidence);
     if let Some(p) = problem {
         eprintln!("warning: {p}; starting a new history");
     }
@@ -782,14 +789,14 @@ async fn execute(
     }
     report.history = Some(history);
     if let Some(dir) = &options.allure
-        && let Err(e) = crate::report::allure::write(&report, dir)
+        && let Err(e) = crate::report::allure::write_streamed(&report, &evidence, dir)
     {
         report.errors.push(ReportedError {
             location: dir.display().to_string(),
             message: e.to_string(),
         });
     }
-    let report_files = match crate::report::write_redacted(&report, &options.report_dir) {
+    let report_files = match crate::report::stream::write(&report, &evidence, &options.report_dir) {
         Ok(files) => files,
         Err(e) => {
             report.errors.push(ReportedError {
@@ -801,9 +808,11 @@ async fn execute(
     };
     let index = report_files.iter().find(|p| p.ends_with("index.html"));
     console.finish(&report, index.map(PathBuf::as_path));
-    if let Some(line) = warnings_line(&report) {
+    if let Some(line) = warnings_line(&report, &evidence) {
         println!("{line}");
     }
+    // The spill folder goes with it.
+    drop(evidence);
     println!("{}", summary_line(&report));
     RunOutcome {
         report,

@@ -1,5 +1,7 @@
 //! The cucumber writer that turns the run's event stream into the [`RunReport`], printing a
-//! line per scenario as it finishes.
+//! line per scenario as it finishes. A finished scenario's evidence goes to the run's
+//! [`Evidence`] (spilled to disk unless it failed); the report keeps what the reports' totals
+//! need.
 //!
 //! Events give the structure (features, scenarios, steps) and each step's status; the evidence
 //! comes from the scenario's record, handed over by its world when it finishes, with one
@@ -22,6 +24,7 @@ use crate::record::ScenarioRecord;
 use crate::report::model::{
     FeatureReport, RunError, RunReport, ScenarioReport, Status, StepReport,
 };
+use crate::report::stream::Evidence;
 use crate::runner::dispatch::StepProblem;
 use crate::world::IdflowWorld;
 
@@ -74,11 +77,13 @@ struct WriterState {
     features: HashMap<String, usize>,
     running: HashMap<ScenarioKey, Running>,
     console: super::console::Console,
+    evidence: Evidence,
 }
 
 impl ReportWriter {
-    /// A writer for a run, printing to `console`.
-    pub fn new(ctx: Arc<RunContext>, console: super::console::Console) -> Self {
+    /// A writer for a run, printing to `console`, keeping finished scenarios' evidence in
+    /// `evidence`.
+    pub fn new(ctx: Arc<RunContext>, console: super::console::Console, evidence: Evidence) -> Self {
         Self {
             state: Arc::new(Mutex::new(WriterState {
                 ctx,
@@ -86,6 +91,7 @@ impl ReportWriter {
                 features: HashMap::new(),
                 running: HashMap::new(),
                 console,
+                evidence,
             })),
         }
     }
@@ -105,9 +111,9 @@ impl WriterHandle {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The finished report, and the console for the run's recap. Call it once the writer is
-    /// gone (cucumber's run future finished or was dropped).
-    pub fn into_parts(self) -> (RunReport, super::console::Console) {
+    /// The finished report, its scenarios' evidence, and the console for the run's recap.
+    /// Call it once the writer is gone (cucumber's run future finished or was dropped).
+    pub fn into_parts(self) -> (RunReport, Evidence, super::console::Console) {
         let state = match Arc::try_unwrap(self.0) {
             Ok(state) => state.into_inner().unwrap_or_else(|e| e.into_inner()),
             Err(_) => panic!("WriterHandle::into_parts while the writer or another handle lives"),
@@ -116,7 +122,7 @@ impl WriterHandle {
         for f in &mut report.features {
             f.scenarios.sort_by_key(|s| s.line);
         }
-        (report, state.console)
+        (report, state.evidence, state.console)
     }
 
     /// Reports a scenario the run did not start because the target lacks a capability it
@@ -302,13 +308,14 @@ impl WriterState {
         }
     }
 
-    /// Puts a finished scenario into the report: a retried scenario's later attempt replaces
-    /// the earlier one.
+    /// Puts a finished scenario into the report, its evidence into the run's [`Evidence`]: a
+    /// retried scenario's later attempt replaces the earlier one.
     fn keep(&mut self, run: Running) {
+        let kept = self.evidence.keep(run.feature, run.report);
         let scenarios = &mut self.report.features[run.feature].scenarios;
-        match scenarios.iter_mut().find(|s| s.line == run.report.line) {
-            Some(earlier) => *earlier = run.report,
-            None => scenarios.push(run.report),
+        match scenarios.iter_mut().find(|s| s.line == kept.line) {
+            Some(earlier) => *earlier = kept,
+            None => scenarios.push(kept),
         }
     }
 

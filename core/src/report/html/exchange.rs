@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::escape::{a, e};
 use super::format::duration;
 use crate::record::{Exchange, ExchangeEnd, Header, RecordedRequest};
-use crate::report::model::RunReport;
+use crate::report::model::ScenarioReport;
 
 /// Bodies longer than this are cut, with their full size shown.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -20,34 +20,18 @@ pub const SHARED_BODY_MIN: usize = 256;
 /// Shared bodies, with their number, in order of first occurrence.
 pub(super) type Seen = HashMap<String, usize>;
 
-/// Bodies at least [`SHARED_BODY_MIN`] long that occur more than once.
-pub(super) fn shared_bodies(r: &RunReport) -> (Seen, Vec<String>) {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    let mut order = Vec::new();
-    for (_, s) in r.scenarios() {
-        for ex in s.exchanges() {
-            for hop in &ex.hops {
-                let req = hop.request.body.as_deref();
-                let resp = hop.response.as_ref().map(|r| r.body.as_str());
-                for b in [req, resp].into_iter().flatten() {
-                    if b.len() >= SHARED_BODY_MIN {
-                        let n = count.entry(b).or_default();
-                        *n += 1;
-                        if *n == 2 {
-                            order.push(b);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let list: Vec<String> = order.into_iter().map(str::to_owned).collect();
-    let seen = list
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.clone(), i))
-        .collect();
-    (seen, list)
+/// The bodies of a scenario that may be shared (at least [`SHARED_BODY_MIN`] long), in the
+/// order the page shows them: requests before responses, hop by hop, exchange by exchange.
+/// Which of them are shared is [`Evidence::shared_bodies`](crate::report::stream::Evidence::shared_bodies).
+pub(crate) fn big_bodies(s: &ScenarioReport) -> impl Iterator<Item = &str> {
+    s.exchanges()
+        .flat_map(|ex| ex.hops.iter())
+        .flat_map(|hop| {
+            let req = hop.request.body.as_deref();
+            let resp = hop.response.as_ref().map(|r| r.body.as_str());
+            [req, resp].into_iter().flatten()
+        })
+        .filter(|b| b.len() >= SHARED_BODY_MIN)
 }
 
 /// The "Shared bodies" section: each shared body once, with the id its links point to.

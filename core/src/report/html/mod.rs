@@ -22,14 +22,19 @@ mod timeline;
 mod trend;
 mod verdicts;
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use escape::e;
+use exchange::Seen;
+pub(crate) use exchange::big_bodies;
 pub use exchange::{BODY_LIMIT, SHARED_BODY_MIN};
 use scenario::{Placement, scenario, tag_list};
 
+use super::ReportError;
 use super::history::scenario_id;
-use super::model::RunReport;
+use super::model::{FeatureReport, RunReport};
+use super::stream::{At, Evidence, Sink};
 
 /// Failed scenarios are open on load when there are at most this many; beyond, they are
 /// closed so that a bad run still opens quickly.
@@ -44,72 +49,101 @@ pub(super) const SCRIPT: &str = include_str!("script.js");
 /// Renders the report as one HTML document. A pure function of the report: no clock, no
 /// random ids, so the same report gives the same page.
 pub fn render(report: &RunReport) -> String {
-    let mut o = String::with_capacity(16 * 1024 + report.features.len() * 4096);
-    o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    o.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
-    let _ = writeln!(
-        o,
-        "<title>{} · idflow report: {}</title><style>{CSS}</style></head><body>",
-        e(&overview::status_title(report)),
-        e(&report.environment)
-    );
-    // The one arrowhead every sequence diagram refers to.
-    let _ = writeln!(
-        o,
-        "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>\
-         <marker id=\"ah\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" \
-         markerHeight=\"8\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\"/></marker>{}</defs></svg>",
-        sequence::head()
-    );
-    let flaky = trend::flaky(report);
-    summary::header(&mut o, report, flaky.len());
-    overview::failure_groups(&mut o, report);
-    overview::feature_summary(&mut o, report);
-    // After what failed now: the trend and flaky scenarios put it in the light of earlier runs.
-    trend::section(&mut o, report, &flaky);
-    summary::filters(&mut o, report, flaky.len());
-    run_errors(&mut o, report);
-    // Ids follow report order, so a scenario keeps its anchor whichever section it is in.
-    let (seen, shared) = exchange::shared_bodies(report);
-    let mut ids = Vec::with_capacity(report.features.len());
-    let mut next = 0usize;
-    for f in &report.features {
-        ids.push(next);
-        next += f.scenarios.len();
-    }
-    let failed: Vec<_> = report
-        .features
-        .iter()
-        .enumerate()
-        .flat_map(|(fi, f)| {
-            f.scenarios
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.verdict().is_failure())
-                .map(move |(si, s)| (fi, si, f, s))
-        })
-        .collect();
-    if !failed.is_empty() {
-        let open = failed.len() <= OPEN_FAILURES_MAX;
-        o.push_str("<section class=\"grp\" id=\"failures\"><h2>Failures</h2>\n");
-        for (fi, si, f, s) in &failed {
-            let at = Placement {
-                feature: *fi,
-                id: ids[*fi] + si,
-                failure: true,
-                open,
-                flaky: flaky.contains_key(&scenario_id(f, s)),
-            };
-            scenario(&mut o, &seen, at, f, s);
+    super::stream::render(report, &mut Page::default())
+}
+
+/// The page as a [`Sink`]: the head (title, counts, overview, history, filters, run errors,
+/// the failures), then the scenarios that did not fail, per feature, then the shared bodies.
+#[derive(Default)]
+pub(crate) struct Page {
+    seen: Seen,
+    shared: Vec<String>,
+    flaky: HashMap<String, String>,
+    /// Each feature's first anchor number: ids follow report order, so a scenario keeps its
+    /// anchor whichever section it is in.
+    ids: Vec<usize>,
+    /// The "Scenarios" section is open.
+    rest: bool,
+    /// The current feature's section is open.
+    feature: bool,
+}
+
+impl Sink for Page {
+    fn head(
+        &mut self,
+        report: &RunReport,
+        ev: &Evidence,
+        o: &mut String,
+    ) -> Result<(), ReportError> {
+        o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        o.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
+        let _ = writeln!(
+            o,
+            "<title>{} · idflow report: {}</title><style>{CSS}</style></head><body>",
+            e(&overview::status_title(report)),
+            e(&report.environment)
+        );
+        // The one arrowhead every sequence diagram refers to.
+        let _ = writeln!(
+            o,
+            "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>\
+             <marker id=\"ah\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" \
+             markerHeight=\"8\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\"/></marker>{}</defs></svg>",
+            sequence::head()
+        );
+        self.flaky = trend::flaky(report);
+        let flaky = &self.flaky;
+        summary::header(o, report, flaky.len());
+        overview::failure_groups(o, report);
+        overview::feature_summary(o, report);
+        // After what failed now: the trend and flaky scenarios put it in the light of earlier runs.
+        trend::section(o, report, flaky);
+        summary::filters(o, report, flaky.len());
+        run_errors(o, report);
+        (self.seen, self.shared) = ev.shared_bodies(report);
+        let mut next = 0usize;
+        for f in &report.features {
+            self.ids.push(next);
+            next += f.scenarios.len();
         }
-        o.push_str("</section>\n");
-    }
-    if report.scenarios().any(|(_, s)| !s.verdict().is_failure()) {
-        o.push_str("<section class=\"grp\" id=\"scenarios\"><h2>Scenarios</h2>\n");
-        for (fi, f) in report.features.iter().enumerate() {
-            if f.scenarios.iter().all(|s| s.verdict().is_failure()) {
-                continue;
+        let failed: Vec<_> = report
+            .features
+            .iter()
+            .enumerate()
+            .flat_map(|(fi, f)| {
+                f.scenarios
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.verdict().is_failure())
+                    .map(move |(si, s)| (fi, si, f, s))
+            })
+            .collect();
+        if !failed.is_empty() {
+            let open = failed.len() <= OPEN_FAILURES_MAX;
+            o.push_str("<section class=\"grp\" id=\"failures\"><h2>Failures</h2>\n");
+            for (fi, si, f, s) in failed {
+                let at = Placement {
+                    feature: fi,
+                    id: self.ids[fi] + si,
+                    failure: true,
+                    open,
+                    flaky: flaky.contains_key(&scenario_id(f, s)),
+                };
+                let full = ev.full(fi, s)?;
+                scenario(o, &self.seen, at, f, &full);
             }
+            o.push_str("</section>\n");
+        }
+        if report.scenarios().any(|(_, s)| !s.verdict().is_failure()) {
+            o.push_str("<section class=\"grp\" id=\"scenarios\"><h2>Scenarios</h2>\n");
+            self.rest = true;
+        }
+        Ok(())
+    }
+
+    fn feature(&mut self, _: usize, f: &FeatureReport, o: &mut String) {
+        self.feature = self.rest && !f.scenarios.iter().all(|s| s.verdict().is_failure());
+        if self.feature {
             let _ = writeln!(
                 o,
                 "<section class=\"grp\"><h3>{} <span class=\"t\">{}{}</span></h3>",
@@ -117,25 +151,36 @@ pub fn render(report: &RunReport) -> String {
                 e(&f.path),
                 tag_list(&f.tags)
             );
-            for (si, s) in f.scenarios.iter().enumerate() {
-                if !s.verdict().is_failure() {
-                    let at = Placement {
-                        feature: fi,
-                        id: ids[fi] + si,
-                        failure: false,
-                        open: false,
-                        flaky: flaky.contains_key(&scenario_id(f, s)),
-                    };
-                    scenario(&mut o, &seen, at, f, s);
-                }
-            }
+        }
+    }
+
+    fn scenario(&mut self, at: &At<'_>, o: &mut String) {
+        if !self.feature || at.id.verdict().is_failure() {
+            return;
+        }
+        let place = Placement {
+            feature: at.feature,
+            id: self.ids[at.feature] + at.index,
+            failure: false,
+            open: false,
+            flaky: self.flaky.contains_key(&scenario_id(at.f, at.id)),
+        };
+        scenario(o, &self.seen, place, at.f, at.s);
+    }
+
+    fn feature_end(&mut self, _: usize, _: &FeatureReport, o: &mut String) {
+        if self.feature {
             o.push_str("</section>\n");
         }
-        o.push_str("</section>\n");
     }
-    exchange::shared_section(&mut o, &shared);
-    let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body></html>");
-    o
+
+    fn tail(&mut self, _: &RunReport, o: &mut String) {
+        if self.rest {
+            o.push_str("</section>\n");
+        }
+        exchange::shared_section(o, &self.shared);
+        let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body></html>");
+    }
 }
 
 /// Problems outside any scenario (unparsable feature files, a report directory that cannot
