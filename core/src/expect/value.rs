@@ -65,8 +65,12 @@ pub fn shorten(text: &str, max: usize) -> String {
 /// (truncation would otherwise leave a prefix of a token that redaction cannot recognise),
 /// then shortened to `max` characters.
 pub fn body_preview(body: &str, max: usize) -> String {
+    // A redactor of its own per preview: what one preview learns (a token it masked) is no
+    // other preview's business, and a shared one would keep every token of the run.
     static MASK: std::sync::OnceLock<crate::redact::Redactor> = std::sync::OnceLock::new();
-    let mask = MASK.get_or_init(|| crate::redact::Redactor::new(Vec::new(), Vec::new()));
+    let mask = MASK
+        .get_or_init(|| crate::redact::Redactor::new(Vec::new(), Vec::new()))
+        .scoped();
     match serde_json::from_str::<Value>(body) {
         Ok(mut json) => {
             mask.redact_json(&mut json);
@@ -79,6 +83,18 @@ pub fn body_preview(body: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preview_remembers_nothing_of_earlier_previews() {
+        let token = "opaque-access-token-value-0123456789";
+        let first = body_preview(&format!(r#"{{"access_token":"{token}"}}"#), 200);
+        assert!(!first.contains(token), "{first}");
+        // Text that is not JSON, naming the same value: nothing there says it is a token, and
+        // the earlier preview taught nothing (a shared redactor kept every token of the run,
+        // growing with it).
+        let second = body_preview(&format!("plain {token} text"), 200);
+        assert!(second.contains(token), "{second}");
+    }
     use serde_json::json;
 
     #[test]
