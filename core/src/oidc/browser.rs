@@ -428,18 +428,7 @@ async fn submit_wrong_password(
     let page = open(chromium, nav, stop, &login.label, start, &[], options).await?;
     let done = || nav.lock().expect("navigation lock").stopped_at.is_some();
     if let Some(script) = &options.script {
-        for (i, step) in script.iter().enumerate() {
-            if done() {
-                break;
-            }
-            let action = step.action().map_err(|message| BrowserError::Script {
-                step: i + 1,
-                action: "?".into(),
-                page: String::new(),
-                message,
-            })?;
-            run_step(&page, i + 1, &action, username, password, deadline).await?;
-        }
+        run_script(&page, script, (username, password), deadline, &done).await?;
     } else {
         // Through a username page, to the password; once.
         for _ in 0..4 {
@@ -570,18 +559,7 @@ async fn drive_page(
     let done = || nav.lock().expect("navigation lock").stopped_at.is_some();
     let page_count = || nav.lock().expect("navigation lock").count;
     if let Some(script) = &options.script {
-        for (i, step) in script.iter().enumerate() {
-            if done() {
-                break;
-            }
-            let action = step.action().map_err(|message| BrowserError::Script {
-                step: i + 1,
-                action: "?".into(),
-                page: String::new(),
-                message,
-            })?;
-            run_step(&page, i + 1, &action, username, password, deadline).await?;
-        }
+        run_script(&page, script, (username, password), deadline, &done).await?;
         // Let the script's last click take the browser somewhere before looking at the page.
         let before = page_count();
         let settle = Instant::now() + Duration::from_secs(5);
@@ -862,6 +840,30 @@ async fn where_is(page: &Page) -> (String, String) {
 fn fill_text(text: &str, username: &str, password: &str) -> String {
     text.replace("{{username}}", username)
         .replace("{{password}}", password)
+}
+
+/// Runs the environment's login script step by step as `who` (username, password), until its
+/// end or until the browser has reached the client (`done`).
+async fn run_script(
+    page: &Page,
+    script: &[crate::config::ScriptStep],
+    who: (&str, &str),
+    deadline: Instant,
+    done: &impl Fn() -> bool,
+) -> Result<(), BrowserError> {
+    for (i, step) in script.iter().enumerate() {
+        if done() {
+            break;
+        }
+        let action = step.action().map_err(|message| BrowserError::Script {
+            step: i + 1,
+            action: "?".into(),
+            page: String::new(),
+            message,
+        })?;
+        run_step(page, i + 1, &action, who.0, who.1, deadline).await?;
+    }
+    Ok(())
 }
 
 /// Runs one script step, waiting (until the deadline) for its element to be there and visible.

@@ -283,29 +283,13 @@ pub fn authorization_error(
     issuer: &str,
     expected: &str,
 ) -> Checklist {
-    let fragment = request.is_some_and(AuthorizationRequest::expects_fragment);
-    let got = response.param("error", fragment);
-    let mut list = authorization_response(request, response, issuer);
-    list.subject = "the authorization error response".into();
-    list.compare(
-        "error",
-        "RFC 6749 §4.1.2.1",
-        &format!(
-            "{expected:?} in the {}",
-            if fragment { "fragment" } else { "query" }
-        ),
-        &got.map(|g| format!("{g:?}"))
-            .unwrap_or_else(|| format!("no error parameter in {}", response.url)),
-        got == Some(expected),
-    );
-    error_field_checks(
-        &mut list,
-        "RFC 6749 §4.1.2.1",
-        got,
-        response.param("error_description", fragment),
-        response.param("error_uri", fragment),
-    );
-    list
+    let wanted = WantedError {
+        subject: "the authorization error response",
+        clause: "RFC 6749 §4.1.2.1",
+        described: format!("{expected:?}"),
+        accepted: &[expected],
+    };
+    error_among(request, response, issuer, wanted)
 }
 
 /// The errors OpenID Connect Core §3.1.2.6 defines for a request that cannot be completed
@@ -328,21 +312,45 @@ pub fn interaction_required_error(
     response: &AuthorizationResponse,
     issuer: &str,
 ) -> Checklist {
+    let wanted = WantedError {
+        subject: "the authorization error response to prompt=none",
+        clause: "OpenID Connect Core §3.1.2.1 (prompt=none), §3.1.2.6",
+        described: format!("one of {}", INTERACTION_ERRORS.join(", ")),
+        accepted: &INTERACTION_ERRORS,
+    };
+    error_among(request, response, issuer, wanted)
+}
+
+/// The authorization error a check wants: the checklist's subject, the clause, how the
+/// expectation reads, and the `error` values that meet it.
+struct WantedError<'a> {
+    subject: &'static str,
+    clause: &'static str,
+    described: String,
+    accepted: &'a [&'a str],
+}
+
+/// An authorization error response whose `error`, where the response type puts it, is one of
+/// `wanted.accepted`; with the checks of its other error fields and of any authorization
+/// response.
+fn error_among(
+    request: Option<&AuthorizationRequest>,
+    response: &AuthorizationResponse,
+    issuer: &str,
+    wanted: WantedError<'_>,
+) -> Checklist {
     let fragment = request.is_some_and(AuthorizationRequest::expects_fragment);
     let got = response.param("error", fragment);
     let mut list = authorization_response(request, response, issuer);
-    list.subject = "the authorization error response to prompt=none".into();
+    list.subject = wanted.subject.into();
+    let place = if fragment { "fragment" } else { "query" };
     list.compare(
         "error",
-        "OpenID Connect Core §3.1.2.1 (prompt=none), §3.1.2.6",
-        &format!(
-            "one of {} in the {}",
-            INTERACTION_ERRORS.join(", "),
-            if fragment { "fragment" } else { "query" }
-        ),
+        wanted.clause,
+        &format!("{} in the {place}", wanted.described),
         &got.map(|g| format!("{g:?}"))
             .unwrap_or_else(|| format!("no error parameter in {}", response.url)),
-        got.is_some_and(|g| INTERACTION_ERRORS.contains(&g)),
+        got.is_some_and(|g| wanted.accepted.contains(&g)),
     );
     error_field_checks(
         &mut list,

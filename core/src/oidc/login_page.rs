@@ -534,35 +534,15 @@ mod tests {
             ..Default::default()
         };
         let mut progress = LoginProgress::default();
-        let first = plan(
-            USERNAME_PAGE,
-            &url("/a"),
-            &WHO,
-            Consent::Deny,
-            &opts,
-            &mut progress,
-        )
-        .unwrap();
+        // One page after the other, as a login across several pages goes.
+        let mut step = |page: &str, path: &str| {
+            plan(page, &url(path), &WHO, Consent::Deny, &opts, &mut progress).unwrap()
+        };
+        let first = step(USERNAME_PAGE, "/a");
         assert!(fields(&first).contains(&("f_1".into(), "alice@example.org".into())));
-        let second = plan(
-            PASSWORD_PAGE,
-            &url("/b"),
-            &WHO,
-            Consent::Deny,
-            &opts,
-            &mut progress,
-        )
-        .unwrap();
+        let second = step(PASSWORD_PAGE, "/b");
         assert!(fields(&second).contains(&("op".into(), "go".into())));
-        let deny = plan(
-            CONSENT_WITH_LINK,
-            &url("/c"),
-            &WHO,
-            Consent::Deny,
-            &opts,
-            &mut progress,
-        )
-        .unwrap();
+        let deny = step(CONSENT_WITH_LINK, "/c");
         assert_eq!(
             deny,
             PageAction::Follow {

@@ -29,24 +29,17 @@ use super::stream::{At, Evidence, Sink};
 pub const MIME: &str = "application/vnd.idflow+json";
 
 #[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
 struct Feature {
-    #[serde(default)]
     uri: String,
-    #[serde(default)]
     id: String,
-    #[serde(default)]
     keyword: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     line: usize,
-    #[serde(default)]
     tags: Vec<Tag>,
-    #[serde(default)]
     elements: Vec<Element>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     idflow: Option<FeatureExtras>,
 }
 
@@ -80,44 +73,35 @@ struct Tag {
 }
 
 #[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
 struct Element {
-    #[serde(default)]
     id: String,
-    #[serde(default)]
     keyword: String,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     line: usize,
-    #[serde(default)]
     tags: Vec<Tag>,
-    #[serde(default)]
     steps: Vec<Step>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     embeddings: Vec<Embedding>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
 struct Step {
-    #[serde(default)]
     keyword: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     line: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     doc_string: Option<DocString>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     rows: Option<Vec<Row>>,
-    #[serde(default)]
     result: StepResult,
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
     matched: Option<Match>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     embeddings: Vec<Embedding>,
 }
 
