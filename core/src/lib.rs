@@ -9,29 +9,29 @@
 //! steps; the steps live in their own crate so that editing one rebuilds only them.
 
 pub mod catalogue;
-pub mod checks;
+pub(crate) mod checks;
 pub mod clock;
 pub mod config;
 mod context;
 mod device;
-pub mod discovery;
+pub(crate) mod discovery;
 pub mod error;
-pub mod expect;
+pub(crate) mod expect;
 mod generic;
 pub mod http;
 pub mod jwt;
 mod logs;
-pub mod mobileid;
+pub(crate) mod mobileid;
 pub mod oidc;
 pub mod phrase;
 mod poll;
-pub mod protocol;
+pub(crate) mod protocol;
 pub mod record;
 pub mod redact;
 pub mod report;
 pub mod rest_api;
 pub mod runner;
-pub mod scenario;
+pub(crate) mod scenario;
 pub mod simulator;
 pub mod world;
 

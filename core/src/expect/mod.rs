@@ -16,8 +16,8 @@
 mod matcher;
 mod value;
 
-pub use matcher::{CmpOp, JsonType, Matcher, Mismatch, TIME_LEEWAY_SECONDS, check, check_all};
-pub use value::{RENDER_LIMIT, body_preview, json_eq, parse_value, render, shorten};
+pub use matcher::{CmpOp, JsonType, Matcher, Mismatch, check, check_all};
+pub use value::{body_preview, render};
 
 use serde_json::Value;
 

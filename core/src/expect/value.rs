@@ -5,14 +5,6 @@ use serde_json::Value;
 /// How many characters of an actual value a message shows.
 pub const RENDER_LIMIT: usize = 300;
 
-/// Gherkin text to JSON: a valid JSON literal (`42`, `4.5`, `true`, `null`, `"x"`, `[..]`,
-/// `{..}`) becomes that JSON value; anything else is taken as a string, unchanged.
-///
-/// So `Bearer` is the string `"Bearer"`, `42` the number 42, and `"42"` the string `"42"`.
-pub fn parse_value(text: &str) -> Value {
-    serde_json::from_str::<Value>(text.trim()).unwrap_or_else(|_| Value::String(text.to_string()))
-}
-
 /// JSON equality where numbers compare by value: `42` equals `42.0`. Arrays and objects
 /// compare element by element.
 pub fn json_eq(a: &Value, b: &Value) -> bool {
@@ -96,21 +88,6 @@ mod tests {
         assert!(second.contains(token), "{second}");
     }
     use serde_json::json;
-
-    #[test]
-    fn parse_value_reads_json_literals_and_falls_back_to_strings() {
-        assert_eq!(parse_value("42"), json!(42));
-        assert_eq!(parse_value("4.5"), json!(4.5));
-        assert_eq!(parse_value("true"), json!(true));
-        assert_eq!(parse_value("null"), Value::Null);
-        assert_eq!(parse_value("\"42\""), json!("42"));
-        assert_eq!(parse_value("[1, \"a\"]"), json!([1, "a"]));
-        assert_eq!(parse_value("{\"a\": 1}"), json!({"a": 1}));
-        assert_eq!(parse_value("Bearer"), json!("Bearer"));
-        assert_eq!(parse_value("openid profile"), json!("openid profile"));
-        assert_eq!(parse_value("[not json"), json!("[not json"));
-        assert_eq!(parse_value(""), json!(""));
-    }
 
     #[test]
     fn numbers_compare_by_value() {
