@@ -179,11 +179,11 @@ impl HttpEngine {
 /// to, and whether only over HTTPS.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeldCookie {
-    pub name: String,
-    pub value: String,
-    pub host: String,
-    pub path: String,
-    pub secure: bool,
+    pub(crate) name: String,
+    pub(crate) value: String,
+    pub(crate) host: String,
+    pub(crate) path: String,
+    pub(crate) secure: bool,
 }
 
 /// One scenario's HTTP state: its cookie jar, and the scenario's record, to which every

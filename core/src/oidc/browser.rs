@@ -223,9 +223,9 @@ pub struct PageView {
     /// The login fields were shown: the credential fields of the environment's login script
     /// (the `fill` steps that type `{{username}}` or `{{password}}`), or without a script the
     /// username or password field the driver finds as the HTML driver does.
-    pub login_fields: bool,
+    pub(crate) login_fields: bool,
     /// The authorization response, when the page took the browser on to the client.
-    pub response: Option<AuthorizationResponse>,
+    pub(crate) response: Option<AuthorizationResponse>,
 }
 
 /// How long the browser looks for the login fields on a page before saying they are not there.

@@ -41,8 +41,8 @@ pub async fn log_in(
 /// What the browser saw of a provider's page (never, in this build).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageView {
-    pub login_fields: bool,
-    pub response: Option<AuthorizationResponse>,
+    pub(crate) login_fields: bool,
+    pub(crate) response: Option<AuthorizationResponse>,
 }
 
 /// Always refuses: this build has no browser.

@@ -141,8 +141,8 @@ pub struct TokenRecord {
 /// background steps included) and the token's index among that step's tokens.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenPlace {
-    pub step: usize,
-    pub token: usize,
+    pub(crate) step: usize,
+    pub(crate) token: usize,
 }
 
 impl TokenRecord {

@@ -362,14 +362,14 @@ impl Evidence {
 /// A scenario as the report holds it and with its evidence.
 pub(crate) struct At<'a> {
     /// Its feature's index in the report.
-    pub feature: usize,
+    pub(crate) feature: usize,
     /// Its index in its feature.
-    pub index: usize,
-    pub f: &'a FeatureReport,
+    pub(crate) index: usize,
+    pub(crate) f: &'a FeatureReport,
     /// The scenario as its feature holds it: identity (ranks, history ids) is taken from it.
-    pub id: &'a ScenarioReport,
+    pub(crate) id: &'a ScenarioReport,
     /// The same scenario with all its evidence.
-    pub s: &'a ScenarioReport,
+    pub(crate) s: &'a ScenarioReport,
 }
 
 /// One output format, fed the report in order: what comes before the features, each feature's
@@ -385,10 +385,10 @@ pub(crate) trait Sink {
 
 /// Where a sink's text goes.
 pub(crate) struct Output<'a> {
-    pub sink: &'a mut (dyn Sink + Send),
-    pub out: &'a mut (dyn Write + Send),
+    pub(crate) sink: &'a mut (dyn Sink + Send),
+    pub(crate) out: &'a mut (dyn Write + Send),
     /// For errors.
-    pub path: &'a Path,
+    pub(crate) path: &'a Path,
 }
 
 /// What the reading thread hands each output's thread, in report order.
