@@ -433,6 +433,8 @@ test('search: names, steps and URLs by default, bodies only with "search bodies"
     };
     // A URL path is searched by default.
     assert.ok((await shown('/.well-known/openid-configuration')) > 0, 'URLs are searched');
+    // A step text many scenarios share (the page writes it once, then by number) finds them all.
+    assert.ok((await shown('the end-user logs in as "alice"')) >= 15, 'a shared step text finds every scenario with it');
     // A word only the discovery document's body holds matches nothing by default...
     assert.equal(await shown('request_parameter_supported'), 0);
     // ... and the scenarios that fetched it with "search bodies" on (the document is a shared

@@ -24,9 +24,70 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 const LEVEL: u32 = 6;
 
 /// What a passed scenario says in place of its body without JavaScript.
-pub(super) const WITHOUT_SCRIPT: &str = "<p class=\"t\">This passed scenario's evidence is stored \
-     compressed and drawn by the page's script: open the report with JavaScript enabled to see \
-     it.</p>";
+pub(super) const WITHOUT_SCRIPT: &str =
+    "<p class=\"t\">Passed; its evidence is drawn by the page's script (JavaScript is off).</p>";
+
+/// At most this many distinct lines in the page's search-text dictionary ([`SearchLines`]):
+/// the lines every scenario repeats (step texts, fixed URLs) come first; beyond, lines are
+/// written whole. Bounds the writer's memory. The page's script applies the same bound.
+pub const SEARCH_LINES_MAX: usize = 4096;
+
+/// The search text (`data-q`) of the page's scenarios, written compactly: a line already
+/// written on the page is written as `#n`, its number in order of first writing (a line of
+/// its own starting with `#` gets another `#`). The page's script expands them in page order
+/// before the first search, so the free text still finds step texts and URLs.
+#[derive(Default)]
+pub(super) struct SearchLines {
+    ids: std::collections::HashMap<String, usize>,
+}
+
+impl SearchLines {
+    /// `text` (lines) with the lines seen before replaced by their number.
+    pub(super) fn encode(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if let Some(id) = self.ids.get(line) {
+                let _ = write!(out, "#{id}");
+                continue;
+            }
+            if line.starts_with('#') {
+                out.push('#');
+            }
+            out.push_str(line);
+            if self.ids.len() < SEARCH_LINES_MAX {
+                self.ids.insert(line.to_owned(), self.ids.len());
+            }
+        }
+        out
+    }
+}
+
+/// What the page's script does with [`SearchLines::encode`]'s texts, in page order.
+#[cfg(test)]
+pub(super) fn decode(texts: &[String]) -> Vec<String> {
+    let mut dict: Vec<String> = Vec::new();
+    texts
+        .iter()
+        .map(|t| {
+            t.split('\n')
+                .map(|l| match l.strip_prefix('#') {
+                    Some(n) if !n.starts_with('#') => dict[n.parse::<usize>().unwrap()].clone(),
+                    _ => {
+                        let line = l.strip_prefix('#').unwrap_or(l).to_owned();
+                        if dict.len() < SEARCH_LINES_MAX {
+                            dict.push(line.clone());
+                        }
+                        line
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
 
 /// The chunk being gathered.
 #[derive(Default)]
@@ -144,6 +205,36 @@ pub(super) mod tests {
         assert_eq!(&got[0].2[..11], "<ol>ä</ol>");
         assert_eq!(&got[0].2[11..], "<ol>b</ol>");
         assert_eq!((got[1].0, got[1].2.as_str()), (1, "<ol>c</ol>"));
+    }
+
+    #[test]
+    fn search_lines_repeat_by_number_and_come_back_whole() {
+        let texts = [
+            "login 1\nthe client \"web\"\nhttps://idp/a?state=1",
+            "login 2\nthe client \"web\"\nhttps://idp/a?state=2",
+            "#tag\n#0\nthe client \"web\"\n\nlogin 1",
+        ];
+        let mut lines = SearchLines::default();
+        let encoded: Vec<String> = texts.iter().map(|t| lines.encode(t)).collect();
+        assert_eq!(encoded[0], texts[0]);
+        assert_eq!(encoded[1], "login 2\n#1\nhttps://idp/a?state=2");
+        assert_eq!(encoded[2], "##tag\n##0\n#1\n\n#0");
+        let decoded = decode(&encoded);
+        assert_eq!(decoded, texts.map(String::from).to_vec());
+    }
+
+    #[test]
+    fn search_lines_are_bounded() {
+        let mut lines = SearchLines::default();
+        let texts: Vec<String> = (0..SEARCH_LINES_MAX + 10)
+            .map(|i| format!("line {i}\nshared"))
+            .chain(["line 0\nline 4100".to_owned()])
+            .collect();
+        let encoded: Vec<String> = texts.iter().map(|t| lines.encode(t)).collect();
+        assert_eq!(lines.ids.len(), SEARCH_LINES_MAX);
+        // Past the bound a new line is written whole, every time.
+        assert_eq!(encoded.last().unwrap(), "#0\nline 4100");
+        assert_eq!(decode(&encoded), texts);
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod verdicts;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-pub use compact::{CHUNK_BYTES, CHUNK_SCENARIOS};
+pub use compact::{CHUNK_BYTES, CHUNK_SCENARIOS, SEARCH_LINES_MAX};
 use escape::e;
 use exchange::Seen;
 pub(crate) use exchange::big_bodies;
@@ -70,6 +70,8 @@ pub(crate) struct Page {
     feature: bool,
     /// Passed scenarios' bodies being gathered (see [`compact`]).
     chunk: compact::Chunk,
+    /// The scenarios' search texts, lines seen before by number.
+    lines: compact::SearchLines,
 }
 
 impl Sink for Page {
@@ -134,7 +136,7 @@ impl Sink for Page {
                     flaky: flaky.contains_key(&scenario_id(f, s)),
                 };
                 let full = ev.full(fi, s)?;
-                scenario(o, &self.seen, at, f, &full, None);
+                scenario(o, &self.seen, at, f, &full, &mut self.lines, None);
             }
             o.push_str("</section>\n");
         }
@@ -169,7 +171,15 @@ impl Sink for Page {
             open: false,
             flaky: self.flaky.contains_key(&scenario_id(at.f, at.id)),
         };
-        scenario(o, &self.seen, place, at.f, at.s, Some(&mut self.chunk));
+        scenario(
+            o,
+            &self.seen,
+            place,
+            at.f,
+            at.s,
+            &mut self.lines,
+            Some(&mut self.chunk),
+        );
         if self.chunk.is_full() {
             self.chunk.flush(o);
         }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::compact::{Chunk, WITHOUT_SCRIPT};
+use super::compact::{Chunk, SearchLines, WITHOUT_SCRIPT};
 use super::escape::{a, e};
 use super::exchange::{Seen, exchange};
 use super::format::duration;
@@ -47,7 +47,8 @@ pub(super) fn tag_list(tags: &[String]) -> String {
     format!(" {}", e(&tags.join(" ")))
 }
 
-/// One scenario as a `<details>` with its data attributes for the filter. With a `chunk` (a
+/// One scenario as a `<details>` with its data attributes for the filter (its search text
+/// written with `lines`, in page order). With a `chunk` (a
 /// closed passed scenario), its body goes there and the page holds a note in its place; else
 /// the body is on the page (in `<noscript>` when closed).
 pub(super) fn scenario(
@@ -56,6 +57,7 @@ pub(super) fn scenario(
     at: Placement,
     f: &FeatureReport,
     s: &ScenarioReport,
+    lines: &mut SearchLines,
     chunk: Option<&mut Chunk>,
 ) {
     let st = s.verdict();
@@ -77,7 +79,7 @@ pub(super) fn scenario(
         a(&s.tags.join(" ")),
         if s.retries > 0 { " data-r" } else { "" },
         if flaky { " data-fl" } else { "" },
-        a(&search_text(f, s)),
+        a(&lines.encode(&search_text(f, s))),
         st.as_str().to_uppercase(),
         e(&s.keyword),
         e(&s.name),

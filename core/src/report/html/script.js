@@ -11,7 +11,7 @@ zd[n]=ends.map(function(e){var t=td.decode(a.subarray(s,e));s=e;return t});retur
 if(!f)return;
 var all=[].slice.call(d.querySelectorAll('details.sc')),grps=[].slice.call(d.querySelectorAll('.grp')),
 bs=[].slice.call(f.querySelectorAll('button[data-st]')),tg=d.getElementById('ftag'),fe=d.getElementById('ffeat'),
-q=d.getElementById('fq'),qb=d.getElementById('fqb'),n=d.getElementById('fn'),txt=null,st='',timer=0,zall=null;
+q=d.getElementById('fq'),qb=d.getElementById('fqb'),n=d.getElementById('fn'),txt=null,qs=null,st='',timer=0,zall=null;
 function read(){var h=location.hash.slice(1),p=new URLSearchParams(h.indexOf('=')<0?'':h);
 st=p.get('status')||'';tg.value=p.get('tag')||'';if(tg.selectedIndex<0)tg.value='';
 var fp=p.get('feature')||'';fe.selectedIndex=0;if(fp)for(var i=1;i<fe.options.length;i++)if(fe.options[i].getAttribute('data-p')===fp)fe.selectedIndex=i;
@@ -24,11 +24,14 @@ if(zb&&el.querySelector(':scope>noscript')){zb=zb.split(':');t=el.querySelector(
 while((m=re.exec(t)))ids.push(m[1]);
 [].forEach.call(el.querySelectorAll('details.shb'),function(x){ids.push(x.getAttribute('data-b'))});
 ids.forEach(function(id){var b=d.getElementById('b'+id);if(b)t+=' '+b.textContent});return t.replace(/<[^>]*>/g,' ').toLowerCase()}
+// The search texts (data-q), in page order: a line written before is "#n", its number (at most 4096 kept); "##…" a line of its own.
+function lines(){var dict=[];return all.map(function(el){return (el.getAttribute('data-q')||'').split('\n').map(function(l){
+if(l.charAt(0)==='#'&&l.charAt(1)!=='#')return dict[+l.slice(1)];if(l.charAt(0)==='#')l=l.slice(1);if(dict.length<4096)dict.push(l);return l}).join('\n')})}
 function match(el,i){var s=el.getAttribute('data-s');
 if(st&&!(st===s||st==='failed'&&s==='undefined'||st==='retried'&&el.hasAttribute('data-r')||st==='flaky'&&el.hasAttribute('data-fl')))return false;
 if(tg.value&&(' '+el.getAttribute('data-t')+' ').indexOf(' '+tg.value+' ')<0)return false;
 if(fe.value&&el.getAttribute('data-f')!==fe.value)return false;
-var t=q.value.trim().toLowerCase();if(t){var h;if(qb.checked){if(!txt)txt=all.map(full);h=txt[i]}else h=el.getAttribute('data-q')||'';if(h.indexOf(t)<0)return false}
+var t=q.value.trim().toLowerCase();if(t){var h;if(qb.checked){if(!txt)txt=all.map(full);h=txt[i]}else h=(qs||(qs=lines()))[i];if(h.indexOf(t)<0)return false}
 return true}
 function apply(){if(qb.checked&&q.value.trim()&&!zall){zall=Promise.all([].map.call(d.querySelectorAll('script[data-o]'),function(z){return chunk(z.id.slice(1))})).then(function(){zall=true;txt=null;apply()});}
 if(qb.checked&&q.value.trim()&&zall!==true){n.textContent='reading bodies…';return}var k=0;all.forEach(function(el,i){var m=match(el,i);if(el.hidden===m)el.hidden=!m;if(m)k++});

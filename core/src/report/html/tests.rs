@@ -1,6 +1,5 @@
 //! Tests of the whole page: layout, sections, escaping, size.
 
-use super::escape::a;
 use super::*;
 use crate::report::fixtures;
 
@@ -535,14 +534,13 @@ fn passed_scenarios_are_chunked_failures_never() {
     // a passed one names its chunk and index, in page order, and holds only the note.
     let mut next = (0, 0);
     let (mut seen, mut copies) = (0, 0);
-    let passed_name = passed.name.to_lowercase();
     for part in html.split("<details class=\"sc ").skip(1) {
         let head = part.split_once("</summary>").unwrap().0;
-        let passed = head.contains("data-s=\"passed\"");
+        let is_passed = head.contains("data-s=\"passed\"");
         let z = head
             .split_once(" data-z=\"")
             .map(|(_, z)| z.split_once('"').unwrap().0);
-        if !passed {
+        if !is_passed {
             assert_eq!(
                 z, None,
                 "a scenario that did not pass is never chunked: {head}"
@@ -568,7 +566,7 @@ fn passed_scenarios_are_chunked_failures_never() {
         let start = if at.1 == 0 { 0 } else { ends[at.1 - 1] };
         let drawn = &text[start..ends[at.1]];
         assert!(drawn.contains("<ol><li class=\"p"), "{drawn}");
-        if head.contains(&*a(&passed_name)) {
+        if head.contains(&*super::escape::e(&passed.name)) {
             assert!(drawn.starts_with("<ol><li class=\"p bg\">"), "{drawn}");
             assert!(drawn.contains("<svg class=\"sq\""));
             copies += 1;
@@ -588,4 +586,42 @@ fn passed_scenarios_are_chunked_failures_never() {
         drawn(&r).len(),
         html.len()
     );
+}
+
+#[test]
+fn search_texts_repeat_lines_by_number_and_the_script_knows_the_bound() {
+    let mut r = fixtures::report();
+    let passed = r.features[0].scenarios[0].clone();
+    r.features[0].scenarios.push(passed.clone());
+    let html = render(&r);
+    let texts: Vec<String> = html
+        .split(" data-q=\"")
+        .skip(1)
+        .map(|p| {
+            p.split_once('"')
+                .unwrap()
+                .0
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect();
+    // In page order: failures first, then the rest; each expands to its scenario's search text.
+    let decoded = compact::decode(&texts);
+    let wanted: std::collections::HashSet<String> = r
+        .features
+        .iter()
+        .flat_map(|f| f.scenarios.iter().map(move |s| scenario::search_text(f, s)))
+        .collect();
+    assert_eq!(decoded.len(), r.scenarios().count());
+    for (encoded, full) in texts.iter().zip(&decoded) {
+        assert!(wanted.contains(full), "{full}");
+        assert!(encoded.len() <= full.len());
+    }
+    // The copy repeats every line of the scenario it copies.
+    let last = texts.last().unwrap();
+    assert!(last.lines().all(|l| l.starts_with('#')), "{last}");
+    assert!(SCRIPT.contains(&format!("dict.length<{SEARCH_LINES_MAX}")));
 }
