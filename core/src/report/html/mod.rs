@@ -7,7 +7,9 @@
 //!
 //! This module lays out the page; each part has its own module: [`summary`] (metadata, counts,
 //! filter bar), `scenario` (scenarios and steps), `exchange` (HTTP exchanges and bodies),
-//! `verdicts` (tokens and checks), `timeline` (polls), `trend` (history and flaky scenarios), [`sequence`] (the diagram), `escape`
+//! `verdicts` (tokens and checks), `timeline` (polls), `trend` (history and flaky scenarios), [`sequence`] (the diagram),
+//! `compact` (passed scenarios' bodies in gzipped chunks, search texts with repeated lines by
+//! number: the page of a large run stays small), `escape`
 //! and `format` (helpers). The page's CSS and script are `style.css` and `script.js`, included
 //! at compile time.
 
