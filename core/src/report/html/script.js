@@ -50,6 +50,7 @@ var ns=el.querySelector(':scope>noscript'),z=el.getAttribute('data-z');if(!ns)re
 if(!z){ns.insertAdjacentHTML('afterend',ns.textContent);ns.remove();return}
 if(el.hasAttribute('data-zl'))return;el.setAttribute('data-zl','');z=z.split(':');
 chunk(z[0]).then(function(bs){ns.insertAdjacentHTML('afterend',bs[+z[1]]);ns.remove();el.removeAttribute('data-zl')},function(x){el.removeAttribute('data-zl');console.error('chunk z'+z[0]+': '+x)})},true);
-function shared(){var h=location.hash.slice(1),el=/^b[0-9]+$/.test(h)&&d.getElementById(h);if(el)el.open=true}
+// A link to a shared body (#b3) or a scenario (#s12) opens it (a scenario is drawn on opening).
+function shared(){var h=location.hash.slice(1),el=/^[bs][0-9]+$/.test(h)&&d.getElementById(h);if(el)el.open=true}
 window.addEventListener('hashchange',function(){shared();read();apply()});shared();
 read();apply();f.hidden=false})();
