@@ -8,6 +8,11 @@
 //!   cargo bench --bench report_scale            (IDFLOW_BENCH_SCENARIOS to change the count)
 //!
 //! Targets: generation under 3 s, index.html under 30 MB, opened under 3 s.
+//!
+//! With `P2_REPORT=/path/index.html` it measures that report instead, a real run's (P1's
+//! 10,000 authorization-code scenarios, issue 14 item 5): its size, and the time headless
+//! Chromium takes to load and paint it less an empty page, five times interleaved with the
+//! empty page, as the median with min–max. Targets: at most 30 MB, open in at most 1.5 s.
 
 use std::path::Path;
 use std::process::Command;
@@ -423,8 +428,85 @@ fn open_timing(file: &Path) {
     }
 }
 
+/// The median and the range of `d`.
+fn median_range(mut d: Vec<Duration>) -> (Duration, Duration, Duration) {
+    d.sort();
+    (d[d.len() / 2], d[0], d[d.len() - 1])
+}
+
+/// `P2_REPORT`: a real report's size and open time (see the module's doc).
+fn real_report(file: &Path) {
+    let size = std::fs::metadata(file).map_or(0, |m| m.len() as usize);
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let scenarios = text.matches("<details class=\"sc ").count();
+    let chunked = text.matches(" data-z=\"").count();
+    drop(text);
+    println!(
+        "real report: {} ({scenarios} scenarios, {chunked} of them in compressed chunks)",
+        file.display()
+    );
+    println!(
+        "{:<34} {:>10} ({} B per scenario)",
+        "index.html",
+        mb(size),
+        size / scenarios.max(1)
+    );
+    if !Path::new(CHROMIUM).exists() {
+        println!("(no {CHROMIUM}: time to first paint not measured)");
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_scale_real");
+    let _ = std::fs::create_dir_all(&dir);
+    let blank = dir.join("blank.html");
+    std::fs::write(&blank, "<!DOCTYPE html><title>blank</title><p>blank").unwrap();
+    let (blank_png, page_png) = (dir.join("blank.png"), dir.join("index.png"));
+    // Warm up once (disk cache, fontconfig), then five of each, interleaved.
+    let _ = screenshot(&blank, &blank_png);
+    let _ = screenshot(file, &page_png);
+    let (mut empty, mut full) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        empty.extend(screenshot(&blank, &blank_png));
+        full.extend(screenshot(file, &page_png));
+    }
+    if empty.is_empty() || full.is_empty() {
+        println!("(chromium failed: open time not measured)");
+        return;
+    }
+    let (base, _, _) = median_range(empty.clone());
+    let opens: Vec<Duration> = full.iter().map(|d| d.saturating_sub(base)).collect();
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
+    let show = |what: &str, d: Vec<Duration>| {
+        let n = d.len();
+        let (m, lo, hi) = median_range(d);
+        println!(
+            "{what:<34} {:>10} (min–max {}–{}, {n} runs)",
+            ms(m),
+            ms(lo),
+            ms(hi)
+        );
+    };
+    show("chromium: empty page screenshot", empty);
+    show("chromium: index.html screenshot", full);
+    show("  open (load + first paint)", opens.clone());
+    open_timing(file);
+    let (open, _, _) = median_range(opens);
+    let verdict = |ok: bool| if ok { "ok" } else { "MISSED" };
+    println!();
+    println!(
+        "targets: index.html {} ≤ 30 MB {}; open {:.2} s ≤ 1.5 s {}",
+        mb(size),
+        verdict(size <= 30_000_000),
+        open.as_secs_f64(),
+        verdict(open <= Duration::from_millis(1500)),
+    );
+}
+
 fn main() {
     // `cargo bench` passes --bench; there are no options to parse.
+    if let Some(file) = std::env::var_os("P2_REPORT") {
+        real_report(Path::new(&file));
+        return;
+    }
     let n: usize = std::env::var("IDFLOW_BENCH_SCENARIOS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -4,7 +4,8 @@
 // and a warning is amber, and without JavaScript everything shows; counts add up, the title
 // carries the status, skipped steps show, copy as curl copies the redacted request; the
 // history's trend and flaky scenarios, the "search bodies" toggle, shared bodies opened where
-// they are used and the ID token beside a claim expectation.
+// they are used and the ID token beside a claim expectation; passed scenarios stored in compressed
+// chunks drawn on opening, and failures whole without JavaScript.
 //
 //   node --test tests/browser/
 //
@@ -284,9 +285,18 @@ test('without JavaScript everything is shown', async () => {
     assert.ok(await page.isVisible('text=idflow report'));
     assert.ok(await page.isVisible('.sum'));
     // Closed scenarios' bodies are plain markup without JavaScript: open one by its summary.
-    const id = await page.$eval('details.sc:not([open])', (d) => d.id);
-    await page.click(`#${id} > summary`);
-    assert.ok(await page.locator(`#${id} ol`).first().isVisible(), 'steps shown without JavaScript');
+    // A passed scenario stored compactly (data-z) says instead that the script draws it.
+    const closed = await page.$$eval('details.sc:not([open])', (ds) => ds.map((d) => [d.id, d.dataset.s, d.dataset.z || '']));
+    assert.ok(closed.length > 0, 'no closed scenario');
+    for (const [id, status, z] of closed) {
+      await page.click(`#${id} > summary`);
+      if (z) {
+        assert.equal(status, 'passed', `only passed scenarios are stored compactly, ${id} is ${status}`);
+        assert.ok(await page.locator(`#${id} p`, { hasText: "drawn by the page's script" }).isVisible(), `${id} says the script draws it`);
+      } else {
+        assert.ok(await page.locator(`#${id} ol`).first().isVisible(), `${id}: steps shown without JavaScript`);
+      }
+    }
     check();
   } finally {
     await context.close();
@@ -423,16 +433,22 @@ test('search: names, steps and URLs by default, bodies only with "search bodies"
     };
     // A URL path is searched by default.
     assert.ok((await shown('/.well-known/openid-configuration')) > 0, 'URLs are searched');
+    // A step text many scenarios share (the page writes it once, then by number) finds them all.
+    assert.ok((await shown('the end-user logs in as "alice"')) >= 15, 'a shared step text finds every scenario with it');
     // A word only the discovery document's body holds matches nothing by default...
     assert.equal(await shown('request_parameter_supported'), 0);
     // ... and the scenarios that fetched it with "search bodies" on (the document is a shared
     // body: searched where it is used), kept in the URL.
     await page.check('#fqb');
     await page.waitForFunction(() => location.hash.includes('bodies=1'));
+    // Passed scenarios' bodies are read from their chunks first.
+    const bodiesRead = () => page.waitForFunction(() => !document.getElementById('fn').textContent.startsWith('reading'));
+    await bodiesRead();
     const withBodies = (await visibleStatuses(page)).length;
     assert.ok(withBodies > 0 && withBodies < all, `with bodies: ${withBodies} of ${all}`);
     await page.reload({ waitUntil: 'load' });
     assert.ok(await page.isChecked('#fqb'), 'the toggle survives a reload');
+    await bodiesRead();
     assert.equal((await visibleStatuses(page)).length, withBodies);
     await page.uncheck('#fqb');
     assert.equal((await visibleStatuses(page)).length, 0);
@@ -477,5 +493,64 @@ test('a shared body opens where it is used; the ID token shows beside a claim ex
     check();
   } finally {
     await context.close();
+  }
+});
+
+test('a passed scenario stored in a compressed chunk is drawn on opening, by click or by its link', async () => {
+  const { context, page, url, check } = await open(fixtureReport);
+  try {
+    const sc = page.locator('details.sc[data-z]', { hasText: 'verifies every token' }).first();
+    const [n] = (await sc.getAttribute('data-z')).split(':');
+    assert.equal(await page.getAttribute(`#z${n}`, 'type'), 'application/octet-stream', 'the chunk is inert');
+    assert.equal(await sc.getAttribute('data-s'), 'passed');
+    await opensWithItsBody(sc);
+    // Its exchanges, with copy as curl, and its sequence diagram.
+    const exchanges = sc.locator("details:has(> button.curl)");
+    assert.ok((await exchanges.count()) > 0, 'exchanges drawn');
+    await exchanges.first().locator('summary').first().click();
+    assert.ok(await exchanges.first().locator('> button.curl').isVisible(), 'copy as curl on a drawn exchange');
+    assert.ok(await sc.locator('svg.sq').first().isVisible(), 'sequence diagram drawn');
+    assert.ok((await sc.locator('svg.sq text').count()) > 0, 'sequence diagram labelled');
+    assert.ok(!(await sc.textContent()).includes("drawn by the page's script"), 'the note is gone');
+    // Closed and opened again: drawn once.
+    await sc.locator('summary').first().click();
+    await sc.locator('summary').first().click();
+    assert.equal(await sc.locator(':scope > ol').count(), 1, 'drawn once');
+    // Another scenario of a chunk, by its link: the page opens it and draws it.
+    const other = await page.$eval('details.sc[data-z]:not([open])', (d) => d.id);
+    await page.goto(`${url}#${other}`, { waitUntil: 'load' });
+    const target = page.locator(`#${other}`);
+    await target.locator(':scope > ol').first().waitFor({ state: 'visible' });
+    assert.ok(await target.evaluate((d) => d.open), 'a link to a scenario opens it');
+    check();
+  } finally {
+    await context.close();
+  }
+});
+
+test('without JavaScript a failed scenario is shown whole', async () => {
+  for (const file of [fixtureReport, goldenReport]) {
+    const { context, page, check } = await open(file, { javaScriptEnabled: false });
+    try {
+      const failed = page.locator('details.sc[data-s="failed"]');
+      assert.ok((await failed.count()) > 0, `${file}: no failure`);
+      for (let i = 0; i < (await failed.count()); i++) {
+        const sc = failed.nth(i);
+        assert.equal(await sc.getAttribute('data-z'), null, 'a failure is never stored compactly');
+        if (!(await sc.evaluate((d) => d.open))) await sc.locator('summary').first().click();
+        assert.ok(await sc.locator(':scope > ol > li').first().isVisible(), 'steps shown');
+        assert.ok(!(await sc.textContent()).includes("drawn by the page's script"));
+        assert.ok(await sc.locator('pre.err').first().isVisible(), 'the failure shown');
+        if ((await sc.locator('svg.sq').count()) > 0) assert.ok(await sc.locator('svg.sq').first().isVisible(), 'diagram shown');
+      }
+      if (file === goldenReport) {
+        await failedCheckShowsExpectedAndActual(page.locator('details.sc', { hasText: 'Wrong audience' }).first());
+      } else {
+        await failureShowsExpectedAndActual(page);
+      }
+      check();
+    } finally {
+      await context.close();
+    }
   }
 });

@@ -7,10 +7,13 @@
 //!
 //! This module lays out the page; each part has its own module: [`summary`] (metadata, counts,
 //! filter bar), `scenario` (scenarios and steps), `exchange` (HTTP exchanges and bodies),
-//! `verdicts` (tokens and checks), `timeline` (polls), `trend` (history and flaky scenarios), [`sequence`] (the diagram), `escape`
+//! `verdicts` (tokens and checks), `timeline` (polls), `trend` (history and flaky scenarios), [`sequence`] (the diagram),
+//! `compact` (passed scenarios' bodies in gzipped chunks, search texts with repeated lines by
+//! number: the page of a large run stays small), `escape`
 //! and `format` (helpers). The page's CSS and script are `style.css` and `script.js`, included
 //! at compile time.
 
+mod compact;
 mod escape;
 mod exchange;
 mod format;
@@ -25,6 +28,7 @@ mod verdicts;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+pub use compact::{CHUNK_BYTES, CHUNK_SCENARIOS, SEARCH_LINES_MAX};
 use escape::e;
 use exchange::Seen;
 pub(crate) use exchange::big_bodies;
@@ -66,6 +70,10 @@ pub(crate) struct Page {
     rest: bool,
     /// The current feature's section is open.
     feature: bool,
+    /// Passed scenarios' bodies being gathered (see [`compact`]).
+    chunk: compact::Chunk,
+    /// The scenarios' search texts, lines seen before by number.
+    lines: compact::SearchLines,
 }
 
 impl Sink for Page {
@@ -130,7 +138,7 @@ impl Sink for Page {
                     flaky: flaky.contains_key(&scenario_id(f, s)),
                 };
                 let full = ev.full(fi, s)?;
-                scenario(o, &self.seen, at, f, &full);
+                scenario(o, &self.seen, at, f, &full, &mut self.lines, None);
             }
             o.push_str("</section>\n");
         }
@@ -165,7 +173,18 @@ impl Sink for Page {
             open: false,
             flaky: self.flaky.contains_key(&scenario_id(at.f, at.id)),
         };
-        scenario(o, &self.seen, place, at.f, at.s);
+        scenario(
+            o,
+            &self.seen,
+            place,
+            at.f,
+            at.s,
+            &mut self.lines,
+            Some(&mut self.chunk),
+        );
+        if self.chunk.is_full() {
+            self.chunk.flush(o);
+        }
     }
 
     fn feature_end(&mut self, _: usize, _: &FeatureReport, o: &mut String) {
@@ -176,6 +195,7 @@ impl Sink for Page {
 
     fn tail(&mut self, _: &RunReport, o: &mut String) {
         if self.rest {
+            self.chunk.flush(o);
             o.push_str("</section>\n");
         }
         exchange::shared_section(o, &self.shared);

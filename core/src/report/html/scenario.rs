@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::compact::{Chunk, SearchLines, WITHOUT_SCRIPT};
 use super::escape::{a, e};
 use super::exchange::{Seen, exchange};
 use super::format::duration;
@@ -46,25 +47,39 @@ pub(super) fn tag_list(tags: &[String]) -> String {
     format!(" {}", e(&tags.join(" ")))
 }
 
-/// One scenario as a `<details>` with its data attributes for the filter.
+/// One scenario as a `<details>` with its data attributes for the filter (its search text
+/// written with `lines`, in page order). With a `chunk` (a
+/// closed passed scenario), its body goes there and the page holds a note in its place; else
+/// the body is on the page (in `<noscript>` when closed).
 pub(super) fn scenario(
     o: &mut String,
     seen: &Seen,
     at: Placement,
     f: &FeatureReport,
     s: &ScenarioReport,
+    lines: &mut SearchLines,
+    chunk: Option<&mut Chunk>,
 ) {
     let st = s.verdict();
+    // Only a closed passed scenario is chunked: anything else stays complete without JavaScript.
+    let chunk = chunk.filter(|_| st == Status::Passed && !at.open && !at.failure);
+    let z = chunk
+        .as_ref()
+        .map(|c| {
+            let (n, i) = c.next();
+            format!(" data-z=\"{n}:{i}\"")
+        })
+        .unwrap_or_default();
     let flaky = at.flaky || (s.retries > 0 && st == Status::Passed);
     let _ = write!(
         o,
-        "<details class=\"sc {c}\" id=\"s{id}\" data-s=\"{}\" data-f=\"{fi}\" data-t=\"{}\"{}{} data-q=\"{}\"{open}>\
+        "<details class=\"sc {c}\" id=\"s{id}\" data-s=\"{}\" data-f=\"{fi}\" data-t=\"{}\"{}{}{z} data-q=\"{}\"{open}>\
          <summary><b class=\"{c}\">{}</b> {}: {}",
         st.as_str(),
         a(&s.tags.join(" ")),
         if s.retries > 0 { " data-r" } else { "" },
         if flaky { " data-fl" } else { "" },
-        a(&search_text(f, s)),
+        a(&lines.encode(&search_text(f, s))),
         st.as_str().to_uppercase(),
         e(&s.keyword),
         e(&s.name),
@@ -107,10 +122,28 @@ pub(super) fn scenario(
         duration(s.duration_ms)
     );
     // A closed scenario's body waits in <noscript>: shown as usual without JavaScript, one
-    // text node with it until the script renders it on opening.
+    // text node with it until the script renders it on opening. A chunked one's noscript
+    // holds a note; the script draws its body from the chunk.
     if !at.open {
         o.push_str("<noscript>");
     }
+    match chunk {
+        Some(c) => {
+            o.push_str(WITHOUT_SCRIPT);
+            body(c.body(), seen, &at, f, s);
+            c.end_body();
+        }
+        None => body(o, seen, &at, f, s),
+    }
+    if !at.open {
+        o.push_str("</noscript>");
+    }
+    o.push_str("</details>\n");
+}
+
+/// A scenario's body: its rule, retries, steps, sequence diagram and logs.
+fn body(o: &mut String, seen: &Seen, at: &Placement, f: &FeatureReport, s: &ScenarioReport) {
+    let st = s.verdict();
     if let Some(rule) = &s.rule {
         let _ = write!(o, "<div class=\"t\">Rule: {}</div>", e(rule));
     }
@@ -140,10 +173,6 @@ pub(super) fn scenario(
             e(&s.logs.join("\n"))
         );
     }
-    if !at.open {
-        o.push_str("</noscript>");
-    }
-    o.push_str("</details>\n");
 }
 
 /// What the filter's free text searches unless "search bodies" is on: the scenario's and its

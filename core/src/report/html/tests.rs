@@ -3,9 +3,62 @@
 use super::*;
 use crate::report::fixtures;
 
+/// The page as the script leaves it once every chunked scenario has been opened: each
+/// `data-z` scenario's note replaced by its body from its chunk, the chunks and `data-z`
+/// attributes gone. Lets the tests below read passed scenarios' bodies where they are drawn.
+fn drawn(r: &RunReport) -> String {
+    let page = render(r);
+    let bodies: HashMap<usize, Vec<String>> = compact::tests::chunks(&page)
+        .into_iter()
+        .map(|(n, ends, text)| {
+            let mut start = 0;
+            let parts = ends
+                .iter()
+                .map(|&end| {
+                    let b = text[start..end].to_owned();
+                    start = end;
+                    b
+                })
+                .collect();
+            (n, parts)
+        })
+        .collect();
+    let mut out = String::with_capacity(page.len() * 2);
+    let mut rest = page.as_str();
+    let open = "<script type=\"application/octet-stream\"";
+    loop {
+        let z = rest.find(" data-z=\"");
+        let c = rest.find(open);
+        match (z, c) {
+            (Some(z), c) if c.is_none_or(|c| z < c) => {
+                out.push_str(&rest[..z]);
+                let after = &rest[z + " data-z=\"".len()..];
+                let (at, after) = after.split_once('"').unwrap();
+                let (n, i) = at.split_once(':').unwrap();
+                let body = &bodies[&n.parse::<usize>().unwrap()][i.parse::<usize>().unwrap()];
+                let note = format!("<noscript>{}", compact::WITHOUT_SCRIPT);
+                let k = after.find(&note).unwrap();
+                out.push_str(&after[..k]);
+                out.push_str("<noscript>");
+                out.push_str(body);
+                rest = &after[k + note.len()..];
+            }
+            (_, Some(c)) => {
+                out.push_str(&rest[..c]);
+                let end = rest[c..].find("</script>\n").unwrap() + "</script>\n".len();
+                rest = &rest[c + end..];
+            }
+            (None, None) => break,
+            (Some(_), None) => unreachable!(),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[test]
 fn header_summary_and_order() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<dt>Environment</dt><dd>simulator</dd>"));
     assert!(html.contains("<dt>Commit</dt><dd>0a4ca19</dd>"));
@@ -35,7 +88,7 @@ fn header_summary_and_order() {
 
 #[test]
 fn failed_checks_are_rendered_from_their_fields_not_parsed_from_the_error() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     // The aud check of "Wrong audience", from its fields, ahead of the step's evidence.
     assert!(html.contains(
         "<li class=\"f\"><b>JSONPath $.aud</b> failed: in the response to GET /userinfo \
@@ -58,7 +111,7 @@ fn an_error_without_checks_is_shown_as_written() {
     let step = &mut r.features[0].scenarios[1].steps[2];
     step.record.checks.clear();
     step.record.error = Some("status of GET /userinfo\n  expected: 200\n  actual:   <401>".into());
-    let html = render(&r);
+    let html = drawn(&r);
     assert!(html.contains(
         "<div class=\"t\">features/oidc/code_flow.feature:12</div><pre class=\"err\">\
          status of GET /userinfo\n  expected: 200\n  actual:   &lt;401&gt;</pre>"
@@ -68,7 +121,7 @@ fn an_error_without_checks_is_shown_as_written() {
 
 #[test]
 fn a_warning_is_amber_and_does_not_fail_the_scenario() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     let s0 = html.find("id=\"s0\"").unwrap();
     let summary = &html[s0..s0 + html[s0..].find("</summary>").unwrap()];
     assert!(summary.contains("data-s=\"passed\""), "{summary}");
@@ -86,7 +139,7 @@ fn a_warning_is_amber_and_does_not_fail_the_scenario() {
 
 #[test]
 fn a_failed_hook_has_no_line() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     assert!(html.contains(
         "<li class=\"f\"><b class=\"f\">failed</b> After hook <span class=\"d\">0 ms</span>\
          <div class=\"t\">features/misc.feature</div>\
@@ -97,7 +150,7 @@ fn a_failed_hook_has_no_line() {
 
 #[test]
 fn an_undefined_step_says_so() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     assert!(html.contains(
         "<b class=\"u\">undefined</b> Given a step nobody wrote <span class=\"d\">0 ms · line 4</span>\
          <pre class=\"err\">undefined step: no step definition matches</pre>"
@@ -106,7 +159,7 @@ fn an_undefined_step_says_so() {
 
 #[test]
 fn exchanges_tokens_and_logs() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     assert!(html.contains("#1 authorization request: <b>GET</b>"));
     assert!(html.contains("2 hops"));
     assert!(html.contains(
@@ -135,7 +188,7 @@ fn large_bodies_are_cut_with_their_size() {
         .unwrap();
     resp.body = big;
     resp.body_size = BODY_LIMIT + 10;
-    let html = render(&r);
+    let html = drawn(&r);
     assert!(html.contains(&format!(
         "showing the first 64 KiB of {} bytes",
         BODY_LIMIT + 10
@@ -159,7 +212,7 @@ fn everything_is_escaped_and_self_contained() {
     s.steps[1].record.tokens[0].claims["x"] = evil.into();
     r.errors[0].message = evil.into();
     r.features[0].scenarios[1].steps[2].record.error = Some(format!("expected: {evil}"));
-    let html = render(&r);
+    let html = drawn(&r);
     // The one script is ours; nothing from the model became markup.
     assert_eq!(html.matches("<script").count(), 1);
     assert!(html.contains(&format!("<script>{SCRIPT}</script>")));
@@ -194,7 +247,7 @@ fn markup_stays_compact() {
     let mut one = r.features[0].scenarios[2].clone();
     one.steps[0].record.timelines.clear();
     r.features[0].scenarios = vec![one; 10_000];
-    let html = render(&r);
+    let html = drawn(&r);
     // A one-step passing scenario costs well under 1 KB of markup.
     assert!(html.len() < 10_000 * 700, "{} bytes", html.len());
 }
@@ -203,7 +256,7 @@ fn markup_stays_compact() {
 fn filters_data_and_badges() {
     let mut r = fixtures::report();
     r.features[0].scenarios[0].retries = 2;
-    let html = render(&r);
+    let html = drawn(&r);
     assert!(html.contains("<form id=\"flt\" hidden>"));
     assert!(html.contains("data-st=\"failed\" aria-pressed=\"false\">failed (4)</button>"));
     assert!(html.contains("data-st=\"undefined\" aria-pressed=\"false\">undefined (1)"));
@@ -228,7 +281,7 @@ fn filters_data_and_badges() {
 
 #[test]
 fn closed_scenarios_wait_in_noscript() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     // Open failures are rendered as they are; closed scenarios' bodies sit in <noscript>.
     let s1_open = html.find("id=\"s1\"").unwrap();
     assert!(
@@ -258,13 +311,13 @@ fn many_failures_start_closed() {
     let mut r = fixtures::report();
     let one = r.features[0].scenarios[1].clone();
     r.features[0].scenarios = vec![one; OPEN_FAILURES_MAX + 1];
-    let html = render(&r);
+    let html = drawn(&r);
     assert!(!html.contains(" open><summary>"));
 }
 
 #[test]
 fn sequence_diagram_inside_the_scenario() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     let sc = html.find("id=\"s0\"").unwrap();
     let end = sc + html[sc..].find("</details>\n").unwrap();
     let svg = html.find("<svg class=\"sq\"").unwrap();
@@ -275,7 +328,7 @@ fn sequence_diagram_inside_the_scenario() {
 
 #[test]
 fn poll_timelines_sit_under_their_step() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     // Row 20 of the outline (s2) polled in its one step.
     let s2 = html.find("id=\"s2\"").unwrap();
     let s2 = &html[s2..s2 + html[s2..].find("</details>\n").unwrap()];
@@ -316,7 +369,7 @@ fn repeated_bodies_are_linked() {
         resp.body = doc.clone();
         resp.body_size = doc.len();
     }
-    let html = render(&r);
+    let html = drawn(&r);
     assert_eq!(html.matches(&"y".repeat(300)).count(), 1);
     let summary = format!(
         "<details id=\"b0\"><summary>#b0 · {} bytes · <code>{{\"issuer\":",
@@ -358,14 +411,14 @@ fn search_text_holds_names_steps_and_urls_but_no_body() {
         !q.contains("grant_type"),
         "a body is searched only on request: {q}"
     );
-    let html = render(&r);
+    let html = drawn(&r);
     assert!(html.contains("<input id=\"fqb\" type=\"checkbox\" name=\"bodies\">search bodies"));
     assert!(html.contains(" data-q=\""));
 }
 
 #[test]
 fn in_a_failed_scenario_only_what_failed_is_red() {
-    let html = render(&fixtures::report());
+    let html = drawn(&fixtures::report());
     let at = html.find("Wrong audience").unwrap();
     let end = at + html[at..].find("</details>\n").unwrap();
     let s = &html[at..end];
@@ -384,7 +437,7 @@ fn in_a_failed_scenario_only_what_failed_is_red() {
 fn a_token_shown_for_reference_is_shown_and_counted_nowhere() {
     use crate::report::model::{Check, Level, TokenRecord};
     let mut r = fixtures::report();
-    let before = render(&r);
+    let before = drawn(&r);
     let s = &mut r.features[0].scenarios[1];
     let reasons = crate::report::failures::reasons(s);
     let warnings = s.warnings();
@@ -401,7 +454,7 @@ fn a_token_shown_for_reference_is_shown_and_counted_nowhere() {
     let s = &r.features[0].scenarios[1];
     assert_eq!(crate::report::failures::reasons(s), reasons);
     assert_eq!(s.warnings(), warnings);
-    let html = render(&r);
+    let html = drawn(&r);
     assert!(html.contains("for reference"));
     assert!(html.contains("&quot;sub&quot;: &quot;u1&quot;"));
     // The header counts are those of the report without it.
@@ -436,7 +489,7 @@ fn a_token_repeated_for_reference_links_to_its_first_showing_instead_of_a_copy()
     }
     let repeats = s.steps.len() - 1;
     assert!(repeats >= 1, "the fixture's scenario has several steps");
-    let html = render(&r);
+    let html = drawn(&r);
     // The claims are on the page once; each repetition names the first showing's anchor,
     // which the page's script copies in on opening.
     assert_eq!(html.matches("only-once-u1").count(), 1, "{html}");
@@ -457,4 +510,118 @@ fn a_token_repeated_for_reference_links_to_its_first_showing_instead_of_a_copy()
         repeats
     );
     assert!(SCRIPT.contains("data-tok"));
+}
+
+#[test]
+fn passed_scenarios_are_chunked_failures_never() {
+    let mut r = fixtures::report();
+    // Many passed scenarios, two chunks' worth, and the failures of the fixture.
+    let passed = r.features[0].scenarios[0].clone();
+    assert_eq!(passed.verdict(), crate::report::model::Status::Passed);
+    for _ in 0..CHUNK_SCENARIOS + 10 {
+        r.features[0].scenarios.push(passed.clone());
+    }
+    let html = render(&r);
+    let chunks = compact::tests::chunks(&html);
+    assert_eq!(
+        chunks.len(),
+        2,
+        "{CHUNK_SCENARIOS} scenarios a chunk at most"
+    );
+    assert_eq!(chunks[0].1.len(), CHUNK_SCENARIOS);
+    let chunked = chunks.iter().map(|c| c.1.len()).sum::<usize>();
+    // Every scenario's details: a failed (or undefined) one holds its body and no data-z;
+    // a passed one names its chunk and index, in page order, and holds only the note.
+    let mut next = (0, 0);
+    let (mut seen, mut copies) = (0, 0);
+    for part in html.split("<details class=\"sc ").skip(1) {
+        let head = part.split_once("</summary>").unwrap().0;
+        let is_passed = head.contains("data-s=\"passed\"");
+        let z = head
+            .split_once(" data-z=\"")
+            .map(|(_, z)| z.split_once('"').unwrap().0);
+        if !is_passed {
+            assert_eq!(
+                z, None,
+                "a scenario that did not pass is never chunked: {head}"
+            );
+            assert!(!part.contains(compact::WITHOUT_SCRIPT));
+            assert!(part.contains("<ol>"), "a failure stays complete: {head}");
+            continue;
+        }
+        let z = z.expect("a passed scenario names its chunk");
+        let (n, i) = z.split_once(':').unwrap();
+        let at: (usize, usize) = (n.parse().unwrap(), i.parse().unwrap());
+        if at != next {
+            assert_eq!(at, (next.0 + 1, 0), "indices follow page order");
+        }
+        next = (at.0, at.1 + 1);
+        let body = part.split_once("</summary>").unwrap().1;
+        assert!(body.starts_with(&format!(
+            "<noscript>{}</noscript></details>",
+            compact::WITHOUT_SCRIPT
+        )));
+        // Its body, drawn from the chunk, is the scenario's steps and diagram.
+        let (_, ends, text) = chunks.iter().find(|c| c.0 == at.0).unwrap();
+        let start = if at.1 == 0 { 0 } else { ends[at.1 - 1] };
+        let drawn = &text[start..ends[at.1]];
+        assert!(drawn.contains("<ol><li class=\"p"), "{drawn}");
+        if head.contains(&*super::escape::e(&passed.name)) {
+            assert!(drawn.starts_with("<ol><li class=\"p bg\">"), "{drawn}");
+            assert!(drawn.contains("<svg class=\"sq\""));
+            copies += 1;
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, chunked);
+    assert_eq!(copies, CHUNK_SCENARIOS + 11);
+    // The chunks come after their scenarios, inert (not run), and the page is the same each time.
+    let last = html.rfind(" data-z=\"").unwrap();
+    assert!(html.rfind("id=\"z1\"").unwrap() > last);
+    assert_eq!(html, render(&r));
+    // Without chunks the page would be much larger.
+    assert!(
+        drawn(&r).len() > html.len() * 3,
+        "{} vs {}",
+        drawn(&r).len(),
+        html.len()
+    );
+}
+
+#[test]
+fn search_texts_repeat_lines_by_number_and_the_script_knows_the_bound() {
+    let mut r = fixtures::report();
+    let passed = r.features[0].scenarios[0].clone();
+    r.features[0].scenarios.push(passed.clone());
+    let html = render(&r);
+    let texts: Vec<String> = html
+        .split(" data-q=\"")
+        .skip(1)
+        .map(|p| {
+            p.split_once('"')
+                .unwrap()
+                .0
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect();
+    // In page order: failures first, then the rest; each expands to its scenario's search text.
+    let decoded = compact::decode(&texts);
+    let wanted: std::collections::HashSet<String> = r
+        .features
+        .iter()
+        .flat_map(|f| f.scenarios.iter().map(move |s| scenario::search_text(f, s)))
+        .collect();
+    assert_eq!(decoded.len(), r.scenarios().count());
+    for (encoded, full) in texts.iter().zip(&decoded) {
+        assert!(wanted.contains(full), "{full}");
+        assert!(encoded.len() <= full.len());
+    }
+    // The copy repeats every line of the scenario it copies.
+    let last = texts.last().unwrap();
+    assert!(last.lines().all(|l| l.starts_with('#')), "{last}");
+    assert!(SCRIPT.contains(&format!("dict.length<{SEARCH_LINES_MAX}")));
 }
