@@ -174,18 +174,9 @@ pub async fn log_in(
     stop: Vec<Url>,
 ) -> crate::error::Result<Option<AuthorizationResponse>> {
     let (username, password) = sc.env().user(user)?.credentials();
-    let login = BrowserLogin {
-        options,
-        insecure: sc.env().tls.insecure_skip_verify,
-        timeout: Duration::from_secs(options.timeout_seconds.unwrap_or(30)),
-        start: &start,
-        stop: &stop,
-        label: format!("browser login (as {user})"),
-        user,
-        username: &username,
-        password: &password,
-        consent,
-    };
+    let label = format!("browser login (as {user})");
+    let who = (user, username.as_str(), password.as_str());
+    let login = BrowserLogin::new(sc, options, (&start, &stop), who, consent, label);
     let nav = Arc::new(Mutex::new(Navigations::default()));
     let outcome = drive(&nav, &login).await;
     // What the browser did is evidence whether or not the login worked.
@@ -283,18 +274,9 @@ pub async fn try_wrong_password(
     stop: Vec<Url>,
 ) -> crate::error::Result<PageView> {
     let username = sc.env().user(user)?.username.to_string();
-    let login = BrowserLogin {
-        options,
-        insecure: sc.env().tls.insecure_skip_verify,
-        timeout: Duration::from_secs(options.timeout_seconds.unwrap_or(30)),
-        start: &start,
-        stop: &stop,
-        label: format!("browser login (as {user}, wrong password)"),
-        user,
-        username: &username,
-        password: WRONG_PASSWORD,
-        consent: Consent::Allow,
-    };
+    let label = format!("browser login (as {user}, wrong password)");
+    let who = (user, username.as_str(), WRONG_PASSWORD);
+    let login = BrowserLogin::new(sc, options, (&start, &stop), who, Consent::Allow, label);
     let nav = Arc::new(Mutex::new(Navigations::default()));
     let outcome = async {
         let chromium = launch(options, login.insecure).await?;
@@ -472,6 +454,33 @@ struct BrowserLogin<'a> {
     username: &'a str,
     password: &'a str,
     consent: Consent,
+}
+
+impl<'a> BrowserLogin<'a> {
+    /// A login of `who` (the environment's user name, username, password) from `route.0`
+    /// until one of `route.1`, with the scenario's TLS setting and the options' timeout
+    /// (30 s unless set); `label` names the recorded exchanges.
+    fn new(
+        sc: &Scenario,
+        options: &'a LoginOptions,
+        route: (&'a Url, &'a [Url]),
+        who: (&'a str, &'a str, &'a str),
+        consent: Consent,
+        label: String,
+    ) -> Self {
+        BrowserLogin {
+            options,
+            insecure: sc.env().tls.insecure_skip_verify,
+            timeout: Duration::from_secs(options.timeout_seconds.unwrap_or(30)),
+            start: route.0,
+            stop: route.1,
+            label,
+            user: who.0,
+            username: who.1,
+            password: who.2,
+            consent,
+        }
+    }
 }
 
 /// A cookie the browser holds at the end of a login, as a `Set-Cookie` value and the URL it
