@@ -254,7 +254,17 @@ pub async fn view_page(
         outcome
     }
     .await;
-    let last = record(sc, &nav);
+    page_view(sc, &nav, outcome)
+}
+
+/// What the browser saw (whether the login fields were shown), its navigations recorded under
+/// the running step first, whatever the outcome.
+fn page_view(
+    sc: &mut Scenario,
+    nav: &Arc<Mutex<Navigations>>,
+    outcome: Result<bool, BrowserError>,
+) -> crate::error::Result<PageView> {
+    let last = record(sc, nav);
     let login_fields = outcome?;
     Ok(PageView {
         login_fields,
@@ -285,12 +295,7 @@ pub async fn try_wrong_password(
         outcome
     }
     .await;
-    let last = record(sc, &nav);
-    let login_fields = outcome?;
-    Ok(PageView {
-        login_fields,
-        response: response_of_last(last)?,
-    })
+    page_view(sc, &nav, outcome)
 }
 
 async fn close(chromium: Chromium) {
