@@ -540,6 +540,7 @@ fn attach_record(
         }
     }
     redactor.redact_record(&mut record);
+    to_report_places(&mut record, &run.positions);
     // A failed hook's message is the only evidence outside the steps' records.
     for (i, step) in run.report.steps.iter_mut().enumerate() {
         if !run.positions.contains(&i)
@@ -718,9 +719,38 @@ fn relative(path: &std::path::Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// Tokens repeated for reference point at the token they repeat by its record step (the n-th
+/// step that started); the report lists steps with hooks among them, so the pointers are
+/// turned into report positions as the records are attached.
+fn to_report_places(record: &mut ScenarioRecord, positions: &[usize]) {
+    let tokens = record.steps.iter_mut().flat_map(|s| s.tokens.iter_mut());
+    for place in tokens.filter_map(|t| t.same_as.as_mut()) {
+        if let Some(&pos) = positions.get(place.step) {
+            place.step = pos;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_token_points_at_its_step_in_the_report() {
+        use crate::record::{StepRecord, TokenPlace, TokenRecord};
+        // Record steps 0 and 1 are report steps 1 and 2: a failed hook's entry is step 0.
+        let repeat = TokenRecord {
+            same_as: Some(TokenPlace { step: 0, token: 0 }),
+            for_reference: true,
+            ..Default::default()
+        };
+        let mut record = ScenarioRecord::default();
+        record.steps = vec![StepRecord::default(), StepRecord::default()];
+        record.steps[1].tokens.push(repeat);
+        to_report_places(&mut record, &[1, 2]);
+        let place = record.steps[1].tokens[0].same_as.unwrap();
+        assert_eq!((place.step, place.token), (1, 0));
+    }
 
     #[test]
     fn steps_that_never_started_are_added_as_skipped_in_feature_order() {
