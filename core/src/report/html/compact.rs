@@ -155,30 +155,47 @@ impl Chunk {
     }
 }
 
+/// The compressed chunks of a page this writer made: each chunk's number, where each of its
+/// bodies ends (bytes), and its bodies' HTML decompressed, for tools and tests that read the
+/// page as text (a search for secrets, say). A chunk that does not decode is an error.
+pub fn chunks(page: &str) -> std::io::Result<Vec<(usize, Vec<usize>, String)>> {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let bad = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+    let mut out = Vec::new();
+    let open = "<script type=\"application/octet-stream\" id=\"z";
+    for part in page.split(open).skip(1) {
+        let (n, rest) = part
+            .split_once("\" data-o=\"")
+            .ok_or_else(|| bad("a chunk without data-o".into()))?;
+        let (ends, rest) = rest
+            .split_once("\">")
+            .ok_or_else(|| bad(format!("chunk z{n}: unterminated data-o")))?;
+        let (b64, _) = rest
+            .split_once("</script>")
+            .ok_or_else(|| bad(format!("chunk z{n}: unterminated")))?;
+        let zipped = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| bad(format!("chunk z{n}: {e}")))?;
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&zipped[..]).read_to_string(&mut text)?;
+        let ends = ends
+            .split(' ')
+            .map(|e| e.parse().map_err(|_| bad(format!("chunk z{n}: end {e:?}"))))
+            .collect::<std::io::Result<_>>()?;
+        let n = n.parse().map_err(|_| bad(format!("chunk number {n:?}")))?;
+        out.push((n, ends, text));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use std::io::Read as _;
 
     /// The chunk elements of `page`: number, ends, decompressed text.
     pub(crate) fn chunks(page: &str) -> Vec<(usize, Vec<usize>, String)> {
-        let mut out = Vec::new();
-        let open = "<script type=\"application/octet-stream\" id=\"z";
-        for part in page.split(open).skip(1) {
-            let (n, rest) = part.split_once("\" data-o=\"").unwrap();
-            let (ends, rest) = rest.split_once("\">").unwrap();
-            let (b64, _) = rest.split_once("</script>").unwrap();
-            let zipped = base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .unwrap();
-            let mut text = String::new();
-            flate2::read::GzDecoder::new(&zipped[..])
-                .read_to_string(&mut text)
-                .unwrap();
-            let ends = ends.split(' ').map(|e| e.parse().unwrap()).collect();
-            out.push((n.parse().unwrap(), ends, text));
-        }
-        out
+        super::chunks(page).unwrap()
     }
 
     fn add(c: &mut Chunk, body: &str) -> (usize, usize) {

@@ -28,7 +28,7 @@ mod verdicts;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-pub use compact::{CHUNK_BYTES, CHUNK_SCENARIOS, SEARCH_LINES_MAX};
+pub use compact::{CHUNK_BYTES, CHUNK_SCENARIOS, SEARCH_LINES_MAX, chunks};
 use escape::e;
 use exchange::Seen;
 pub(crate) use exchange::big_bodies;
