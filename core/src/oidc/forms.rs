@@ -1,8 +1,26 @@
 //! HTML forms as a browser sees them: action, method, every field (hidden ones included) and
 //! the submit buttons. The login driver reads forms instead of assuming field names.
 
+use std::sync::LazyLock;
+
 use scraper::{Html, Selector};
 use url::Url;
+
+/// A page parsed once, for its forms and its links.
+pub struct Page<'a> {
+    doc: Html,
+    url: &'a Url,
+}
+
+impl<'a> Page<'a> {
+    /// Parses `html`, the page at `url` (against which actions and links resolve).
+    pub fn parse(html: &str, url: &'a Url) -> Self {
+        Page {
+            doc: Html::parse_document(html),
+            url,
+        }
+    }
+}
 
 /// One `<input>`, `<select>` or `<textarea>` of a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,35 +106,65 @@ pub struct Link {
 
 /// Every link of a page that leads somewhere (no `#` fragments, no `javascript:`).
 pub fn parse_links(html: &str, page_url: &Url) -> Vec<Link> {
-    let doc = Html::parse_document(html);
-    doc.select(&selector("a[href]"))
-        .filter_map(|a| {
-            let el = a.value();
-            let raw = el.attr("href")?.trim();
-            if raw.is_empty()
-                || raw.starts_with('#')
-                || raw.to_ascii_lowercase().starts_with("javascript:")
-            {
-                return None;
-            }
-            let href = page_url.join(raw).ok()?;
-            let text = collapse(&a.text().collect::<String>());
-            let text = if text.is_empty() {
-                el.attr("aria-label")
-                    .or(el.attr("title"))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string()
-            } else {
-                text
-            };
-            Some(Link {
-                href,
-                text,
-                id: el.attr("id").map(str::to_string),
+    Page::parse(html, page_url).links()
+}
+
+/// Every form of an HTML page, actions resolved against the page URL.
+pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
+    Page::parse(html, page_url).forms()
+}
+
+/// A CSS selector of this module, parsed once.
+struct Css(LazyLock<Selector>);
+
+macro_rules! css {
+    ($name:ident, $css:literal) => {
+        static $name: Css = Css(LazyLock::new(|| {
+            Selector::parse($css).expect("static selector")
+        }));
+    };
+}
+
+css!(LINKS, "a[href]");
+css!(FORMS, "form");
+css!(INPUTS, "input, select, textarea");
+css!(BUTTONS, "button, input[type=submit], input[type=SUBMIT]");
+css!(OPTIONS, "option");
+css!(LABELS, "label[for]");
+
+impl Page<'_> {
+    /// See [`parse_links`].
+    pub fn links(&self) -> Vec<Link> {
+        let (doc, page_url) = (&self.doc, self.url);
+        doc.select(&LINKS.0)
+            .filter_map(|a| {
+                let el = a.value();
+                let raw = el.attr("href")?.trim();
+                if raw.is_empty()
+                    || raw.starts_with('#')
+                    || raw.to_ascii_lowercase().starts_with("javascript:")
+                {
+                    return None;
+                }
+                let href = page_url.join(raw).ok()?;
+                let text = collapse(&a.text().collect::<String>());
+                let text = if text.is_empty() {
+                    el.attr("aria-label")
+                        .or(el.attr("title"))
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string()
+                } else {
+                    text
+                };
+                Some(Link {
+                    href,
+                    text,
+                    id: el.attr("id").map(str::to_string),
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 /// Text with runs of whitespace as one space, trimmed.
@@ -165,123 +213,119 @@ pub struct HtmlForm {
     pub(crate) buttons: Vec<Button>,
 }
 
-fn selector(css: &str) -> Selector {
-    Selector::parse(css).expect("static selector")
-}
-
-/// Every form of an HTML page, actions resolved against the page URL.
-pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
-    let doc = Html::parse_document(html);
-    let forms = selector("form");
-    let inputs = selector("input, select, textarea");
-    let buttons = selector("button, input[type=submit], input[type=SUBMIT]");
-    let option = selector("option");
-    let labels = selector("label[for]");
-    let label_for: Vec<(String, String)> = doc
-        .select(&labels)
-        .filter_map(|l| {
-            Some((
-                l.value().attr("for")?.to_string(),
-                collapse(&l.text().collect::<String>()),
-            ))
-        })
-        .collect();
-    doc.select(&forms)
-        .map(|form| {
-            let el = form.value();
-            let action = el
-                .attr("action")
-                .filter(|a| !a.trim().is_empty())
-                .and_then(|a| page_url.join(a.trim()).ok())
-                .unwrap_or_else(|| page_url.clone());
-            let method = el.attr("method").unwrap_or("GET").to_ascii_uppercase();
-            let mut fields = Vec::new();
-            for input in form.select(&inputs) {
-                let iv = input.value();
-                let Some(name) = iv.attr("name") else {
-                    continue;
-                };
-                let kind = match iv.name() {
-                    "select" => "select".to_string(),
-                    "textarea" => "textarea".to_string(),
-                    _ => iv.attr("type").unwrap_or("text").to_ascii_lowercase(),
-                };
-                if matches!(kind.as_str(), "submit" | "button" | "image" | "reset") {
-                    continue;
-                }
-                if matches!(kind.as_str(), "checkbox" | "radio") && iv.attr("checked").is_none() {
-                    continue;
-                }
-                let value = match kind.as_str() {
-                    "textarea" => input.text().collect(),
-                    "select" => input
-                        .select(&option)
-                        .find(|o| o.value().attr("selected").is_some())
-                        .or_else(|| input.select(&option).next())
-                        .map(|o| {
-                            o.value()
-                                .attr("value")
-                                .map(str::to_string)
-                                .unwrap_or_else(|| o.text().collect())
-                        })
-                        .unwrap_or_default(),
-                    "checkbox" | "radio" => iv.attr("value").unwrap_or("on").to_string(),
-                    _ => iv.attr("value").unwrap_or_default().to_string(),
-                };
-                let id = iv.attr("id").map(str::to_string);
-                let label = id
-                    .as_deref()
-                    .and_then(|id| label_for.iter().find(|(f, _)| f == id))
-                    .map(|(_, text)| text.clone())
-                    .or_else(|| {
-                        // A label around the field: its own text, less the field's.
-                        input
-                            .ancestors()
-                            .filter_map(scraper::ElementRef::wrap)
-                            .find(|a| a.value().name() == "label")
-                            .map(|l| collapse(&l.text().collect::<String>()))
-                    })
-                    .filter(|l| !l.is_empty());
-                fields.push(Field {
-                    name: name.to_string(),
-                    value,
-                    kind,
-                    id,
-                    label,
-                    autocomplete: iv.attr("autocomplete").map(|a| a.to_ascii_lowercase()),
-                    placeholder: iv.attr("placeholder").map(str::to_string),
-                });
-            }
-            let buttons = form
-                .select(&buttons)
-                .filter(|b| {
-                    b.value().name() == "input"
-                        || b.value()
-                            .attr("type")
-                            .is_none_or(|t| t.eq_ignore_ascii_case("submit"))
-                })
-                .map(|b| {
-                    let bv = b.value();
-                    let label: String = b.text().collect::<String>().trim().to_string();
-                    Button {
-                        name: bv.attr("name").map(str::to_string),
-                        value: bv.attr("value").unwrap_or_default().to_string(),
-                        label: if label.is_empty() {
-                            bv.attr("value").unwrap_or_default().to_string()
-                        } else {
-                            label
-                        },
+impl Page<'_> {
+    /// See [`parse_forms`].
+    pub fn forms(&self) -> Vec<HtmlForm> {
+        let (doc, page_url) = (&self.doc, self.url);
+        let (forms, inputs, buttons, option) = (&FORMS.0, &INPUTS.0, &BUTTONS.0, &OPTIONS.0);
+        let labels = &LABELS.0;
+        let label_for: Vec<(String, String)> = doc
+            .select(&labels)
+            .filter_map(|l| {
+                Some((
+                    l.value().attr("for")?.to_string(),
+                    collapse(&l.text().collect::<String>()),
+                ))
+            })
+            .collect();
+        doc.select(&forms)
+            .map(|form| {
+                let el = form.value();
+                let action = el
+                    .attr("action")
+                    .filter(|a| !a.trim().is_empty())
+                    .and_then(|a| page_url.join(a.trim()).ok())
+                    .unwrap_or_else(|| page_url.clone());
+                let method = el.attr("method").unwrap_or("GET").to_ascii_uppercase();
+                let mut fields = Vec::new();
+                for input in form.select(&inputs) {
+                    let iv = input.value();
+                    let Some(name) = iv.attr("name") else {
+                        continue;
+                    };
+                    let kind = match iv.name() {
+                        "select" => "select".to_string(),
+                        "textarea" => "textarea".to_string(),
+                        _ => iv.attr("type").unwrap_or("text").to_ascii_lowercase(),
+                    };
+                    if matches!(kind.as_str(), "submit" | "button" | "image" | "reset") {
+                        continue;
                     }
-                })
-                .collect();
-            HtmlForm {
-                action,
-                method,
-                fields,
-                buttons,
-            }
-        })
-        .collect()
+                    if matches!(kind.as_str(), "checkbox" | "radio") && iv.attr("checked").is_none()
+                    {
+                        continue;
+                    }
+                    let value = match kind.as_str() {
+                        "textarea" => input.text().collect(),
+                        "select" => input
+                            .select(&option)
+                            .find(|o| o.value().attr("selected").is_some())
+                            .or_else(|| input.select(&option).next())
+                            .map(|o| {
+                                o.value()
+                                    .attr("value")
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| o.text().collect())
+                            })
+                            .unwrap_or_default(),
+                        "checkbox" | "radio" => iv.attr("value").unwrap_or("on").to_string(),
+                        _ => iv.attr("value").unwrap_or_default().to_string(),
+                    };
+                    let id = iv.attr("id").map(str::to_string);
+                    let label = id
+                        .as_deref()
+                        .and_then(|id| label_for.iter().find(|(f, _)| f == id))
+                        .map(|(_, text)| text.clone())
+                        .or_else(|| {
+                            // A label around the field: its own text, less the field's.
+                            input
+                                .ancestors()
+                                .filter_map(scraper::ElementRef::wrap)
+                                .find(|a| a.value().name() == "label")
+                                .map(|l| collapse(&l.text().collect::<String>()))
+                        })
+                        .filter(|l| !l.is_empty());
+                    fields.push(Field {
+                        name: name.to_string(),
+                        value,
+                        kind,
+                        id,
+                        label,
+                        autocomplete: iv.attr("autocomplete").map(|a| a.to_ascii_lowercase()),
+                        placeholder: iv.attr("placeholder").map(str::to_string),
+                    });
+                }
+                let buttons = form
+                    .select(&buttons)
+                    .filter(|b| {
+                        b.value().name() == "input"
+                            || b.value()
+                                .attr("type")
+                                .is_none_or(|t| t.eq_ignore_ascii_case("submit"))
+                    })
+                    .map(|b| {
+                        let bv = b.value();
+                        let label: String = b.text().collect::<String>().trim().to_string();
+                        Button {
+                            name: bv.attr("name").map(str::to_string),
+                            value: bv.attr("value").unwrap_or_default().to_string(),
+                            label: if label.is_empty() {
+                                bv.attr("value").unwrap_or_default().to_string()
+                            } else {
+                                label
+                            },
+                        }
+                    })
+                    .collect();
+                HtmlForm {
+                    action,
+                    method,
+                    fields,
+                    buttons,
+                }
+            })
+            .collect()
+    }
 }
 
 impl HtmlForm {

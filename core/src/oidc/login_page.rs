@@ -5,7 +5,7 @@
 
 use url::Url;
 
-use super::forms::{Button, HtmlForm, Link, has_word, parse_forms, parse_links};
+use super::forms::{Button, HtmlForm, Link, Page, has_word};
 use super::relying_party::Consent;
 use crate::config::LoginOptions;
 
@@ -126,8 +126,8 @@ pub fn plan(
     options: &LoginOptions,
     progress: &mut LoginProgress,
 ) -> Result<PageAction, Box<LoginError>> {
-    let forms = parse_forms(html, page_url);
-    let links = parse_links(html, page_url);
+    let page = Page::parse(html, page_url);
+    let (forms, links) = (page.forms(), page.links());
     let repeated = |what| LoginError::Repeated {
         user: who.user.to_string(),
         what,
