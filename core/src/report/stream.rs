@@ -1,7 +1,8 @@
 //! Reports written by streaming, so that a run's memory does not grow with its scenarios.
 //!
 //! As each scenario finishes (redacted once, by the runner's writer), [`Evidence::keep`]
-//! appends the scenario that did not fail to a spill file (one JSON document per scenario, in
+//! appends the scenario that did not fail to a spill file (one MessagePack document per
+//! scenario, with field names, so that optional fields and JSON values read back; in
 //! a hidden `.parts/` folder of the report directory; on Unix unlinked as soon as it is open,
 //! elsewhere removed at the end) and gives back what
 //! the run keeps of it: its identity, verdict, duration, tags and retries, without steps or
@@ -116,7 +117,7 @@ impl Spill {
             path: dir.clone(),
             source,
         })?;
-        let path = dir.join(format!("scenarios-{}.json", std::process::id()));
+        let path = dir.join(format!("scenarios-{}.msgpack", std::process::id()));
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -144,7 +145,8 @@ impl Spill {
     }
 
     fn append(&mut self, s: &OnDisk) -> Result<(u64, u64), ReportError> {
-        let bytes = serde_json::to_vec(s).map_err(|e| self.error(std::io::Error::other(e)))?;
+        let bytes =
+            rmp_serde::to_vec_named(s).map_err(|e| self.error(std::io::Error::other(e)))?;
         self.file.write_all(&bytes).map_err(|e| self.error(e))?;
         let offset = self.end;
         self.end += bytes.len() as u64;
@@ -168,7 +170,7 @@ impl Spill {
             .seek(SeekFrom::End(0))
             .map_err(|e| self.error(e))?;
         let back: OnDisk =
-            serde_json::from_slice(&bytes).map_err(|e| self.error(std::io::Error::other(e)))?;
+            rmp_serde::from_slice(&bytes).map_err(|e| self.error(std::io::Error::other(e)))?;
         Ok(back.into_scenario())
     }
 
