@@ -187,8 +187,18 @@ impl History {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(write)?;
         }
-        let text = serde_json::to_string_pretty(self).unwrap_or_default();
-        std::fs::write(path, text + "\n").map_err(write)
+        // Streamed to the file (a run of 10,000 scenarios made a 4 MiB string of it), through a
+        // temporary file renamed over the old one, so that a failed write leaves the old one.
+        let partial = path.with_extension("json.partial");
+        let file = std::fs::File::create(&partial).map_err(write)?;
+        let mut out = std::io::BufWriter::new(file);
+        serde_json::to_writer_pretty(&mut out, self)
+            .map_err(std::io::Error::from)
+            .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
+            .and_then(|()| std::io::Write::flush(&mut out))
+            .map_err(write)?;
+        drop(out);
+        std::fs::rename(&partial, path).map_err(write)
     }
 
     /// Scenarios of the newest run that are flaky, with why: passed only on retry in the

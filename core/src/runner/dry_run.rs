@@ -55,10 +55,10 @@ impl DryRunOutcome {
 /// Parses the features the options select and matches each of their steps, sending nothing.
 /// The step definitions must be linked into the binary (`idflow::runner::dry_run` does so).
 pub fn dry_run(options: &RunOptions) -> Result<DryRunOutcome, RunError> {
-    let (_, features, selector) = select(options)?;
+    let (_, features, selector) = select(options, usize::MAX)?;
     let mut out = DryRunOutcome::default();
-    for feature in &features.0 {
-        let feature = match feature {
+    for feature in features.into_features() {
+        let feature = match &feature {
             Ok(f) => f,
             Err(e) => {
                 let error = writer::parse_error(e);

@@ -13,11 +13,14 @@
 //! - `PATH:LINE` keeps only the scenario at or containing that line (an outline's example row
 //!   keeps only that row; a line in the outline's steps keeps all its rows).
 //!
-//! [`Preloaded`] hands the loaded features to cucumber as its [`cucumber::Parser`].
+//! A run reads every file once to plan ([`Plan`]), then [`Lazy`] hands the features to cucumber
+//! as its [`cucumber::Parser`] a few at a time, as its executor needs them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Waker;
 
 use cucumber::feature::Ext as _;
 use cucumber::gherkin;
@@ -712,18 +715,169 @@ fn row_selected(
     (ex.position.line..=*header).contains(&line)
 }
 
-/// cucumber's parser for features already read by [`load`] (so that a run knows before it
-/// starts how many scenarios it selects).
-pub struct Preloaded(pub Vec<Result<gherkin::Feature, cucumber::parser::Error>>);
+/// A feature file of a run's plan: parsed while planning (kept), or only named, and parsed
+/// again when the run reaches it.
+#[derive(Debug)]
+pub struct Planned {
+    pub(crate) file: FeatureFile,
+    pub(crate) parsed: Option<Result<gherkin::Feature, cucumber::parser::Error>>,
+}
 
-impl<I> cucumber::Parser<I> for Preloaded {
+impl Planned {
+    /// Its feature: the one kept from planning, or the file read, checked and parsed again (a
+    /// file that changed meanwhile and no longer parses is reported against that file).
+    pub fn into_feature(self) -> Result<gherkin::Feature, cucumber::parser::Error> {
+        match self.parsed {
+            Some(parsed) => parsed,
+            None => load(&self.file).map_err(LoadError::into_parser_error),
+        }
+    }
+}
+
+/// The feature files a run reads, in order, with what planning found in them: every file was
+/// read and checked once, but only the first ones are kept parsed (see `runner::plan`), so that
+/// a suite's size does not set the run's memory.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub(crate) files: Vec<Planned>,
+    /// Scenarios the selector keeps (run or not applicable; an outline counts as the console
+    /// counts it), for the console's progress and an interrupted run's "not started".
+    pub(crate) scenarios: usize,
+}
+
+impl Plan {
+    /// Every feature of the plan, each parsed (again) when the iteration reaches it.
+    pub fn into_features(
+        self,
+    ) -> impl Iterator<Item = Result<gherkin::Feature, cucumber::parser::Error>> {
+        self.files.into_iter().map(Planned::into_feature)
+    }
+}
+
+/// How far cucumber's executor is from running out of scenarios: how many it has been handed
+/// and how many have started. Shared by [`Lazy`], which hands features over, and the run's
+/// `before` hook, which calls [`Window::started`].
+#[derive(Clone, Debug)]
+pub struct Window(Arc<WindowState>);
+
+#[derive(Debug)]
+struct WindowState {
+    size: usize,
+    handed: AtomicUsize,
+    started: AtomicUsize,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Window {
+    /// A window that lets fewer than `size` handed scenarios wait to start before the next
+    /// feature is handed over (at least one).
+    pub fn new(size: usize) -> Self {
+        Self(Arc::new(WindowState {
+            size: size.max(1),
+            handed: AtomicUsize::new(0),
+            started: AtomicUsize::new(0),
+            waker: Mutex::new(None),
+        }))
+    }
+
+    /// A scenario started (a retry counts again, which only lets the next feature come
+    /// sooner): wakes the parser when it waits for room.
+    pub fn started(&self) {
+        self.0.started.fetch_add(1, Ordering::SeqCst);
+        let waker = self
+            .0
+            .waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Scenarios handed over and not started yet.
+    pub fn queued(&self) -> usize {
+        self.0
+            .handed
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.0.started.load(Ordering::SeqCst))
+    }
+
+    fn full(&self) -> bool {
+        self.queued() >= self.0.size
+    }
+}
+
+/// What the run does to each feature before cucumber sees it (keeps the scenarios it selects).
+pub type Prepare = Box<dyn FnMut(gherkin::Feature) -> gherkin::Feature>;
+
+/// cucumber's parser for a [`Plan`]: hands over the next feature only while fewer than the
+/// [`Window`]'s size of the scenarios it handed wait to start, parsing it then (cucumber's
+/// executor queues every scenario it is given, each holding its whole feature, so handing it
+/// the suite at once held every parsed step until the end of the run).
+pub struct Lazy {
+    files: std::collections::VecDeque<Planned>,
+    window: Window,
+    prepare: Prepare,
+}
+
+impl Lazy {
+    pub fn new(plan: Plan, window: Window, prepare: Prepare) -> Self {
+        Self {
+            files: plan.files.into(),
+            window,
+            prepare,
+        }
+    }
+}
+
+impl<I> cucumber::Parser<I> for Lazy {
     type Cli = cucumber::cli::Empty;
-    type Output = futures::stream::Iter<
-        std::vec::IntoIter<Result<gherkin::Feature, cucumber::parser::Error>>,
-    >;
+    type Output = Self;
 
     fn parse(self, _input: I, _cli: Self::Cli) -> Self::Output {
-        futures::stream::iter(self.0)
+        self
+    }
+}
+
+impl futures::Stream for Lazy {
+    type Item = Result<gherkin::Feature, cucumber::parser::Error>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        if this.files.is_empty() {
+            return Poll::Ready(None);
+        }
+        if this.window.full() {
+            *this
+                .window
+                .0
+                .waker
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+            // A scenario may have started between the test and the registration.
+            if this.window.full() {
+                return Poll::Pending;
+            }
+        }
+        let Some(next) = this.files.pop_front() else {
+            return Poll::Ready(None);
+        };
+        let item = next.into_feature().map(&mut this.prepare);
+        if let Ok(feature) = &item {
+            let scenarios = feature.scenarios.len()
+                + feature
+                    .rules
+                    .iter()
+                    .map(|r| r.scenarios.len())
+                    .sum::<usize>();
+            this.window.0.handed.fetch_add(scenarios, Ordering::SeqCst);
+        }
+        Poll::Ready(Some(item))
     }
 }
 
@@ -988,5 +1142,138 @@ mod tests {
         );
         assert!(err.contains("start at lines 5, 9, 12"), "{err}");
         assert!(pick(&[99]).unwrap_err().contains("line 99"));
+    }
+
+    /// Counts the times it is woken.
+    struct Wakes(AtomicUsize);
+    impl std::task::Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn three_scenarios(name: &str) -> Vec<u8> {
+        let mut text = format!("Feature: {name}\n");
+        for i in 1..=3 {
+            text.push_str(&format!(
+                "  Scenario: {name} {i}\n    Given the client \"web\"\n"
+            ));
+        }
+        text.into_bytes()
+    }
+
+    #[test]
+    fn the_parser_hands_features_over_only_as_the_executor_needs_them() {
+        let (a, b, c) = (
+            three_scenarios("A"),
+            three_scenarios("B"),
+            three_scenarios("C"),
+        );
+        let root = tree(
+            "lazy",
+            &[("a.feature", &a), ("b.feature", &b), ("c.feature", &c)],
+        );
+        let file = |name: &str| FeatureFile {
+            path: root.join(name),
+            lines: Vec::new(),
+        };
+        // The first file is kept parsed from planning; the others are parsed when handed over.
+        let first = load(&file("a.feature")).unwrap();
+        let plan = Plan {
+            files: vec![
+                Planned {
+                    file: file("a.feature"),
+                    parsed: Some(Ok(first)),
+                },
+                Planned {
+                    file: file("b.feature"),
+                    parsed: None,
+                },
+                Planned {
+                    file: file("c.feature"),
+                    parsed: None,
+                },
+            ],
+            scenarios: 9,
+        };
+        let window = Window::new(2);
+        let prepared = Arc::new(AtomicUsize::new(0));
+        let seen = prepared.clone();
+        let mut lazy = Lazy::new(
+            plan,
+            window.clone(),
+            Box::new(move |f| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                f
+            }),
+        );
+        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = Waker::from(wakes.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut poll = || {
+            use futures::Stream as _;
+            match std::pin::Pin::new(&mut lazy).poll_next(&mut cx) {
+                std::task::Poll::Ready(Some(Ok(f))) => Some(Some(f.name)),
+                std::task::Poll::Ready(Some(Err(e))) => panic!("{e}"),
+                std::task::Poll::Ready(None) => Some(None),
+                std::task::Poll::Pending => None,
+            }
+        };
+        assert_eq!(poll(), Some(Some("A".to_string())));
+        assert_eq!(window.queued(), 3);
+        // Three scenarios wait: the window (2) is full, nothing more is parsed.
+        assert_eq!(poll(), None);
+        assert_eq!(prepared.load(Ordering::SeqCst), 1);
+        window.started();
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            1,
+            "a start wakes the parser"
+        );
+        assert_eq!(poll(), None, "two still wait");
+        window.started();
+        assert_eq!(poll(), Some(Some("B".to_string())), "parsed when handed");
+        assert_eq!(window.queued(), 4);
+        assert_eq!(poll(), None);
+        for _ in 0..3 {
+            window.started();
+        }
+        assert_eq!(poll(), Some(Some("C".to_string())));
+        assert_eq!(prepared.load(Ordering::SeqCst), 3);
+        // Nothing is left: the stream ends whatever waits.
+        assert_eq!(poll(), Some(None));
+        // A retry starts a scenario again: the count never goes below zero.
+        for _ in 0..10 {
+            window.started();
+        }
+        assert_eq!(window.queued(), 0);
+    }
+
+    #[test]
+    fn a_file_that_no_longer_parses_when_handed_over_is_an_error_against_it() {
+        let root = tree("changed", &[("a.feature", ONE)]);
+        let planned = Planned {
+            file: FeatureFile {
+                path: root.join("a.feature"),
+                lines: Vec::new(),
+            },
+            parsed: None,
+        };
+        assert_eq!(planned.into_feature().unwrap().name, "One");
+        std::fs::write(root.join("a.feature"), b"Scenario: no feature\n").unwrap();
+        let planned = Planned {
+            file: FeatureFile {
+                path: root.join("a.feature"),
+                lines: Vec::new(),
+            },
+            parsed: None,
+        };
+        let err = super::super::writer::parse_error(&planned.into_feature().unwrap_err());
+        assert!(
+            err.message.contains("expected `Feature:`"),
+            "{}",
+            err.message
+        );
+        assert!(err.location.contains("a.feature"), "{}", err.location);
     }
 }

@@ -265,7 +265,7 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, RunError> {
 struct Prepared {
     ctx: Arc<RunContext>,
     target: target::RunningTarget,
-    features: features::Preloaded,
+    features: features::Plan,
     selector: Selector,
 }
 
@@ -429,10 +429,10 @@ pub struct ListedTest {
 /// The scenarios a run with these options would run, without running anything (no target is
 /// started, no report written).
 pub fn list(options: &RunOptions) -> Result<Vec<ListedTest>, RunError> {
-    let (_, features, selector) = select(options)?;
+    let (_, features, selector) = select(options, usize::MAX)?;
     let mut out = Vec::new();
-    for feature in &features.0 {
-        match feature {
+    for feature in features.into_features() {
+        match &feature {
             Ok(feature) => {
                 for (rule, scenario) in scenarios_of(feature) {
                     if selector.selects(feature, rule, scenario) {
@@ -474,9 +474,13 @@ fn scenarios_of(feature: &cucumber::gherkin::Feature) -> impl Iterator<Item = Ru
     )
 }
 
-/// The environment, the features the paths name and the scenario filter, checked: a run that
-/// selects nothing is an error here unless `allow_empty`.
-fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Selector), RunError> {
+/// The environment, the plan of the features the paths name (the first ones kept parsed, up
+/// to `keep` scenarios) and the scenario filter, checked: a run that selects nothing is an
+/// error here unless `allow_empty`.
+fn select(
+    options: &RunOptions,
+    keep: usize,
+) -> Result<(Environment, features::Plan, Selector), RunError> {
     let env = Environment::load(&options.env, &options.env_dir)?;
     let include = options.tags.as_deref().map(parse_tags).transpose()?;
     let exclude = env
@@ -498,16 +502,17 @@ fn select(options: &RunOptions) -> Result<(Environment, features::Preloaded, Sel
         exact: options.exact,
         shard: options.shard,
     };
-    let features = feature_input(&options.paths)?;
-    check_capability_tags(&features)?;
-    if !options.allow_empty {
-        check_not_empty(&features, &selector, options)?;
-    }
+    let features = plan(&options.paths, &selector, options, keep)?;
     Ok((env, features, selector))
 }
 
+/// Scenarios whose parsed features a run keeps from planning: the files after them are parsed
+/// again when the run reaches them. About 3.6 KiB each (P1's scenarios of 14 steps), so that a
+/// run of a thousand scenarios parses each file once and a larger one holds at most this many.
+const KEEP_PARSED_SCENARIOS: usize = 1_000;
+
 async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
-    let (env, features, selector) = select(options)?;
+    let (env, features, selector) = select(options, KEEP_PARSED_SCENARIOS)?;
     check_report_dir(&options.report_dir)?;
     let base_dir = env.base_dir();
     let engine = HttpEngine::new(&env.tls, &env.http, &base_dir)
@@ -537,49 +542,44 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
     })
 }
 
-impl features::Preloaded {
-    /// How many scenarios the selector keeps (an outline counts once per example row), for
-    /// the console's progress.
-    fn scenario_count(&self, selector: &Selector) -> usize {
-        let mut n = 0;
-        for feature in self.0.iter().flatten() {
-            for (rule, scenario) in scenarios_of(feature) {
-                if selector.selects(feature, rule, scenario) {
-                    let rows: usize = scenario
-                        .examples
-                        .iter()
-                        .filter_map(|e| e.table.as_ref())
-                        .map(|t| t.rows.len().saturating_sub(1))
-                        .sum();
-                    n += rows.max(1);
-                }
+/// What planning counted of the features, for [`check_not_empty`] and the console.
+#[derive(Debug, Default)]
+struct Tally {
+    files: usize,
+    /// Files that do not parse.
+    errors: usize,
+    scenarios: usize,
+    selected: usize,
+    /// Selected scenarios as the console counts them (an outline's row once per example row).
+    counted: usize,
+}
+
+impl Tally {
+    fn add(&mut self, feature: &cucumber::gherkin::Feature, selector: &Selector) {
+        for (rule, scenario) in scenarios_of(feature) {
+            self.scenarios += 1;
+            if selector.selects(feature, rule, scenario) {
+                self.selected += 1;
+                let rows: usize = scenario
+                    .examples
+                    .iter()
+                    .filter_map(|e| e.table.as_ref())
+                    .map(|t| t.rows.len().saturating_sub(1))
+                    .sum();
+                self.counted += rows.max(1);
             }
         }
-        n
     }
 }
 
 /// A run that selects no scenario says why instead of passing with `0 passed, 0 failed`. A run
 /// with a feature that does not parse goes on: it fails, naming the file.
 fn check_not_empty(
-    features: &features::Preloaded,
+    tally: &Tally,
     selector: &Selector,
     options: &RunOptions,
 ) -> Result<(), RunError> {
-    if features.0.iter().any(Result::is_err) {
-        return Ok(());
-    }
-    let mut total = 0;
-    let mut selected = 0;
-    for feature in features.0.iter().flatten() {
-        for (rule, scenario) in scenarios_of(feature) {
-            total += 1;
-            if selector.selects(feature, rule, scenario) {
-                selected += 1;
-            }
-        }
-    }
-    if selected > 0 {
+    if tally.errors > 0 || tally.selected > 0 {
         return Ok(());
     }
     let paths = if options.paths.is_empty() {
@@ -597,16 +597,17 @@ fn check_not_empty(
     } else {
         "holds"
     };
-    let why = if features.0.is_empty() {
+    let why = if tally.files == 0 {
         format!("{paths} {holds} no .feature file")
-    } else if total == 0 {
+    } else if tally.scenarios == 0 {
         format!(
             "the {} feature file(s) in {paths} hold no scenario",
-            features.0.len()
+            tally.files
         )
     } else {
         format!(
-            "none of the {total} scenario(s) in {paths} passes the filters in force: {}",
+            "none of the {} scenario(s) in {paths} passes the filters in force: {}",
+            tally.scenarios,
             selector.describe(options).join(", ")
         )
     };
@@ -616,20 +617,18 @@ fn check_not_empty(
 }
 
 /// A `@needs:` tag naming no known capability is a usage error at its file and line.
-fn check_capability_tags(features: &features::Preloaded) -> Result<(), RunError> {
-    for feature in features.0.iter().flatten() {
-        let path = writer::feature_path(feature);
-        let feature_tags = feature.tags.iter().map(|t| (t, feature.position.line));
-        let rule_tags = feature
-            .rules
-            .iter()
-            .flat_map(|r| r.tags.iter().map(|t| (t, r.position.line)));
-        let scenario_tags =
-            scenarios_of(feature).flat_map(|(_, s)| s.tags.iter().map(|t| (t, s.position.line)));
-        for (tag, line) in feature_tags.chain(rule_tags).chain(scenario_tags) {
-            if let Some(Err(e)) = Capability::from_tag(tag) {
-                return Err(RunError::Usage(format!("{path}:{line}: {e}")));
-            }
+fn check_capability_tags(feature: &cucumber::gherkin::Feature) -> Result<(), RunError> {
+    let path = writer::feature_path(feature);
+    let feature_tags = feature.tags.iter().map(|t| (t, feature.position.line));
+    let rule_tags = feature
+        .rules
+        .iter()
+        .flat_map(|r| r.tags.iter().map(|t| (t, r.position.line)));
+    let scenario_tags =
+        scenarios_of(feature).flat_map(|(_, s)| s.tags.iter().map(|t| (t, s.position.line)));
+    for (tag, line) in feature_tags.chain(rule_tags).chain(scenario_tags) {
+        if let Some(Err(e)) = Capability::from_tag(tag) {
+            return Err(RunError::Usage(format!("{path}:{line}: {e}")));
         }
     }
     Ok(())
@@ -654,20 +653,65 @@ fn check_report_dir(dir: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
-/// The features the paths name, each read, checked and parsed (see [`features`]). A path that
-/// does not exist or a `PATH:LINE` that selects nothing is a usage error; a file that does not
-/// parse stays in the list as an error, which the run reports against that file.
-fn feature_input(paths: &[PathBuf]) -> Result<features::Preloaded, RunError> {
+/// The plan of the features the paths name: each file read, checked and parsed once (see
+/// [`features`]), counted, and kept parsed while fewer than `keep` scenarios are kept (the
+/// first file always is); the files after that are parsed again when the run reaches them. A
+/// path that does not exist, a `PATH:LINE` that selects nothing or an unknown `@needs:` tag is
+/// a usage error, in that order; a file that does not parse stays in the plan as an error,
+/// which the run reports against that file. A run that selects nothing is an error unless
+/// `allow_empty`.
+fn plan(
+    paths: &[PathBuf],
+    selector: &Selector,
+    options: &RunOptions,
+    keep: usize,
+) -> Result<features::Plan, RunError> {
     let files = features::resolve(paths).map_err(RunError::Usage)?;
-    let mut loaded = Vec::with_capacity(files.len());
-    for file in &files {
-        match features::load(file) {
-            Ok(feature) => loaded.push(Ok(feature)),
+    let mut planned = Vec::with_capacity(files.len());
+    let mut tally = Tally {
+        files: files.len(),
+        ..Tally::default()
+    };
+    let mut unknown_tag = None;
+    let mut kept = 0;
+    for file in files {
+        let parsed = match features::load(&file) {
+            Ok(feature) => {
+                if unknown_tag.is_none() {
+                    unknown_tag = check_capability_tags(&feature).err();
+                }
+                tally.add(&feature, selector);
+                Ok(feature)
+            }
             Err(features::LoadError::Selection(message)) => return Err(RunError::Usage(message)),
-            Err(e) => loaded.push(Err(e.into_parser_error())),
-        }
+            Err(e) => {
+                tally.errors += 1;
+                Err(e.into_parser_error())
+            }
+        };
+        let parsed = match parsed {
+            Ok(feature) if kept >= keep => {
+                drop(feature);
+                None
+            }
+            Ok(feature) => {
+                kept += scenarios_of(&feature).count();
+                Some(Ok(feature))
+            }
+            Err(e) => Some(Err(e)),
+        };
+        planned.push(features::Planned { file, parsed });
     }
-    Ok(features::Preloaded(loaded))
+    if let Some(e) = unknown_tag {
+        return Err(e);
+    }
+    if !options.allow_empty {
+        check_not_empty(&tally, selector, options)?;
+    }
+    Ok(features::Plan {
+        files: planned,
+        scenarios: tally.counted,
+    })
 }
 
 fn parse_tags(expr: &str) -> Result<cucumber::gherkin::tagexpr::TagOperation, RunError> {
@@ -698,7 +742,7 @@ async fn execute(
         cucumber::cli::Empty,
         cucumber::cli::Empty,
     >::default();
-    let total = features.scenario_count(&selector);
+    let total = features.scenarios;
     let console = console::Console::stdout(Some(total), options.quiet);
     let before_ctx = ctx.clone();
     let evidence = crate::report::stream::Evidence::spilling(&options.report_dir);
@@ -707,14 +751,26 @@ async fn execute(
     // Scenarios stopped at the gate after an interrupt, before their first step.
     let held: Arc<std::sync::Mutex<HashSet<ScenarioKey>>> = Arc::default();
     let gate = (interrupt.clone(), held.clone());
+    // Features go to cucumber as its executor needs them: twice the concurrency's worth of
+    // scenarios may wait to start beyond those running.
+    let window = features::Window::new(2 * options.concurrency.max(1));
+    let on_start = window.clone();
+    let not_applicable: Arc<std::sync::Mutex<Vec<NotRun>>> = Arc::default();
+    let found = not_applicable.clone();
+    let parser = features::Lazy::new(
+        features,
+        window,
+        Box::new(move |feature| keep_selected(feature, &selector, &found)),
+    );
     let cucumber = IdflowWorld::cucumber::<PathBuf>()
-        .with_parser::<_, ()>(features)
+        .with_parser::<_, ()>(parser)
         .steps(dispatch::collection())
         .with_writer(writer)
         .with_cli(cli)
         .max_concurrent_scenarios(options.concurrency.max(1))
         .retries((options.retries > 0).then_some(options.retries))
         .before(move |feature, _rule, scenario, world| {
+            on_start.started();
             let key = scenario_key(feature, scenario);
             if gate.0.signal().is_some() {
                 // Interrupted: this scenario never starts (the run future is dropped).
@@ -733,19 +789,7 @@ async fn execute(
     crate::logs::init();
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let not_applicable = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let found = not_applicable.clone();
-    let run = cucumber.filter_run((), move |feature, rule, scenario| {
-        match selector.choose(feature, rule, scenario) {
-            Selection::Run => true,
-            Selection::Left => false,
-            Selection::NotApplicable(reason) => {
-                let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
-                found.push((feature.clone(), rule.cloned(), scenario.clone(), reason));
-                false
-            }
-        }
-    });
+    let run = cucumber.run(());
     let interrupted = run_until_interrupted(Box::pin(run), &interrupt, &handle, &held).await;
     std::panic::set_hook(previous_hook);
     let found = std::mem::take(&mut *not_applicable.lock().unwrap_or_else(|e| e.into_inner()));
@@ -819,6 +863,58 @@ async fn execute(
         report_files,
         interrupted,
     }
+}
+
+/// A scenario the run reports not applicable, with what its report needs of its feature and
+/// rule (their scenarios left out) and the reason.
+type NotRun = (
+    Arc<cucumber::gherkin::Feature>,
+    Option<cucumber::gherkin::Rule>,
+    cucumber::gherkin::Scenario,
+    String,
+);
+
+/// The feature with only the scenarios the selector runs (its rules kept, also when they are
+/// left empty, as cucumber's own filter does); those not applicable go to `found`.
+fn keep_selected(
+    mut feature: cucumber::gherkin::Feature,
+    selector: &Selector,
+    found: &std::sync::Mutex<Vec<NotRun>>,
+) -> cucumber::gherkin::Feature {
+    let scenarios = std::mem::take(&mut feature.scenarios);
+    let mut rules = std::mem::take(&mut feature.rules);
+    let mut not_run = Vec::new();
+    let mut kept = Vec::with_capacity(scenarios.len());
+    for s in scenarios {
+        match selector.choose(&feature, None, &s) {
+            Selection::Run => kept.push(s),
+            Selection::Left => {}
+            Selection::NotApplicable(reason) => not_run.push((None, s, reason)),
+        }
+    }
+    for rule in &mut rules {
+        let scenarios = std::mem::take(&mut rule.scenarios);
+        let bare = rule.clone();
+        for s in scenarios {
+            match selector.choose(&feature, Some(&bare), &s) {
+                Selection::Run => rule.scenarios.push(s),
+                Selection::Left => {}
+                Selection::NotApplicable(reason) => not_run.push((Some(bare.clone()), s, reason)),
+            }
+        }
+    }
+    if !not_run.is_empty() {
+        let bare = Arc::new(feature.clone());
+        let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+        found.extend(
+            not_run
+                .into_iter()
+                .map(|(rule, s, reason)| (bare.clone(), rule, s, reason)),
+        );
+    }
+    feature.scenarios = kept;
+    feature.rules = rules;
+    feature
 }
 
 /// Drives cucumber's run future to its end, or, once `interrupt` fires, until the scenarios
@@ -902,5 +998,85 @@ mod tests {
         for bad in ["0/2", "3/2", "x/2", "2"] {
             assert!(bad.parse::<Shard>().unwrap_err().contains("I/N"), "{bad}");
         }
+    }
+
+    fn suite(name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("idflow-plan-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        dir
+    }
+
+    fn options(paths: Vec<PathBuf>, env: &str) -> RunOptions {
+        RunOptions {
+            paths,
+            env: env.into(),
+            env_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../environments")),
+            ..RunOptions::default()
+        }
+    }
+
+    const TWO: &str = "Feature: Two\n  Scenario: one\n    Given the client \"web\"\n  @needs:mobileid\n  Scenario: two\n    Given the client \"web\"\n";
+
+    #[test]
+    fn the_plan_keeps_the_first_features_parsed_and_counts_them_all() {
+        let dir = suite(
+            "keep",
+            &[("a.feature", TWO), ("b.feature", TWO), ("c.feature", TWO)],
+        );
+        let (_, plan, _) = select(&options(vec![dir.clone()], "simulator"), 3).unwrap();
+        let kept: Vec<bool> = plan.files.iter().map(|f| f.parsed.is_some()).collect();
+        assert_eq!(
+            kept,
+            vec![true, true, false],
+            "kept while fewer than 3 are kept"
+        );
+        // Every scenario counts, parsed or not: the console's total and an interrupted run's
+        // "not started" cover the files the run had not reached.
+        assert_eq!(plan.scenarios, 6);
+        let names: Vec<String> = plan
+            .into_features()
+            .map(|f| f.unwrap().scenarios.len().to_string())
+            .collect();
+        assert_eq!(names, vec!["2", "2", "2"], "the third file is parsed again");
+        // Selection still happens over every file before the run.
+        let mut none = options(vec![dir.clone()], "simulator");
+        none.tags = Some("@nothing".into());
+        let err = select(&none, 0).unwrap_err().to_string();
+        assert!(
+            err.contains("none of the 6 scenario(s)") && err.contains("--tags"),
+            "{err}"
+        );
+        let missing = options(vec![dir.join("a.feature:99")], "simulator");
+        let err = select(&missing, 0).unwrap_err().to_string();
+        assert!(
+            err.contains("no scenario is at or contains line 99"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_feature_is_handed_over_with_the_scenarios_that_run_and_the_others_are_reported() {
+        let dir = suite("keep-selected", &[("a.feature", TWO)]);
+        let (_, plan, selector) = select(&options(vec![dir], "oidc-provider-stock"), 0).unwrap();
+        assert_eq!(plan.scenarios, 2, "a scenario not applicable is counted");
+        let feature = plan.into_features().next().unwrap().unwrap();
+        let found = std::sync::Mutex::new(Vec::new());
+        let feature = keep_selected(feature, &selector, &found);
+        let names: Vec<&str> = feature.scenarios.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["one"]);
+        let found = found.into_inner().unwrap();
+        assert_eq!(found.len(), 1);
+        let (bare, _, scenario, reason) = &found[0];
+        assert_eq!(scenario.name, "two");
+        assert!(reason.contains("needs `mobileid`"), "{reason}");
+        assert!(
+            bare.scenarios.is_empty(),
+            "the report keeps no copy of the other scenarios"
+        );
+        assert_eq!(bare.name, "Two");
     }
 }
