@@ -32,7 +32,7 @@ impl Params {
 
     /// The query string's parameters.
     pub fn query(req: &Request) -> Result<Self, String> {
-        Self::from_pairs(req.url.query_pairs())
+        Self::from_pairs(req.query_pairs())
     }
 
     /// The form body's parameters.
@@ -43,7 +43,7 @@ impl Params {
     /// The form body's parameters and the query string's together (a lax provider's view,
     /// for the `secret_in_query_accepted` defect).
     pub fn form_and_query(req: &Request) -> Result<Self, String> {
-        Self::from_pairs(url::form_urlencoded::parse(&req.body).chain(req.url.query_pairs()))
+        Self::from_pairs(url::form_urlencoded::parse(&req.body).chain(req.query_pairs()))
     }
 
     /// A parameter; an empty value counts as absent.
@@ -192,7 +192,7 @@ pub(crate) fn method_not_allowed(req: &Request, allowed: &str) -> Response {
         405,
         &json!({
             "error": "invalid_request",
-            "error_description": format!("{} is not allowed on {}; use {allowed}", req.method, req.url.path()),
+            "error_description": format!("{} is not allowed on {}; use {allowed}", req.method, req.path()),
         }),
     )
     .insert_header("allow", allowed)
@@ -207,7 +207,7 @@ pub(crate) fn not_found(req: &Request) -> Response {
             "error_description": clean_description(&format!(
                 "{} {} is not a path of the idflow simulator; it serves /auth/open/.well-known/openid-configuration, /auth/open/connect/{{authorize,token,userinfo,ciba}}, /broker/openidconnect/{{authorize,token,userinfo}}, /auth/rest/sessions and the test-only /__simulator/{{ciba,mobileid}} endpoints",
                 req.method,
-                req.url.path()
+                req.path()
             )),
         }),
     )
