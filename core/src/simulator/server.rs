@@ -148,6 +148,22 @@ impl Response {
         self
     }
 
+    /// `Cache-Control: no-store` (a constant header, nothing to parse).
+    pub fn no_store(mut self) -> Self {
+        self.headers.insert(
+            http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+        self
+    }
+
+    /// `Pragma: no-cache` (a constant header, nothing to parse).
+    pub fn pragma_no_cache(mut self) -> Self {
+        self.headers
+            .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
+        self
+    }
+
     /// Adds a value to a header (for example a second `set-cookie`).
     pub fn append_header<K, V>(mut self, name: K, value: V) -> Self
     where
@@ -201,8 +217,9 @@ impl Drop for Server {
 /// returned [`Server`] is dropped.
 pub(crate) fn serve(listener: std::net::TcpListener, app: App) -> std::io::Result<Server> {
     listener.set_nonblocking(true)?;
+    // Sockets only: nothing here waits on a timer, so the runtime has no time driver to turn.
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+        .enable_io()
         .build()?;
     let (shutdown, signal) = tokio::sync::watch::channel(());
     std::thread::Builder::new()

@@ -23,8 +23,16 @@ impl Params {
     ) -> Result<Self, String> {
         let mut map = BTreeMap::new();
         for (k, v) in pairs {
-            if map.insert(k.to_string(), v.to_string()).is_some() {
-                return Err(format!("parameter {k} was given more than once"));
+            match map.entry(k.into_owned()) {
+                std::collections::btree_map::Entry::Occupied(taken) => {
+                    return Err(format!(
+                        "parameter {} was given more than once",
+                        taken.key()
+                    ));
+                }
+                std::collections::btree_map::Entry::Vacant(free) => {
+                    free.insert(v.into_owned());
+                }
             }
         }
         Ok(Self(map))
@@ -175,15 +183,15 @@ pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> Respon
 /// An HTML page.
 pub(crate) fn html_response(status: u16, body: String) -> Response {
     Response::new(status)
-        .insert_header("cache-control", "no-store")
+        .no_store()
         .set_body_raw(body.into_bytes(), "text/html; charset=utf-8")
 }
 
 /// A 302 to `location`.
 pub(crate) fn redirect(location: &str) -> Response {
     Response::new(302)
-        .insert_header("location", location)
-        .insert_header("cache-control", "no-store")
+        .insert_header(http::header::LOCATION, location)
+        .no_store()
 }
 
 /// 405 for a method a path does not serve.
