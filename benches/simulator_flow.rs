@@ -433,9 +433,9 @@ fn main() {
         "Simulator CPU per authorization-code flow (discovery, JWKS, authorize, login, consent, token with PKCE, UserInfo): N = {n} flows at concurrency {c}, {reps} reps interleaved, medians (min–max)\n\n\
 | simulator | CPU per flow, µs | wall per run, s | flows per s | one RS256 signature at the same time, µs | CPU per flow ÷ signature |\n|---|---|---|---|---|---|\n"
     );
-    let mut once_table = format!(
+    let mut once_table = String::from(
         "\nThe flow as issue 14 defines it (discovery and JWKS once per client, as P1 and real clients do; the same simulator process, N more flows right after the whole ones):\n\n\
-| simulator | CPU per flow, µs | one RS256 signature at the same time, µs | CPU per flow ÷ signature |\n|---|---|---|---|\n"
+| simulator | CPU per flow, µs | one RS256 signature at the same time, µs | CPU per flow ÷ signature |\n|---|---|---|---|\n",
     );
     let ratios = |runs: &[Run], cpu: fn(&Run) -> Duration| {
         let mut v: Vec<f64> = runs
