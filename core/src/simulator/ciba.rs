@@ -363,7 +363,7 @@ pub(crate) fn control(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "POST") {
         return method_not_allowed(req, "POST");
     }
-    let segments: Vec<&str> = req.url.path().split('/').collect();
+    let segments: Vec<&str> = req.path().split('/').collect();
     // ["", "__simulator", "ciba", id, action]
     let (Some(id), Some(action)) = (segments.get(3), segments.get(4)) else {
         return super::web::not_found(req);

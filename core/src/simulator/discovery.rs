@@ -1,23 +1,64 @@
 //! Discovery metadata (`/.well-known/openid-configuration`) and the JWK Set, with their
 //! defects (missing metadata, no RS256, a plain-http endpoint; private, duplicate or weak keys).
+//!
+//! Both documents depend only on the simulator's setup and defects, so they are rendered once,
+//! when it starts ([`Documents`]), and every answer shares those bytes.
 
 use std::collections::BTreeSet;
 
+use bytes::Bytes;
+use serde_json::{Value, json};
+
 use super::server::{Request, Response};
-use serde_json::json;
 
 use super::Defect;
 use super::claims;
 use super::keys;
 use super::state::Shared;
-use super::web::{is_method, json_response, method_not_allowed};
+use super::web::{is_method, method_not_allowed};
 use crate::protocol::CIBA_GRANT;
+
+/// The discovery document and the JWK Set as JSON, rendered once.
+#[derive(Debug, Default)]
+pub(crate) struct Documents {
+    configuration: Bytes,
+    jwks: Bytes,
+}
+
+impl Documents {
+    /// Renders both documents for `shared`'s setup and defects.
+    pub(crate) fn render(shared: &Shared) -> Self {
+        let bytes = |document: Value| Bytes::from(document.to_string());
+        Self {
+            configuration: bytes(configuration_document(shared)),
+            jwks: bytes(jwks_document(shared)),
+        }
+    }
+}
+
+/// A 200 with a rendered JSON document.
+fn json_document(document: &Bytes) -> Response {
+    Response::new(200).set_body_raw(document.clone(), "application/json")
+}
 
 /// `GET /auth/open/.well-known/openid-configuration`.
 pub(crate) fn configuration(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return method_not_allowed(req, "GET");
     }
+    json_document(&shared.documents.configuration)
+}
+
+/// `GET /auth/open/.well-known/openid-configuration/jwks`.
+pub(crate) fn jwks(shared: &Shared, req: &Request) -> Response {
+    if !is_method(req, "GET") {
+        return method_not_allowed(req, "GET");
+    }
+    json_document(&shared.documents.jwks)
+}
+
+/// The discovery document, with the discovery defects applied.
+fn configuration_document(shared: &Shared) -> Value {
     let issuer = &shared.issuer;
     let mut scopes: BTreeSet<String> = [
         "openid",
@@ -92,27 +133,24 @@ pub(crate) fn configuration(shared: &Shared, req: &Request) -> Response {
         document["end_session_endpoint"] =
             json!("http://op.idflow-simulator.test/auth/open/connect/logout");
     }
-    json_response(200, &document)
+    document
 }
 
-/// `GET /auth/open/.well-known/openid-configuration/jwks`.
-pub(crate) fn jwks(shared: &Shared, req: &Request) -> Response {
-    if !is_method(req, "GET") {
-        return method_not_allowed(req, "GET");
-    }
+/// The JWK Set, with the JWKS defects applied.
+fn jwks_document(shared: &Shared) -> Value {
     if shared.has(Defect::JwksEmpty) {
-        return json_response(200, &json!({"keys": []}));
+        return json!({"keys": []});
     }
     let private = shared.has(Defect::JwksPrivateKey);
     let duplicate = shared.has(Defect::JwksDuplicateKid);
     let weak = shared.has(Defect::JwksWeakKey);
     if private || duplicate || weak {
-        return json_response(200, &keys::defective_jwks(private, duplicate, weak));
+        return keys::defective_jwks(private, duplicate, weak);
     }
     let mut set = keys::jwks();
     // The key clients encrypt request objects to (issue 12, item 3).
     if let Some(list) = set["keys"].as_array_mut() {
         list.push(super::request_object::encryption_jwk());
     }
-    json_response(200, &set)
+    set
 }

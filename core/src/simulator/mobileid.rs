@@ -149,7 +149,7 @@ pub(crate) fn control(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "POST") {
         return method_not_allowed(req, "POST");
     }
-    let segments: Vec<&str> = req.url.path().split('/').collect();
+    let segments: Vec<&str> = req.path().split('/').collect();
     // ["", "__simulator", "mobileid", "operations", id, action]
     let id = segments.get(4).copied().unwrap_or_default();
     let outcome = match segments.get(5).copied() {
@@ -174,7 +174,7 @@ pub(crate) fn operation(shared: &Shared, req: &Request) -> Response {
     if !is_method(req, "GET") {
         return method_not_allowed(req, "GET");
     }
-    let segments: Vec<&str> = req.url.path().split('/').collect();
+    let segments: Vec<&str> = req.path().split('/').collect();
     // ["", "auth", "mobileid", "operations", id, step, (n)]
     let id = segments.get(4).copied().unwrap_or_default();
     let step = segments.get(5..).map(|s| s.join("/")).unwrap_or_default();

@@ -102,7 +102,7 @@ fn respond(shared: &Shared, routes: &Routes, request: &Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0);
-    let handler = routes.find(request.url.path());
+    let handler = routes.find(request.path());
     state::with_request_offset(offset, || handler(shared, request))
 }
 

@@ -540,7 +540,7 @@ pub(crate) fn create(shared: &Shared, req: &Request) -> Response {
 
 /// `GET /auth/rest/sessions/{id}` and `POST /auth/rest/sessions/{id}/cancel`.
 pub(crate) fn session(shared: &Shared, req: &Request) -> Response {
-    let segments: Vec<&str> = req.url.path().split('/').collect();
+    let segments: Vec<&str> = req.path().split('/').collect();
     // ["", "auth", "rest", "sessions", id, ("cancel")]
     let id = segments.get(4).copied().unwrap_or_default();
     let cancel = segments.get(5) == Some(&"cancel");

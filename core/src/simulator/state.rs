@@ -14,6 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::Defect;
+use super::discovery::Documents;
 use super::keys::Keys;
 use super::setup::{SimClient, SimUser, SimulatorSetup};
 use crate::clock::SharedClock;
@@ -258,6 +259,8 @@ pub(crate) struct Shared {
     pub(crate) clock: SharedClock,
     pub(crate) defects: BTreeSet<Defect>,
     pub(crate) keys: Keys,
+    /// Discovery and JWKS, rendered once for this setup and these defects.
+    pub(crate) documents: Documents,
     state: Mutex<State>,
 }
 
@@ -269,7 +272,7 @@ impl Shared {
         base_url: String,
         keys: Keys,
     ) -> Self {
-        Self {
+        let mut shared = Self {
             issuer: format!("{base_url}/auth/open"),
             base_url,
             clients: setup.clients.clone(),
@@ -277,8 +280,11 @@ impl Shared {
             clock,
             defects: defects.iter().copied().collect(),
             keys,
+            documents: Documents::default(),
             state: Mutex::new(State::default()),
-        }
+        };
+        shared.documents = Documents::render(&shared);
+        shared
     }
 
     /// The records, locked. A poisoned lock is recovered: the records stay usable.

@@ -19,11 +19,9 @@ use crate::protocol::{AuthMethod, CIBA_GRANT};
 /// Adds the caching headers token responses must carry (unless the defect says otherwise).
 fn no_store(shared: &Shared, response: Response) -> Response {
     if shared.has(Defect::MissingNoStore) {
-        response.insert_header("pragma", "no-cache")
+        response.pragma_no_cache()
     } else {
-        response
-            .insert_header("cache-control", "no-store")
-            .insert_header("pragma", "no-cache")
+        response.no_store().pragma_no_cache()
     }
 }
 

@@ -68,6 +68,6 @@ pub(crate) fn userinfo(shared: &Shared, req: &Request) -> Response {
     if shared.has(Defect::UserinfoCacheable) {
         response
     } else {
-        response.insert_header("cache-control", "no-store")
+        response.no_store()
     }
 }

@@ -23,8 +23,16 @@ impl Params {
     ) -> Result<Self, String> {
         let mut map = BTreeMap::new();
         for (k, v) in pairs {
-            if map.insert(k.to_string(), v.to_string()).is_some() {
-                return Err(format!("parameter {k} was given more than once"));
+            match map.entry(k.into_owned()) {
+                std::collections::btree_map::Entry::Occupied(taken) => {
+                    return Err(format!(
+                        "parameter {} was given more than once",
+                        taken.key()
+                    ));
+                }
+                std::collections::btree_map::Entry::Vacant(free) => {
+                    free.insert(v.into_owned());
+                }
             }
         }
         Ok(Self(map))
@@ -32,7 +40,7 @@ impl Params {
 
     /// The query string's parameters.
     pub fn query(req: &Request) -> Result<Self, String> {
-        Self::from_pairs(req.url.query_pairs())
+        Self::from_pairs(req.query_pairs())
     }
 
     /// The form body's parameters.
@@ -43,7 +51,7 @@ impl Params {
     /// The form body's parameters and the query string's together (a lax provider's view,
     /// for the `secret_in_query_accepted` defect).
     pub fn form_and_query(req: &Request) -> Result<Self, String> {
-        Self::from_pairs(url::form_urlencoded::parse(&req.body).chain(req.url.query_pairs()))
+        Self::from_pairs(url::form_urlencoded::parse(&req.body).chain(req.query_pairs()))
     }
 
     /// A parameter; an empty value counts as absent.
@@ -175,15 +183,15 @@ pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> Respon
 /// An HTML page.
 pub(crate) fn html_response(status: u16, body: String) -> Response {
     Response::new(status)
-        .insert_header("cache-control", "no-store")
+        .no_store()
         .set_body_raw(body.into_bytes(), "text/html; charset=utf-8")
 }
 
 /// A 302 to `location`.
 pub(crate) fn redirect(location: &str) -> Response {
     Response::new(302)
-        .insert_header("location", location)
-        .insert_header("cache-control", "no-store")
+        .insert_header(http::header::LOCATION, location)
+        .no_store()
 }
 
 /// 405 for a method a path does not serve.
@@ -192,7 +200,7 @@ pub(crate) fn method_not_allowed(req: &Request, allowed: &str) -> Response {
         405,
         &json!({
             "error": "invalid_request",
-            "error_description": format!("{} is not allowed on {}; use {allowed}", req.method, req.url.path()),
+            "error_description": format!("{} is not allowed on {}; use {allowed}", req.method, req.path()),
         }),
     )
     .insert_header("allow", allowed)
@@ -207,7 +215,7 @@ pub(crate) fn not_found(req: &Request) -> Response {
             "error_description": clean_description(&format!(
                 "{} {} is not a path of the idflow simulator; it serves /auth/open/.well-known/openid-configuration, /auth/open/connect/{{authorize,token,userinfo,ciba}}, /broker/openidconnect/{{authorize,token,userinfo}}, /auth/rest/sessions and the test-only /__simulator/{{ciba,mobileid}} endpoints",
                 req.method,
-                req.url.path()
+                req.path()
             )),
         }),
     )
