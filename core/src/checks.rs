@@ -29,6 +29,19 @@ impl Checklist {
         self.add(name, Level::Must, clause, holds, failure);
     }
 
+    /// [`must`](Self::must), with the failure's words made only when the check fails: words
+    /// that quote a body (a redacted preview) cost more than the check itself.
+    pub fn must_else(
+        &mut self,
+        name: &str,
+        clause: &str,
+        holds: bool,
+        failure: impl FnOnce() -> String,
+    ) {
+        let failure = if holds { String::new() } else { failure() };
+        self.must(name, clause, holds, failure);
+    }
+
     /// Adds a SHOULD check: a warning when it does not hold.
     pub fn should(&mut self, name: &str, clause: &str, holds: bool, failure: impl Into<String>) {
         self.add(name, Level::Should, clause, holds, failure);
@@ -147,6 +160,23 @@ impl Checklist {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_s_words_are_made_only_when_the_check_fails() {
+        let mut list = Checklist::new("the userinfo response");
+        list.must_else("sub", "OpenID Connect Core §5.3.2", true, || {
+            panic!("the words of a check that holds were made")
+        });
+        assert!(list.verdict().is_ok());
+        list.must_else("email", "OpenID Connect Core §5.1", false, || {
+            "no email in {}".to_string()
+        });
+        assert!(
+            list.failure().contains("no email in {}"),
+            "{}",
+            list.failure()
+        );
+    }
 
     #[test]
     fn a_declared_deviation_warns_naming_its_declaration() {

@@ -21,11 +21,11 @@ pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checkli
     let five_one = "RFC 6749 §5.1";
     list.status(five_one, 200, resp.status);
     let json = resp.json();
-    list.must(
+    list.must_else(
         "body",
         five_one,
         matches!(json, Some(Value::Object(_))),
-        format!("expected a JSON object, got {}", snippet(&resp.body)),
+        || format!("expected a JSON object, got {}", snippet(&resp.body)),
     );
     let json = json.unwrap_or_default();
     let token_type = json.get("token_type").and_then(Value::as_str);
@@ -474,14 +474,14 @@ pub fn userinfo_response(resp: &RecordedResponse) -> Checklist {
     let mut list = Checklist::new("the userinfo response");
     list.status("OpenID Connect Core §5.3.2", 200, resp.status);
     let json = resp.json();
-    list.must(
+    list.must_else(
         "sub",
         "OpenID Connect Core §5.3.2",
         json.as_ref()
             .and_then(|j| j.get("sub"))
             .and_then(Value::as_str)
             .is_some(),
-        format!("no sub in {}", snippet(&resp.body)),
+        || format!("no sub in {}", snippet(&resp.body)),
     );
     if let Some(claims) = json.as_ref().filter(|j| j.is_object()) {
         let (holds, detail) = crate::jwt::standard_claims_verdict(claims);

@@ -28,14 +28,16 @@ pub fn signing_keys(jwks: &Value) -> Checklist {
         .and_then(Value::as_array)
         .map(|k| k.iter().filter_map(Value::as_object).collect())
         .unwrap_or_default();
-    list.must(
+    list.must_else(
         "key set",
         "RFC 7517 §5 (a JWK Set is an object with a keys array)",
         !keys.is_empty(),
-        format!(
-            "expected an object with a non-empty \"keys\" array, got {}",
-            crate::expect::body_preview(&jwks.to_string(), 200)
-        ),
+        || {
+            format!(
+                "expected an object with a non-empty \"keys\" array, got {}",
+                crate::expect::body_preview(&jwks.to_string(), 200)
+            )
+        },
     );
     list.passed_with(format!("{} key(s)", keys.len()));
 

@@ -145,8 +145,7 @@ impl Spill {
     }
 
     fn append(&mut self, s: &OnDisk) -> Result<(u64, u64), ReportError> {
-        let bytes =
-            rmp_serde::to_vec_named(s).map_err(|e| self.error(std::io::Error::other(e)))?;
+        let bytes = rmp_serde::to_vec_named(s).map_err(|e| self.error(std::io::Error::other(e)))?;
         self.file.write_all(&bytes).map_err(|e| self.error(e))?;
         let offset = self.end;
         self.end += bytes.len() as u64;
