@@ -363,6 +363,38 @@ struct Fixed {
     param_in_text: Regex,
     /// `"name": "value"` in free text (logged JSON).
     json_in_text: Regex,
+    /// The literal part each of the regexes above and [`AUTH_IN_TEXT`] needs, in any case:
+    /// text with none of them skips the regexes (most text: claims, headers, labels).
+    literals: aho_corasick::AhoCorasick,
+    /// How many names `literals` was built from: ids `0..n` are `name=`, `n..2n` are
+    /// `"name"`, and `2n` is `authorization:`.
+    names: usize,
+}
+
+/// Which of the free-text regexes a text may match (see [`Fixed::literals`]).
+#[derive(Default)]
+struct MayMatch {
+    param: bool,
+    json: bool,
+    authorization: bool,
+}
+
+impl Fixed {
+    fn may_match(&self, s: &str) -> MayMatch {
+        let mut may = MayMatch::default();
+        for m in self.literals.find_overlapping_iter(s) {
+            let id = m.pattern().as_usize();
+            match id / self.names {
+                0 => may.param = true,
+                1 => may.json = true,
+                _ => may.authorization = true,
+            }
+            if may.param && may.json && may.authorization {
+                break;
+            }
+        }
+        may
+    }
 }
 
 impl fmt::Debug for Redactor {
@@ -393,17 +425,27 @@ impl Redactor {
             .collect();
         personal.sort();
         personal.dedup();
-        let names: Vec<String> = TOKEN_FIELDS
+        let plain_names: Vec<String> = TOKEN_FIELDS
             .iter()
             .chain(SECRET_FIELDS)
             .map(|s| s.to_string())
             .chain(personal.iter().cloned())
-            .map(|n| regex::escape(&n))
             .collect();
+        let literal_patterns: Vec<String> = plain_names
+            .iter()
+            .map(|n| format!("{n}="))
+            .chain(plain_names.iter().map(|n| format!("\"{n}\"")))
+            .chain(["authorization:".to_string()])
+            .collect();
+        let literals = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&literal_patterns)
+            .expect("literal patterns");
+        let names: Vec<String> = plain_names.iter().map(|n| regex::escape(n)).collect();
         let names = names.join("|");
         let param_in_text =
-            Regex::new(&format!(r#"([?&#;](?i:{names})=)([^&\s#"'<>]+)"#)).expect("param regex");
-        let json_in_text = Regex::new(&format!(r#"("(?i:{names})"\s*:\s*")((?:[^"\\]|\\.)*)""#))
+            Regex::new(&format!(r#"([?&#;](?i-u:{names})=)([^&\s#"'<>]+)"#)).expect("param regex");
+        let json_in_text = Regex::new(&format!(r#"("(?i-u:{names})"\s*:\s*")((?:[^"\\]|\\.)*)""#))
             .expect("json regex");
         let r = Redactor {
             fixed: Arc::new(Fixed {
@@ -411,6 +453,8 @@ impl Redactor {
                 personal,
                 param_in_text,
                 json_in_text,
+                literals,
+                names: plain_names.len(),
             }),
             state: RwLock::new(State::default()),
         };
@@ -859,7 +903,8 @@ impl Redactor {
         if s.len() < 4 {
             return;
         }
-        if s.contains('=') {
+        let may = self.fixed.may_match(s);
+        if may.param {
             let new = self
                 .fixed
                 .param_in_text
@@ -883,7 +928,7 @@ impl Redactor {
                 *s = n;
             }
         }
-        if s.contains('"') {
+        if may.json {
             let new = self
                 .fixed
                 .json_in_text
@@ -905,7 +950,7 @@ impl Redactor {
                 *s = n;
             }
         }
-        if s.len() > 14 && (s.contains(':')) {
+        if may.authorization {
             let new = AUTH_IN_TEXT.replace_all(s, |c: &regex::Captures<'_>| {
                 format!(
                     "{}{}",
@@ -1266,6 +1311,26 @@ pub(crate) mod tests {
             r.redact_text("Zq9-code-77"),
             format!("‹code#{}›", fingerprint("Zq9-code-77"))
         );
+    }
+
+    #[test]
+    fn free_text_names_are_found_in_any_case_and_only_where_they_name_a_value() {
+        let r = Redactor::new(Vec::new(), vec!["Fødselsnummer".into()]);
+        let out = r.redact_text(
+            "POST /t?CLIENT_SECRET=cs-upper-1 said {\"Password\" : \"pw-mixed-2\"} \
+             proxy-AUTHORIZATION: Basic YWxhZGRpbjpvcGVu {\"fødselsnummer\": \"01019912345\"}",
+        );
+        for secret in [
+            "cs-upper-1",
+            "pw-mixed-2",
+            "YWxhZGRpbjpvcGVu",
+            "01019912345",
+        ] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        // A name that is not followed by `=` or quoted as a key names nothing.
+        let plain = "the code of the password page was access_token-free";
+        assert_eq!(r.redact_text(plain), plain);
     }
 
     #[test]
