@@ -220,7 +220,7 @@ impl Page<'_> {
         let (forms, inputs, buttons, option) = (&FORMS.0, &INPUTS.0, &BUTTONS.0, &OPTIONS.0);
         let labels = &LABELS.0;
         let label_for: Vec<(String, String)> = doc
-            .select(&labels)
+            .select(labels)
             .filter_map(|l| {
                 Some((
                     l.value().attr("for")?.to_string(),
@@ -228,7 +228,7 @@ impl Page<'_> {
                 ))
             })
             .collect();
-        doc.select(&forms)
+        doc.select(forms)
             .map(|form| {
                 let el = form.value();
                 let action = el
@@ -238,7 +238,7 @@ impl Page<'_> {
                     .unwrap_or_else(|| page_url.clone());
                 let method = el.attr("method").unwrap_or("GET").to_ascii_uppercase();
                 let mut fields = Vec::new();
-                for input in form.select(&inputs) {
+                for input in form.select(inputs) {
                     let iv = input.value();
                     let Some(name) = iv.attr("name") else {
                         continue;
@@ -258,9 +258,9 @@ impl Page<'_> {
                     let value = match kind.as_str() {
                         "textarea" => input.text().collect(),
                         "select" => input
-                            .select(&option)
+                            .select(option)
                             .find(|o| o.value().attr("selected").is_some())
-                            .or_else(|| input.select(&option).next())
+                            .or_else(|| input.select(option).next())
                             .map(|o| {
                                 o.value()
                                     .attr("value")
@@ -296,7 +296,7 @@ impl Page<'_> {
                     });
                 }
                 let buttons = form
-                    .select(&buttons)
+                    .select(buttons)
                     .filter(|b| {
                         b.value().name() == "input"
                             || b.value()
