@@ -84,12 +84,34 @@ fn assert_says(out: &Output, wanted: &str) {
 /// Asserts that the run exited with `code`, not by a panic.
 fn assert_exit(out: &Output, code: i32) {
     assert_no_panic(out);
-    assert_eq!(out.status.code(), Some(code), "{}", text(out));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{} ({}):\n{}",
+        out.status,
+        signal_name(out),
+        text(out)
+    );
 }
 
 fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file))
         .unwrap_or_else(|e| panic!("{file} not written in {}: {e}", dir.display()))
+}
+
+/// The signal that ended the run, if one did (a run must end by exiting).
+fn signal_name(out: &Output) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        if let Some(signal) = out.status.signal() {
+            return format!(
+                "killed by signal {signal}, core dumped: {}",
+                out.status.core_dumped()
+            );
+        }
+    }
+    "not killed by a signal".to_string()
 }
 
 fn assert_no_panic(out: &Output) {
@@ -435,8 +457,7 @@ fn a_wrong_expectation_exits_1_and_the_report_shows_expected_and_actual() {
 #[test]
 fn an_undefined_step_names_the_step_its_line_and_the_closest_steps() {
     let (out, _) = run_with_reports("undefined", &["tests/fixtures/undefined"]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let all = text(&out);
     assert!(all.contains("the respons status is 200"), "{all}");
     assert!(
