@@ -114,29 +114,24 @@ pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
     Page::parse(html, page_url).forms()
 }
 
-/// A CSS selector of this module, parsed once.
-struct Css(LazyLock<Selector>);
-
-macro_rules! css {
-    ($name:ident, $css:literal) => {
-        static $name: Css = Css(LazyLock::new(|| {
-            Selector::parse($css).expect("static selector")
-        }));
-    };
+/// A CSS selector of this module, parsed once per process.
+fn css(selector: &str) -> Selector {
+    Selector::parse(selector).expect("static selector")
 }
 
-css!(LINKS, "a[href]");
-css!(FORMS, "form");
-css!(INPUTS, "input, select, textarea");
-css!(BUTTONS, "button, input[type=submit], input[type=SUBMIT]");
-css!(OPTIONS, "option");
-css!(LABELS, "label[for]");
+static LINKS: LazyLock<Selector> = LazyLock::new(|| css("a[href]"));
+static FORMS: LazyLock<Selector> = LazyLock::new(|| css("form"));
+static INPUTS: LazyLock<Selector> = LazyLock::new(|| css("input, select, textarea"));
+static BUTTONS: LazyLock<Selector> =
+    LazyLock::new(|| css("button, input[type=submit], input[type=SUBMIT]"));
+static OPTIONS: LazyLock<Selector> = LazyLock::new(|| css("option"));
+static LABELS: LazyLock<Selector> = LazyLock::new(|| css("label[for]"));
 
 impl Page<'_> {
     /// See [`parse_links`].
     pub fn links(&self) -> Vec<Link> {
         let (doc, page_url) = (&self.doc, self.url);
-        doc.select(&LINKS.0)
+        doc.select(&LINKS)
             .filter_map(|a| {
                 let el = a.value();
                 let raw = el.attr("href")?.trim();
@@ -217,8 +212,8 @@ impl Page<'_> {
     /// See [`parse_forms`].
     pub fn forms(&self) -> Vec<HtmlForm> {
         let (doc, page_url) = (&self.doc, self.url);
-        let (forms, inputs, buttons, option) = (&FORMS.0, &INPUTS.0, &BUTTONS.0, &OPTIONS.0);
-        let labels = &LABELS.0;
+        let (forms, inputs, buttons, option) = (&*FORMS, &*INPUTS, &*BUTTONS, &*OPTIONS);
+        let labels = &*LABELS;
         let label_for: Vec<(String, String)> = doc
             .select(labels)
             .filter_map(|l| {
