@@ -190,25 +190,6 @@ impl LoadError {
     }
 }
 
-/// [`load`] for each of `files` at once, each on a thread of its own (gherkin's parser is the
-/// slow part of planning, and the run has not started yet: the other cores are idle); the
-/// results come in the order of `files`.
-pub fn load_all(files: &[FeatureFile]) -> Vec<Result<gherkin::Feature, LoadError>> {
-    if files.len() < 2 {
-        return files.iter().map(load).collect();
-    }
-    std::thread::scope(|scope| {
-        let loading: Vec<_> = files
-            .iter()
-            .map(|file| scope.spawn(move || load(file)))
-            .collect();
-        loading
-            .into_iter()
-            .map(|l| l.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
-
 /// Reads, checks and parses one feature file, expands its outlines and keeps the scenarios its
 /// lines select.
 pub fn load(file: &FeatureFile) -> Result<gherkin::Feature, LoadError> {
@@ -924,38 +905,6 @@ mod tests {
             .iter()
             .map(|f| format!("{}{:?}", f.path.display(), f.lines))
             .collect()
-    }
-
-    #[test]
-    fn files_loaded_at_once_come_back_in_the_order_given() {
-        let feature = |name: &str| format!("Feature: {name}\n  Scenario: s\n    Given a step\n");
-        let (a, b) = (feature("first"), feature("third"));
-        let dir = tree(
-            "load-all",
-            &[
-                ("a.feature", a.as_bytes()),
-                ("b.feature", b"Feature: broken\n  Scenario: s\n    \"\"\"\n"),
-                ("c.feature", b.as_bytes()),
-            ],
-        );
-        let files: Vec<FeatureFile> = ["a", "b", "c"]
-            .iter()
-            .map(|n| FeatureFile {
-                path: dir.join(format!("{n}.feature")),
-                lines: Vec::new(),
-            })
-            .collect();
-        let loaded = load_all(&files);
-        assert_eq!(loaded.len(), 3);
-        assert_eq!(
-            loaded[0].as_ref().map(|f| f.name.as_str()).ok(),
-            Some("first")
-        );
-        assert!(loaded[1].is_err(), "an unterminated docstring is an error");
-        assert_eq!(
-            loaded[2].as_ref().map(|f| f.name.as_str()).ok(),
-            Some("third")
-        );
     }
 
     #[test]

@@ -674,42 +674,33 @@ fn plan(
     };
     let mut unknown_tag = None;
     let mut kept = 0;
-    // Parsed a few at a time, in parallel, so that at most that many are held beyond `keep`.
-    let at_once = 2 * std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let mut files = files.into_iter().peekable();
-    while files.peek().is_some() {
-        let batch: Vec<_> = files.by_ref().take(at_once).collect();
-        let loaded = features::load_all(&batch);
-        for (file, loaded) in batch.into_iter().zip(loaded) {
-            let parsed = match loaded {
-                Ok(feature) => {
-                    if unknown_tag.is_none() {
-                        unknown_tag = check_capability_tags(&feature).err();
-                    }
-                    tally.add(&feature, selector);
-                    Ok(feature)
+    for file in files {
+        let parsed = match features::load(&file) {
+            Ok(feature) => {
+                if unknown_tag.is_none() {
+                    unknown_tag = check_capability_tags(&feature).err();
                 }
-                Err(features::LoadError::Selection(message)) => {
-                    return Err(RunError::Usage(message));
-                }
-                Err(e) => {
-                    tally.errors += 1;
-                    Err(e.into_parser_error())
-                }
-            };
-            let parsed = match parsed {
-                Ok(feature) if kept >= keep => {
-                    drop(feature);
-                    None
-                }
-                Ok(feature) => {
-                    kept += scenarios_of(&feature).count();
-                    Some(Ok(feature))
-                }
-                Err(e) => Some(Err(e)),
-            };
-            planned.push(features::Planned { file, parsed });
-        }
+                tally.add(&feature, selector);
+                Ok(feature)
+            }
+            Err(features::LoadError::Selection(message)) => return Err(RunError::Usage(message)),
+            Err(e) => {
+                tally.errors += 1;
+                Err(e.into_parser_error())
+            }
+        };
+        let parsed = match parsed {
+            Ok(feature) if kept >= keep => {
+                drop(feature);
+                None
+            }
+            Ok(feature) => {
+                kept += scenarios_of(&feature).count();
+                Some(Ok(feature))
+            }
+            Err(e) => Some(Err(e)),
+        };
+        planned.push(features::Planned { file, parsed });
     }
     if let Some(e) = unknown_tag {
         return Err(e);
