@@ -12,16 +12,6 @@ pub struct Page<'a> {
     url: &'a Url,
 }
 
-impl<'a> Page<'a> {
-    /// Parses `html`, the page at `url` (against which actions and links resolve).
-    pub fn parse(html: &str, url: &'a Url) -> Self {
-        Page {
-            doc: Html::parse_document(html),
-            url,
-        }
-    }
-}
-
 /// One `<input>`, `<select>` or `<textarea>` of a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
@@ -104,11 +94,6 @@ pub struct Link {
     pub(crate) id: Option<String>,
 }
 
-/// Every link of a page that leads somewhere (no `#` fragments, no `javascript:`).
-pub fn parse_links(html: &str, page_url: &Url) -> Vec<Link> {
-    Page::parse(html, page_url).links()
-}
-
 /// Every form of an HTML page, actions resolved against the page URL.
 pub fn parse_forms(html: &str, page_url: &Url) -> Vec<HtmlForm> {
     Page::parse(html, page_url).forms()
@@ -127,8 +112,16 @@ static BUTTONS: LazyLock<Selector> =
 static OPTIONS: LazyLock<Selector> = LazyLock::new(|| css("option"));
 static LABELS: LazyLock<Selector> = LazyLock::new(|| css("label[for]"));
 
-impl Page<'_> {
-    /// See [`parse_links`].
+impl<'a> Page<'a> {
+    /// Parses `html`, the page at `url` (against which actions and links resolve).
+    pub fn parse(html: &str, url: &'a Url) -> Self {
+        Page {
+            doc: Html::parse_document(html),
+            url,
+        }
+    }
+
+    /// Every link of the page that leads somewhere (no `#` fragments, no `javascript:`).
     pub fn links(&self) -> Vec<Link> {
         let (doc, page_url) = (&self.doc, self.url);
         doc.select(&LINKS)
@@ -212,10 +205,8 @@ impl Page<'_> {
     /// See [`parse_forms`].
     pub fn forms(&self) -> Vec<HtmlForm> {
         let (doc, page_url) = (&self.doc, self.url);
-        let (forms, inputs, buttons, option) = (&*FORMS, &*INPUTS, &*BUTTONS, &*OPTIONS);
-        let labels = &*LABELS;
         let label_for: Vec<(String, String)> = doc
-            .select(labels)
+            .select(&LABELS)
             .filter_map(|l| {
                 Some((
                     l.value().attr("for")?.to_string(),
@@ -223,7 +214,7 @@ impl Page<'_> {
                 ))
             })
             .collect();
-        doc.select(forms)
+        doc.select(&FORMS)
             .map(|form| {
                 let el = form.value();
                 let action = el
@@ -233,7 +224,7 @@ impl Page<'_> {
                     .unwrap_or_else(|| page_url.clone());
                 let method = el.attr("method").unwrap_or("GET").to_ascii_uppercase();
                 let mut fields = Vec::new();
-                for input in form.select(inputs) {
+                for input in form.select(&INPUTS) {
                     let iv = input.value();
                     let Some(name) = iv.attr("name") else {
                         continue;
@@ -253,9 +244,9 @@ impl Page<'_> {
                     let value = match kind.as_str() {
                         "textarea" => input.text().collect(),
                         "select" => input
-                            .select(option)
+                            .select(&OPTIONS)
                             .find(|o| o.value().attr("selected").is_some())
-                            .or_else(|| input.select(option).next())
+                            .or_else(|| input.select(&OPTIONS).next())
                             .map(|o| {
                                 o.value()
                                     .attr("value")
@@ -291,7 +282,7 @@ impl Page<'_> {
                     });
                 }
                 let buttons = form
-                    .select(buttons)
+                    .select(&BUTTONS)
                     .filter(|b| {
                         b.value().name() == "input"
                             || b.value()
