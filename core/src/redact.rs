@@ -27,13 +27,13 @@
 //! (a message cut at `…`), a cut prefix of a known secret in any of its forms, right before the
 //! `…` (or a closing quote and `…`), is replaced as the whole secret would be.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock, RwLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use regex::Regex;
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use url::form_urlencoded;
@@ -382,7 +382,9 @@ struct MayMatch {
 impl Fixed {
     fn may_match(&self, s: &str) -> MayMatch {
         let mut may = MayMatch::default();
-        for m in self.literals.find_overlapping_iter(s) {
+        // Non-overlapping matches are enough: a `name=` and a `"name"` cannot overlap (names
+        // hold neither `=` nor `"`), and overlapping names are of the same kind.
+        for m in self.literals.find_iter(s) {
             let id = m.pattern().as_usize();
             match id / self.names {
                 0 => may.param = true,

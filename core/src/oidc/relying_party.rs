@@ -1019,6 +1019,9 @@ impl<'a> RelyingParty<'a> {
     /// Runs every ID token check on the latest ID token (`refreshed` for one from a refresh,
     /// whose nonce is optional but must then match).
     pub async fn verify_id_token(&mut self) -> Result<TokenVerdict> {
+        // Decoded on the kept token set, before it is copied: the steps that read its claims
+        // afterwards find it decoded.
+        let _ = self.state.tokens.as_ref().map(TokenSet::id_token_jwt);
         let tokens = self
             .state
             .tokens
