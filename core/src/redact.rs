@@ -31,7 +31,7 @@ use std::fmt;
 use std::sync::{Arc, LazyLock, RwLock};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use regex::Regex;
 use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
@@ -276,27 +276,44 @@ fn variants(secret: &str) -> Vec<String> {
         v.push(json);
         v.push(quick_xml::escape::escape(secret).into_owned());
     }
-    for engine in [STANDARD, URL_SAFE] {
-        v.push(engine.encode(secret));
-    }
-    for engine in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
-        // The characters that only depend on the secret's bytes, at each of the 3 alignments
-        // the secret can have inside a longer Base64 text.
-        for k in 0..3usize {
-            let mut bytes = vec![0u8; k];
-            bytes.extend_from_slice(secret.as_bytes());
-            let enc = engine.encode(&bytes);
-            let start = (8 * k).div_ceil(6);
-            let end = (8 * bytes.len()) / 6;
-            if end >= start + MIN_BASE64_CORE {
-                v.push(enc[start..end].to_owned());
-            }
+    // Each Base64 text once, in the standard alphabet; its URL-safe form by swapping the two
+    // characters the alphabets differ in.
+    let padded = STANDARD.encode(secret);
+    v.extend(url_safe(&padded));
+    v.push(padded);
+    // The characters that only depend on the secret's bytes, at each of the 3 alignments the
+    // secret can have inside a longer Base64 text.
+    for k in 0..3usize {
+        let mut bytes = vec![0u8; k];
+        bytes.extend_from_slice(secret.as_bytes());
+        let enc = STANDARD_NO_PAD.encode(&bytes);
+        let start = (8 * k).div_ceil(6);
+        let end = (8 * bytes.len()) / 6;
+        if end >= start + MIN_BASE64_CORE {
+            let core = &enc[start..end];
+            v.extend(url_safe(core));
+            v.push(core.to_owned());
         }
     }
     v.retain(|t| t.len() >= 4);
     v.sort();
     v.dedup();
     v
+}
+
+/// A standard Base64 text in the URL-safe alphabet (RFC 4648 §5: `-` and `_` for `+` and
+/// `/`); `None` when it has neither, and so reads the same in both.
+fn url_safe(standard: &str) -> Option<String> {
+    standard.contains(['+', '/']).then(|| {
+        standard
+            .chars()
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect()
+    })
 }
 
 /// `%2F` → `%2f`.
@@ -1056,6 +1073,7 @@ fn step_checks(redactor: &Redactor, checks: &mut [Check]) {
 pub(crate) mod tests {
     use super::*;
     use crate::record::{ExchangeEnd, Hop, RecordedRequest, RecordedResponse};
+    use base64::engine::general_purpose::URL_SAFE;
 
     #[test]
     fn a_scope_knows_the_run_secrets_and_keeps_its_own() {
@@ -1276,6 +1294,33 @@ pub(crate) mod tests {
         }
         // Shorter than 4 characters: ignored.
         assert_eq!(r.redact_text("abc"), "abc");
+    }
+
+    /// A secret whose Base64 has `+` and `/` (`-` and `_` in the URL-safe alphabet) is found
+    /// in both alphabets, padded or not, at each alignment inside a longer Base64 text.
+    #[test]
+    fn base64_forms_are_replaced_in_both_alphabets() {
+        let secret = "k3y??>>>~~~??>>>~~~";
+        let r = Redactor::new(vec![secret.into()], vec![]);
+        for prefix in ["", "x", "xy"] {
+            let standard = STANDARD.encode(format!("{prefix}{secret}"));
+            let url_safe = URL_SAFE.encode(format!("{prefix}{secret}"));
+            assert!(
+                standard.contains('+') && standard.contains('/'),
+                "{standard}"
+            );
+            for text in [
+                standard.clone(),
+                url_safe.clone(),
+                STANDARD_NO_PAD.encode(format!("{prefix}{secret}")),
+                URL_SAFE_NO_PAD.encode(format!("{prefix}{secret}")),
+            ] {
+                // The characters that depend on the prefix or on what follows may stay.
+                let out = r.redact_text(&format!("before {text} after"));
+                assert!(out.contains("‹redacted›"), "{text}: {out}");
+                assert!(!out.contains(&text[4..text.len() - 4]), "{text}: {out}");
+            }
+        }
     }
 
     #[test]

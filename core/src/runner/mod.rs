@@ -515,9 +515,12 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
     let (env, features, selector) = select(options, KEEP_PARSED_SCENARIOS)?;
     check_report_dir(&options.report_dir)?;
     let base_dir = env.base_dir();
-    let engine = HttpEngine::new(&env.tls, &env.http, &base_dir)
-        .map_err(|e| RunError::Target(e.to_string()))?;
-    let target = target::start(&env, &options.defects).await?;
+    // One client for the run: building one loads the system's CA certificates.
+    let engine = Arc::new(
+        HttpEngine::new(&env.tls, &env.http, &base_dir)
+            .map_err(|e| RunError::Target(e.to_string()))?,
+    );
+    let target = target::start(&env, &options.defects, &engine).await?;
     let mut personal: Vec<String> = Vec::new(); // Redactor::new adds DEFAULT_PERSONAL_FIELDS
     personal.extend(env.redact_fields.iter().cloned());
     let redactor = Arc::new(Redactor::new(env.secrets(), personal));
@@ -528,7 +531,7 @@ async fn prepare(options: &RunOptions) -> Result<Prepared, RunError> {
         clock: target.clock.clone(),
         virtual_time: target.virtual_time,
         strict: options.strict || env.strict,
-        engine: Arc::new(engine),
+        engine,
         env,
         redactor,
         cache: ProviderCache::default(),

@@ -82,8 +82,13 @@ fn group_target(pid: u32) -> Option<libc::pid_t> {
 }
 
 /// Starts the environment's target: the simulator on 127.0.0.1 with a clock the run controls,
-/// or nothing for a remote provider (which must answer discovery).
-pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<RunningTarget, RunError> {
+/// or nothing for a remote provider (which must answer discovery, asked through the run's
+/// `engine`).
+pub async fn start(
+    env: &Environment,
+    extra_defects: &[Defect],
+    engine: &Arc<crate::http::HttpEngine>,
+) -> Result<RunningTarget, RunError> {
     match &env.target {
         Target::Simulator { defects } => {
             let mut all = defects.clone();
@@ -129,7 +134,7 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
                 Some(command) => start_process(env, command).await?,
                 None => None,
             };
-            probe(issuer, env).await?;
+            probe(issuer, env, engine).await?;
             Ok(RunningTarget {
                 issuer: issuer.to_string(),
                 description: match &process {
@@ -148,12 +153,11 @@ pub async fn start(env: &Environment, extra_defects: &[Defect]) -> Result<Runnin
 
 /// Checks that a remote target answers at all before running any scenario, so that a wrong
 /// host gives one clear error instead of every scenario failing the same way.
-async fn probe(issuer: &str, env: &Environment) -> Result<(), RunError> {
-    let base_dir = env.base_dir();
-    let engine = Arc::new(
-        crate::http::HttpEngine::new(&env.tls, &env.http, &base_dir)
-            .map_err(|e| RunError::Target(e.to_string()))?,
-    );
+async fn probe(
+    issuer: &str,
+    env: &Environment,
+    engine: &Arc<crate::http::HttpEngine>,
+) -> Result<(), RunError> {
     let url = crate::oidc::discovery_url(issuer).map_err(|e| RunError::Target(e.to_string()))?;
     let mut session = engine.session();
     let spec = crate::http::RequestSpec::new("GET", url);
