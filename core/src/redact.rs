@@ -333,12 +333,13 @@ fn lower_hex(s: &str) -> String {
 
 /// Whether a value is worth replacing literally everywhere.
 fn learnable(v: &str, min_chars: usize) -> bool {
-    v.chars().count() >= min_chars.max(MIN_SECRET_CHARS)
+    let min = min_chars.max(MIN_SECRET_CHARS);
+    // A char is at most 4 bytes: long values (tokens) need no count.
+    (v.len() >= 4 * min || v.chars().count() >= min)
         && !is_marker(v)
-        && !matches!(
-            v.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "none" | "undefined"
-        )
+        && !["true", "false", "null", "none", "undefined"]
+            .iter()
+            .any(|word| v.eq_ignore_ascii_case(word))
 }
 
 fn normalise_name(name: &str) -> String {
