@@ -238,25 +238,24 @@ pub(super) fn location(path: &str, line: usize) -> String {
 
 /// One step; `at` is the scenario's number on the page and the step's index in it.
 fn step_item(o: &mut String, seen: &Seen, f: &FeatureReport, st: &StepReport, at: (usize, usize)) {
+    // Written piece by piece into the page: no text of its own per step.
     let _ = write!(
         o,
-        "<li class=\"{c}{bg}\"><b class=\"{c}\">{}</b> {}{} <span class=\"d\">{}{}</span>",
+        "<li class=\"{c}{bg}\"><b class=\"{c}\">{}</b> {}",
         st.status.unwrap_or(Status::Skipped).as_str(),
         e(st.keyword.trim_end()),
-        if st.text.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", e(&st.text))
-        },
-        duration(st.duration_ms),
-        if st.line == 0 {
-            String::new()
-        } else {
-            format!(" · line {}", st.line)
-        },
         c = class(st.status),
         bg = if st.background { " bg" } else { "" }
     );
+    if !st.text.is_empty() {
+        o.push(' ');
+        o.push_str(&e(&st.text));
+    }
+    let _ = write!(o, " <span class=\"d\">{}", duration(st.duration_ms));
+    if st.line != 0 {
+        let _ = write!(o, " · line {}", st.line);
+    }
+    o.push_str("</span>");
     if let Some(d) = &st.docstring {
         let _ = write!(o, "<pre>{}</pre>", e(d));
     }

@@ -80,15 +80,12 @@ pub(super) fn checks(o: &mut String, checks: &[Check]) {
             a(&c.detail)
         );
         if c.level != Level::Must || c.clause.is_some() {
-            let _ = write!(
-                o,
-                " <span class=\"d\">{}{}</span>",
-                c.level.as_str(),
-                c.clause
-                    .as_deref()
-                    .map(|cl| format!(" · {}", a(cl)))
-                    .unwrap_or_default()
-            );
+            let _ = write!(o, " <span class=\"d\">{}", c.level.as_str());
+            if let Some(clause) = c.clause.as_deref() {
+                o.push_str(" · ");
+                o.push_str(&a(clause));
+            }
+            o.push_str("</span>");
         }
         if c.is_failure() && (c.expected.is_some() || c.actual.is_some()) {
             let _ = write!(
