@@ -210,6 +210,10 @@ impl State {
                     .map(|p| (j, p.secret))
             });
             if let Some((j, secret)) = found {
+                // Sized once, at the first replacement: most texts have none.
+                if out.capacity() == 0 {
+                    out.reserve(s.len());
+                }
                 out.push_str(&s[last..j]);
                 out.push_str(&self.replacements[secret]);
                 last = cut;
@@ -240,6 +244,10 @@ impl State {
                     .find(|p| b[i..].starts_with(p.text.as_bytes()))
             {
                 // Patterns are whole UTF-8 strings, so a match starts and ends on char boundaries.
+                // Sized once, at the first replacement: most texts have none.
+                if out.capacity() == 0 {
+                    out.reserve(s.len());
+                }
                 out.push_str(&s[last..i]);
                 out.push_str(&self.replacements[p.secret]);
                 i += p.text.len();
