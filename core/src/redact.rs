@@ -136,14 +136,17 @@ struct Pattern {
     secret: usize,
 }
 
+/// What a redactor knows. Every scenario starts from a copy of the run's (see
+/// [`Redactor::scoped`]), so its texts and pattern lists are shared (`Arc`) until one changes:
+/// a copy costs a few allocations, not one per pattern.
 #[derive(Default, Clone)]
 struct State {
     /// Secret → (index, mask).
-    secrets: HashMap<String, (usize, Mask)>,
+    secrets: HashMap<Arc<str>, (usize, Mask)>,
     /// Replacement text per secret index.
-    replacements: Vec<String>,
+    replacements: Vec<Arc<str>>,
     /// Patterns by their first four bytes, longest first.
-    buckets: HashMap<[u8; 4], Vec<Pattern>>,
+    buckets: HashMap<[u8; 4], Arc<Vec<Pattern>>>,
     /// Bit set over the first two bytes of every pattern: a cheap pre-filter.
     first2: Vec<u64>,
     /// The longest pattern, in bytes.
@@ -155,14 +158,14 @@ impl State {
         if let Some((idx, old)) = self.secrets.get_mut(secret) {
             if mask.rank() > old.rank() {
                 *old = mask;
-                self.replacements[*idx] = mask.render(secret);
+                self.replacements[*idx] = mask.render(secret).into();
             }
-            return self.replacements[*idx].clone();
+            return self.replacements[*idx].to_string();
         }
         let idx = self.replacements.len();
         let replacement = mask.render(secret);
-        self.replacements.push(replacement.clone());
-        self.secrets.insert(secret.to_owned(), (idx, mask));
+        self.replacements.push(replacement.as_str().into());
+        self.secrets.insert(secret.into(), (idx, mask));
         if self.first2.is_empty() {
             self.first2 = vec![0; 1024];
         }
@@ -175,6 +178,8 @@ impl State {
             if bucket.iter().any(|p| p.text == text) {
                 continue;
             }
+            // Copied here only when the run's redactor shares it.
+            let bucket = Arc::make_mut(bucket);
             let at = bucket.partition_point(|p| p.text.len() >= text.len());
             self.longest = self.longest.max(text.len());
             bucket.insert(at, Pattern { text, secret: idx });
@@ -504,7 +509,7 @@ impl Redactor {
         if let Some((idx, old)) = self.read().secrets.get(value)
             && old.rank() >= mask.rank()
         {
-            return self.read().replacements[*idx].clone();
+            return self.read().replacements[*idx].to_string();
         }
         let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
         st.add(value, mask)
@@ -1101,6 +1106,19 @@ pub(crate) mod tests {
             in_run.contains("scenario-token-1234"),
             "the scenario's learning stays in its scope"
         );
+        // A secret that starts as one of the run's does (the same pattern list, shared until
+        // a scope adds to it), learned by one scope: neither the run nor another scope knows it.
+        let other = run.scoped();
+        scenario.learn("client-secret-2");
+        assert!(
+            !scenario
+                .redact_text("client-secret-2")
+                .contains("client-secret-2")
+        );
+        for (who, r) in [("the run", &run), ("another scope", &other)] {
+            assert_eq!(r.redact_text("client-secret-2"), "client-secret-2", "{who}");
+            assert!(!r.redact_text("client-secret-1").contains("client-secret-1"));
+        }
     }
 
     fn hop(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Hop {
