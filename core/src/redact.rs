@@ -191,7 +191,7 @@ impl State {
     /// a prefix of at least [`MIN_CUT_PREFIX`] bytes of a pattern: a secret cut short by
     /// something that shortened the text before it was redacted. `None` when nothing matched.
     fn cut_prefixes(&self, s: &str) -> Option<String> {
-        if self.buckets.is_empty() || !s.contains(CUT) {
+        if self.buckets.is_empty() || CUT_FINDER.find(s.as_bytes()).is_none() {
             return None;
         }
         let b = s.as_bytes();
@@ -362,6 +362,10 @@ fn normalise_name(name: &str) -> String {
         .collect()
 }
 
+/// Finds [`CUT`] in a text (most texts have none).
+static CUT_FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(CUT));
+
 static INPUT_TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)<input\b[^>]*>").unwrap());
 static INPUT_TYPE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?i)\btype\s*=\s*["']?([a-z-]+)"#).unwrap());
@@ -413,6 +417,11 @@ struct MayMatch {
 impl Fixed {
     fn may_match(&self, s: &str) -> MayMatch {
         let mut may = MayMatch::default();
+        // Every literal ends in `=` or `"` or `:`: a text with none of them (a header name,
+        // a label, most values) needs no search.
+        if memchr::memchr3(b'=', b'"', b':', s.as_bytes()).is_none() {
+            return may;
+        }
         // Non-overlapping matches are enough: a `name=` and a `"name"` cannot overlap (names
         // hold neither `=` nor `"`), and overlapping names are of the same kind.
         for m in self.literals.find_iter(s) {
