@@ -316,7 +316,7 @@ impl Evidence {
 
     /// Long bodies that occur more than once in the report, in the order their second
     /// occurrence comes in report order, each with its number.
-    pub(crate) fn shared_bodies(&self, r: &RunReport) -> (HashMap<String, usize>, Vec<String>) {
+    pub(crate) fn shared_bodies(&self, r: &RunReport) -> (super::html::Seen, Vec<String>) {
         let mut count: HashMap<BodyKey, u32> = HashMap::new();
         let mut in_memory: HashMap<BodyKey, &str> = HashMap::new();
         let mut order = Vec::new();

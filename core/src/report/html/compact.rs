@@ -38,7 +38,8 @@ pub const SEARCH_LINES_MAX: usize = 4096;
 /// before the first search, so the free text still finds step texts and URLs.
 #[derive(Default)]
 pub(super) struct SearchLines {
-    ids: std::collections::HashMap<String, usize>,
+    /// Every scenario's lines are looked up here: FxHash, not SipHash.
+    ids: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl SearchLines {

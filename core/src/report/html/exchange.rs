@@ -2,7 +2,6 @@
 //! pretty-printed, long bodies cut), and bodies repeated across the run kept once, in the
 //! "Shared bodies" section, and shown where they are used when opened there.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::escape::{a, e};
@@ -17,8 +16,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// shown once, under "Shared bodies", and linked to where they occur.
 pub const SHARED_BODY_MIN: usize = 256;
 
-/// Shared bodies, with their number, in order of first occurrence.
-pub(super) type Seen = HashMap<String, usize>;
+/// Shared bodies, with their number, in order of first occurrence. Looked up by each body the
+/// page shows, whole: FxHash, not SipHash, over kilobytes of text.
+pub(crate) type Seen = rustc_hash::FxHashMap<String, usize>;
 
 /// The bodies of a scenario that may be shared (at least [`SHARED_BODY_MIN`] long), in the
 /// order the page shows them: requests before responses, hop by hop, exchange by exchange.
@@ -40,7 +40,7 @@ pub(super) fn shared_section(o: &mut String, shared: &[String]) {
         return;
     }
     o.push_str("<section id=\"shared\"><h2>Shared bodies</h2>\n");
-    let none = Seen::new();
+    let none = Seen::default();
     for (id, b) in shared.iter().enumerate() {
         let _ = write!(
             o,
@@ -217,13 +217,13 @@ mod tests {
     #[test]
     fn json_bodies_are_pretty_printed_and_others_kept() {
         let mut o = String::new();
-        body(&mut o, &Seen::new(), r#"{"a":"<b>"}"#, 11);
+        body(&mut o, &Seen::default(), r#"{"a":"<b>"}"#, 11);
         assert_eq!(o, "<pre>{\n  \"a\": \"&lt;b&gt;\"\n}</pre>");
         o.clear();
-        body(&mut o, &Seen::new(), "a=1&b=2", 7);
+        body(&mut o, &Seen::default(), "a=1&b=2", 7);
         assert_eq!(o, "<pre>a=1&amp;b=2</pre>");
         o.clear();
-        body(&mut o, &Seen::new(), "", 0);
+        body(&mut o, &Seen::default(), "", 0);
         assert_eq!(o, "");
     }
 
@@ -231,7 +231,7 @@ mod tests {
     fn cuts_on_a_character_boundary() {
         let text = format!("{}é", "x".repeat(BODY_LIMIT - 1));
         let mut o = String::new();
-        body(&mut o, &Seen::new(), &text, text.len());
+        body(&mut o, &Seen::default(), &text, text.len());
         assert!(o.starts_with(&format!("<pre>{}</pre>", "x".repeat(BODY_LIMIT - 1))));
         assert!(o.ends_with(&format!("of {} bytes</div>", BODY_LIMIT + 1)));
     }

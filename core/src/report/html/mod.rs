@@ -30,9 +30,8 @@ use std::fmt::Write as _;
 
 pub use compact::{CHUNK_BYTES, CHUNK_SCENARIOS, SEARCH_LINES_MAX, chunks};
 use escape::e;
-use exchange::Seen;
-pub(crate) use exchange::big_bodies;
 pub use exchange::{BODY_LIMIT, SHARED_BODY_MIN};
+pub(crate) use exchange::{Seen, big_bodies};
 use scenario::{Placement, scenario, tag_list};
 
 use super::ReportError;
