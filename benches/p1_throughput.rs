@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench --bench p1_throughput
 //! P1_NS=100,1000 P1_REPS=1 P1_SCALE=0 cargo bench --bench p1_throughput   # quicker
+//! P1_CALLGRIND=200 cargo bench --bench p1_throughput   # instructions (valgrind), not time
 //! ```
 //!
 //! For each N (default 100, 1,000, 10,000) it writes N scenarios, in feature files of 100, and
@@ -196,27 +197,7 @@ impl Bench {
             &self.work,
         );
         let dir = self.work.join(format!("{tool}-{tag}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("features")).expect("dir");
-        for (name, text) in features(n) {
-            std::fs::write(dir.join("features").join(name), text).expect("feature");
-        }
-        std::fs::write(
-            dir.join("bench.yaml"),
-            environment(&self.manifest, &sim.issuer()),
-        )
-        .expect("env");
-        let mut cmd = Command::new(idflow);
-        cmd.current_dir(&dir)
-            .args([
-                "run",
-                "features",
-                "--env",
-                "bench.yaml",
-                "--report-dir",
-                "reports",
-            ])
-            .args(["--concurrency", &concurrency.to_string(), "--quiet"]);
+        let cmd = self.idflow_command(Command::new(idflow), &dir, &sim.issuer(), n, concurrency);
         let (usage, max_tw) = with_socket_sampler(sim.port, || {
             run_measured(cmd, &self.work, &format!("{tool}-{tag}"))
         });
@@ -231,6 +212,84 @@ impl Bench {
             ok,
             note: format!("{passed}/{total} passed in cucumber.json"),
         }
+    }
+
+    /// `program` (idflow, or a wrapper before it) made to run N scenarios in a fresh `dir`
+    /// against `issuer`, with its reports.
+    fn idflow_command(
+        &self,
+        mut cmd: Command,
+        dir: &Path,
+        issuer: &str,
+        n: usize,
+        concurrency: usize,
+    ) -> Command {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir.join("features")).expect("dir");
+        for (name, text) in features(n) {
+            std::fs::write(dir.join("features").join(name), text).expect("feature");
+        }
+        std::fs::write(dir.join("bench.yaml"), environment(&self.manifest, issuer)).expect("env");
+        cmd.current_dir(dir)
+            .args([
+                "run",
+                "features",
+                "--env",
+                "bench.yaml",
+                "--report-dir",
+                "reports",
+            ])
+            .args(["--concurrency", &concurrency.to_string(), "--quiet"]);
+        cmd
+    }
+
+    /// The instructions `client` runs for N scenarios (callgrind), against a fresh simulator:
+    /// deterministic to about 0.2%, where this machine's wall-clock runs vary by 5%.
+    fn instructions(&self, client: &str, n: usize, concurrency: usize) -> Result<u64, String> {
+        let sim = StandaloneSimulator::start(
+            &self.idflow,
+            &self.manifest.join("environments"),
+            &self.work,
+        );
+        let profile = self.work.join(format!("callgrind-{client}-{n}.out"));
+        let mut valgrind = Command::new("valgrind");
+        valgrind.args([
+            "--tool=callgrind",
+            &format!("--callgrind-out-file={}", profile.display()),
+        ]);
+        let cmd = match client {
+            "bare reqwest" => {
+                valgrind
+                    .arg(std::env::current_exe().expect("own path"))
+                    .args(["--bare-child", &sim.issuer()])
+                    .args([n.to_string(), concurrency.to_string()]);
+                valgrind
+            }
+            _ => {
+                let binary = match client {
+                    "baseline" => self.baseline.clone().expect("P1_BASELINE"),
+                    _ => self.idflow.clone(),
+                };
+                valgrind.arg(binary);
+                let dir = self.work.join(format!("callgrind-{client}-{n}"));
+                self.idflow_command(valgrind, &dir, &sim.issuer(), n, concurrency)
+            }
+        };
+        let out = { cmd }.output().map_err(|e| {
+            format!("cannot start valgrind ({e}); install it (apt install valgrind)")
+        })?;
+        sim.stop();
+        let text = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(format!("{client} failed under valgrind:\n{text}"));
+        }
+        text.lines()
+            .find_map(|l| {
+                l.split_once("Collected :")
+                    .map(|(_, n)| n.trim().parse().ok())
+            })
+            .flatten()
+            .ok_or_else(|| format!("no instruction count in valgrind's output:\n{text}"))
     }
 
     fn bare_run(&self, n: usize, concurrency: usize, tag: &str) -> Measured {
@@ -399,6 +458,70 @@ fn ratio_row(out: &mut String, n: usize, c: usize, a: &Measured, b: &Measured) {
     );
 }
 
+/// `P1_CALLGRIND=N`: the instructions idflow, the bare client and the baseline (when given)
+/// run for N scenarios, under callgrind, one run each. Prints the table, writes it to
+/// `$CARGO_TARGET_DIR/idflow-bench/p1-instructions.md`, and returns the exit status.
+fn instruction_table(bench: &Bench, n: usize) -> i32 {
+    let c = 16;
+    let mut clients = vec!["idflow", "bare reqwest"];
+    if bench.baseline.is_some() {
+        clients.push("baseline");
+    }
+    let mut counts = Vec::new();
+    for client in clients {
+        eprintln!("P1 under callgrind: {client}, N={n} ...");
+        match bench.instructions(client, n, c) {
+            Ok(count) => counts.push((client, count)),
+            Err(e) => {
+                eprintln!("{e}");
+                return 1;
+            }
+        }
+    }
+    let of = |name: &str| {
+        counts
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map(|(_, n)| *n as f64)
+    };
+    let mut out = String::from(
+        "| N | client | instructions (G) | per scenario (M) | ÷ bare reqwest | ÷ baseline |\n|---|---|---|---|---|---|\n",
+    );
+    for (client, count) in &counts {
+        let ratio =
+            |other: Option<f64>| other.map_or("".into(), |o| format!("{:.3}×", *count as f64 / o));
+        let _ = writeln!(
+            out,
+            "| {n} | {client} | {:.3} | {:.2} | {} | {} |",
+            *count as f64 / 1e9,
+            *count as f64 / 1e6 / n as f64,
+            ratio(of("bare reqwest")),
+            ratio(of("baseline")),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nInstructions of the client process (callgrind's `Collected`), concurrency {c}, each against a fresh standalone simulator (not counted). valgrind's CPU lacks some extensions (SHA), so code that uses them natively is over-counted. Logs: {}",
+        bench.work.display()
+    );
+    println!("{out}");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bench.manifest.join("target"));
+    let dir = target.join("idflow-bench");
+    let _ = std::fs::create_dir_all(&dir);
+    match std::fs::write(dir.join("p1-instructions.md"), &out) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!(
+                "cannot write {}: {e}",
+                dir.join("p1-instructions.md").display()
+            );
+            1
+        }
+    }
+}
+
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
     std::env::var(name)
         .ok()
@@ -437,6 +560,10 @@ fn main() {
         manifest,
         work: work.clone(),
     };
+    if let Ok(n) = std::env::var("P1_CALLGRIND") {
+        let n: usize = n.parse().expect("P1_CALLGRIND is a number of scenarios");
+        std::process::exit(instruction_table(&bench, n));
+    }
     let ns = env_list("P1_NS", &[100, 1000, 10000]);
     let reps: usize = std::env::var("P1_REPS")
         .ok()
