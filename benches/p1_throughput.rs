@@ -257,7 +257,7 @@ impl Bench {
             "--tool=callgrind",
             &format!("--callgrind-out-file={}", profile.display()),
         ]);
-        let cmd = match client {
+        let mut cmd = match client {
             "bare reqwest" => {
                 valgrind
                     .arg(std::env::current_exe().expect("own path"))
@@ -275,7 +275,7 @@ impl Bench {
                 self.idflow_command(valgrind, &dir, &sim.issuer(), n, concurrency)
             }
         };
-        let out = { cmd }.output().map_err(|e| {
+        let out = cmd.output().map_err(|e| {
             format!("cannot start valgrind ({e}); install it (apt install valgrind)")
         })?;
         sim.stop();
