@@ -22,7 +22,6 @@ pub mod http;
 pub mod jwt;
 mod logs;
 pub(crate) mod mobileid;
-mod offload;
 pub mod oidc;
 pub mod phrase;
 mod poll;

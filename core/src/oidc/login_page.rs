@@ -114,36 +114,6 @@ pub struct Credentials<'a> {
     pub(crate) password: &'a str,
 }
 
-/// [`plan`] on one of the runtime's workers (an HTML parse: CPU work that every other
-/// scenario would wait for on the executor's thread; see [`crate::offload`]).
-pub(crate) async fn plan_off_the_executor(
-    html: String,
-    page_url: &Url,
-    who: &Credentials<'_>,
-    consent: Consent,
-    options: &LoginOptions,
-    progress: &mut LoginProgress,
-) -> Result<PageAction, Box<LoginError>> {
-    let (page_url, options, mut moved) = (page_url.clone(), options.clone(), *progress);
-    let (user, username, password) = (
-        who.user.to_owned(),
-        who.username.to_owned(),
-        who.password.to_owned(),
-    );
-    let (action, moved) = crate::offload::compute(move || {
-        let who = Credentials {
-            user: &user,
-            username: &username,
-            password: &password,
-        };
-        let action = plan(&html, &page_url, &who, consent, &options, &mut moved);
-        (action, moved)
-    })
-    .await;
-    *progress = moved;
-    action
-}
-
 /// Decides what the end-user does on the page `html` at `page_url`, and notes it in
 /// `progress`. A page with a password field is a password page (its username field filled
 /// too, when it has one); a form with only a username field is a username page (the first of
@@ -455,42 +425,6 @@ mod tests {
     const CONSENT_WITH_LINK: &str = r#"<h1>Authorize</h1>
       <form method="post" action="/interaction/u1/confirm"><button autofocus type="submit" class="login login-submit">Continue</button></form>
       <div class="login-help"><a href="/interaction/u1/abort">[ Cancel ]</a> <a href="/help">Nothing here?</a></div>"#;
-
-    /// Planned on a worker, a page gives the same action as in place, and the progress it
-    /// notes comes back: the password page seen twice is still a refused password.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_page_planned_off_the_executor_notes_its_progress_as_in_place() {
-        let opts = LoginOptions::default();
-        let (mut here, mut there) = (LoginProgress::default(), LoginProgress::default());
-        let page = url("/login/identifier");
-        let in_place = plan(PASSWORD_PAGE, &page, &WHO, Consent::Allow, &opts, &mut here);
-        let off = plan_off_the_executor(
-            PASSWORD_PAGE.to_owned(),
-            &page,
-            &WHO,
-            Consent::Allow,
-            &opts,
-            &mut there,
-        )
-        .await;
-        assert_eq!(fields(&off.unwrap()), fields(&in_place.unwrap()));
-        assert_eq!(there, here);
-        assert_eq!(there.password_pages, 1);
-        let again = plan_off_the_executor(
-            PASSWORD_PAGE.to_owned(),
-            &page,
-            &WHO,
-            Consent::Allow,
-            &opts,
-            &mut there,
-        )
-        .await
-        .unwrap_err();
-        assert!(
-            matches!(*again, LoginError::Repeated { what: "login", .. }),
-            "{again}"
-        );
-    }
 
     #[test]
     fn a_multi_page_login_fills_the_field_its_label_names_then_the_password() {

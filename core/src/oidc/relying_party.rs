@@ -1055,9 +1055,7 @@ impl<'a> RelyingParty<'a> {
         if refreshed && decoded.is_some_and(|d| d.claims.get("nonce").is_none()) {
             verifier.nonce = None;
         }
-        // A signature check and the claims' checks: CPU work that every other scenario
-        // would wait for on the executor's thread.
-        Ok(crate::offload::compute(move || verifier.verify(&id_token, &jwks)).await)
+        Ok(verifier.verify(&id_token, &jwks))
     }
 
     /// Runs every ID token check on the latest ID token and records the token with each

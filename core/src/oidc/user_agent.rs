@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::forms::{HtmlForm, parse_forms};
-use super::login_page::{Credentials, LoginProgress, PageAction, plan, plan_off_the_executor};
+use super::login_page::{Credentials, LoginProgress, PageAction, plan};
 use super::relying_party::{Consent, OidcState, RelyingParty, redirect_response};
 use crate::checks::Checklist;
 use crate::config::{LoginDriver, LoginOptions};
@@ -94,10 +94,7 @@ impl<'a> UserAgent<'a> {
                 return Ok(());
             }
             let (page_url, body) = self.current_page()?;
-            let action =
-                plan_off_the_executor(body, &page_url, &who, consent, options, &mut progress)
-                    .await?;
-            let spec = match action {
+            let spec = match plan(&body, &page_url, &who, consent, options, &mut progress)? {
                 PageAction::Submit {
                     label,
                     method,

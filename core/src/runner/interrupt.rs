@@ -112,28 +112,52 @@ impl Interrupt {
 /// handlers, which then do nothing).
 pub struct Listener {
     pub(crate) interrupt: Interrupt,
-    task: tokio::task::JoinHandle<()>,
+    /// Ends the listener's thread.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Listener {
+    /// Stops the listener's thread and waits for it: a thread still tearing its runtime down
+    /// while the process exits can abort it (the allocator's exit handler runs meanwhile).
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
 /// Installs the SIGINT and SIGTERM handlers: the first signal triggers the returned
 /// [`Interrupt`], a second one kills the started targets and exits at once.
+///
+/// The listener has a thread (and a small runtime) of its own: the run's runtime has one
+/// thread, which a step, the reports or a stopping target may keep busy, and a second signal
+/// must end the run at once whatever that thread is doing. The handlers are in place when
+/// this returns.
 pub fn listen() -> std::io::Result<Listener> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let (mut int, mut term) = {
+        let _in_runtime = runtime.enter();
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        )
+    };
     let interrupt = Interrupt::default();
     let shared = interrupt.clone();
-    let task = tokio::spawn(async move {
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let listening = async move {
         loop {
             let got = tokio::select! {
                 Some(()) = int.recv() => Signal::Interrupt,
                 Some(()) = term.recv() => Signal::Terminate,
+                _ = &mut stopped => return,
                 else => return,
             };
             if shared.trigger(got) {
@@ -152,8 +176,15 @@ pub fn listen() -> std::io::Result<Listener> {
                 std::process::exit(got.exit_code());
             }
         }
-    });
-    Ok(Listener { interrupt, task })
+    };
+    let thread = std::thread::Builder::new()
+        .name("idflow-signals".into())
+        .spawn(move || runtime.block_on(listening))?;
+    Ok(Listener {
+        interrupt,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
 }
 
 /// The process groups the run started (their leaders' pids) and has not stopped yet.
@@ -228,6 +259,21 @@ mod tests {
         assert_eq!(waiter.await.unwrap(), Signal::Interrupt);
         // Already interrupted: returns at once.
         assert_eq!(i.wait().await, Signal::Interrupt);
+    }
+
+    /// The run's runtime has one thread, which a step or a stopping target may keep busy: the
+    /// listener still hears the signal (a second one must end the run at once).
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_listener_hears_a_signal_while_the_run_thread_is_busy() {
+        let listener = listen().unwrap();
+        // SAFETY: raise(3) sends SIGINT to this process, whose handler the listener installed.
+        assert_eq!(unsafe { libc::raise(libc::SIGINT) }, 0);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        // Busy: this thread polls nothing until the signal is heard.
+        while listener.interrupt.signal().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(listener.interrupt.signal(), Some(Signal::Interrupt));
     }
 
     #[test]

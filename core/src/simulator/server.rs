@@ -203,12 +203,18 @@ pub(crate) type App = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
 /// A running server; dropping it stops it.
 pub(crate) struct Server {
     shutdown: Option<tokio::sync::watch::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Server {
+    /// Stops the server and waits for its thread, so that no thread is still tearing its
+    /// runtime down when the process exits.
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -222,11 +228,12 @@ pub(crate) fn serve(listener: std::net::TcpListener, app: App) -> std::io::Resul
         .enable_io()
         .build()?;
     let (shutdown, signal) = tokio::sync::watch::channel(());
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("idflow-simulator".into())
         .spawn(move || runtime.block_on(accept_loop(listener, app, signal)))?;
     Ok(Server {
         shutdown: Some(shutdown),
+        thread: Some(thread),
     })
 }
 
