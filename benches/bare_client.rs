@@ -45,7 +45,7 @@ fn main() {
             (sim.issuer(), Some(sim))
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
