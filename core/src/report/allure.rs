@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::ReportError;
 use super::failures;
-use super::history::scenario_id;
+use super::history::{NameRank, name_ranks, ranked_id};
 use super::junit;
 use super::model::{FeatureReport, RunReport, ScenarioReport, Status, StepReport};
 use super::stream::Evidence;
@@ -159,15 +159,10 @@ fn step(st: &StepReport, start: u128) -> StepResult {
     }
 }
 
-/// The result of scenario `s`; `id` is the same scenario as `f` holds it (identity and ranks
-/// are taken from it; in a report held in memory it is `s`).
-fn result(
-    run_start: u128,
-    f: &FeatureReport,
-    id: &ScenarioReport,
-    s: &ScenarioReport,
-) -> TestResult {
-    let full_name = scenario_id(f, id);
+/// The result of scenario `s`; `rank` is where it stands among its feature's scenarios of the
+/// same name (its identity across runs, and its Examples row).
+fn result(run_start: u128, f: &FeatureReport, rank: NameRank, s: &ScenarioReport) -> TestResult {
+    let full_name = ranked_id(f, s, rank);
     let start = scenario_start(run_start, s);
     let verdict = s.verdict();
     let status_details = if verdict.is_failure() {
@@ -211,13 +206,11 @@ fn result(
         name: "framework",
         value: "idflow".into(),
     });
-    let rows: Vec<&ScenarioReport> = f.scenarios.iter().filter(|o| o.name == s.name).collect();
     let mut parameters = Vec::new();
-    if s.keyword.contains("Outline") || s.keyword.contains("Template") || rows.len() > 1 {
-        let rank = rows.iter().position(|o| std::ptr::eq(*o, id)).unwrap_or(0) + 1;
+    if s.keyword.contains("Outline") || s.keyword.contains("Template") || rank.of > 1 {
         parameters.push(Parameter {
             name: "example".into(),
-            value: format!("row {rank} (line {})", s.line),
+            value: format!("row {} (line {})", rank.rank, s.line),
         });
     }
     let mut at = start;
@@ -289,9 +282,9 @@ fn each_file(
     mut put: impl FnMut(String, String) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
     for (fi, f) in report.features.iter().enumerate() {
-        for id in &f.scenarios {
+        for (id, rank) in f.scenarios.iter().zip(name_ranks(f)) {
             let s = ev.full(fi, id)?;
-            let r = result(report.started_at_ms, f, id, &s);
+            let r = result(report.started_at_ms, f, rank, &s);
             let text = serde_json::to_string_pretty(&r).unwrap_or_default();
             put(format!("{}-result.json", r.uuid), text)?;
         }

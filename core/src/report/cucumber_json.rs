@@ -231,6 +231,8 @@ pub(crate) struct Features {
     rest: String,
     /// An element of the current feature was written.
     elements: bool,
+    /// How many scenarios of the current feature share each one's name, in order.
+    ranks: Vec<super::history::NameRank>,
 }
 
 /// Where a feature's elements go in its serialised object.
@@ -275,6 +277,7 @@ impl Sink for Features {
         o.push_str(&text[..cut]);
         self.rest = text[cut..].to_owned();
         self.elements = false;
+        self.ranks = super::history::name_ranks(f);
     }
 
     fn scenario(&mut self, at: &At<'_>, o: &mut String) {
@@ -282,12 +285,7 @@ impl Sink for Features {
             o.push(',');
         }
         self.elements = true;
-        let repeated =
-            at.f.scenarios
-                .iter()
-                .filter(|s| s.name == at.s.name)
-                .count()
-                > 1;
+        let repeated = self.ranks.get(at.index).is_some_and(|r| r.of > 1);
         let mut id = format!("{};{}", slug(&at.f.name), slug(&at.s.name));
         if repeated {
             id.push_str(&format!(";{}", at.s.line));

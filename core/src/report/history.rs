@@ -106,14 +106,65 @@ pub fn steps_hash(s: &ScenarioReport) -> String {
 /// editing a file above a scenario does not break its history.
 pub fn scenario_id(f: &FeatureReport, s: &ScenarioReport) -> String {
     let same: Vec<&ScenarioReport> = f.scenarios.iter().filter(|o| o.name == s.name).collect();
-    if same.len() <= 1 {
-        return format!("{} › {}", f.path, s.name);
-    }
     let rank = same
         .iter()
         .position(|o| std::ptr::eq(*o, s))
         .map_or(0, |i| i + 1);
-    format!("{} › {} [{rank}]", f.path, s.name)
+    ranked_id(
+        f,
+        s,
+        NameRank {
+            rank,
+            of: same.len(),
+        },
+    )
+}
+
+/// [`scenario_id`] of each scenario of `f`, in order, in one pass (for callers that visit
+/// every scenario: looking each one up among all would take the square of an outline's rows).
+pub fn scenario_ids(f: &FeatureReport) -> Vec<String> {
+    f.scenarios
+        .iter()
+        .zip(name_ranks(f))
+        .map(|(s, rank)| ranked_id(f, s, rank))
+        .collect()
+}
+
+/// [`scenario_id`] of `s`, whose [`NameRank`] is known.
+pub(crate) fn ranked_id(f: &FeatureReport, s: &ScenarioReport, r: NameRank) -> String {
+    if r.of <= 1 {
+        format!("{} › {}", f.path, s.name)
+    } else {
+        format!("{} › {} [{}]", f.path, s.name, r.rank)
+    }
+}
+
+/// Where a scenario stands among the scenarios of its feature that share its name (a Scenario
+/// Outline's rows): its rank, from 1, and how many share the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameRank {
+    pub rank: usize,
+    pub of: usize,
+}
+
+/// The [`NameRank`] of each scenario of `f`, in order, in one pass.
+pub fn name_ranks(f: &FeatureReport) -> Vec<NameRank> {
+    let mut of: HashMap<&str, usize> = HashMap::new();
+    for s in &f.scenarios {
+        *of.entry(s.name.as_str()).or_default() += 1;
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(of.len());
+    f.scenarios
+        .iter()
+        .map(|s| {
+            let rank = seen.entry(s.name.as_str()).or_default();
+            *rank += 1;
+            NameRank {
+                rank: *rank,
+                of: of[s.name.as_str()],
+            }
+        })
+        .collect()
 }
 
 impl RunSummary {
@@ -137,9 +188,12 @@ impl RunSummary {
                 .features
                 .iter()
                 .enumerate()
-                .flat_map(|(fi, f)| f.scenarios.iter().map(move |s| (fi, f, s)))
-                .map(|(fi, f, s)| ScenarioSummary {
-                    id: scenario_id(f, s),
+                .flat_map(|(fi, f)| {
+                    let ids = scenario_ids(f);
+                    f.scenarios.iter().zip(ids).map(move |(s, id)| (fi, s, id))
+                })
+                .map(|(fi, s, id)| ScenarioSummary {
+                    id,
                     status: s.verdict(),
                     duration_ms: s.duration_ms,
                     retries: s.retries,
@@ -289,6 +343,32 @@ pub fn record(
 mod tests {
     use super::*;
     use crate::report::fixtures;
+
+    /// The ids of a feature's scenarios in one pass are those looked up one by one: an
+    /// outline's rows (one name) ranked in order, a name of its own without a rank.
+    #[test]
+    fn ids_in_one_pass_are_the_ids_looked_up_one_by_one() {
+        let f = FeatureReport {
+            path: "features/f.feature".into(),
+            scenarios: ["row", "plain", "row", "other", "row", "other"]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| ScenarioReport {
+                    name: (*name).into(),
+                    line: i + 3,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let one_by_one: Vec<String> = f.scenarios.iter().map(|s| scenario_id(&f, s)).collect();
+        assert_eq!(scenario_ids(&f), one_by_one);
+        assert_eq!(one_by_one[4], "features/f.feature › row [3]");
+        assert_eq!(one_by_one[1], "features/f.feature › plain");
+        let ranks = name_ranks(&f);
+        assert_eq!(ranks[5], NameRank { rank: 2, of: 2 });
+        assert_eq!(ranks[1], NameRank { rank: 1, of: 1 });
+    }
 
     fn run(env: &str, statuses: &[(&str, Status, usize)]) -> RunSummary {
         RunSummary {

@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 
-use cucumber::feature::Ext as _;
 use cucumber::gherkin;
 
 /// One feature file to run.
@@ -205,7 +204,7 @@ pub fn load(file: &FeatureFile) -> Result<gherkin::Feature, LoadError> {
     feature.path = Some(file.path.clone());
     let text = decode(&bytes, &shown).unwrap_or_default();
     let outlines = outlines(&feature, text.lines().collect::<Vec<_>>().as_slice());
-    let mut feature = feature.expand_examples().map_err(|e| LoadError::Parse {
+    let mut feature = super::outline::expand(feature).map_err(|e| LoadError::Parse {
         path: file.path.clone(),
         message: format!(
             "{shown}:{}:{}: the Scenario Outline placeholder <{}> has no column in its Examples",

@@ -13,6 +13,7 @@ pub mod features;
 pub mod interrupt;
 mod last_failed;
 mod libtest;
+mod outline;
 mod target;
 pub mod writer;
 

@@ -75,6 +75,9 @@ struct WriterState {
     ctx: Arc<RunContext>,
     report: RunReport,
     features: HashMap<String, usize>,
+    /// Where each reported scenario is in its feature's list, by feature index and line: a
+    /// later attempt replaces the earlier one without a search through the feature.
+    positions: HashMap<(usize, usize), usize>,
     running: HashMap<ScenarioKey, Running>,
     console: super::console::Console,
     evidence: Evidence,
@@ -89,6 +92,7 @@ impl ReportWriter {
                 ctx,
                 report: RunReport::default(),
                 features: HashMap::new(),
+                positions: HashMap::new(),
                 running: HashMap::new(),
                 console,
                 evidence,
@@ -208,7 +212,7 @@ impl WriterState {
         let key = scenario_key(feature, scenario);
         self.console
             .scenario(&format!("{}:{}", key.path, key.line), &report, None);
-        self.report.features[fi].scenarios.push(report);
+        self.put(fi, report);
     }
 
     fn feature_index(&mut self, feature: &gherkin::Feature) -> usize {
@@ -312,10 +316,18 @@ impl WriterState {
     /// retried scenario's later attempt replaces the earlier one.
     fn keep(&mut self, run: Running) {
         let kept = self.evidence.keep(run.feature, run.report);
-        let scenarios = &mut self.report.features[run.feature].scenarios;
-        match scenarios.iter_mut().find(|s| s.line == kept.line) {
-            Some(earlier) => *earlier = kept,
-            None => scenarios.push(kept),
+        self.put(run.feature, kept);
+    }
+
+    /// Adds `s` to feature `fi`'s scenarios, in place of an earlier attempt at the same line.
+    fn put(&mut self, fi: usize, s: ScenarioReport) {
+        let scenarios = &mut self.report.features[fi].scenarios;
+        match self.positions.get(&(fi, s.line)) {
+            Some(&i) => scenarios[i] = s,
+            None => {
+                self.positions.insert((fi, s.line), scenarios.len());
+                scenarios.push(s);
+            }
         }
     }
 

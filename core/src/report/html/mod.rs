@@ -25,7 +25,7 @@ mod timeline;
 mod trend;
 mod verdicts;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 pub use compact::{CHUNK_BYTES, CHUNK_SCENARIOS, SEARCH_LINES_MAX, chunks};
@@ -35,7 +35,7 @@ pub(crate) use exchange::{Seen, big_bodies};
 use scenario::{Placement, scenario, tag_list};
 
 use super::ReportError;
-use super::history::scenario_id;
+use super::history::scenario_ids;
 use super::model::{FeatureReport, RunReport};
 use super::stream::{At, Evidence, Sink};
 
@@ -62,6 +62,8 @@ pub(crate) struct Page {
     seen: Seen,
     shared: Vec<String>,
     flaky: HashMap<String, String>,
+    /// The flaky scenarios by feature and index in it.
+    flaky_at: HashSet<(usize, usize)>,
     /// Each feature's first anchor number: ids follow report order, so a scenario keeps its
     /// anchor whichever section it is in.
     ids: Vec<usize>,
@@ -99,6 +101,7 @@ impl Sink for Page {
             sequence::head()
         );
         self.flaky = trend::flaky(report);
+        self.flaky_at = flaky_places(report, &self.flaky);
         let flaky = &self.flaky;
         summary::header(o, report, flaky.len());
         overview::failure_groups(o, report);
@@ -134,7 +137,7 @@ impl Sink for Page {
                     id: self.ids[fi] + si,
                     failure: true,
                     open,
-                    flaky: flaky.contains_key(&scenario_id(f, s)),
+                    flaky: self.flaky_at.contains(&(fi, si)),
                 };
                 let full = ev.full(fi, s)?;
                 scenario(o, &self.seen, at, f, &full, &mut self.lines, None);
@@ -170,7 +173,7 @@ impl Sink for Page {
             id: self.ids[at.feature] + at.index,
             failure: false,
             open: false,
-            flaky: self.flaky.contains_key(&scenario_id(at.f, at.id)),
+            flaky: self.flaky_at.contains(&(at.feature, at.index)),
         };
         scenario(
             o,
@@ -200,6 +203,25 @@ impl Sink for Page {
         exchange::shared_section(o, &self.shared);
         let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body></html>");
     }
+}
+
+/// Where the scenarios named in `flaky` (by history id) are: feature and index in it.
+fn flaky_places(report: &RunReport, flaky: &HashMap<String, String>) -> HashSet<(usize, usize)> {
+    if flaky.is_empty() {
+        return HashSet::new();
+    }
+    report
+        .features
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| {
+            scenario_ids(f)
+                .into_iter()
+                .enumerate()
+                .filter(|(_, id)| flaky.contains_key(id))
+                .map(move |(si, _)| (fi, si))
+        })
+        .collect()
 }
 
 /// Problems outside any scenario (unparsable feature files, a report directory that cannot

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 
 use super::escape::{a, e};
 use super::format::utc;
-use crate::report::history::{History, scenario_id};
-use crate::report::model::{RunReport, Status};
+use crate::report::history::{History, scenario_ids};
+use crate::report::model::{RunReport, ScenarioReport, Status};
 
 const BAR: u32 = 14;
 const GAP: u32 = 4;
@@ -26,10 +26,16 @@ pub(super) fn flaky(r: &RunReport) -> HashMap<String, String> {
         .into_iter()
         .map(|f| (f.id, f.reason))
         .collect();
-    for (f, s) in r.scenarios() {
-        if s.retries > 0 && s.verdict() == Status::Passed {
-            out.entry(scenario_id(f, s))
-                .or_insert_with(|| format!("passed on retry {}", s.retries));
+    let passed_on_retry = |s: &&ScenarioReport| s.retries > 0 && s.verdict() == Status::Passed;
+    for f in &r.features {
+        if !f.scenarios.iter().any(|s| passed_on_retry(&s)) {
+            continue;
+        }
+        for (s, id) in f.scenarios.iter().zip(scenario_ids(f)) {
+            if passed_on_retry(&s) {
+                out.entry(id)
+                    .or_insert_with(|| format!("passed on retry {}", s.retries));
+            }
         }
     }
     out
@@ -131,9 +137,11 @@ fn tenths(v: f64) -> String {
 
 /// Each scenario's history id to its `s{n}` anchor.
 fn anchors(r: &RunReport) -> HashMap<String, usize> {
-    r.scenarios()
+    r.features
+        .iter()
+        .flat_map(scenario_ids)
         .enumerate()
-        .map(|(n, (f, s))| (scenario_id(f, s), n))
+        .map(|(n, id)| (id, n))
         .collect()
 }
 
