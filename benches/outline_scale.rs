@@ -1,0 +1,159 @@
+//! Benchmark P5: one Scenario Outline with many Examples rows, the shape of a data-driven
+//! suite (one feature file, one outline, a row per case).
+//!
+//! ```text
+//! cargo bench --bench outline_scale                   # rows 1,000, 5,000 and 20,000, 3 runs each
+//! OUTLINE_ROWS=1000,20000 OUTLINE_REPS=5 OUTLINE_BASELINE=/tmp/old-idflow cargo bench --bench outline_scale
+//! ```
+//!
+//! Each run is `idflow run` of the outline with the embedded simulator (`--env simulator`), its
+//! three reports written; each row fetches the provider's discovery document. Wall, CPU and
+//! peak RSS (`VmHWM`) of the child, medians with min–max; per row, and the N-row cost against
+//! the smallest N's, so that a cost growing with the square of the rows shows (issue 14: a
+//! 20,000-row outline took 6.3 s and a 5,000-row one peaked at 688 MB before the expansion and
+//! the lookups by name were made linear). With `OUTLINE_BASELINE`, that build runs interleaved
+//! with this one (A B A B). The markdown table goes to stdout and to
+//! `$CARGO_TARGET_DIR/idflow-bench/p5.md`.
+
+#[path = "support/measure.rs"]
+#[allow(dead_code)]
+mod measure;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use measure::{Usage, median, run_measured, secs};
+
+/// The outline: `rows` rows, each choosing a client and fetching the discovery document.
+fn outline(rows: usize) -> String {
+    let mut text = String::from(
+        "Feature: P5 a long outline\n\n  Scenario Outline: the client reads the provider's metadata\n    Given the client \"web\"\n    When the client fetches the provider's discovery document\n\n    Examples:\n      | n |\n",
+    );
+    for i in 0..rows {
+        let _ = writeln!(text, "      | {i} |");
+    }
+    text
+}
+
+fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
+
+/// Medians (and min–max) of some runs.
+struct Summary {
+    wall: Duration,
+    cpu: Duration,
+    cpu_range: (Duration, Duration),
+    rss_mib: f64,
+    rss_range: (f64, f64),
+    failed: usize,
+}
+
+fn summarise(runs: &[Usage]) -> Summary {
+    let cpu: Vec<Duration> = runs.iter().map(Usage::cpu).collect();
+    let mut rss: Vec<f64> = runs.iter().map(|u| u.max_rss_kib as f64 / 1024.0).collect();
+    rss.sort_by(f64::total_cmp);
+    Summary {
+        wall: median(runs.iter().map(|u| u.wall).collect()),
+        cpu: median(cpu.clone()),
+        cpu_range: (
+            cpu.iter().min().copied().unwrap_or_default(),
+            cpu.iter().max().copied().unwrap_or_default(),
+        ),
+        rss_mib: rss[rss.len() / 2],
+        rss_range: (rss[0], rss[rss.len() - 1]),
+        failed: runs.iter().filter(|u| u.status != 0).count(),
+    }
+}
+
+fn run_once(idflow: &Path, manifest: &Path, dir: &Path, work: &Path, name: &str) -> Usage {
+    let reports = work.join(format!("reports-{name}"));
+    let _ = std::fs::remove_dir_all(&reports);
+    let mut cmd = Command::new(idflow);
+    cmd.current_dir(manifest).args([
+        "run",
+        dir.to_str().expect("a UTF-8 path"),
+        "--env",
+        "simulator",
+        "--quiet",
+        "--report-dir",
+        reports.to_str().expect("a UTF-8 path"),
+    ]);
+    run_measured(cmd, work, name)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench -- --list`
+    }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let idflow = PathBuf::from(env!("CARGO_BIN_EXE_idflow"));
+    let baseline = std::env::var_os("OUTLINE_BASELINE").map(PathBuf::from);
+    let rows = env_list("OUTLINE_ROWS", &[1_000, 5_000, 20_000]);
+    let reps = env_list("OUTLINE_REPS", &[3])[0].max(1);
+    let work = std::env::temp_dir().join(format!("idflow-p5-{}", std::process::id()));
+    std::fs::create_dir_all(&work).expect("work dir");
+
+    let mut clients = vec![("idflow", idflow)];
+    if let Some(b) = baseline {
+        clients.push(("baseline", b));
+    }
+    let mut out = String::from(
+        "| rows | client | wall s | CPU s (min–max) | peak RSS MiB (min–max) | CPU per row ms | CPU per row ÷ first N's | failed runs |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut first_per_row: Vec<Option<f64>> = vec![None; clients.len()];
+    for &n in &rows {
+        eprintln!("P5: an outline of {n} rows, {reps} run(s) each ...");
+        let dir = work.join(format!("features-{n}"));
+        std::fs::create_dir_all(&dir).expect("features dir");
+        std::fs::write(dir.join("outline.feature"), outline(n)).expect("feature file");
+        let mut runs: Vec<Vec<Usage>> = vec![Vec::new(); clients.len()];
+        for r in 0..reps {
+            for (i, (name, bin)) in clients.iter().enumerate() {
+                runs[i].push(run_once(
+                    bin,
+                    &manifest,
+                    &dir,
+                    &work,
+                    &format!("{name}-{n}-{r}"),
+                ));
+            }
+        }
+        for (i, (name, _)) in clients.iter().enumerate() {
+            let s = summarise(&runs[i]);
+            let per_row = s.cpu.as_secs_f64() * 1e3 / n as f64;
+            let growth = *first_per_row[i].get_or_insert(per_row);
+            let _ = writeln!(
+                out,
+                "| {n} | {name} | {} | {} ({}–{}) | {:.1} ({:.1}–{:.1}) | {per_row:.3} | {:.2}× | {} |",
+                secs(s.wall),
+                secs(s.cpu),
+                secs(s.cpu_range.0),
+                secs(s.cpu_range.1),
+                s.rss_mib,
+                s.rss_range.0,
+                s.rss_range.1,
+                per_row / growth,
+                s.failed
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nOne feature file, one Scenario Outline, `idflow run --env simulator` (embedded simulator, three reports); medians of {reps}. Logs: {}",
+        work.display()
+    );
+    print!("{out}");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("target"));
+    let dir = target.join("idflow-bench");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join("p5.md"), &out);
+    }
+}
