@@ -4,12 +4,13 @@
 #      benches/bare_client.rs and benches/support/bare_flow.rs),
 #   P2 report generation: see benches/report_scale.rs (the reports issue),
 #   P3 build times (this script),
-#   P4 start-up (benches/p4_startup.rs).
+#   P4 start-up (benches/p4_startup.rs),
+#   P5 a long Scenario Outline (benches/outline_scale.rs).
 #
 #   benches/run.sh                  # everything (about 10 minutes on 2 cores)
 #   P1_NS=100,1000 P1_REPS=1 P1_SCALE=0 benches/run.sh   # quicker P1
 #   P3_CLEAN=1 benches/run.sh       # also a clean `cargo build --tests` in a fresh target dir
-#   ONLY=p3 benches/run.sh          # one part: p1, p3 or p4
+#   ONLY=p3 benches/run.sh          # one part: p1, p3, p4 or p5
 #
 # Everything runs on 127.0.0.1. The tables also land in $CARGO_TARGET_DIR/idflow-bench/.
 set -euo pipefail
@@ -29,6 +30,12 @@ fi
 if [[ $only == all || $only == p4 ]]; then
   echo "## P4 start-up"
   cargo bench --bench p4_startup 2>"$out/p4.log"
+  echo
+fi
+
+if [[ $only == all || $only == p5 ]]; then
+  echo "## P5 a long Scenario Outline"
+  cargo bench --bench outline_scale 2>"$out/p5.log"
   echo
 fi
 
