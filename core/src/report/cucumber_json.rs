@@ -147,14 +147,6 @@ struct Embedding {
 struct Base64Text(Box<RawValue>);
 
 impl Base64Text {
-    fn encode(bytes: &[u8]) -> Self {
-        let mut literal = String::with_capacity(bytes.len().div_ceil(3) * 4 + 2);
-        literal.push('"');
-        STANDARD.encode_string(bytes, &mut literal);
-        literal.push('"');
-        Self::from_literal(literal)
-    }
-
     fn from_literal(literal: String) -> Self {
         // Quotes around Base64 (or around a string serde_json wrote) are a JSON string.
         Self(RawValue::from_string(literal).expect("a quoted Base64 text is a JSON string"))
@@ -290,8 +282,8 @@ impl Sink for Features {
         if repeated {
             id.push_str(&format!(";{}", at.s.line));
         }
-        let element = element(at.s, id);
-        o.push_str(&serde_json::to_string(&element).expect("cucumber JSON serialises"));
+        let (element, extras) = element(at.s, id);
+        write_element(o, &element, &extras);
     }
 
     fn feature_end(&mut self, _: usize, _: &FeatureReport, o: &mut String) {
@@ -316,12 +308,23 @@ impl Sink for Features {
     }
 }
 
-fn embed<T: Serialize>(value: &T) -> Embedding {
-    let json = serde_json::to_vec(value).expect("idflow extras serialise");
-    Embedding {
-        mime_type: MIME.into(),
-        data: Base64Text::encode(&json),
-    }
+/// Writes `element` with one embedding of `extras` (Base64 JSON of type [`MIME`]) as its last
+/// field: the bytes serde_json writes for the element holding that embedding, without passing
+/// a scenario's Base64 (tens of KB) through the JSON writer or a `RawValue`'s check.
+fn write_element(o: &mut String, element: &Element, extras: &ScenarioExtras<'_>) {
+    debug_assert!(
+        element.embeddings.is_empty(),
+        "the embedding is written here"
+    );
+    let text = serde_json::to_string(element).expect("cucumber JSON serialises");
+    // An object: everything but its closing brace, then the embeddings field, the last one.
+    o.push_str(&text[..text.len() - 1]);
+    o.push_str(",\"embeddings\":[{\"mime_type\":\"");
+    o.push_str(MIME);
+    o.push_str("\",\"data\":\"");
+    let json = serde_json::to_vec(extras).expect("idflow extras serialise");
+    STANDARD.encode_string(&json, o);
+    o.push_str("\"}]}");
 }
 
 fn slug(s: &str) -> String {
@@ -365,7 +368,8 @@ fn feature(f: &FeatureReport) -> Feature {
     }
 }
 
-fn element(s: &ScenarioReport, id: String) -> Element {
+/// The element of scenario `s`, and idflow's data for its embedding (see [`write_element`]).
+fn element(s: &ScenarioReport, id: String) -> (Element, ScenarioExtras<'_>) {
     let extras = ScenarioExtras {
         rule: s.rule.clone(),
         status: s.status,
@@ -384,7 +388,7 @@ fn element(s: &ScenarioReport, id: String) -> Element {
             })
             .collect(),
     };
-    Element {
+    let element = Element {
         id,
         keyword: s.keyword.clone(),
         kind: "scenario".into(),
@@ -398,8 +402,9 @@ fn element(s: &ScenarioReport, id: String) -> Element {
         line: s.line,
         tags: tags(&s.tags, s.line.saturating_sub(1).max(1)),
         steps: s.steps.iter().map(step).collect(),
-        embeddings: vec![embed(&extras)],
-    }
+        embeddings: Vec::new(),
+    };
+    (element, extras)
 }
 
 fn step(st: &StepReport) -> Step {
@@ -676,6 +681,26 @@ mod tests {
         let escaped = text.replace(&data, &data.replace('/', "\\/"));
         assert_ne!(escaped, text, "the fixture's Base64 has a slash to escape");
         same(&r, &parse(&escaped).unwrap());
+    }
+
+    /// The element written around its embedding is the element serialised with it.
+    #[test]
+    fn an_element_is_written_as_serde_json_writes_it_with_its_embedding() {
+        let r = fixtures::report();
+        for s in r.scenarios().map(|(_, s)| s) {
+            let (element, extras) = element(s, "f;s".into());
+            let mut ours = String::new();
+            write_element(&mut ours, &element, &extras);
+            let json = serde_json::to_vec(&extras).unwrap();
+            let with_embedding = Element {
+                embeddings: vec![Embedding {
+                    mime_type: MIME.into(),
+                    data: Base64Text::from_literal(format!("\"{}\"", STANDARD.encode(&json))),
+                }],
+                ..element
+            };
+            assert_eq!(ours, serde_json::to_string(&with_embedding).unwrap());
+        }
     }
 
     #[test]
