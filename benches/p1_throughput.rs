@@ -78,23 +78,6 @@ fn features(n: usize) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The simulator environment's clients and users, with a remote target at `issuer`; its key
-/// files' relative paths point back into the repository (the file is written elsewhere).
-fn environment(manifest: &Path, issuer: &str) -> String {
-    let text = std::fs::read_to_string(manifest.join("environments/simulator.yaml"))
-        .expect("environments/simulator.yaml");
-    let from = "target:\n  kind: simulator\n";
-    assert!(
-        text.contains(from),
-        "simulator.yaml changed its target block"
-    );
-    text.replace(
-        from,
-        &format!("target:\n  kind: remote\n  issuer: {issuer}\n"),
-    )
-    .replace("../fixtures/", &format!("{}/fixtures/", manifest.display()))
-}
-
 /// Scenarios in a cucumber.json, and how many passed every step.
 fn count_scenarios(path: &Path) -> (usize, usize) {
     // Only what is counted is kept (the embeddings are skipped as they stream past), so that
@@ -229,7 +212,11 @@ impl Bench {
         for (name, text) in features(n) {
             std::fs::write(dir.join("features").join(name), text).expect("feature");
         }
-        std::fs::write(dir.join("bench.yaml"), environment(&self.manifest, issuer)).expect("env");
+        std::fs::write(
+            dir.join("bench.yaml"),
+            measure::remote_environment(&self.manifest, issuer),
+        )
+        .expect("env");
         cmd.current_dir(dir)
             .args([
                 "run",

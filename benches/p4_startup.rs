@@ -96,13 +96,9 @@ fn main() {
     std::fs::write(work.join("features/p4.feature"), FEATURE).expect("feature");
     let sim = StandaloneSimulator::start(idflow, &manifest.join("environments"), &work);
     let recorder = Recorder::start();
-    let env_text = std::fs::read_to_string(manifest.join("environments/simulator.yaml"))
-        .expect("simulator.yaml");
+    // Written in the work folder: the environment's key files are found from the repository.
     let remote = |port: u16| {
-        env_text.replace(
-            "target:\n  kind: simulator\n",
-            &format!("target:\n  kind: remote\n  issuer: http://127.0.0.1:{port}/auth/open\n"),
-        )
+        measure::remote_environment(&manifest, &format!("http://127.0.0.1:{port}/auth/open"))
     };
     std::fs::write(work.join("remote.yaml"), remote(sim.port)).expect("env");
     std::fs::write(work.join("recorder.yaml"), remote(recorder.port)).expect("env");
@@ -153,6 +149,7 @@ fn main() {
                 .args([
                     "run",
                     "empty",
+                    "--allow-empty",
                     "--env",
                     "simulator",
                     "--quiet",
@@ -169,6 +166,7 @@ fn main() {
         let (d, code) = timed(Command::new(idflow).current_dir(&work).args([
             "run",
             "empty",
+            "--allow-empty",
             "--env",
             "remote.yaml",
             "--quiet",

@@ -238,3 +238,20 @@ pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()
 }
+
+/// The simulator environment's clients and users, with a remote target at `issuer`; its key
+/// files' relative paths point back into the repository (the file is written elsewhere).
+pub fn remote_environment(manifest: &Path, issuer: &str) -> String {
+    let text = std::fs::read_to_string(manifest.join("environments/simulator.yaml"))
+        .expect("environments/simulator.yaml");
+    let from = "target:\n  kind: simulator\n";
+    assert!(
+        text.contains(from),
+        "simulator.yaml changed its target block"
+    );
+    text.replace(
+        from,
+        &format!("target:\n  kind: remote\n  issuer: {issuer}\n"),
+    )
+    .replace("../fixtures/", &format!("{}/fixtures/", manifest.display()))
+}
