@@ -849,7 +849,8 @@ fn scenario_count(f: &gherkin::Feature) -> usize {
 /// each a feature of the same file with the same background and tags, its rules holding their
 /// scenarios of the piece. One pass: every scenario is moved once.
 fn split_feature(f: gherkin::Feature, n: usize) -> VecDeque<gherkin::Feature> {
-    if scenario_count(&f) <= n.max(1) {
+    let n = n.max(1);
+    if scenario_count(&f) <= n {
         return VecDeque::from([f]);
     }
     let gherkin::Feature {
