@@ -149,11 +149,7 @@ fn main() {
         work.display()
     );
     print!("{out}");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("target"));
-    let dir = target.join("idflow-bench");
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let _ = std::fs::write(dir.join("p5.md"), &out);
+    if let Err(e) = measure::save_table(&manifest, "p5.md", &out) {
+        eprintln!("P5: cannot write p5.md: {e}");
     }
 }

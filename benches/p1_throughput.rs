@@ -492,18 +492,10 @@ fn instruction_table(bench: &Bench, n: usize) -> i32 {
         bench.work.display()
     );
     println!("{out}");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| bench.manifest.join("target"));
-    let dir = target.join("idflow-bench");
-    let _ = std::fs::create_dir_all(&dir);
-    match std::fs::write(dir.join("p1-instructions.md"), &out) {
-        Ok(()) => 0,
+    match measure::save_table(&bench.manifest, "p1-instructions.md", &out) {
+        Ok(_) => 0,
         Err(e) => {
-            eprintln!(
-                "cannot write {}: {e}",
-                dir.join("p1-instructions.md").display()
-            );
+            eprintln!("cannot write p1-instructions.md: {e}");
             1
         }
     }
@@ -631,12 +623,9 @@ fn main() {
         work.display()
     );
     println!("{out}");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| bench.manifest.join("target"))
-        .join("idflow-bench");
-    let _ = std::fs::create_dir_all(&target);
-    let _ = std::fs::write(target.join("p1.md"), &out);
+    if let Err(e) = measure::save_table(&bench.manifest, "p1.md", &out) {
+        eprintln!("P1: cannot write p1.md: {e}");
+    }
     if !all_ok {
         eprintln!(
             "P1: a run failed or lost results; see the logs in {}",

@@ -220,12 +220,9 @@ fn main() {
         );
     }
     println!("{out}");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("target"))
-        .join("idflow-bench");
-    let _ = std::fs::create_dir_all(&target);
-    let _ = std::fs::write(target.join("p4.md"), &out);
+    if let Err(e) = measure::save_table(&manifest, "p4.md", &out) {
+        eprintln!("P4: cannot write p4.md: {e}");
+    }
     if failures > 0 {
         std::process::exit(1);
     }

@@ -502,11 +502,7 @@ fn main() {
         verdict(once_medians.last().copied().unwrap_or_default()),
     ));
     print!("{out}");
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("target"))
-        .join("idflow-bench");
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let _ = std::fs::write(dir.join("simulator_flow.md"), &out);
+    if let Err(e) = measure::save_table(manifest, "simulator_flow.md", &out) {
+        eprintln!("simulator_flow: cannot write its table: {e}");
     }
 }

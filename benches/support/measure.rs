@@ -255,3 +255,16 @@ pub fn remote_environment(manifest: &Path, issuer: &str) -> String {
     )
     .replace("../fixtures/", &format!("{}/fixtures/", manifest.display()))
 }
+
+/// Writes a bench's markdown table to `$CARGO_TARGET_DIR/idflow-bench/<file>` (under
+/// `manifest`'s `target` when the variable is unset), where `benches/run.sh` gathers them.
+pub fn save_table(manifest: &Path, file: &str, text: &str) -> std::io::Result<std::path::PathBuf> {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| manifest.join("target"))
+        .join("idflow-bench");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(file);
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
