@@ -107,6 +107,7 @@ fn main() {
         "| rows | client | wall s | CPU s (min–max) | peak RSS MiB (min–max) | CPU per row ms | CPU per row ÷ first N's | failed runs |\n|---|---|---|---|---|---|---|---|\n",
     );
     let mut first_per_row: Vec<Option<f64>> = vec![None; clients.len()];
+    let mut failed_runs = 0;
     for &n in &rows {
         eprintln!("P5: an outline of {n} rows, {reps} run(s) each ...");
         let dir = work.join(format!("features-{n}"));
@@ -126,6 +127,7 @@ fn main() {
         }
         for (i, (name, _)) in clients.iter().enumerate() {
             let s = summarise(&runs[i]);
+            failed_runs += s.failed;
             let per_row = s.cpu.as_secs_f64() * 1e3 / n as f64;
             let growth = *first_per_row[i].get_or_insert(per_row);
             let _ = writeln!(
@@ -151,5 +153,12 @@ fn main() {
     print!("{out}");
     if let Err(e) = measure::save_table(&manifest, "p5.md", &out) {
         eprintln!("P5: cannot write p5.md: {e}");
+    }
+    if failed_runs > 0 {
+        eprintln!(
+            "P5: {failed_runs} run(s) failed; see the logs in {}",
+            work.display()
+        );
+        std::process::exit(1);
     }
 }

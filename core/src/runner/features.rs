@@ -953,12 +953,11 @@ impl futures::Stream for Lazy {
         let Some(piece) = this.pieces.pop_front() else {
             return Poll::Ready(None);
         };
-        let item: Result<gherkin::Feature, cucumber::parser::Error> = Ok(piece);
-        if let Ok(feature) = &item {
-            let scenarios = scenario_count(feature);
-            this.window.0.handed.fetch_add(scenarios, Ordering::SeqCst);
-        }
-        Poll::Ready(Some(item))
+        this.window
+            .0
+            .handed
+            .fetch_add(scenario_count(&piece), Ordering::SeqCst);
+        Poll::Ready(Some(Ok(piece)))
     }
 }
 
