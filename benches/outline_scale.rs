@@ -96,8 +96,8 @@ fn main() {
     let baseline = std::env::var_os("OUTLINE_BASELINE").map(PathBuf::from);
     let rows = env_list("OUTLINE_ROWS", &[1_000, 5_000, 20_000]);
     let reps = env_list("OUTLINE_REPS", &[3])[0].max(1);
-    let work = std::env::temp_dir().join(format!("idflow-p5-{}", std::process::id()));
-    std::fs::create_dir_all(&work).expect("work dir");
+    let work_dir = measure::WorkDir::create("p5");
+    let work = work_dir.path().to_path_buf();
 
     let mut clients = vec![("idflow", idflow)];
     if let Some(b) = baseline {
@@ -147,18 +147,15 @@ fn main() {
     }
     let _ = writeln!(
         out,
-        "\nOne feature file, one Scenario Outline, `idflow run --env simulator` (embedded simulator, three reports); medians of {reps}. Logs: {}",
-        work.display()
+        "\nOne feature file, one Scenario Outline, `idflow run --env simulator` (embedded simulator, three reports); medians of {reps}. {}",
+        work_dir.logs_note()
     );
     print!("{out}");
     if let Err(e) = measure::save_table(&manifest, "p5.md", &out) {
         eprintln!("P5: cannot write p5.md: {e}");
     }
-    if failed_runs > 0 {
-        eprintln!(
-            "P5: {failed_runs} run(s) failed; see the logs in {}",
-            work.display()
-        );
-        std::process::exit(1);
-    }
+    work_dir.finish(
+        "P5",
+        (failed_runs > 0).then(|| format!("{failed_runs} run(s) failed")),
+    );
 }

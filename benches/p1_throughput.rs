@@ -533,8 +533,8 @@ fn main() {
         return; // `cargo bench -- --list`
     }
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let work = std::env::temp_dir().join(format!("idflow-p1-{}", std::process::id()));
-    std::fs::create_dir_all(&work).expect("work dir");
+    let work_dir = measure::WorkDir::create("p1");
+    let work = work_dir.path().to_path_buf();
     let bench = Bench {
         idflow: PathBuf::from(env!("CARGO_BIN_EXE_idflow")),
         baseline: std::env::var_os("P1_BASELINE").map(PathBuf::from),
@@ -619,18 +619,15 @@ fn main() {
     }
     let _ = writeln!(
         out,
-        "\nCPU = user + sys of the child (wait4); max RSS from wait4; max fds sampled from /proc/PID/fd every 20 ms; TIME_WAIT sockets on the simulator's port sampled every 100 ms; the simulator (a separate process, fresh per run) is not in the client's figures. Logs: {}",
-        work.display()
+        "\nCPU = user + sys of the child (wait4); max RSS from wait4; max fds sampled from /proc/PID/fd every 20 ms; TIME_WAIT sockets on the simulator's port sampled every 100 ms; the simulator (a separate process, fresh per run) is not in the client's figures. {}",
+        work_dir.logs_note()
     );
     println!("{out}");
     if let Err(e) = measure::save_table(&bench.manifest, "p1.md", &out) {
         eprintln!("P1: cannot write p1.md: {e}");
     }
-    if !all_ok {
-        eprintln!(
-            "P1: a run failed or lost results; see the logs in {}",
-            work.display()
-        );
-        std::process::exit(1);
-    }
+    work_dir.finish(
+        "P1",
+        (!all_ok).then(|| "a run failed or lost results".to_string()),
+    );
 }

@@ -90,7 +90,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let work = std::env::temp_dir().join(format!("idflow-p4-{}", std::process::id()));
+    let work_dir = measure::WorkDir::create("p4");
+    let work = work_dir.path().to_path_buf();
     std::fs::create_dir_all(work.join("features")).expect("work dir");
     std::fs::create_dir_all(work.join("empty")).expect("work dir");
     std::fs::write(work.join("features/p4.feature"), FEATURE).expect("feature");
@@ -223,7 +224,8 @@ fn main() {
     if let Err(e) = measure::save_table(&manifest, "p4.md", &out) {
         eprintln!("P4: cannot write p4.md: {e}");
     }
-    if failures > 0 {
-        std::process::exit(1);
-    }
+    work_dir.finish(
+        "P4",
+        (failures > 0).then(|| format!("{failures} run(s) failed")),
+    );
 }

@@ -268,3 +268,50 @@ pub fn save_table(manifest: &Path, file: &str, text: &str) -> std::io::Result<st
     std::fs::write(&path, text)?;
     Ok(path)
 }
+
+/// A bench's scratch folder under the system's temp folder: its runs' features, reports and
+/// logs. A bench that succeeds removes it (P1's held 2.7 GB), unless `IDFLOW_BENCH_KEEP=1`; one
+/// that fails keeps it and says where.
+pub struct WorkDir {
+    path: std::path::PathBuf,
+}
+
+impl WorkDir {
+    /// Creates `$TMPDIR/idflow-<bench>-<pid>`.
+    pub fn create(bench: &str) -> WorkDir {
+        let path = std::env::temp_dir().join(format!("idflow-{bench}-{}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("the bench's work folder");
+        WorkDir { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where the logs are, for a table's footnote.
+    pub fn logs_note(&self) -> String {
+        format!(
+            "Logs: {} (removed after a clean run unless IDFLOW_BENCH_KEEP=1)",
+            self.path.display()
+        )
+    }
+
+    /// Ends the bench: on success removes the folder (unless kept); on failure keeps it, says
+    /// so on stderr with `failure`, and exits 1.
+    pub fn finish(self, bench: &str, failure: Option<String>) {
+        match failure {
+            Some(what) => {
+                eprintln!("{bench}: {what}; see the logs in {}", self.path.display());
+                std::process::exit(1);
+            }
+            None if std::env::var_os("IDFLOW_BENCH_KEEP").is_some_and(|v| v == "1") => {
+                println!("{bench}: logs kept in {}", self.path.display());
+            }
+            None => {
+                if let Err(e) = std::fs::remove_dir_all(&self.path) {
+                    eprintln!("{bench}: cannot remove {}: {e}", self.path.display());
+                }
+            }
+        }
+    }
+}
