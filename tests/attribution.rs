@@ -2,6 +2,9 @@
 //! attributes every exchange, token verdict and poll to the same step each time, and to the
 //! step that made it.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,11 +16,7 @@ use idflow::report::model::RunReport;
 type Attribution = BTreeMap<String, Vec<String>>;
 
 fn run(concurrency: &str, round: usize) -> RunReport {
-    let dir = std::env::temp_dir().join(format!(
-        "idflow-attribution-{}-{concurrency}-{round}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch::fresh(&format!("attribution-{concurrency}-{round}"));
     let out = Command::new(env!("CARGO_BIN_EXE_idflow"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["run", "features/oidc/authorization_code.feature"])

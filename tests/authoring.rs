@@ -2,6 +2,9 @@
 //! --dry-run`, `--last-failed`, shell completions, and `idflow simulate` printing and writing
 //! what a curl user or another shell needs.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -25,8 +28,7 @@ fn text(out: &Output) -> String {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("idflow-authoring-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch::fresh(&format!("authoring-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

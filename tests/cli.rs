@@ -1,6 +1,9 @@
 //! End-to-end tests of the `idflow` command: verdicts that must fail do fail and name what
 //! failed; user mistakes give clear errors (exit 2) and never a panic; reports are written.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -34,9 +37,7 @@ fn text(out: &Output) -> String {
 }
 
 fn report_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("idflow-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    scratch::fresh(&format!("cli-{name}"))
 }
 
 /// Writes the feature file `dir/file` (creating `dir`) and returns its path.
@@ -484,7 +485,7 @@ fn a_malformed_feature_is_reported_with_its_file_and_fails_the_run() {
 }
 
 fn write_env(name: &str, yaml: &str) -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("idflow-cli-envs-{}-{name}", std::process::id()));
+    let dir = scratch::fresh(&format!("cli-envs-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.yaml"));
     std::fs::write(&path, yaml).unwrap();

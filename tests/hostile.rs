@@ -1,6 +1,9 @@
 //! The run against a hostile target: memory stays bounded whatever the target sends, measured
 //! as the peak resident memory of a child `idflow run` (its `ru_maxrss`), never by wall clock.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
 #[path = "../core/src/http/hostile.rs"]
 #[allow(dead_code)]
 mod hostile;
@@ -10,8 +13,7 @@ use std::process::{Command, Stdio};
 /// A run directory with an environment that targets the hostile server and one feature that
 /// requests `path` on it.
 fn run_dir(server: &hostile::Hostile, name: &str, path: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("idflow-hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch::fresh(&format!("hostile-{name}"));
     std::fs::create_dir_all(dir.join("features")).unwrap();
     std::fs::write(
         dir.join("hostile.yaml"),

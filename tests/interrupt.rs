@@ -6,6 +6,9 @@
 //! that answers `/slow` only after two minutes and writes its pid to a file, so that the test
 //! can check it is gone. Timeouts here are safety nets, never assertions.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -62,8 +65,7 @@ struct Setup {
 }
 
 fn setup(name: &str) -> Setup {
-    let dir = std::env::temp_dir().join(format!("idflow-interrupt-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch::fresh(&format!("interrupt-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

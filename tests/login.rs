@@ -3,6 +3,9 @@
 //! drawn by JavaScript (the browser driver, a real headless Chromium), each through the
 //! `idflow` command, with the exchanges in the report.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -171,7 +174,7 @@ async fn provider() -> MockServer {
 }
 
 fn env_file(name: &str, yaml: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("idflow-login-{}-{name}", std::process::id()));
+    let dir = scratch::fresh(&format!("login-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.yaml"));
     std::fs::write(&path, yaml).unwrap();
@@ -179,10 +182,7 @@ fn env_file(name: &str, yaml: &str) -> PathBuf {
 }
 
 fn feature(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "idflow-login-{}-{name}-features",
-        std::process::id()
-    ));
+    let dir = scratch::fresh(&format!("login-{name}-features"));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.feature"));
     std::fs::write(&path, text).unwrap();
@@ -190,10 +190,7 @@ fn feature(name: &str, text: &str) -> PathBuf {
 }
 
 fn run(feature: &PathBuf, env: &PathBuf, report: &str) -> (Output, PathBuf) {
-    let report = std::env::temp_dir().join(format!(
-        "idflow-login-{}-{report}-report",
-        std::process::id()
-    ));
+    let report = scratch::fresh(&format!("login-{report}-report"));
     let out = Command::new(env!("CARGO_BIN_EXE_idflow"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .arg("run")
