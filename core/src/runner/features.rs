@@ -1076,6 +1076,50 @@ mod tests {
         })
     }
 
+    /// gherkin is patched (vendor/gherkin/PATCHED.md) to find lines by bisection: every
+    /// scenario and step of a long file, with comments, tags, tables and docstrings between
+    /// them, is still placed on the line where it is written, and a column where it starts.
+    #[test]
+    fn a_long_file_places_every_scenario_and_step_on_its_line() {
+        let mut text = String::from(
+            "# a comment\nFeature: Long\n\n  Background:\n    Given the client \"web\"\n",
+        );
+        // Every third scenario starts at column 1: its offset is a line break's.
+        let indent = |i: usize| if i.is_multiple_of(3) { "" } else { "  " };
+        for i in 0..1500 {
+            text.push_str(&format!(
+                "\n  # case {i}\n  @case\n{}Scenario: case {i}\n    When a step\n      | a | b |\n      | 1 | 2 |\n    Then another step\n      \"\"\"\n      text\n      \"\"\"\n",
+                indent(i)
+            ));
+        }
+        let line_of = |needle: &str, from: usize| {
+            text.lines()
+                .enumerate()
+                .skip(from)
+                .find(|(_, l)| l.trim_start().starts_with(needle))
+                .map(|(i, _)| i + 1)
+                .unwrap()
+        };
+        let f = parse_bytes(text.as_bytes(), "long.feature").unwrap();
+        assert_eq!((f.position.line, f.position.col), (2, 1));
+        assert_eq!(f.scenarios.len(), 1500);
+        let mut from = 0;
+        for (i, sc) in f.scenarios.iter().enumerate() {
+            let line = line_of(&format!("Scenario: case {i}"), from);
+            let col = indent(i).len() + 1;
+            assert_eq!(
+                (sc.position.line, sc.position.col),
+                (line, col),
+                "{}",
+                sc.name
+            );
+            assert_eq!(sc.steps[0].position.line, line + 1, "{}", sc.name);
+            assert_eq!(sc.steps[1].position.line, line + 4, "{}", sc.name);
+            assert_eq!(sc.steps[1].position.col, 5, "{}", sc.name);
+            from = line;
+        }
+    }
+
     #[test]
     fn a_byte_order_mark_is_accepted() {
         let mut bytes = b"\xEF\xBB\xBF".to_vec();
