@@ -18,9 +18,12 @@ fn idflow(args: &[&str], envs: &[(&str, &str)]) -> Output {
         cmd.env_remove(k);
     }
     if args.first() == Some(&"run") && !args.contains(&"--report-dir") {
-        // Never overwrite the suite's own reports/.
+        // Never overwrite the suite's own reports/, nor another test's: a folder per run (named
+        // after the arguments' length, two tests running at once emptied each other's).
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         cmd.arg("--report-dir")
-            .arg(report_dir(&format!("default-{}", args.join("-").len())));
+            .arg(report_dir(&format!("default-{run}")));
     }
     for (k, v) in envs {
         cmd.env(k, v);
