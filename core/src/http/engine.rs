@@ -131,21 +131,23 @@ impl HttpEngine {
             .timeout(Duration::from_secs(options.timeout_seconds.max(1)))
             .connect_timeout(Duration::from_secs(options.connect_timeout_seconds.max(1)))
             .user_agent(concat!("idflow/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(64)
-            .tls_danger_accept_invalid_certs(tls.insecure_skip_verify);
-        if let Some(ca) = &tls.ca_file {
-            let path = base_dir.join(ca);
-            let pem = std::fs::read(&path).map_err(|e| {
-                HttpError::Setup(format!("cannot read tls.ca_file {}: {e}", path.display()))
-            })?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                HttpError::Setup(format!(
-                    "tls.ca_file {} is not a PEM certificate: {e}",
-                    path.display()
-                ))
-            })?;
-            builder = builder.add_root_certificate(cert);
-        }
+            .pool_max_idle_per_host(64);
+        // Read even when verification is off: a wrong path is an error, never ignored.
+        let extra_roots = match &tls.ca_file {
+            Some(ca) => super::tls::read_ca_file(&base_dir.join(ca))
+                .map_err(|e| HttpError::Setup(e.to_string()))?,
+            None => Vec::new(),
+        };
+        builder = if tls.insecure_skip_verify {
+            builder.tls_danger_accept_invalid_certs(true)
+        } else {
+            let provider = rustls::crypto::CryptoProvider::get_default()
+                .cloned()
+                .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+            let config = super::tls::client_config(provider, extra_roots)
+                .map_err(|e| HttpError::Setup(format!("TLS set-up: {e}")))?;
+            builder.use_preconfigured_tls(config)
+        };
         let client = builder
             .build()
             .map_err(|e| HttpError::Setup(error_chain(&e)))?;
@@ -744,6 +746,7 @@ fn recorded_headers(headers: &reqwest::header::HeaderMap) -> Vec<Header> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -801,6 +804,60 @@ mod tests {
                 .headers
                 .iter()
                 .any(|(n, v)| n == "cookie" && v == "sid=abc")
+        );
+    }
+
+    /// The environment's TLS options reach the client: a target signed by a private CA is
+    /// trusted with `tls.ca_file` (or with verification off), and refused without it in words
+    /// that name the fix.
+    #[tokio::test]
+    async fn tls_options_trust_a_private_ca_and_say_how_when_missing() {
+        let addr = super::super::tls::tests::https_server().await;
+        let url = Url::parse(&format!("https://{addr}/")).unwrap();
+        // The status of a GET with these options, or the error in words.
+        let fetch = |tls: TlsOptions| {
+            let url = url.clone();
+            async move {
+                let engine = Arc::new(
+                    HttpEngine::new(&tls, &HttpOptions::default(), Path::new("/")).unwrap(),
+                );
+                let mut session = engine.session();
+                let ex = session
+                    .send("fetch", RequestSpec::new("GET", url), Redirects::Stop)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(ex.hops[0].response.as_ref().map(|r| r.status))
+            }
+        };
+        let ca = PathBuf::from(super::super::tls::tests::CA);
+        let trusted = fetch(TlsOptions {
+            ca_file: Some(ca),
+            ..TlsOptions::default()
+        })
+        .await;
+        assert_eq!(trusted, Ok(Some(200)));
+        let unverified = fetch(TlsOptions {
+            insecure_skip_verify: true,
+            ..TlsOptions::default()
+        })
+        .await;
+        assert_eq!(unverified, Ok(Some(200)));
+        let refused = fetch(TlsOptions::default()).await.unwrap_err();
+        assert!(refused.contains("TLS error"), "{refused}");
+        assert!(refused.contains("set tls.ca_file"), "{refused}");
+        let wrong = HttpEngine::new(
+            &TlsOptions {
+                ca_file: Some(PathBuf::from("missing-ca.pem")),
+                insecure_skip_verify: true,
+            },
+            &HttpOptions::default(),
+            Path::new("/nowhere"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            wrong.contains("cannot read tls.ca_file /nowhere/missing-ca.pem"),
+            "{wrong}"
         );
     }
 

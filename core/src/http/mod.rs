@@ -3,6 +3,7 @@
 //! scenario, timeouts on everything.
 
 mod engine;
+mod tls;
 
 pub use engine::{
     Body, HeldCookie, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint,
