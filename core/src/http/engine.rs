@@ -132,22 +132,7 @@ impl HttpEngine {
             .connect_timeout(Duration::from_secs(options.connect_timeout_seconds.max(1)))
             .user_agent(concat!("idflow/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(64);
-        // Read even when verification is off: a wrong path is an error, never ignored.
-        let extra_roots = match &tls.ca_file {
-            Some(ca) => super::tls::read_ca_file(&base_dir.join(ca))
-                .map_err(|e| HttpError::Setup(e.to_string()))?,
-            None => Vec::new(),
-        };
-        builder = if tls.insecure_skip_verify {
-            builder.tls_danger_accept_invalid_certs(true)
-        } else {
-            let provider = rustls::crypto::CryptoProvider::get_default()
-                .cloned()
-                .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-            let config = super::tls::client_config(provider, extra_roots)
-                .map_err(|e| HttpError::Setup(format!("TLS set-up: {e}")))?;
-            builder.use_preconfigured_tls(config)
-        };
+        builder = super::tls::configure(builder, tls, base_dir).map_err(HttpError::Setup)?;
         let client = builder
             .build()
             .map_err(|e| HttpError::Setup(error_chain(&e)))?;

@@ -5,6 +5,8 @@
 mod engine;
 mod tls;
 
+pub(crate) use tls::configure as configure_tls;
+
 pub use engine::{
     Body, HeldCookie, HttpEngine, HttpError, Redirects, RequestSpec, Session, same_endpoint,
     serde_urlencoded_pairs,

@@ -15,6 +15,8 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
+use crate::config::TlsOptions;
+
 /// A `ca_file` that cannot serve as extra roots.
 #[derive(Debug, thiserror::Error)]
 pub enum CaFileError {
@@ -49,6 +51,29 @@ pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, CaFileE
         });
     }
     Ok(certs)
+}
+
+/// `builder` with the environment's TLS options: no verification at all
+/// (`tls.insecure_skip_verify`, reqwest's own), or the platform's with the certificates of
+/// `tls.ca_file` (relative to `base_dir`) as extra roots, set up at the first handshake. The
+/// `ca_file` is read either way: a wrong path is an error, never ignored.
+pub(crate) fn configure(
+    builder: reqwest::ClientBuilder,
+    tls: &TlsOptions,
+    base_dir: &Path,
+) -> Result<reqwest::ClientBuilder, String> {
+    let extra_roots = match &tls.ca_file {
+        Some(ca) => read_ca_file(&base_dir.join(ca)).map_err(|e| e.to_string())?,
+        None => Vec::new(),
+    };
+    if tls.insecure_skip_verify {
+        return Ok(builder.tls_danger_accept_invalid_certs(true));
+    }
+    let provider = CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let config = client_config(provider, extra_roots).map_err(|e| format!("TLS set-up: {e}"))?;
+    Ok(builder.use_preconfigured_tls(config))
 }
 
 /// The client configuration reqwest would build for verified TLS (TLS 1.3 and 1.2, SNI, ALPN

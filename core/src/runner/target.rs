@@ -187,10 +187,16 @@ async fn start_process(
             &*start.ready_url
         ))
     })?;
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(2))
-        .build()
-        .map_err(|e| RunError::Target(e.to_string()))?;
+    // With the environment's TLS options: an HTTPS ready_url signed by the environment's
+    // tls.ca_file answers the probe as it answers the run.
+    let client = crate::http::configure_tls(
+        reqwest::Client::builder().timeout(std::time::Duration::from_secs(2)),
+        &env.tls,
+        &env.base_dir(),
+    )
+    .map_err(RunError::Usage)?
+    .build()
+    .map_err(|e| RunError::Target(e.to_string()))?;
     let is_ready = || async {
         client
             .get(ready.clone())
