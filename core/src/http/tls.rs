@@ -1,10 +1,10 @@
-//! The run's TLS client configuration: the platform's certificate verification (the system's
-//! root certificates, plus the environment's `tls.ca_file`), set up at the first TLS handshake
-//! rather than when the engine is built.
+//! The environment's TLS options on an HTTP client ([`configure`]): reqwest's own "no
+//! verification" for `tls.insecure_skip_verify`, else the platform's certificate verification
+//! (the system's root certificates, plus the certificates of `tls.ca_file`), set up at the first
+//! TLS handshake rather than when the client is built.
 //!
 //! Reading the system's roots was 15% of the instructions of a one-scenario run against the
-//! simulator, which speaks plain HTTP and never needs them. `tls.insecure_skip_verify` is
-//! reqwest's own (no verification at all), so this module only serves verified TLS.
+//! simulator, which speaks plain HTTP and never needs them.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -19,7 +19,7 @@ use crate::config::TlsOptions;
 
 /// A `ca_file` that cannot serve as extra roots.
 #[derive(Debug, thiserror::Error)]
-pub enum CaFileError {
+enum CaFileError {
     #[error("cannot read tls.ca_file {path}: {source}")]
     Read {
         path: String,
@@ -32,7 +32,7 @@ pub enum CaFileError {
 }
 
 /// Reads every certificate of a PEM file (one CA or a bundle).
-pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, CaFileError> {
+fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, CaFileError> {
     let shown = path.display().to_string();
     let pem = std::fs::read(path).map_err(|source| CaFileError::Read {
         path: shown.clone(),
@@ -78,7 +78,7 @@ pub(crate) fn configure(
 
 /// The client configuration reqwest would build for verified TLS (TLS 1.3 and 1.2, SNI, ALPN
 /// `http/1.1`), with [`LazyVerifier`] as its verifier.
-pub fn client_config(
+fn client_config(
     provider: Arc<CryptoProvider>,
     extra_roots: Vec<CertificateDer<'static>>,
 ) -> Result<ClientConfig, rustls::Error> {
