@@ -239,6 +239,61 @@ mod tests {
         assert_eq!(near[0], "Then the response status is 200");
     }
 
+    /// The step table compiles a definition's regex only when a step text holds one of the
+    /// literals its matches hold. Every step text of the repository's features finds, through
+    /// it, what trying every definition's regex finds: the same definition, or none, or the
+    /// same ambiguity.
+    #[test]
+    fn the_step_tables_literal_filter_finds_what_every_regex_finds() {
+        use crate::runner::dispatch::{StepProblem, definition_of, definitions};
+        crate::steps::link();
+        let all: Vec<(String, regex::Regex)> = definitions()
+            .into_iter()
+            .map(|(location, pattern)| (location, regex::Regex::new(&pattern).unwrap()))
+            .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = std::collections::BTreeSet::new();
+        let mut stack = vec![
+            root.join("features"),
+            root.join("examples/downstream/features"),
+        ];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "feature") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for line in text.lines().map(str::trim) {
+                        let step = strip_keyword(line);
+                        if step != line && !line.starts_with('#') {
+                            texts.insert(step.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(texts.len() > 200, "only {} step texts", texts.len());
+        // A few texts no feature holds, near and far from the steps'.
+        texts.insert("the response status is".into());
+        texts.insert("nothing reads like this".into());
+        for text in &texts {
+            let everyone: Vec<&str> = all
+                .iter()
+                .filter(|(_, re)| re.is_match(text))
+                .map(|(location, _)| location.as_str())
+                .collect();
+            let expected = match everyone.as_slice() {
+                [] => Err(StepProblem::Undefined),
+                [one] => Ok(one.to_string()),
+                many => Err(StepProblem::Ambiguous(
+                    many.iter().map(|l| l.to_string()).collect(),
+                )),
+            };
+            assert_eq!(definition_of(text), expected, "{text}");
+        }
+    }
+
     /// Cucumber's VS Code extension (README, "Editors") reads Rust step definitions from their
     /// `#[given|when|then(expr = "…")]` and `(regex = r"…")` attributes in the `steps/*.rs` files
     /// its `cucumber.glue` setting names. Every step the binary registers must be declared that

@@ -143,6 +143,20 @@ pub fn regex_of(step: &StepDoc) -> Option<String> {
         .map(|r| r.as_str().to_string())
 }
 
+/// The regular expression's text a step's pattern stands for, as [`regex_of`] gives it, without
+/// compiling it (the runner compiles a step's regex only when a step text may match it).
+pub fn regex_source(step: &StepDoc) -> Option<String> {
+    use cucumber_expressions::expand::IntoRegexCharIter as _;
+    if step.is_regex {
+        return Some(step.pattern.clone());
+    }
+    cucumber::codegen::Expression::parse(&step.pattern)
+        .ok()?
+        .into_regex_char_iter()
+        .collect::<Result<String, _>>()
+        .ok()
+}
+
 /// Steps as JSON for editors and scripts: keyword, pattern and its kind, the regex it stands
 /// for, description, example, and where it is defined.
 pub fn to_json(steps: &[&StepDoc]) -> serde_json::Value {

@@ -33,12 +33,56 @@ pub enum StepProblem {
 type StepFn = cucumber::Step<IdflowWorld>;
 
 struct Definition {
-    regex: Regex,
+    /// Compiled at the first step text that may match it ([`Definition::regex`]): compiling
+    /// every definition's at start was two thirds of a one-scenario run's instructions.
+    regex: OnceLock<Regex>,
+    /// Makes the regex (cucumber's own, from the step attribute).
+    make: fn() -> Regex,
+    /// Literals one of which every match holds, read from the regex's text as the catalogue
+    /// has it; `None` when there is no such set (the regex is then always tried).
+    needs: Option<Vec<String>>,
     func: StepFn,
     location: String,
     /// Whether the step function reads the gherkin step (its docstring or table); `None` when
     /// its source is not registered with the catalogue.
     takes_step: Option<bool>,
+}
+
+impl Definition {
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(self.make)
+    }
+
+    /// Whether `text` may match: it holds one of the literals every match holds.
+    fn may_match(&self, text: &str) -> bool {
+        self.needs
+            .as_ref()
+            .is_none_or(|needs| needs.iter().any(|n| text.contains(n.as_str())))
+    }
+}
+
+/// The literals one of which every match of `pattern` holds (the prefixes of its matches,
+/// found by regex-syntax); `None` when there is no finite set of non-empty ones.
+fn needed_literals(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    literals
+        .iter()
+        .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+        .collect()
+}
+
+/// The regex text of the step declared at `location`, from the catalogue's sources.
+fn declared_regex(location: &str) -> Option<String> {
+    crate::catalogue::steps()
+        .iter()
+        .find(|s| location.rsplit_once(':') == Some((s.file, &s.line.to_string())))
+        .and_then(crate::catalogue::regex_source)
 }
 
 /// Whether the function under the step attribute at `location` (`path:line`) takes the
@@ -95,7 +139,9 @@ impl StepTable {
             let location = location_text(&loc);
             if !definitions.iter().any(|d| d.location == location) {
                 definitions.push(Definition {
-                    regex: regex(),
+                    regex: OnceLock::new(),
+                    make: regex,
+                    needs: declared_regex(&location).and_then(|r| needed_literals(&r)),
                     func,
                     takes_step: takes_step(&location),
                     location,
@@ -136,7 +182,8 @@ impl StepTable {
             .definitions
             .iter()
             .enumerate()
-            .filter_map(|(i, d)| d.regex.captures(text).map(|c| (i, d, c)));
+            .filter(|(_, d)| d.may_match(text))
+            .filter_map(|(i, d)| d.regex().captures(text).map(|c| (i, d, c)));
         let Some((index, definition, captures)) = hits.next() else {
             return Lookup::Undefined;
         };
@@ -147,7 +194,7 @@ impl StepTable {
             return Lookup::Ambiguous(all);
         }
         let matches = definition
-            .regex
+            .regex()
             .capture_names()
             .map(|name| name.map(str::to_owned))
             .zip(
@@ -191,7 +238,7 @@ pub fn definitions() -> Vec<(String, String)> {
     table()
         .definitions
         .iter()
-        .map(|d| (d.location.clone(), d.regex.as_str().to_string()))
+        .map(|d| (d.location.clone(), d.regex().as_str().to_string()))
         .collect()
 }
 

@@ -29,7 +29,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use cucumber::World as _;
 use cucumber::tag::Ext as _;
 use futures::FutureExt as _;
 
@@ -776,7 +775,9 @@ async fn execute(
         window,
         Box::new(move |feature| keep_selected(feature, &selector, &found)),
     );
-    let cucumber = IdflowWorld::cucumber::<PathBuf>()
+    // Not `IdflowWorld::cucumber()`: it builds cucumber's own collection, compiling every
+    // step's regex, and `dispatch::collection()` replaces it right away.
+    let cucumber = cucumber::Cucumber::<IdflowWorld, _, PathBuf, _, _>::new()
         .with_parser::<_, ()>(parser)
         .steps(dispatch::collection())
         .with_writer(writer)
