@@ -79,9 +79,11 @@ fn needed_literals(pattern: &str) -> Option<Vec<String>> {
 
 /// The regex text of the step declared at `location`, from the catalogue's sources.
 fn declared_regex(location: &str) -> Option<String> {
+    let (path, line) = location.rsplit_once(':')?;
+    let line: usize = line.parse().ok()?;
     crate::catalogue::steps()
         .iter()
-        .find(|s| location.rsplit_once(':') == Some((s.file, &s.line.to_string())))
+        .find(|s| s.line == line && s.file == path)
         .and_then(crate::catalogue::regex_source)
 }
 
