@@ -132,7 +132,8 @@ impl HttpEngine {
             .connect_timeout(Duration::from_secs(options.connect_timeout_seconds.max(1)))
             .user_agent(concat!("idflow/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(64);
-        builder = super::tls::configure(builder, tls, base_dir).map_err(HttpError::Setup)?;
+        builder = super::tls::configure(builder, tls, base_dir)
+            .map_err(|e| HttpError::Setup(e.to_string()))?;
         let client = builder
             .build()
             .map_err(|e| HttpError::Setup(error_chain(&e)))?;

@@ -17,9 +17,18 @@ use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
 use crate::config::TlsOptions;
 
+/// Why the environment's TLS options cannot be applied.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TlsSetupError {
+    #[error(transparent)]
+    CaFile(#[from] CaFileError),
+    #[error("TLS set-up: {0}")]
+    Config(#[from] rustls::Error),
+}
+
 /// A `ca_file` that cannot serve as extra roots.
 #[derive(Debug, thiserror::Error)]
-enum CaFileError {
+pub(crate) enum CaFileError {
     #[error("cannot read tls.ca_file {path}: {source}")]
     Read {
         path: String,
@@ -61,9 +70,9 @@ pub(crate) fn configure(
     builder: reqwest::ClientBuilder,
     tls: &TlsOptions,
     base_dir: &Path,
-) -> Result<reqwest::ClientBuilder, String> {
+) -> Result<reqwest::ClientBuilder, TlsSetupError> {
     let extra_roots = match &tls.ca_file {
-        Some(ca) => read_ca_file(&base_dir.join(ca)).map_err(|e| e.to_string())?,
+        Some(ca) => read_ca_file(&base_dir.join(ca))?,
         None => Vec::new(),
     };
     if tls.insecure_skip_verify {
@@ -72,7 +81,7 @@ pub(crate) fn configure(
     let provider = CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-    let config = client_config(provider, extra_roots).map_err(|e| format!("TLS set-up: {e}"))?;
+    let config = client_config(provider, extra_roots)?;
     Ok(builder.use_preconfigured_tls(config))
 }
 

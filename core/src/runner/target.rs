@@ -194,7 +194,7 @@ async fn start_process(
         &env.tls,
         &env.base_dir(),
     )
-    .map_err(RunError::Usage)?
+    .map_err(|e| RunError::Usage(e.to_string()))?
     .build()
     .map_err(|e| RunError::Target(e.to_string()))?;
     let is_ready = || async {
