@@ -81,13 +81,33 @@ impl SigningKey {
 /// Seeds aws-lc's random generator on a thread of its own. Its first use in a process (RSA
 /// blinding draws from it) gathers CPU jitter entropy: about 35 ms of CPU here, which would
 /// otherwise delay the run's first ID token. Later uses, on any thread, cost microseconds.
-pub(crate) fn warm_up_random() {
-    let _ = std::thread::Builder::new()
-        .name("idflow-simulator-seed".into())
-        .spawn(|| {
-            let mut buf = [0u8; 16];
-            let _ = aws_lc_rs::rand::fill(&mut buf);
-        });
+///
+/// The simulator holds the returned guard, which waits for the thread when it is dropped: a
+/// run shorter than the seeding exited while the thread was still in aws-lc, whose exit
+/// handlers then tore its lock down under it, and the process aborted after printing its
+/// summary (4% of the runs of a one-feature debug build).
+pub(crate) fn warm_up_random() -> JoinOnDrop {
+    JoinOnDrop(
+        std::thread::Builder::new()
+            .name("idflow-simulator-seed".into())
+            .spawn(|| {
+                let mut buf = [0u8; 16];
+                let _ = aws_lc_rs::rand::fill(&mut buf);
+            })
+            .ok(),
+    )
+}
+
+/// A thread that is waited for when this is dropped.
+#[derive(Debug)]
+pub(crate) struct JoinOnDrop(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for JoinOnDrop {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The loaded keys.
@@ -146,6 +166,21 @@ pub(crate) fn defective_jwks(private: bool, duplicate_kid: bool, weak: bool) -> 
 
 #[cfg(test)]
 mod tests {
+    /// Dropping the guard waits for its thread: nothing of it runs on after.
+    #[test]
+    fn a_join_on_drop_guard_waits_for_its_thread() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = done.clone();
+        let guard = super::JoinOnDrop(Some(std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            flag.store(true, Ordering::SeqCst);
+        })));
+        drop(guard);
+        assert!(done.load(Ordering::SeqCst));
+    }
+
     use super::*;
     use jsonwebtoken::jwk::Jwk;
     use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation, decode, encode};

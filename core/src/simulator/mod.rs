@@ -181,6 +181,8 @@ const REGEX_ROUTES: &[(&str, Handler)] = &[
 /// A running simulated provider; dropping it stops the server.
 pub struct Simulator {
     _server: server::Server,
+    /// Dropped after the server: the random generator's seeding thread, waited for.
+    _seeding: keys::JoinOnDrop,
     port: u16,
     shared: Arc<Shared>,
 }
@@ -222,7 +224,7 @@ impl Simulator {
             })?
             .port();
         let keys = keys::Keys::load().map_err(SimulatorError::Keys)?;
-        keys::warm_up_random();
+        let seeding = keys::warm_up_random();
         let base_url = format!("http://127.0.0.1:{bound}");
         let shared = Arc::new(Shared::new(setup, clock, defects, base_url, keys));
         let routes = Routes::new();
@@ -236,6 +238,7 @@ impl Simulator {
         })?;
         Ok(Simulator {
             _server: server,
+            _seeding: seeding,
             port: bound,
             shared,
         })
