@@ -28,13 +28,13 @@ pub struct PendingRequest {
 #[derive(Debug, Default, cucumber::World)]
 pub struct IdflowWorld {
     key: Option<ScenarioKey>,
-    scenario: Option<Scenario>,
+    scenario: Option<Box<Scenario>>,
     /// `{{name}}` variables.
     vars: BTreeMap<String, String>,
-    oidc: OidcState,
-    ciba: CibaState,
-    mobileid: MobileIdState,
-    rest: RestState,
+    oidc: Box<OidcState>,
+    ciba: Box<CibaState>,
+    mobileid: Box<MobileIdState>,
+    rest: Box<RestState>,
     /// The request the generic HTTP steps are building.
     pending: Option<PendingRequest>,
 }
@@ -58,7 +58,7 @@ impl IdflowWorld {
             "base_url".into(),
             ctx.base_url.as_str().trim_end_matches('/').to_string(),
         );
-        self.scenario = Some(Scenario::new(ctx));
+        self.scenario = Some(Box::new(Scenario::new(ctx)));
         self.key = Some(key);
     }
 
@@ -81,13 +81,13 @@ impl IdflowWorld {
     /// The scenario: its HTTP session, record, clock and secrets.
     pub fn scenario(&mut self) -> Result<&mut Scenario> {
         self.scenario
-            .as_mut()
+            .as_deref_mut()
             .ok_or_else(|| Error::step(NOT_ATTACHED))
     }
 
     fn scenario_ref(&self) -> Result<&Scenario> {
         self.scenario
-            .as_ref()
+            .as_deref()
             .ok_or_else(|| Error::step(NOT_ATTACHED))
     }
 
@@ -302,5 +302,19 @@ impl IdflowWorld {
         self.last_exchange()
             .map(Exchange::describe)
             .unwrap_or_else(|_| "the response".into())
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// cucumber moves the world by value through every step of a scenario (its executor folds
+    /// the steps over `Option<World>`), several times per step: the states live behind boxes.
+    #[test]
+    fn the_world_moved_through_every_step_stays_small() {
+        let size = std::mem::size_of::<super::IdflowWorld>();
+        assert!(
+            size <= 512,
+            "IdflowWorld is {size} bytes: box its large parts"
+        );
     }
 }
