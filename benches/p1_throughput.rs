@@ -80,7 +80,7 @@ fn features(n: usize) -> Vec<(String, String)> {
 
 /// Scenarios in a cucumber.json, and how many passed every step.
 fn count_scenarios(path: &Path) -> (usize, usize) {
-    // Only what is counted is kept (the embeddings are skipped as they stream past), so that
+    // Only what is counted is kept (idflow's data is skipped as it streams past), so that
     // this process stays small: its children's peak memory is measured beside it.
     #[derive(serde::Deserialize)]
     struct Feature {

@@ -2,10 +2,12 @@
 //! cucumber-html-reporter, Xray ...) read, carrying idflow's own data so that [`parse`] can
 //! rebuild the full model (for `report merge` of shards).
 //!
-//! - Each step carries an embedding of type [`MIME`] (Base64 JSON) with its exchanges, its
-//!   background flag and exact status and duration.
-//! - Each element (scenario) carries the same kind of embedding, in an `embeddings` field that
-//!   readers ignore, with the scenario's logs, tokens, rule, retries, status and duration.
+//! - Each element (scenario) carries idflow's data as plain JSON in an `idflow` field, which
+//!   Cucumber tools ignore and `jq` reads: the scenario's rule, status, duration, logs and
+//!   retries, and per step its background flag, exact status and duration, and record
+//!   (exchanges, tokens, checks). Files written before 2026-12-06 carried the same data as an
+//!   embedding of type [`MIME`] (Base64 JSON) in the element's `embeddings`; [`parse`] reads
+//!   both. Plain JSON is a quarter smaller than Base64 and costs no encoding pass.
 //! - The first feature carries the run metadata (environment, target, commit, tags, start,
 //!   duration, run-level errors) in an `idflow` field. A run without features writes one
 //!   placeholder feature (`"idflow": {"placeholder": true}`) to hold it.
@@ -18,7 +20,6 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use serde_json::value::RawValue;
 
 use super::ReportError;
 use super::model::{
@@ -85,8 +86,12 @@ struct Element {
     line: usize,
     tags: Vec<Tag>,
     steps: Vec<Step>,
+    /// Other tools' embeddings (and idflow's own, in files written before the `idflow` field).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     embeddings: Vec<Embedding>,
+    /// idflow's data, written by [`write_element`] as the element's last field.
+    #[serde(skip_serializing)]
+    idflow: Option<ScenarioExtras<'static>>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -135,44 +140,12 @@ struct Match {
     location: String,
 }
 
+/// An embedding: another tool's attachment, or idflow's data in files written before the
+/// element's `idflow` field (Base64 JSON of type [`MIME`]).
 #[derive(Serialize, Deserialize)]
 struct Embedding {
     mime_type: String,
-    data: Base64Text,
-}
-
-/// An embedding's Base64 text, held as its JSON string literal and written as it is. Base64
-/// needs no JSON escaping, and the writer's escaping pass (byte by byte, over every scenario's
-/// whole record) was a quarter of cucumber.json's cost.
-struct Base64Text(Box<RawValue>);
-
-impl Base64Text {
-    fn from_literal(literal: String) -> Self {
-        // Quotes around Base64 (or around a string serde_json wrote) are a JSON string.
-        Self(RawValue::from_string(literal).expect("a quoted Base64 text is a JSON string"))
-    }
-
-    /// The text between the quotes.
-    fn text(&self) -> &str {
-        let literal = self.0.get();
-        &literal[1..literal.len() - 1]
-    }
-}
-
-impl Serialize for Base64Text {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Base64Text {
-    /// Read as any JSON string (escapes resolved), then quoted again: a file written by
-    /// another tool may escape what idflow does not (`\/`).
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        let literal = serde_json::to_string(&text).map_err(serde::de::Error::custom)?;
-        Ok(Self::from_literal(literal))
-    }
+    data: String,
 }
 
 /// A step's idflow data: borrowed from the report when rendering, owned when parsing.
@@ -308,23 +281,17 @@ impl Sink for Features {
     }
 }
 
-/// Writes `element` with one embedding of `extras` (Base64 JSON of type [`MIME`]) as its last
-/// field: the bytes serde_json writes for the element holding that embedding, without passing
-/// a scenario's Base64 (tens of KB) through the JSON writer or a `RawValue`'s check.
+/// Writes `element` with `extras` as its last field, `idflow`: the bytes serde_json writes for
+/// the element holding it, without serialising the element's whole record twice.
 fn write_element(o: &mut String, element: &Element, extras: &ScenarioExtras<'_>) {
-    debug_assert!(
-        element.embeddings.is_empty(),
-        "the embedding is written here"
-    );
+    debug_assert!(element.idflow.is_none(), "the idflow field is written here");
     let text = serde_json::to_string(element).expect("cucumber JSON serialises");
-    // An object: everything but its closing brace, then the embeddings field, the last one.
+    // An object: everything but its closing brace, then the idflow field, the last one.
     o.push_str(&text[..text.len() - 1]);
-    o.push_str(",\"embeddings\":[{\"mime_type\":\"");
-    o.push_str(MIME);
-    o.push_str("\",\"data\":\"");
+    o.push_str(",\"idflow\":");
     let json = serde_json::to_vec(extras).expect("idflow extras serialise");
-    STANDARD.encode_string(&json, o);
-    o.push_str("\"}]}");
+    o.push_str(std::str::from_utf8(&json).expect("serde_json writes UTF-8"));
+    o.push('}');
 }
 
 fn slug(s: &str) -> String {
@@ -403,6 +370,7 @@ fn element(s: &ScenarioReport, id: String) -> (Element, ScenarioExtras<'_>) {
         tags: tags(&s.tags, s.line.saturating_sub(1).max(1)),
         steps: s.steps.iter().map(step).collect(),
         embeddings: Vec::new(),
+        idflow: None,
     };
     (element, extras)
 }
@@ -468,7 +436,10 @@ pub fn parse(text: &str) -> Result<RunReport, ReportError> {
             }
             let mut all = std::mem::take(&mut background);
             all.append(&mut steps);
-            let extras: Option<ScenarioExtras> = extras_of(&e.embeddings, &at(e.line))?;
+            let extras: Option<ScenarioExtras> = match e.idflow {
+                Some(extras) => Some(extras),
+                None => extras_of(&e.embeddings, &at(e.line))?,
+            };
             let mut s = ScenarioReport {
                 name: e.name,
                 keyword: e.keyword,
@@ -541,7 +512,7 @@ fn extras_of<T: DeserializeOwned>(
         return Ok(None);
     };
     let bytes = STANDARD
-        .decode(e.data.text().trim())
+        .decode(e.data.trim())
         .map_err(|err| ReportError::Parse(format!("idflow embedding at {at}: {err}")))?;
     serde_json::from_slice(&bytes)
         .map(Some)
@@ -617,13 +588,10 @@ mod tests {
         assert_eq!(st["result"]["status"], "passed");
         assert_eq!(st["result"]["duration"], 1_500_000);
         assert_eq!(st["match"]["location"], "steps/oidc.rs:10");
-        // idflow's evidence is one scenario-level embedding: Cucumber tools show nothing of
-        // it on each step.
-        assert!(
-            st["embeddings"].as_array().is_none_or(Vec::is_empty),
-            "{st}"
-        );
-        assert_eq!(e["embeddings"][0]["mime_type"], MIME);
+        // idflow's evidence is one scenario-level field: Cucumber tools show nothing of it.
+        assert!(st.get("embeddings").is_none(), "{st}");
+        assert!(e.get("embeddings").is_none(), "{e}");
+        assert_eq!(e["idflow"]["steps"][1]["duration_ms"], 1.5);
         assert_eq!(f["elements"][2]["id"], "code-flow;prompt-prompt;20");
         let failed = &f["elements"][1]["steps"][2]["result"];
         assert_eq!(failed["status"], "failed");
@@ -647,16 +615,12 @@ mod tests {
     }
 
     #[test]
-    fn evidence_is_embedded_once_per_scenario() {
+    fn evidence_is_one_plain_json_field_per_scenario() {
         let v: Value = serde_json::from_str(&render(&fixtures::report())).unwrap();
         for f in v.as_array().unwrap() {
             for e in f["elements"].as_array().unwrap() {
-                assert_eq!(
-                    e["embeddings"].as_array().unwrap().len(),
-                    1,
-                    "{}",
-                    e["name"]
-                );
+                assert!(e["idflow"]["steps"].is_array(), "{}", e["name"]);
+                assert!(e.get("embeddings").is_none(), "{}", e["name"]);
                 for st in e["steps"].as_array().unwrap() {
                     assert!(st.get("embeddings").is_none(), "{st}");
                 }
@@ -664,42 +628,51 @@ mod tests {
         }
     }
 
-    /// The embedding's Base64 is written as it is, and read back also when another tool
-    /// escaped its slashes (`\/`, which JSON allows).
+    /// A file written before the `idflow` field carried the same data as a Base64 embedding,
+    /// which another tool may have rewritten with its slashes escaped (`\/`, which JSON
+    /// allows): both read back.
     #[test]
-    fn embedded_base64_is_written_as_is_and_read_back_escaped() {
+    fn files_with_the_earlier_base64_embedding_read_back() {
         let r = fixtures::report();
-        let text = render(&r);
-        let v: Value = serde_json::from_str(&text).unwrap();
-        let data = v[0]["elements"][0]["embeddings"][0]["data"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let json = STANDARD.decode(&data).expect("standard Base64");
-        assert!(serde_json::from_slice::<Value>(&json).is_ok());
-        assert!(text.contains(&format!("\"{data}\"")), "written unchanged");
-        let escaped = text.replace(&data, &data.replace('/', "\\/"));
-        assert_ne!(escaped, text, "the fixture's Base64 has a slash to escape");
+        let mut v: Value = serde_json::from_str(&render(&r)).unwrap();
+        // The bytes the earlier writer encoded: the scenario's extras as serde_json writes them.
+        let mut earlier_data = r.scenarios().map(|(_, s)| {
+            let (_, extras) = element(s, String::new());
+            STANDARD.encode(serde_json::to_vec(&extras).unwrap())
+        });
+        let mut slashes = 0;
+        for f in v.as_array_mut().unwrap() {
+            for e in f["elements"].as_array_mut().unwrap() {
+                let e = e.as_object_mut().unwrap();
+                e.remove("idflow").expect("the idflow field");
+                let data = earlier_data.next().expect("one per scenario");
+                slashes += data.matches('/').count();
+                e.insert(
+                    "embeddings".into(),
+                    serde_json::json!([{ "mime_type": MIME, "data": data }]),
+                );
+            }
+        }
+        let earlier = v.to_string();
+        same(&r, &parse(&earlier).unwrap());
+        assert!(slashes > 0, "the fixture's Base64 has a slash to escape");
+        let escaped = earlier.replace('/', "\\/");
         same(&r, &parse(&escaped).unwrap());
     }
 
-    /// The element written around its embedding is the element serialised with it.
+    /// The element written around its idflow data is the element with that data as a field.
     #[test]
-    fn an_element_is_written_as_serde_json_writes_it_with_its_embedding() {
+    fn an_element_is_written_as_serde_json_writes_it_with_its_idflow_data() {
         let r = fixtures::report();
         for s in r.scenarios().map(|(_, s)| s) {
             let (element, extras) = element(s, "f;s".into());
             let mut ours = String::new();
             write_element(&mut ours, &element, &extras);
-            let json = serde_json::to_vec(&extras).unwrap();
-            let with_embedding = Element {
-                embeddings: vec![Embedding {
-                    mime_type: MIME.into(),
-                    data: Base64Text::from_literal(format!("\"{}\"", STANDARD.encode(&json))),
-                }],
-                ..element
-            };
-            assert_eq!(ours, serde_json::to_string(&with_embedding).unwrap());
+            let mut written: Value = serde_json::from_str(&ours).unwrap();
+            let idflow = written.as_object_mut().unwrap().remove("idflow").unwrap();
+            assert_eq!(idflow, serde_json::to_value(&extras).unwrap());
+            assert_eq!(written, serde_json::to_value(&element).unwrap());
+            assert!(ours.ends_with("}}"), "the idflow field is the last one");
         }
     }
 
