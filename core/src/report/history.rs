@@ -3,8 +3,9 @@
 //! draw a trend and name flaky scenarios. A missing file starts a new history; a malformed one
 //! is reported by the caller and replaced, never failing the run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -63,8 +64,10 @@ pub struct RunSummary {
 /// One scenario of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioSummary {
-    /// Stable across runs: see [`scenario_id`].
-    pub(crate) id: String,
+    /// Stable across runs: see [`scenario_id`]. One copy per history: the runs share it
+    /// ([`interned`]).
+    #[serde(serialize_with = "text", deserialize_with = "interned")]
+    pub(crate) id: Arc<str>,
     pub(crate) status: Status,
     pub(crate) duration_ms: f64,
     /// Retries before this result: a passed scenario with retries passed only on retry.
@@ -72,8 +75,35 @@ pub struct ScenarioSummary {
     pub(crate) retries: usize,
     /// A hash of the scenario's steps as written (keywords, texts, docstrings, tables): a
     /// verdict that changed along with the steps is an edit, not flakiness.
-    #[serde(default)]
-    pub(crate) steps_hash: String,
+    #[serde(default, serialize_with = "text", deserialize_with = "interned")]
+    pub(crate) steps_hash: Arc<str>,
+}
+
+thread_local! {
+    /// The texts read so far by [`History::load`] on this thread, while it reads.
+    static INTERNED: std::cell::RefCell<Option<HashSet<Arc<str>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn text<S: serde::Serializer>(text: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(text)
+}
+
+/// Reads a text once per history: each run repeats every scenario's id and most steps'
+/// hashes, and twenty runs of 10,000 scenarios held 200,000 copies of them.
+fn interned<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    Ok(INTERNED.with_borrow_mut(|set| match set {
+        Some(set) => match set.get(&*text) {
+            Some(known) => Arc::clone(known),
+            None => {
+                let new: Arc<str> = Arc::from(&*text);
+                set.insert(Arc::clone(&new));
+                new
+            }
+        },
+        None => Arc::from(&*text),
+    }))
 }
 
 /// The first 16 hex digits of SHA-256 of the scenario's steps as written.
@@ -193,11 +223,11 @@ impl RunSummary {
                     f.scenarios.iter().zip(ids).map(move |(s, id)| (fi, s, id))
                 })
                 .map(|(fi, s, id)| ScenarioSummary {
-                    id,
+                    id: id.into(),
                     status: s.verdict(),
                     duration_ms: s.duration_ms,
                     retries: s.retries,
-                    steps_hash: ev.steps_hash(fi, s),
+                    steps_hash: ev.steps_hash(fi, s).into(),
                 })
                 .collect(),
         }
@@ -207,8 +237,8 @@ impl RunSummary {
 impl History {
     /// Reads the history at `path`; a file that does not exist is an empty history.
     pub fn load(path: &Path) -> Result<History, HistoryError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(History::default()),
             Err(source) => {
                 return Err(HistoryError::Read {
@@ -217,9 +247,23 @@ impl History {
                 });
             }
         };
-        serde_json::from_str(&text).map_err(|source| HistoryError::Malformed {
-            path: path.to_owned(),
-            source,
+        // Read as it streams in: twenty runs of 10,000 scenarios are a 55 MB file, which read
+        // whole was as much again of the run's peak memory.
+        INTERNED.set(Some(HashSet::new()));
+        let read = serde_json::from_reader(std::io::BufReader::new(file));
+        INTERNED.set(None);
+        read.map_err(|source| {
+            if source.is_io() {
+                HistoryError::Read {
+                    path: path.to_owned(),
+                    source: source.into(),
+                }
+            } else {
+                HistoryError::Malformed {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
         })
     }
 
@@ -271,12 +315,12 @@ impl History {
         let now: HashMap<&str, &str> = last
             .scenarios
             .iter()
-            .map(|s| (s.id.as_str(), s.steps_hash.as_str()))
+            .map(|s| (&*s.id, &*s.steps_hash))
             .collect();
         let mut statuses: HashMap<&str, Vec<Status>> = HashMap::new();
         for r in &runs {
             for s in &r.scenarios {
-                if now.get(s.id.as_str()) == Some(&s.steps_hash.as_str()) {
+                if now.get(&*s.id) == Some(&&*s.steps_hash) {
                     statuses.entry(&s.id).or_default().push(s.status);
                 }
             }
@@ -285,13 +329,13 @@ impl History {
         for s in &last.scenarios {
             if s.status == Status::Passed && s.retries > 0 {
                 out.push(Flaky {
-                    id: s.id.clone(),
+                    id: s.id.to_string(),
                     reason: format!("passed on retry {} in the last run", s.retries),
                 });
                 continue;
             }
             let seen: Vec<bool> = statuses
-                .get(s.id.as_str())
+                .get(&*s.id)
                 .map(|v| {
                     v.iter()
                         .filter(|st| **st != Status::Skipped)
@@ -303,7 +347,7 @@ impl History {
             if flips > 0 {
                 let failed = seen.iter().filter(|f| **f).count();
                 out.push(Flaky {
-                    id: s.id.clone(),
+                    id: s.id.to_string(),
                     reason: format!(
                         "failed in {failed} of the last {} runs, passed in the others ({flips} changes)",
                         seen.len()
@@ -380,7 +424,7 @@ mod tests {
                     status: *status,
                     duration_ms: 1.0,
                     retries: *retries,
-                    steps_hash: String::new(),
+                    steps_hash: "".into(),
                 })
                 .collect(),
             ..Default::default()
@@ -393,7 +437,7 @@ mod tests {
         let ids: Vec<String> = RunSummary::of(&r)
             .scenarios
             .into_iter()
-            .map(|s| s.id)
+            .map(|s| s.id.to_string())
             .collect();
         assert!(ids.contains(&"features/oidc/code_flow.feature › Login with code flow".into()));
         assert!(
@@ -471,6 +515,34 @@ mod tests {
         edited.steps[0].text.push('!');
         assert_ne!(steps_hash(s), steps_hash(&edited));
         assert_eq!(steps_hash(s).len(), 16, "{}", f.path);
+    }
+
+    /// Every run repeats every scenario's id: read back, the runs share one copy of each.
+    #[test]
+    fn runs_read_back_share_their_scenario_ids_and_hashes() {
+        let dir =
+            std::env::temp_dir().join(format!("idflow-history-shared-{}", std::process::id()));
+        let path = dir.join(FILE_NAME);
+        let mut h = History::default();
+        h.push(run(
+            "sim",
+            &[("a", Status::Passed, 0), ("b", Status::Failed, 0)],
+        ));
+        h.push(run(
+            "sim",
+            &[("a", Status::Passed, 0), ("b", Status::Passed, 0)],
+        ));
+        h.save(&path).unwrap();
+        let back = History::load(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(back, h);
+        let (first, second) = (&back.runs[0].scenarios, &back.runs[1].scenarios);
+        assert!(Arc::ptr_eq(&first[1].id, &second[1].id));
+        assert!(Arc::ptr_eq(&first[0].steps_hash, &second[1].steps_hash));
+        assert!(
+            INTERNED.with_borrow(Option::is_none),
+            "the set goes with the read"
+        );
     }
 
     #[test]
