@@ -846,7 +846,7 @@ async fn execute(
     if let Some(e) = unsaved {
         eprintln!("warning: {e}");
     }
-    report.history = Some(history);
+    report.history = Some(history.settled());
     if let Some(dir) = &options.allure
         && let Err(e) = crate::report::allure::write_streamed(&report, &evidence, dir)
     {
