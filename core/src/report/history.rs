@@ -89,6 +89,7 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+/// Writes a shared text as the JSON string it was read from.
 fn text<S: serde::Serializer>(text: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(text)
 }
@@ -305,7 +306,7 @@ impl History {
 
     /// What the report needs of a saved history: the runs' counts and the flaky scenarios,
     /// worked out now; the runs' scenarios go (twenty runs of 10,000 scenarios held 200,000 of
-    /// them while the reports were written).
+    /// them while the reports were written). A settled history is read, not saved or pushed to.
     pub fn settled(mut self) -> Self {
         let flaky = self.flaky();
         for run in &mut self.runs {
