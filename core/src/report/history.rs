@@ -113,6 +113,11 @@ fn interned<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error
 
 /// The first 16 hex digits of SHA-256 of the scenario's steps as written.
 pub fn steps_hash(s: &ScenarioReport) -> String {
+    hash_text(steps_digest(s))
+}
+
+/// [`steps_hash`] as a number (its first 8 bytes, big-endian): what a run keeps per scenario.
+pub(crate) fn steps_digest(s: &ScenarioReport) -> u64 {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for st in &s.steps {
@@ -129,11 +134,15 @@ pub fn steps_hash(s: &ScenarioReport) -> String {
         }
         h.update(b"\n");
     }
-    h.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
+/// A [`steps_digest`] as [`steps_hash`] writes it.
+pub(crate) fn hash_text(digest: u64) -> String {
+    format!("{digest:016x}")
 }
 
 /// A scenario's id across runs: its feature file, name and, when several scenarios of the file

@@ -51,8 +51,9 @@ struct Stored {
     offset: u64,
     len: u64,
     /// Its long bodies' keys, in the order the HTML report meets them.
-    bodies: Vec<BodyKey>,
-    steps_hash: String,
+    bodies: Box<[BodyKey]>,
+    /// See [`super::history::steps_digest`].
+    steps_digest: u64,
     warnings: usize,
 }
 
@@ -249,7 +250,7 @@ impl Evidence {
             return s;
         };
         let spill = spill.get_mut().unwrap_or_else(|e| e.into_inner());
-        let steps_hash = super::history::steps_hash(&s);
+        let steps_digest = super::history::steps_digest(&s);
         let warnings = s.warnings();
         let line = s.line;
         let disk = OnDisk::new(s);
@@ -258,8 +259,8 @@ impl Evidence {
                 let stored = Stored {
                     offset,
                     len,
-                    bodies,
-                    steps_hash,
+                    bodies: bodies.into_boxed_slice(),
+                    steps_digest,
                     warnings,
                 };
                 self.stored.insert((feature, line), stored);
@@ -301,7 +302,7 @@ impl Evidence {
     /// The hash of the steps of `s` as written (see [`super::history::steps_hash`]).
     pub fn steps_hash(&self, feature: usize, s: &ScenarioReport) -> String {
         match self.stored(feature, s) {
-            Some(stored) => stored.steps_hash.clone(),
+            Some(stored) => super::history::hash_text(stored.steps_digest),
             None => super::history::steps_hash(s),
         }
     }
@@ -330,7 +331,15 @@ impl Evidence {
         for (fi, f) in r.features.iter().enumerate() {
             for s in &f.scenarios {
                 match self.stored(fi, s) {
-                    Some(stored) => stored.bodies.iter().copied().for_each(&mut bump),
+                    // A body the run kept once (most are: a scenario's own tokens and pages)
+                    // cannot be shared: only the others are counted, so that this pass over
+                    // every scenario holds the shared ones, not every body of the run.
+                    Some(stored) => stored
+                        .bodies
+                        .iter()
+                        .copied()
+                        .filter(|key| self.occurrences.get(key).is_some_and(|n| *n > 1))
+                        .for_each(&mut bump),
                     None => {
                         for body in super::html::big_bodies(s) {
                             let key = body_key(body);
