@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Each run is `idflow run` of the file with the embedded simulator (`--env simulator`), its
-//! three reports written; each row or scenario fetches the provider's discovery document. Wall, CPU and
-//! peak RSS (`VmHWM`) of the child, medians with min–max; per row, and the N-row cost against
+//! three reports written; each row or scenario fetches the provider's discovery document. Wall,
+//! CPU and peak RSS of the child (the kernel's high-water mark at its exit, see
+//! `support/measure.rs`), medians with min–max; per row, and the N-row cost against
 //! the smallest N's, so that a cost growing with the square of the rows shows (issue 14: a
 //! 20,000-row outline took 6.3 s and a 5,000-row one peaked at 688 MB before the expansion and
 //! the lookups by name were made linear; gherkin 0.16's parser, until patched, took 5.9 s to
@@ -102,6 +103,8 @@ fn run_once(idflow: &Path, manifest: &Path, dir: &Path, work: &Path, name: &str)
 }
 
 fn main() {
+    // A copy of this binary started by `measure::run_measured` to start and measure a child.
+    measure::serve_measured_child();
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo bench -- --list`
     }

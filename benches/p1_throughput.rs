@@ -509,6 +509,8 @@ fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
 }
 
 fn main() {
+    // A copy of this binary started by `measure::run_measured` to start and measure a child.
+    measure::serve_measured_child();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--bare-child") {
         let issuer = &args[i + 1];
@@ -619,7 +621,7 @@ fn main() {
     }
     let _ = writeln!(
         out,
-        "\nCPU = user + sys of the child (wait4); max RSS from wait4; max fds sampled from /proc/PID/fd every 20 ms; TIME_WAIT sockets on the simulator's port sampled every 100 ms; the simulator (a separate process, fresh per run) is not in the client's figures. {}",
+        "\nCPU = user + sys of the child (wait4); max RSS the kernel's high-water mark at the child's exit (wait4, the child started by a fresh copy of this bench: benches/support/measure.rs); max fds sampled from /proc/PID/fd every 20 ms; TIME_WAIT sockets on the simulator's port sampled every 100 ms; the simulator (a separate process, fresh per run) is not in the client's figures. {}",
         work_dir.logs_note()
     );
     println!("{out}");

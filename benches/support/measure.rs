@@ -1,12 +1,15 @@
 //! Process measurement for the benchmarks: wall time and user and system CPU time of one child
-//! process (from `wait4`), its peak RSS (the kernel's high-water mark `VmHWM` in
-//! `/proc/PID/status`, sampled), and the most file descriptors it held (sampled from
+//! process (from `wait4`), its peak RSS, and the most file descriptors it held (sampled from
 //! `/proc/PID/fd`).
 //!
-//! Not `ru_maxrss` from `wait4`: Linux records the replaced address space's high-water mark at
-//! exec, which for a forked child is the parent's, so every child would report at least the
-//! benchmark's own peak (seen: three different clients all at 753 MiB after the benchmark had
-//! read a large report).
+//! The peak RSS is the kernel's, read when the child exits (`ru_maxrss` from `wait4`), so a
+//! peak in a run's last milliseconds counts: sampling `VmHWM` every 20 ms missed the reports'
+//! end phase of short runs (seen: 24.6 MiB sampled against 30 MiB at exit for 100 scenarios).
+//! But Linux records at exec the high-water mark of the address space it replaces, which for
+//! a child forked by the benchmark is the benchmark's (seen: three different clients all at
+//! 753 MiB after the benchmark had read a large report). So [`run_measured`] starts the child
+//! from a small, freshly started copy of the benchmark ([`serve_measured_child`]): what the
+//! child inherits is that copy's few MiB, and it hands back the child's usage on its stdout.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,7 +23,8 @@ pub struct Usage {
     pub wall: Duration,
     pub user: Duration,
     pub sys: Duration,
-    /// Peak resident set size in KiB (`VmHWM`, sampled every 20 ms while the child runs).
+    /// Peak resident set size in KiB: the kernel's high-water mark at exit (see the module's
+    /// doc), or `VmHWM` sampled every 20 ms for a child started by [`wait_usage`] directly.
     pub max_rss_kib: u64,
     /// The exit status (`-signal` when killed by a signal).
     pub status: i32,
@@ -39,7 +43,7 @@ fn tv(t: libc::timeval) -> Duration {
 }
 
 /// Waits for `child` with `wait4`, so that its own resource usage is read (not its siblings').
-pub fn wait_usage(child: Child, started: Instant) -> Usage {
+fn wait_usage(child: Child, started: Instant) -> Usage {
     let pid = child.id() as libc::pid_t;
     let stop = Arc::new(AtomicBool::new(false));
     let max_fds = Arc::new(AtomicUsize::new(0));
@@ -79,11 +83,14 @@ pub fn wait_usage(child: Child, started: Instant) -> Usage {
     } else {
         -libc::WTERMSIG(status)
     };
+    // The kernel's high-water mark at exit; a child forked by a large process inherits that
+    // process's at exec, which only a fresh parent (`serve_measured_child`) keeps small.
+    let at_exit = u64::try_from(usage.ru_maxrss).unwrap_or(0);
     Usage {
         wall,
         user: tv(usage.ru_utime),
         sys: tv(usage.ru_stime),
-        max_rss_kib: max_rss.load(Ordering::Relaxed) as u64,
+        max_rss_kib: (max_rss.load(Ordering::Relaxed) as u64).max(at_exit),
         status,
         max_fds: max_fds.load(Ordering::Relaxed),
     }
@@ -99,14 +106,85 @@ fn high_water_kib(pid: libc::pid_t) -> usize {
         .unwrap_or(0)
 }
 
-/// Runs `cmd` to completion (stdout and stderr to files in `log_dir` named `name`).
-pub fn run_measured(mut cmd: Command, log_dir: &Path, name: &str) -> Usage {
+/// The argument that makes a benchmark binary a measuring helper ([`serve_measured_child`]).
+const MEASURED_CHILD: &str = "--measured-child";
+
+/// Runs `cmd` to completion (stdout and stderr to files in `log_dir` named `name`), started by
+/// a fresh copy of this benchmark acting as the helper [`serve_measured_child`] (see the
+/// module's doc): every bench that measures with this calls that first in its `main`.
+pub fn run_measured(cmd: Command, log_dir: &Path, name: &str) -> Usage {
+    let mut helper = Command::new(std::env::current_exe().expect("own path"));
+    helper.arg(MEASURED_CHILD).arg(log_dir).arg(name);
+    helper.arg(cmd.get_program()).args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        helper.current_dir(dir);
+    }
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => helper.env(key, v),
+            None => helper.env_remove(key),
+        };
+    }
+    let out = helper
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("start the measuring helper");
+    let text = String::from_utf8_lossy(&out.stdout);
+    Usage::parse(&text).unwrap_or_else(|| {
+        panic!(
+            "the measuring helper of {name} did not report (status {}): {text}",
+            out.status
+        )
+    })
+}
+
+/// When this process was started by [`run_measured`] as its helper: runs the command its
+/// arguments name, waits for it, prints its [`Usage`] on stdout and exits. Otherwise returns.
+pub fn serve_measured_child() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_none_or(|a| a != MEASURED_CHILD) || args.len() < 5 {
+        return;
+    }
+    let (log_dir, name) = (Path::new(&args[2]), args[3].to_string_lossy());
     let out = std::fs::File::create(log_dir.join(format!("{name}.stdout"))).expect("log file");
     let err = std::fs::File::create(log_dir.join(format!("{name}.stderr"))).expect("log file");
+    let mut cmd = Command::new(&args[4]);
+    cmd.args(&args[5..]);
     cmd.stdin(Stdio::null()).stdout(out).stderr(err);
     let started = Instant::now();
     let child = cmd.spawn().expect("spawn the measured command");
-    wait_usage(child, started)
+    println!("{}", wait_usage(child, started).line());
+    std::process::exit(0);
+}
+
+impl Usage {
+    /// One line of numbers: what [`serve_measured_child`] prints and [`Usage::parse`] reads.
+    fn line(&self) -> String {
+        format!(
+            "usage {} {} {} {} {} {}",
+            self.wall.as_nanos(),
+            self.user.as_nanos(),
+            self.sys.as_nanos(),
+            self.max_rss_kib,
+            self.status,
+            self.max_fds
+        )
+    }
+
+    fn parse(text: &str) -> Option<Usage> {
+        let line = text.lines().find_map(|l| l.strip_prefix("usage "))?;
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let nanos = |i: usize| f.get(i)?.parse::<u64>().ok().map(Duration::from_nanos);
+        Some(Usage {
+            wall: nanos(0)?,
+            user: nanos(1)?,
+            sys: nanos(2)?,
+            max_rss_kib: f.get(3)?.parse().ok()?,
+            status: f.get(4)?.parse().ok()?,
+            max_fds: f.get(5)?.parse().ok()?,
+        })
+    }
 }
 
 /// A free port on 127.0.0.1 (bound and released).
