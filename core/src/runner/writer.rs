@@ -78,7 +78,8 @@ struct WriterState {
     /// Where each reported scenario is in its feature's list, by feature index and line: a
     /// later attempt replaces the earlier one without a search through the feature.
     positions: HashMap<(usize, usize), usize>,
-    running: HashMap<ScenarioKey, Running>,
+    /// Looked up at every event: FxHash, not SipHash.
+    running: rustc_hash::FxHashMap<ScenarioKey, Running>,
     console: super::console::Console,
     evidence: Evidence,
 }
@@ -93,7 +94,7 @@ impl ReportWriter {
                 report: RunReport::default(),
                 features: HashMap::new(),
                 positions: HashMap::new(),
-                running: HashMap::new(),
+                running: rustc_hash::FxHashMap::default(),
                 console,
                 evidence,
             })),
@@ -721,14 +722,38 @@ pub(crate) fn parse_error(err: &parser::Error) -> RunError {
     }
 }
 
+/// `path` relative to the working directory when it is under it, as text. Runs for every
+/// event of every scenario (its key names its feature file), so each path's answer is kept:
+/// a run reads few files, and the working directory does not change during it.
 fn relative(path: &std::path::Path) -> String {
-    // Asked once: this runs for every event of every scenario.
     static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
-    let path = path.strip_prefix("./").unwrap_or(path);
-    CWD.get_or_init(|| std::env::current_dir().ok())
+    /// The most paths kept: a run's feature files, and then some.
+    const KEPT_MAX: usize = 4096;
+    thread_local! {
+        static KEPT: std::cell::RefCell<rustc_hash::FxHashMap<Box<[u8]>, String>> =
+            std::cell::RefCell::default();
+    }
+    let key = path.as_os_str().as_encoded_bytes();
+    if let Some(known) = KEPT.with_borrow(|kept| kept.get(key).cloned()) {
+        return known;
+    }
+    let stripped = path.strip_prefix("./").unwrap_or(path);
+    let text = CWD
+        .get_or_init(|| std::env::current_dir().ok())
         .as_ref()
-        .and_then(|c| path.strip_prefix(c).ok().map(|p| p.display().to_string()))
-        .unwrap_or_else(|| path.display().to_string())
+        .and_then(|c| {
+            stripped
+                .strip_prefix(c)
+                .ok()
+                .map(|p| p.display().to_string())
+        })
+        .unwrap_or_else(|| stripped.display().to_string());
+    KEPT.with_borrow_mut(|kept| {
+        if kept.len() < KEPT_MAX {
+            kept.insert(key.into(), text.clone());
+        }
+    });
+    text
 }
 
 /// Tokens repeated for reference point at the token they repeat by its record step (the n-th
@@ -746,6 +771,24 @@ fn to_report_places(record: &mut ScenarioRecord, positions: &[usize]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feature_paths_under_the_working_directory_are_relative_also_when_asked_again() {
+        let cwd = std::env::current_dir().expect("cwd");
+        let inside = cwd.join("features").join("a.feature");
+        let outside = std::path::Path::new("/elsewhere/b.feature");
+        for _ in 0..2 {
+            assert_eq!(
+                relative(&inside),
+                std::path::Path::new("features")
+                    .join("a.feature")
+                    .display()
+                    .to_string()
+            );
+            assert_eq!(relative(outside), "/elsewhere/b.feature");
+            assert_eq!(relative(std::path::Path::new("./c.feature")), "c.feature");
+        }
+    }
 
     #[test]
     fn a_repeated_token_points_at_its_step_in_the_report() {
