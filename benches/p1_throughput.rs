@@ -355,17 +355,25 @@ fn median_run(reps: usize, mut f: impl FnMut(usize) -> Measured) -> Measured {
     runs.sort_by_key(|m| m.usage.wall);
     let all_ok = runs.iter().all(|m| m.ok);
     let walls: Vec<Duration> = runs.iter().map(|m| m.usage.wall).collect();
+    let cpus: Vec<Duration> = runs.iter().map(|m| m.usage.cpu()).collect();
+    let peaks: Vec<u64> = runs.iter().map(|m| m.usage.max_rss_kib).collect();
     let mut m = runs.swap_remove(runs.len() / 2);
     m.ok = all_ok;
     if reps > 1 {
+        let (cpu_min, cpu_max) = (cpus.iter().min(), cpus.iter().max());
+        let (peak_min, peak_max) = (peaks.iter().min(), peaks.iter().max());
         m.note = format!(
-            "{}; median of {reps} (walls {})",
+            "{}; median of {reps} by wall (walls {}; CPU {}–{} s; peak RSS {:.1}–{:.1} MiB)",
             m.note,
             walls
                 .iter()
                 .map(|w| secs(*w))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            cpu_min.map_or_else(String::new, |c| secs(*c)),
+            cpu_max.map_or_else(String::new, |c| secs(*c)),
+            peak_min.map_or(0.0, |k| *k as f64 / 1024.0),
+            peak_max.map_or(0.0, |k| *k as f64 / 1024.0),
         );
     }
     let _ = median(walls);
