@@ -45,6 +45,17 @@ pub enum CibaOutcome {
     GaveUp,
 }
 
+/// In words, as a check's report shows it.
+impl std::fmt::Display for CibaOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CibaOutcome::Tokens => f.write_str("tokens"),
+            CibaOutcome::Error(e) => write!(f, "error {e:?}"),
+            CibaOutcome::GaveUp => f.write_str("no answer before the request expired"),
+        }
+    }
+}
+
 /// The CIBA polling rules as a state machine, so a caller can send each poll itself: wait
 /// `interval` (5 s when absent) before each poll, add 5 s after `slow_down`, keep going on
 /// `authorization_pending`, stop at once on anything else, and never poll past `expires_in`.

@@ -27,20 +27,24 @@ pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checkli
         matches!(json, Some(Value::Object(_))),
         || format!("expected a JSON object, got {}", snippet(&resp.body)),
     );
+    list.passed_with("a JSON object");
     let json = json.unwrap_or_default();
-    let token_type = json.get("token_type").and_then(Value::as_str);
+    let token_type = json.get("token_type");
     list.compare(
         "token_type",
         "RFC 6749 §5.1, RFC 6750 §4",
         "\"Bearer\" (case-insensitive)",
-        &format!("{token_type:?}"),
-        token_type.is_some_and(|t| t.eq_ignore_ascii_case("bearer")),
+        &json_or_absent(token_type),
+        token_type
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("bearer")),
     );
     match json.get("expires_in") {
         None => list.not_applicable("expires_in", "absent (it is RECOMMENDED, not required)"),
         Some(v) => {
             let (holds, failure) = expires_in_verdict(v, &json);
             list.must("expires_in", five_one, holds, failure);
+            list.passed_with(format!("{v} seconds"));
         }
     }
     let access_token = json.get("access_token").and_then(Value::as_str);
@@ -50,6 +54,7 @@ pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checkli
         access_token.is_some_and(|t| !t.is_empty()),
         "missing",
     );
+    list.passed_with("present");
     if let Some(token) = access_token.filter(|t| !t.is_empty()) {
         credential_checks(&mut list, "access_token", token, "Appendix A.12");
     }
@@ -63,18 +68,23 @@ pub fn token_response(resp: &RecordedResponse, expect_id_token: bool) -> Checkli
             json.get("id_token").and_then(Value::as_str).is_some(),
             "missing (the scope includes openid)",
         );
+        list.passed_with("present");
     }
-    let cache = resp
-        .header_values("cache-control")
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cache = cache_control(resp);
     list.must(
         "Cache-Control",
         five_one,
         directives(&cache).any(|d| d == "no-store"),
         no_store_failure(&cache),
     );
+    list.passed_with(cache);
     list
+}
+
+/// A JSON field's value as JSON text (`"Bearer"`, `3600`), or `absent`: what a check says it
+/// got, never Rust's `Some(…)`.
+pub(crate) fn json_or_absent(value: Option<&Value>) -> String {
+    value.map_or_else(|| "absent".to_owned(), Value::to_string)
 }
 
 /// Whether `expires_in` is a positive number of seconds. Milliseconds are caught whatever
@@ -186,6 +196,14 @@ pub fn error_response(resp: &RecordedResponse, expected: &str) -> Checklist {
     list
 }
 
+/// A `WWW-Authenticate` header's value quoted, or that there was none.
+fn challenge_text(challenge: Option<&str>) -> String {
+    challenge.map_or_else(
+        || "no WWW-Authenticate header".to_owned(),
+        |c| format!("{c:?}"),
+    )
+}
+
 /// A protected resource's rejection of a bad token (RFC 6750 §3): a `WWW-Authenticate: Bearer`
 /// challenge (MUST), with `error="invalid_token"` and status 401 (SHOULD).
 pub fn invalid_token(resp: &RecordedResponse) -> Checklist {
@@ -195,13 +213,19 @@ pub fn invalid_token(resp: &RecordedResponse) -> Checklist {
         "WWW-Authenticate",
         "RFC 6750 §3",
         challenge.is_some_and(|h| h.trim_start().to_ascii_lowercase().starts_with("bearer")),
-        format!("expected a Bearer challenge, got {challenge:?}"),
+        format!(
+            "expected a Bearer challenge, got {}",
+            challenge_text(challenge)
+        ),
     );
     list.should(
         "invalid_token",
         "RFC 6750 §3.1",
         challenge.is_some_and(|h| h.contains("invalid_token")),
-        format!("expected error=\"invalid_token\" in the challenge, got {challenge:?}"),
+        format!(
+            "expected error=\"invalid_token\" in the challenge, got {}",
+            challenge_text(challenge)
+        ),
     );
     list.should(
         "status",
@@ -427,13 +451,12 @@ pub fn error_page(ex: &Exchange) -> Checklist {
 /// same iss, sub, aud, azp and auth_time, and an iat no older than the original's.
 pub fn refreshed_identity(original: &Value, refreshed: &Value) -> Checklist {
     let mut list = Checklist::new("the refreshed ID token");
-    let shown = |v: Option<&Value>| v.map_or("absent".into(), Value::to_string);
     for claim in ["iss", "sub", "aud", "azp", "auth_time"] {
         list.compare(
             claim,
             "OpenID Connect Core §12.2",
-            &format!("{} (the original's)", shown(original.get(claim))),
-            &shown(refreshed.get(claim)),
+            &format!("{} (the original's)", json_or_absent(original.get(claim))),
+            &json_or_absent(refreshed.get(claim)),
             original.get(claim) == refreshed.get(claim),
         );
     }
@@ -443,9 +466,9 @@ pub fn refreshed_identity(original: &Value, refreshed: &Value) -> Checklist {
         "OpenID Connect Core §12.2",
         iat(refreshed) >= iat(original),
         format!(
-            "refreshed {:?} is older than the original {:?}",
-            iat(refreshed),
-            iat(original)
+            "refreshed {} is older than the original {}",
+            json_or_absent(refreshed.get("iat")),
+            json_or_absent(original.get("iat"))
         ),
     );
     list
@@ -532,6 +555,7 @@ pub fn userinfo_not_cached(resp: &RecordedResponse) -> Checklist {
         directives(&cache).any(|d| d == "no-store"),
         no_store_failure(&cache),
     );
+    list.passed_with(cache);
     list
 }
 
@@ -822,6 +846,44 @@ mod tests {
         let lax = invalid_token(&resp(400, &[("www-authenticate", "Bearer")], ""));
         assert!(lax.verdict().is_ok());
         assert!(lax.failed("status") && lax.failed("invalid_token"));
+    }
+
+    /// Before: the token_type check read `Some("Bearer")`, a missing one `None`, a missing
+    /// challenge `got None`; the other passed checks of a token response said nothing.
+    #[test]
+    fn checks_say_what_they_saw_in_words_not_in_rust() {
+        let body = format!(
+            r#"{{"access_token":"{TOKEN}","token_type":"Bearer","expires_in":3600,"id_token":"x"}}"#
+        );
+        let ok = token_response(&resp(200, &[("cache-control", "no-store")], &body), true);
+        let detail = |name: &str| {
+            ok.checks
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.detail.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(detail("body"), "a JSON object");
+        assert_eq!(detail("token_type"), "\"Bearer\"");
+        assert_eq!(detail("expires_in"), "3600 seconds");
+        assert_eq!(detail("access_token"), "present");
+        assert_eq!(detail("id_token"), "present");
+        assert_eq!(detail("Cache-Control"), "no-store");
+        let failures = [
+            token_response(&resp(200, &[], r#"{"access_token":"a"}"#), false).failure(),
+            token_response(&resp(200, &[], r#"{"token_type":5}"#), false).failure(),
+            invalid_token(&resp(401, &[], "")).failure(),
+        ];
+        assert!(failures[0].contains("got absent"), "{}", failures[0]);
+        assert!(failures[1].contains("got 5"), "{}", failures[1]);
+        assert!(
+            failures[2].contains("got no WWW-Authenticate header"),
+            "{}",
+            failures[2]
+        );
+        for text in failures {
+            assert!(!text.contains("None") && !text.contains("Some("), "{text}");
+        }
     }
 
     #[test]

@@ -397,7 +397,7 @@ impl CibaClient<'_> {
             "polling outcome",
             "CIBA Core §11",
             outcome == CibaOutcome::Tokens,
-            format!("polling ended without tokens: {outcome:?}"),
+            format!("polling ended without tokens: {outcome}"),
         );
         self.sc.conclude(list)
     }
@@ -409,8 +409,8 @@ impl CibaClient<'_> {
         list.compare(
             "polling outcome",
             "CIBA Core §11",
-            &format!("to stop with {error:?}"),
-            &format!("{outcome:?}"),
+            &format!("to stop with error {error:?}"),
+            &outcome.to_string(),
             outcome == CibaOutcome::Error(error.to_string()),
         );
         self.sc.conclude(list)
@@ -425,7 +425,7 @@ impl CibaClient<'_> {
             "polling outcome",
             "CIBA Core §7.3, §11",
             "to end when the request expires",
-            &format!("{outcome:?}"),
+            &outcome.to_string(),
             matches!(outcome, CibaOutcome::GaveUp)
                 || outcome == CibaOutcome::Error("expired_token".into()),
         );
@@ -542,7 +542,10 @@ pub fn accepted(resp: &RecordedResponse) -> Checklist {
         "expires_in",
         seven_three,
         expires_in.and_then(Value::as_i64).is_some_and(|n| n > 0),
-        format!("expected a positive number of seconds, got {expires_in:?}"),
+        format!(
+            "expected a positive number of seconds, got {}",
+            super::checks::json_or_absent(expires_in)
+        ),
     );
     match json.get("interval") {
         None => {
@@ -594,6 +597,29 @@ mod tests {
             .iter()
             .find(|c| c.name == name)
             .map(|c| (c.verdict, c.level))
+    }
+
+    /// Before: a missing expires_in read `got None`, a string one `got Some(String("60"))`,
+    /// and a polling outcome `Error("access_denied")`.
+    #[test]
+    fn the_ciba_checks_say_what_came_in_words_not_in_rust() {
+        let missing = accepted(&response(200, r#"{"auth_req_id":"r1"}"#)).failure();
+        assert!(missing.contains("got absent"), "{missing}");
+        let text = accepted(&response(200, r#"{"auth_req_id":"r1","expires_in":"60"}"#)).failure();
+        assert!(text.contains(r#"got "60""#), "{text}");
+        for failure in [missing, text] {
+            assert!(
+                !failure.contains("None") && !failure.contains("Some("),
+                "{failure}"
+            );
+        }
+        let denied = CibaOutcome::Error("access_denied".into());
+        assert_eq!(denied.to_string(), r#"error "access_denied""#);
+        assert_eq!(CibaOutcome::Tokens.to_string(), "tokens");
+        assert_eq!(
+            CibaOutcome::GaveUp.to_string(),
+            "no answer before the request expired"
+        );
     }
 
     #[test]

@@ -140,10 +140,7 @@ pub fn auth_time_later(
 /// id_token_hint names the end-user the OP must answer for, §3.1.2.1).
 pub fn same_subject(previous: &Value, current: &Value) -> Checklist {
     let mut list = Checklist::new("the subject across two sign-ins");
-    let sub = |c: &Value| {
-        c.get("sub")
-            .map_or_else(|| "absent".to_string(), Value::to_string)
-    };
+    let sub = |c: &Value| super::checks::json_or_absent(c.get("sub"));
     let (before, now) = (sub(previous), sub(current));
     list.compare(
         "same sub",

@@ -73,12 +73,12 @@ pub(super) fn checks(o: &mut String, checks: &[Check]) {
     o.push_str("<ul class=\"ck\">");
     for c in checks {
         let (cls, word) = kind(c);
-        let _ = write!(
-            o,
-            "<li class=\"{cls}\"><b>{}</b> {word}: {}",
-            a(&c.name),
-            a(&c.detail)
-        );
+        let _ = write!(o, "<li class=\"{cls}\"><b>{}</b> {word}", a(&c.name));
+        // A check that says nothing beyond its verdict ends there, not at a dangling colon.
+        if !c.detail.is_empty() {
+            o.push_str(": ");
+            o.push_str(&a(&c.detail));
+        }
         if c.level != Level::Must || c.clause.is_some() {
             let _ = write!(o, " <span class=\"d\">{}", c.level.as_str());
             if let Some(clause) = c.clause.as_deref() {
@@ -175,6 +175,15 @@ mod tests {
         assert_eq!(
             one(c),
             "<ul class=\"ck\"><li class=\"p\"><b>iss</b> passed: matches</li></ul>"
+        );
+    }
+
+    /// Before: `<b>body</b> passed: </li>`, a colon with nothing after it.
+    #[test]
+    fn a_check_that_says_nothing_more_ends_at_its_verdict() {
+        assert_eq!(
+            one(Check::passed("body", "")),
+            "<ul class=\"ck\"><li class=\"p\"><b>body</b> passed</li></ul>"
         );
     }
 
