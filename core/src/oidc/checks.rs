@@ -506,6 +506,7 @@ pub fn userinfo_response(resp: &RecordedResponse) -> Checklist {
             .is_some(),
         || format!("no sub in {}", snippet(&resp.body)),
     );
+    list.passed_with("present, a string");
     if let Some(claims) = json.as_ref().filter(|j| j.is_object()) {
         let (holds, detail) = crate::jwt::standard_claims_verdict(claims);
         list.must(
@@ -869,6 +870,9 @@ mod tests {
         assert_eq!(detail("access_token"), "present");
         assert_eq!(detail("id_token"), "present");
         assert_eq!(detail("Cache-Control"), "no-store");
+        let userinfo = userinfo_response(&resp(200, &[], r#"{"sub":"s-1"}"#));
+        assert_eq!(userinfo.checks[1].name, "sub");
+        assert_eq!(userinfo.checks[1].detail, "present, a string");
         let failures = [
             token_response(&resp(200, &[], r#"{"access_token":"a"}"#), false).failure(),
             token_response(&resp(200, &[], r#"{"token_type":5}"#), false).failure(),
