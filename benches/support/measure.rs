@@ -24,7 +24,7 @@ pub struct Usage {
     pub user: Duration,
     pub sys: Duration,
     /// Peak resident set size in KiB: the kernel's high-water mark at exit (see the module's
-    /// doc), or `VmHWM` sampled every 20 ms for a child started by [`wait_usage`] directly.
+    /// doc).
     pub max_rss_kib: u64,
     /// The exit status (`-signal` when killed by a signal).
     pub status: i32,
@@ -47,18 +47,15 @@ fn wait_usage(child: Child, started: Instant) -> Usage {
     let pid = child.id() as libc::pid_t;
     let stop = Arc::new(AtomicBool::new(false));
     let max_fds = Arc::new(AtomicUsize::new(0));
-    let max_rss = Arc::new(AtomicUsize::new(0));
     let sampler = {
         let stop = stop.clone();
         let max_fds = max_fds.clone();
-        let max_rss = max_rss.clone();
         std::thread::spawn(move || {
             let dir = format!("/proc/{pid}/fd");
             while !stop.load(Ordering::Relaxed) {
                 if let Ok(entries) = std::fs::read_dir(&dir) {
                     max_fds.fetch_max(entries.count(), Ordering::Relaxed);
                 }
-                max_rss.fetch_max(high_water_kib(pid), Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(20));
             }
         })
@@ -83,27 +80,16 @@ fn wait_usage(child: Child, started: Instant) -> Usage {
     } else {
         -libc::WTERMSIG(status)
     };
-    // The kernel's high-water mark at exit; a child forked by a large process inherits that
-    // process's at exec, which only a fresh parent (`serve_measured_child`) keeps small.
-    let at_exit = u64::try_from(usage.ru_maxrss).unwrap_or(0);
     Usage {
         wall,
         user: tv(usage.ru_utime),
         sys: tv(usage.ru_stime),
-        max_rss_kib: (max_rss.load(Ordering::Relaxed) as u64).max(at_exit),
+        // The kernel's high-water mark at exit; a child forked by a large process inherits
+        // that process's at exec, which a fresh parent (`serve_measured_child`) keeps small.
+        max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         status,
         max_fds: max_fds.load(Ordering::Relaxed),
     }
-}
-
-/// The process's peak RSS so far in KiB (`VmHWM`), or 0 once it is gone.
-fn high_water_kib(pid: libc::pid_t) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// The argument that makes a benchmark binary a measuring helper ([`serve_measured_child`]).
