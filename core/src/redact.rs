@@ -360,11 +360,12 @@ fn learnable(v: &str, min_chars: usize) -> bool {
             .any(|word| v.eq_ignore_ascii_case(word))
 }
 
-fn normalise_name(name: &str) -> String {
+/// A field name's characters as compared with the personal fields: lower case, without `_`
+/// and `-` (`date_of_birth` and `dateOfBirth` are the same field).
+fn normalised(name: &str) -> impl Iterator<Item = char> + '_ {
     name.chars()
         .filter(|c| !matches!(c, '_' | '-'))
         .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Finds [`CUT`] in a text (most texts have none).
@@ -397,7 +398,7 @@ pub struct Redactor {
 /// The personal fields and the regexes built from the field names.
 struct Fixed {
     personal: Vec<String>,
-    /// `personal`, normalised for comparison (see `normalise_name`).
+    /// `personal`, normalised for comparison (see `normalised`).
     personal_keys: Vec<String>,
     /// `?name=value` / `&name=value` / `#name=value` in free text.
     param_in_text: Regex,
@@ -496,7 +497,7 @@ impl Redactor {
             .expect("json regex");
         let r = Redactor {
             fixed: Arc::new(Fixed {
-                personal_keys: personal.iter().map(|p| normalise_name(p)).collect(),
+                personal_keys: personal.iter().map(|p| normalised(p).collect()).collect(),
                 personal,
                 param_in_text,
                 json_in_text,
@@ -583,17 +584,12 @@ impl Redactor {
         if SECRET_FIELDS.iter().any(|t| t.eq_ignore_ascii_case(name)) {
             return Some(Mask::Redacted);
         }
-        // Compared as `normalise_name` would write it, without writing it: this runs for every
-        // field of every JSON body.
-        let normalised = || {
-            name.chars()
-                .filter(|c| !matches!(c, '_' | '-'))
-                .flat_map(char::to_lowercase)
-        };
+        // Compared character by character, not written into a new string: this runs for
+        // every field of every JSON body.
         self.fixed
             .personal_keys
             .iter()
-            .any(|key| normalised().eq(key.chars()))
+            .any(|key| normalised(name).eq(key.chars()))
             .then_some(Mask::Redacted)
     }
 
